@@ -1,0 +1,164 @@
+/*
+ * catalog.h - the documented Windows services svcmap classifies against.
+ *
+ * Built from KB 832017 (four editions) and the Configuration Manager port
+ * article: services, the (transport, port) rows each documents, which service
+ * actually listens on each port, the RPC interfaces (UUID -> service) and
+ * DCOM classes.  The file format is documented in data/README.md.
+ *
+ * A catalog is loaded once (and again on SIGHUP into a new object), then is
+ * read-only: lookups take no lock and are safe from any thread.
+ */
+#ifndef SVCMAP_CATALOG_H
+#define SVCMAP_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Transports are IP protocol numbers, so decode output indexes them directly. */
+#define TRANSPORT_ICMP		1
+#define TRANSPORT_TCP		6
+#define TRANSPORT_UDP		17
+#define TRANSPORT_GRE		47
+#define TRANSPORT_ESP		50
+#define TRANSPORT_AH		51
+#define TRANSPORT_ICMPV6	58
+
+/** "tcp", "udp", ... or NULL for a protocol the catalog has no name for. */
+const char *transport_name(uint8_t proto);
+/** Inverse of transport_name(); returns 0 for an unknown name. */
+uint8_t	transport_parse(const char *name);
+
+/* Edition codes (bit flags) of the seed documents a row comes from. */
+#define SOURCE_SV	0x01	/* KB 832017 Swedish */
+#define SOURCE_EN	0x02	/* KB 832017 English */
+#define SOURCE_JA	0x04	/* KB 832017 Japanese */
+#define SOURCE_ZH	0x08	/* KB 832017 Chinese / AD DC port list */
+#define SOURCE_CM	0x10	/* Configuration Manager ports */
+#define SOURCE_LOCAL	0x80	/* the site's own catalog file */
+
+enum catalog_role {
+	ROLE_LISTENER = 0,	/* this service's process binds the port */
+	ROLE_DEPENDENT		/* documented as using it; another process listens */
+};
+
+struct catalog_service {
+	const char	*key;		/* stable id: "kdc", "lsass", "server" */
+	const char	*name;		/* English name */
+	const char	*system_service; /* "LSASS", "Netlogon"; "-" if none */
+	const char	*notes;		/* "-" if none */
+	bool		 local;		/* defined by the site-local file */
+};
+
+struct catalog_app {
+	const char	*key;		/* "smb", "kerberos" */
+	const char	*description;
+	const char	*const *ndpi_names; /* NULL-terminated; empty: no check */
+};
+
+struct catalog_port {
+	int		 service;	/* index of struct catalog_service */
+	uint8_t		 transport;	/* TRANSPORT_* */
+	uint16_t	 port_low;	/* 0 for transports without ports */
+	uint16_t	 port_high;
+	int		 app;		/* index of struct catalog_app */
+	enum catalog_role role;
+	uint8_t		 sources;	/* SOURCE_* bits */
+	const char	*notes;
+};
+
+struct catalog_iface {
+	uint8_t		 uuid[16];	/* text order, see addr.h */
+	uint16_t	 ver_major;
+	uint16_t	 ver_minor;
+	const char	*name;		/* "drsuapi" */
+	int		 service;
+	const char	*spec;		/* "MS-DRSR" or "-" */
+	const char	*notes;
+};
+
+struct catalog_dcom {
+	uint8_t		 clsid[16];
+	const char	*name;
+	int		 service;
+	const char	*spec;
+	const char	*notes;
+};
+
+struct catalog;
+
+/** An empty catalog, or NULL on allocation failure. */
+struct catalog *catalog_create(void);
+void	catalog_destroy(struct catalog *cat);
+
+/**
+ * Load one catalog file (shipped or site-local; local marks its records).
+ * Every bad line is reported; the first as "file:line: message" in err.
+ * @return: 0, or -1 if the file cannot be read or any line is bad.  On -1
+ *   the catalog must not be used (callers destroy it): it never half-loads.
+ */
+int	catalog_load_file(struct catalog *cat, const char *path, bool local,
+	    char *err, size_t errlen);
+
+/**
+ * Check references across files (services, app keys), the uniqueness of
+ * listeners per exact (transport, ports), and build the lookup indexes.
+ * Must be called once after the last catalog_load_file().
+ * @return: 0, or -1 with err set ("file:line: message").
+ */
+int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
+
+/**
+ * Load the shipped catalog files from data_dir (services.catalog,
+ * rpc-interfaces.catalog) and, if local_path is not NULL and exists, the
+ * site-local file; then finish.  Returns the catalog or NULL with err set.
+ */
+struct catalog *catalog_open(const char *data_dir, const char *local_path,
+	    char *err, size_t errlen);
+
+size_t	catalog_nservices(const struct catalog *cat);
+size_t	catalog_nports(const struct catalog *cat);
+size_t	catalog_napps(const struct catalog *cat);
+size_t	catalog_nifaces(const struct catalog *cat);
+size_t	catalog_ndcom(const struct catalog *cat);
+
+const struct catalog_service *catalog_service(const struct catalog *cat, int i);
+const struct catalog_port *catalog_port(const struct catalog *cat, int i);
+const struct catalog_app *catalog_app(const struct catalog *cat, int i);
+const struct catalog_iface *catalog_iface(const struct catalog *cat, int i);
+const struct catalog_dcom *catalog_dcom(const struct catalog *cat, int i);
+
+/** Index of the service with this key, or -1. */
+int	catalog_service_find(const struct catalog *cat, const char *key);
+
+/**
+ * The listener row for a (transport, port): the most specific listener
+ * row containing the port (a single port beats a range).  For transports
+ * without ports pass port 0.  O(1).  Returns a port row index or -1.
+ */
+int	catalog_listener(const struct catalog *cat, uint8_t transport,
+	    uint16_t port);
+
+/** True if the row is a dynamic RPC range (its listener is rpc-dynamic). */
+bool	catalog_port_is_dynamic_rpc(const struct catalog *cat, int port_row);
+
+/**
+ * The RPC interface for a UUID and major version (the minor is
+ * compatible by the RPC rules), or -1.  If major does not match any row,
+ * the row with that UUID and the closest version.
+ */
+int	catalog_iface_find(const struct catalog *cat, const uint8_t uuid[16],
+	    uint16_t ver_major);
+
+/** The DCOM class for a CLSID, or -1. */
+int	catalog_dcom_find(const struct catalog *cat, const uint8_t clsid[16]);
+
+/**
+ * Does nDPI's protocol name agree with the app protocol?  True when the
+ * app has no nDPI names (cannot be checked) or the name is in its list.
+ */
+bool	catalog_app_accepts(const struct catalog *cat, int app,
+	    const char *ndpi_name);
+
+#endif /* SVCMAP_CATALOG_H */

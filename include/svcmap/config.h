@@ -1,0 +1,117 @@
+/*
+ * config.h - svcmapd.conf: every setting, its default, its bounds.
+ *
+ * One directive per line ("name value..."), '#' comments.  The table in
+ * config.c gives each directive its type, bounds, default and whether a
+ * SIGHUP may change it; defaults live there only.  Errors read
+ * "file:line: message" and every bad line is reported.  See svcmapd.conf(5).
+ */
+#ifndef SVCMAP_CONFIG_H
+#define SVCMAP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "svcmap/addr.h"
+
+#define CONFIG_MAX_IFACES	16
+#define CONFIG_MAX_NETS		64
+#define CONFIG_MAX_IGNORES	64
+#define CONFIG_PATH_LEN		512
+
+/* An ignored host or port for alerts: ip may be unset (all hosts). */
+struct config_ignore {
+	bool		has_cidr;
+	struct cidr	cidr;
+	uint8_t		transport;	/* 0: any */
+	uint16_t	port;		/* 0: any */
+};
+
+/* Alert kinds (alert.h) and their settings. */
+#define ALERT_KINDS 4
+
+struct config_alert_kind {
+	bool		enabled;
+	int		severity;	/* 1 (low) .. 5 (critical) */
+};
+
+struct config {
+	/* capture */
+	char		interfaces[CONFIG_MAX_IFACES][64];
+	size_t		ninterfaces;
+	char		bpf[1024];		/* "" = none */
+	uint32_t	snaplen;		/* bytes */
+	uint32_t	buffer_mb;		/* kernel buffer, MiB */
+	bool		promisc;
+	uint32_t	ring_slots;		/* handoff ring, packets */
+
+	/* storage */
+	char		db_path[CONFIG_PATH_LEN];
+	uint32_t	flush_interval_s;	/* seconds between flushes */
+	uint32_t	bucket_s;		/* finest statistics bucket, seconds */
+	uint32_t	retention_minute_days;
+	uint32_t	retention_hour_days;
+	uint32_t	retention_day_days;	/* 0 = forever */
+
+	/* flows */
+	uint32_t	flow_capacity;
+	uint32_t	tcp_idle_s;
+	uint32_t	tcp_closed_s;
+	uint32_t	udp_idle_s;
+	uint32_t	other_idle_s;
+	uint32_t	dpi_max_packets;	/* nDPI gives up after this many */
+
+	/* DCE/RPC */
+	uint32_t	rpc_max_frag;		/* bytes */
+	uint32_t	rpc_max_reassembly;	/* bytes */
+	uint32_t	endpoint_capacity;
+	uint32_t	endpoint_expiry_s;
+
+	/* classification */
+	struct cidr	monitored[CONFIG_MAX_NETS];
+	size_t		nmonitored;
+	char		data_dir[CONFIG_PATH_LEN];	/* "" = built-in default */
+	char		local_catalog[CONFIG_PATH_LEN];	/* "" = none */
+
+	/* alerts */
+	struct config_alert_kind alert_kind[ALERT_KINDS];
+	struct config_ignore ignore[CONFIG_MAX_IGNORES];
+	size_t		nignore;
+	uint32_t	alert_quiet_s;		/* re-raise after this quiet time */
+	uint32_t	alert_learning_s;	/* new_service learning period */
+	uint32_t	alert_rate_per_min;	/* per kind */
+	char		alert_jsonl[CONFIG_PATH_LEN];	/* "" = off */
+	bool		alert_syslog;
+	int		syslog_facility;	/* LOG_DAEMON, LOG_LOCAL0 ... */
+
+	/* daemon */
+	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
+	char		user[64];		/* "" = stay as started */
+	char		sensor[64];		/* sensor name; default hostname */
+	char		pidfile[CONFIG_PATH_LEN];
+};
+
+/** Fill every field with its default. */
+void	config_defaults(struct config *cfg);
+
+/**
+ * Read a config file over the defaults.
+ * @return: 0, or -1 after printing every bad line as "file:line: message"
+ *   to stderr; the first message is also in err.
+ */
+int	config_load(struct config *cfg, const char *path, char *err,
+	    size_t errlen);
+
+/**
+ * Compare a reloaded config with the running one: copies what may
+ * change at runtime into `running` and reports (log_warnx) each setting
+ * that needs a restart.  Returns how many settings were ignored.
+ */
+int	config_apply_reload(struct config *running, const struct config *fresh);
+
+/** Print the effective configuration in config-file syntax. */
+void	config_print(const struct config *cfg, FILE *out);
+
+#endif /* SVCMAP_CONFIG_H */

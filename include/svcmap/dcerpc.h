@@ -1,0 +1,122 @@
+/*
+ * dcerpc.h - DCE/RPC parsing: bound interfaces and endpoint announcements.
+ *
+ * Connection-oriented DCE/RPC over TCP ([MS-RPCE] 2.2.2, C706 chapter 12):
+ * PDUs reassembled across TCP segments in sequence order, several PDUs per
+ * segment, fragmented requests/responses rebuilt up to a bound, little- and
+ * big-endian data representations, NDR and NDR64, auth trailers skipped.
+ * Connectionless DCE/RPC over UDP (C706 chapter 12.5).
+ *
+ * What comes out, through struct dcerpc_sink:
+ *  - bound(): an interface a bind/alter_context on this flow names (the
+ *    flow's own evidence of what it talks to);
+ *  - endpoint(): a network endpoint a reply announced: every tower of an
+ *    EPM ept_map/ept_lookup response, the secondary address of a bind_ack,
+ *    and the string bindings of DCOM activation / OXID resolution replies.
+ *
+ * Per-flow state is created only for flows that carry DCE/RPC.  Every
+ * count and length is checked through struct rd; a malformed PDU is counted
+ * by reason and the flow continues at the next PDU boundary it can trust.
+ * Single-threaded per parser (one per classifier thread).
+ */
+#ifndef SVCMAP_DCERPC_H
+#define SVCMAP_DCERPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svcmap/addr.h"
+
+/* Endpoint transports beyond the IP protocol numbers of catalog.h. */
+#define ENDPOINT_TRANSPORT_HTTP	0xf1	/* ncacn_http: RPC over HTTP on TCP */
+
+enum endpoint_source {
+	EP_SOURCE_EPT_MAP = 0,
+	EP_SOURCE_EPT_LOOKUP,
+	EP_SOURCE_BIND_ACK,
+	EP_SOURCE_DCOM
+};
+
+/** "ept_map", "ept_lookup", "bind_ack", "dcom". */
+const char *endpoint_source_name(enum endpoint_source s);
+
+/* One endpoint a reply announced. */
+struct dcerpc_endpoint {
+	uint8_t		 uuid[16];	/* interface (text order) */
+	uint16_t	 ver_major;
+	uint16_t	 ver_minor;
+	uint8_t		 transport;	/* TRANSPORT_TCP, _UDP or ENDPOINT_TRANSPORT_HTTP */
+	uint16_t	 port;
+	bool		 has_addr;	/* false: no host floor / binding */
+	struct addr	 addr;		/* may be unspecified: means the responder */
+	enum endpoint_source source;
+	bool		 has_clsid;	/* DCOM: the activated class */
+	uint8_t		 clsid[16];
+};
+
+struct dcerpc_sink {
+	void	*arg;
+	/** An interface bound on this flow (bind or alter_context). */
+	void	(*bound)(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+		    uint16_t ver_minor);
+	/** A network endpoint announced in a reply on this flow. */
+	void	(*endpoint)(void *arg, const struct dcerpc_endpoint *ep);
+};
+
+struct dcerpc_config {
+	uint32_t	max_frag_len;	/* largest frag_length accepted (bytes) */
+	uint32_t	max_reassembly;	/* largest fragmented request/response */
+};
+
+/* Counters, per parser; read by the engine at flush. */
+struct dcerpc_stats {
+	uint64_t	pdus;		/* complete PDUs parsed */
+	uint64_t	truncated;	/* PDUs cut short (snaplen, lost segment) */
+	uint64_t	invalid;	/* PDUs with a lying length/count/version */
+	uint64_t	gaps;		/* missing TCP data: resynchronised */
+	uint64_t	oversize;	/* fragments/reassemblies over the bounds */
+	uint64_t	binds;
+	uint64_t	epm_replies;	/* ept_map / ept_lookup responses parsed */
+	uint64_t	epm_errors;	/* replies with non-zero status */
+	uint64_t	towers;		/* towers decoded */
+	uint64_t	towers_local;	/* named-pipe / ncalrpc towers: evidence only */
+	uint64_t	dcom_bindings;	/* DCOM string bindings learned */
+	uint64_t	encrypted;	/* stubs we cannot read (packet privacy) */
+};
+
+struct dcerpc_parser;
+struct dcerpc_flow;
+
+struct dcerpc_parser *dcerpc_parser_create(const struct dcerpc_config *cfg);
+void	dcerpc_parser_destroy(struct dcerpc_parser *p);
+const struct dcerpc_stats *dcerpc_parser_stats(const struct dcerpc_parser *p);
+
+/** Per-flow state, or NULL on allocation failure. */
+struct dcerpc_flow *dcerpc_flow_create(struct dcerpc_parser *p);
+void	dcerpc_flow_destroy(struct dcerpc_flow *f);
+
+/**
+ * Feed a TCP segment's payload.
+ * @param dir: 0 client -> server, 1 server -> client.
+ * @param seq: the segment's TCP sequence number (for ordering and gaps).
+ */
+void	dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
+	    uint32_t seq, const uint8_t *data, size_t len,
+	    const struct dcerpc_sink *sink);
+
+/** Feed one UDP datagram's payload (connectionless DCE/RPC). */
+void	dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
+	    const uint8_t *data, size_t len, const struct dcerpc_sink *sink);
+
+/**
+ * Does a client's first payload look like a connection-oriented DCE/RPC
+ * bind (version 5.0, bind or alter_context)?  Lets flows on dynamic or
+ * unexpected ports get a parser without one for every TCP flow.
+ */
+bool	dcerpc_looks_like_bind(const uint8_t *data, size_t len);
+
+/** Bytes of per-flow state without buffers, for the benchmark report. */
+size_t	dcerpc_flow_size(void);
+
+#endif /* SVCMAP_DCERPC_H */

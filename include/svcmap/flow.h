@@ -1,0 +1,173 @@
+/*
+ * flow.h - the bidirectional flow table.
+ *
+ * A flow is a 5-tuple plus VLAN, oriented client -> server once, when it
+ * is created: from the SYN (its sender is the client), else from a known
+ * service port (catalog listener or learned RPC endpoint, via the
+ * is_service hook), else the lower port is the server's.  Flows live in a
+ * preallocated array of `capacity` slots: creating a flow never calls
+ * malloc, and a full table evicts its least recently used flow (counted).
+ * Flows end on TCP FIN/RST (after a short linger) and on idle timeouts; the
+ * on_end hook sees every flow exactly once before its slot is reused.
+ *
+ * Single-threaded: the classifier thread owns the table.
+ */
+#ifndef SVCMAP_FLOW_H
+#define SVCMAP_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "svcmap/addr.h"
+
+struct packet;
+struct dpi_flow;
+struct dcerpc_flow;
+
+#define FLOW_C2S 0	/* client -> server */
+#define FLOW_S2C 1	/* server -> client */
+
+/* What a flow's packets count as in the run totals partition. */
+enum flow_class {
+	FLOW_CLASSIFIED = 0,	/* a documented service explains it */
+	FLOW_UNDOCUMENTED,	/* monitored server, nothing documents it */
+	FLOW_UNMONITORED	/* neither end in the monitored networks */
+};
+
+/* How the service was decided; stored and shown as "epm", "bind", "port". */
+enum flow_method {
+	METHOD_NONE = 0,
+	METHOD_PORT,		/* catalog listener of (transport, server port) */
+	METHOD_BIND,		/* RPC interface bound on the flow itself */
+	METHOD_EPM		/* endpoint learned from an EPM/DCOM reply */
+};
+
+const char *flow_method_name(enum flow_method m);
+const char *flow_class_name(enum flow_class c);
+
+/* TCP observations (bits of struct flow.tcp). */
+#define FLOW_TCP_SYN		0x01	/* client SYN seen */
+#define FLOW_TCP_SYNACK		0x02	/* server SYN+ACK seen */
+#define FLOW_TCP_ESTABLISHED	0x04	/* handshake completed (final ACK) */
+#define FLOW_TCP_FIN_C		0x08
+#define FLOW_TCP_FIN_S		0x10
+#define FLOW_TCP_RST		0x20
+
+enum flow_end {
+	FLOW_END_CLOSED = 0,	/* FIN both ways or RST, then linger elapsed */
+	FLOW_END_IDLE,		/* idle timeout */
+	FLOW_END_EVICTED,	/* table full: least recently used flow pushed out */
+	FLOW_END_SHUTDOWN	/* end of input / daemon stop */
+};
+
+struct flow {
+	/* Identity, oriented at creation. */
+	struct addr	 client;
+	struct addr	 server;
+	uint16_t	 client_port;
+	uint16_t	 server_port;
+	uint16_t	 vlan;
+	uint8_t		 proto;		/* TRANSPORT_* */
+	uint8_t		 tcp;		/* FLOW_TCP_* bits */
+
+	uint64_t	 first_us;	/* packet time of the first packet */
+	uint64_t	 last_us;	/* packet time of the latest packet */
+	uint64_t	 pkts[2];	/* indexed by FLOW_C2S / FLOW_S2C */
+	uint64_t	 bytes[2];	/* wire bytes */
+	uint64_t	 drained_pkts[2]; /* part of pkts already in statistics */
+	uint64_t	 drained_bytes[2];
+	uint32_t	 payload_pkts;	/* packets with payload, for the nDPI cap */
+
+	/* Classification (classify.h) */
+	enum flow_class	 cls;
+	enum flow_method method;
+	int		 service;	/* catalog service index, -1 if none */
+	int		 port_row;	/* catalog listener row, -1 if none */
+	int		 iface;		/* catalog RPC interface, -1 if none */
+	uint16_t	 ndpi_master;	/* nDPI verdict, 0 = unknown */
+	uint16_t	 ndpi_app;
+	bool		 dpi_done;	/* nDPI decided or gave up */
+	bool		 app_mismatch;	/* nDPI disagrees with the catalog */
+	bool		 counted;	/* already counted once in "flows" */
+	bool		 server_replied; /* any packet server -> client */
+	uint32_t	 alert_flags;	/* alert.h: what was raised for this flow */
+
+	struct dpi_flow	*dpi;		/* nDPI state; NULL once done */
+	struct dcerpc_flow *rpc;	/* DCE/RPC state; NULL unless RPC */
+
+	/* Table internals. */
+	uint32_t	 hash;
+	uint32_t	 hnext;		/* next slot in the hash chain, or FLOW_NIL */
+	uint32_t	 lprev;		/* neighbours on the timeout list */
+	uint32_t	 lnext;
+	uint8_t		 list;		/* which timeout list */
+	bool		 in_use;
+};
+
+#define FLOW_NIL UINT32_MAX
+
+struct flow_table_config {
+	uint32_t	capacity;	/* max concurrent flows (slots) */
+	uint32_t	tcp_idle_s;	/* established or half-open TCP */
+	uint32_t	tcp_closed_s;	/* linger after FIN both ways or RST */
+	uint32_t	udp_idle_s;
+	uint32_t	other_idle_s;	/* ICMP, GRE, ESP, AH */
+};
+
+struct flow_table_stats {
+	uint64_t	active;
+	uint64_t	peak;
+	uint64_t	created;
+	uint64_t	ended_closed;
+	uint64_t	ended_idle;
+	uint64_t	evicted;
+};
+
+/**
+ * Is (proto, ip, port) a known server endpoint?  Used only to orient a
+ * flow created from a packet that is not a SYN.
+ */
+typedef bool (*flow_is_service_fn)(void *arg, uint8_t proto,
+	    const struct addr *ip, uint16_t port);
+/** Called once per flow before its slot is reused; frees dpi/rpc state. */
+typedef void (*flow_end_fn)(void *arg, struct flow *f, enum flow_end why);
+
+struct flow_table;
+
+/** Allocates all slots up front.  Returns NULL on allocation failure. */
+struct flow_table *flow_table_create(const struct flow_table_config *cfg,
+	    flow_is_service_fn is_service, flow_end_fn on_end, void *arg);
+/** Ends every flow (FLOW_END_SHUTDOWN) then frees the table. */
+void	flow_table_destroy(struct flow_table *t);
+
+/**
+ * Find or create the flow of a decoded packet (DECODE_OK), and account
+ * the packet to it: counters, last_us, TCP state, timeout list.
+ * @param dir: set to FLOW_C2S or FLOW_S2C.
+ * @param created: set to true if the flow was created by this packet.
+ * @return: the flow (never NULL: a full table evicts).
+ */
+struct flow *flow_table_packet(struct flow_table *t, const struct packet *pkt,
+	    int *dir, bool *created);
+
+/**
+ * End flows idle past their timeout as of packet time now_us.  Bounded work
+ * per call is not needed: each list is ordered by last activity, so the
+ * walk stops at the first flow that is still live.
+ */
+void	flow_table_expire(struct flow_table *t, uint64_t now_us);
+
+/** End every flow now (end of capture files, shutdown). */
+void	flow_table_end_all(struct flow_table *t);
+
+/** Visit every live flow (for draining counters at a flush). */
+void	flow_table_foreach(struct flow_table *t,
+	    void (*fn)(void *arg, struct flow *f), void *arg);
+
+void	flow_table_get_stats(const struct flow_table *t,
+	    struct flow_table_stats *st);
+
+/** Bytes of memory per slot, for the benchmark report. */
+size_t	flow_table_slot_size(void);
+
+#endif /* SVCMAP_FLOW_H */

@@ -1,0 +1,120 @@
+/*
+ * stats.h - per-service counters aggregated in memory between flushes.
+ *
+ * The classifier thread drains each flow's new packets and bytes into a
+ * batch at every flush tick and when the flow ends; the writer turns the
+ * batch into one SQLite transaction (store.h).  Rows are keyed by
+ * (service, server, port, transport, VLAN, method, time bucket); a batch
+ * grows per new row, never per packet.  A batch that fails to store is
+ * kept and merged into the next flush, so a locked or full database loses
+ * nothing that is still in memory.
+ */
+#ifndef SVCMAP_STATS_H
+#define SVCMAP_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svcmap/addr.h"
+#include "svcmap/decode.h"
+
+#define STATS_KEY_LEN	48	/* service key, with NUL */
+#define STATS_NAME_LEN	40	/* nDPI protocol / interface name, with NUL */
+
+/* The packet partition of the run totals; every packet is in exactly one. */
+enum packet_class {
+	PKT_CLASSIFIED = 0,
+	PKT_UNDOCUMENTED,
+	PKT_UNMONITORED,
+	PKT_NON_IP,
+	PKT_MALFORMED,		/* truncated or malformed headers */
+	PKT__COUNT
+};
+
+/** "classified", "undocumented", "unmonitored", "non_ip", "malformed". */
+const char *packet_class_name(enum packet_class c);
+
+struct stats_key {
+	char		service[STATS_KEY_LEN];	/* catalog key; "" undocumented */
+	struct addr	server;
+	uint16_t	port;
+	uint16_t	vlan;
+	uint8_t		transport;
+	uint8_t		method;		/* enum flow_method */
+	int64_t		bucket;		/* bucket start, UTC seconds */
+};
+
+struct stats_row {
+	struct stats_key key;
+	uint64_t	flows;		/* flows first counted in this row */
+	uint64_t	pkts[2];	/* FLOW_C2S, FLOW_S2C */
+	uint64_t	bytes[2];
+	int64_t		first_s;	/* packet time, UTC seconds */
+	int64_t		last_s;
+	char		protocol[STATS_NAME_LEN]; /* nDPI verdict, "" unknown */
+	char		interface[STATS_NAME_LEN]; /* RPC interface, "" none */
+};
+
+/* A client seen talking to a (service, server, port, transport, VLAN). */
+struct stats_client {
+	char		service[STATS_KEY_LEN];
+	struct addr	server;
+	uint16_t	port;
+	uint16_t	vlan;
+	uint8_t		transport;
+	struct addr	client;
+	int64_t		first_s;
+	int64_t		last_s;
+};
+
+/* Absolute totals of the current run (not deltas). */
+struct run_totals {
+	uint64_t	packets;
+	uint64_t	bytes;
+	uint64_t	pkt_class[PKT__COUNT];
+	uint64_t	byte_class[PKT__COUNT];
+	uint64_t	flows;		/* flows counted (each once) */
+	uint64_t	flow_class[3];	/* indexed by enum flow_class */
+	uint64_t	decode[DR__COUNT];
+	uint64_t	fragments;	/* later IP fragments */
+	uint64_t	flows_evicted;
+	uint64_t	flows_active;
+	uint64_t	dpi_mismatches;
+	uint64_t	rpc_pdus;
+	uint64_t	rpc_truncated;
+	uint64_t	rpc_invalid;
+	uint64_t	rpc_gaps;
+	uint64_t	epm_replies;
+	uint64_t	endpoints_learned;
+	int64_t		first_s;	/* first packet time */
+	int64_t		last_s;		/* latest packet time */
+};
+
+struct stats_batch;
+
+/** An empty batch, or NULL on allocation failure. */
+struct stats_batch *stats_batch_create(void);
+void	stats_batch_destroy(struct stats_batch *b);
+
+/**
+ * Add a flow's counts to its row (created if new).  Returns the row or
+ * NULL on allocation failure (the caller keeps the flow undrained and
+ * retries at the next flush).
+ */
+struct stats_row *stats_batch_row(struct stats_batch *b,
+	    const struct stats_key *key);
+/** Record a client of a row's service (deduplicated within the batch). */
+int	stats_batch_client(struct stats_batch *b, const struct stats_client *c);
+
+size_t	stats_batch_nrows(const struct stats_batch *b);
+const struct stats_row *stats_batch_rows(const struct stats_batch *b);
+size_t	stats_batch_nclients(const struct stats_batch *b);
+const struct stats_client *stats_batch_clients(const struct stats_batch *b);
+
+/** Empty the batch after a successful store (keeps its memory). */
+void	stats_batch_clear(struct stats_batch *b);
+/** Move everything of src into dst (src is left empty). */
+int	stats_batch_merge(struct stats_batch *dst, struct stats_batch *src);
+
+#endif /* SVCMAP_STATS_H */

@@ -1,0 +1,181 @@
+/*
+ * svcmapctl - query what svcmapd observed, and the service catalog.
+ *
+ * Reads the SQLite database read-only (safe while the daemon writes) and
+ * the shipped catalog.  Commands come from a table and may be abbreviated
+ * to any unique prefix (relayctl style).  Exit codes: 0 ok, 1 error,
+ * 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "svcmap/config.h"
+#include "svcmap/log.h"
+#include "ctl.h"
+#include "datadir.h"
+
+struct ctl_command {
+	const char	*name;
+	int		(*fn)(int, char **, const struct ctl_opts *);
+	bool		 needs_db;
+	const char	*args;
+	const char	*help;
+};
+
+static const struct ctl_command commands[] = {
+	{ "catalog", ctl_catalog, false,
+	    "[--port N[/tcp|/udp]] [--service KEY] [--uuid UUID] [--interfaces]",
+	    "documented services, ports and RPC interfaces" },
+	{ "services", ctl_services, true,
+	    "[--host IP] [--service KEY] [--since TIME]",
+	    "observed services per server, port and method" },
+	{ "hosts", ctl_hosts, true, "",
+	    "servers seen and the services they serve" },
+	{ "summary", ctl_summary, true, "",
+	    "run totals, capture drops and the packet partition" },
+	{ "endpoints", ctl_endpoints, true, "",
+	    "RPC endpoints learned from EPM and DCOM replies" },
+	{ NULL, NULL, false, NULL, NULL }
+};
+
+static void
+usage(FILE *out)
+{
+	const struct ctl_command *c;
+
+	fprintf(out,
+	    "usage: svcmapctl [-q] [-c config] [-d database] [--data-dir dir] "
+	    "command [options] [--json]\n\ncommands:\n");
+	for (c = commands; c->name != NULL; c++)
+		fprintf(out, "  %-10s %s\n  %-10s   %s\n", c->name, c->args, "",
+		    c->help);
+	fprintf(out,
+	    "\noptions:\n"
+	    "  -c FILE        svcmapd configuration to read the database "
+	    "path from\n"
+	    "                 (default " SVCMAP_SYSCONFDIR "/svcmapd.conf)\n"
+	    "  -d FILE        the database (overrides the configuration)\n"
+	    "  --data-dir DIR shipped catalog data directory\n"
+	    "  --json         JSON output for scripts\n"
+	    "  -q             quiet: no table headers\n"
+	    "  -h, --help     this text\n"
+	    "\nexit status: 0 ok, 1 error, 2 usage.  See svcmapctl(8).\n");
+}
+
+/* A unique prefix of a command name selects it (relayctl's matcher). */
+static const struct ctl_command *
+find_command(const char *word)
+{
+	const struct ctl_command *c, *match = NULL;
+	size_t len = strlen(word);
+	int n = 0;
+
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, word) == 0)
+			return c;
+		if (strncmp(c->name, word, len) == 0) {
+			match = c;
+			n++;
+		}
+	}
+	if (n == 1)
+		return match;
+	fprintf(stderr, "svcmapctl: %s command \"%s\"; valid commands:",
+	    n > 1 ? "ambiguous" : "unknown", word);
+	for (c = commands; c->name != NULL; c++)
+		fprintf(stderr, " %s", c->name);
+	fprintf(stderr, "\n");
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "data-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct config cfg;
+	struct ctl_opts o;
+	const struct ctl_command *cmd;
+	char err[512];
+	int ch, i, j;
+
+	log_init("svcmapctl", false, 0);
+	memset(&o, 0, sizeof(o));
+
+	/* --json may follow the command; take it out wherever it is. */
+	for (i = 1, j = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			o.json = true;
+		else
+			argv[j++] = argv[i];
+	}
+	argc = j;
+	argv[argc] = NULL;
+
+	/* "+": stop at the command word; the command parses the rest. */
+	while ((ch = getopt_long(argc, argv, "+c:d:hq", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'd':
+			o.db_path = optarg;
+			break;
+		case 'D':
+			o.data_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		case 'j':
+			o.json = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		default:
+			usage(stderr);
+			return CTL_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if ((cmd = find_command(argv[0])) == NULL)
+		return CTL_USAGE;
+
+	/*
+	 * The configuration supplies the database path, the data directory
+	 * and the local catalog unless the command line names them.  A
+	 * missing default file is fine; a named one must load.
+	 */
+	config_defaults(&cfg);
+	if (o.config_path != NULL || access(SVCMAP_SYSCONFDIR "/svcmapd.conf",
+	    R_OK) == 0) {
+		const char *path = o.config_path ? o.config_path :
+		    SVCMAP_SYSCONFDIR "/svcmapd.conf";
+
+		if (config_load(&cfg, path, err, sizeof(err)) == -1)
+			return CTL_ERROR;
+	}
+	if (o.db_path == NULL)
+		o.db_path = cfg.db_path;
+	if (o.data_dir == NULL && cfg.data_dir[0] != '\0')
+		o.data_dir = cfg.data_dir;
+	o.data_dir = datadir_resolve(o.data_dir);
+	o.local_catalog = cfg.local_catalog;
+
+	optind = 0;	/* glibc: re-initialise getopt for the command */
+	return cmd->fn(argc, argv, &o);
+}
