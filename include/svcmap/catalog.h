@@ -38,6 +38,9 @@ uint8_t	transport_parse(const char *name);
 #define SOURCE_CM	0x10	/* Configuration Manager ports */
 #define SOURCE_LOCAL	0x80	/* the site's own catalog file */
 
+/** One SOURCE_* bit's code as the files write it ("sv", "local"), or NULL. */
+const char *catalog_source_name(uint8_t bit);
+
 enum catalog_role {
 	ROLE_LISTENER = 0,	/* this service's process binds the port */
 	ROLE_DEPENDENT		/* documented as using it; another process listens */
@@ -94,7 +97,8 @@ void	catalog_destroy(struct catalog *cat);
 
 /**
  * Load one catalog file (shipped or site-local; local marks its records).
- * Every bad line is reported; the first as "file:line: message" in err.
+ * Every bad line is reported (log_warnx, "file:line: message"), and the
+ * first one is also copied to err.
  * @return: 0, or -1 if the file cannot be read or any line is bad.  On -1
  *   the catalog must not be used (callers destroy it): it never half-loads.
  */
@@ -113,6 +117,8 @@ int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
  * Load the shipped catalog files from data_dir (services.catalog,
  * rpc-interfaces.catalog) and, if local_path is not NULL and exists, the
  * site-local file; then finish.  Returns the catalog or NULL with err set.
+ * Every problem has been logged already (log_warnx), so a caller that
+ * only reports need not print err again.
  */
 struct catalog *catalog_open(const char *data_dir, const char *local_path,
 	    char *err, size_t errlen);
@@ -140,7 +146,10 @@ int	catalog_service_find(const struct catalog *cat, const char *key);
 int	catalog_listener(const struct catalog *cat, uint8_t transport,
 	    uint16_t port);
 
-/** True if the row is a dynamic RPC range (its listener is rpc-dynamic). */
+/**
+ * True if the row is a dynamic RPC range: it belongs to rpc-dynamic, or
+ * the listener of its exact range (if none, of its first port) does.
+ */
 bool	catalog_port_is_dynamic_rpc(const struct catalog *cat, int port_row);
 
 /**

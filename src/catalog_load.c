@@ -1,0 +1,601 @@
+/*
+ * catalog_load.c - read one catalog file: lines, fields, records.
+ *
+ * Each line is checked on its own; references to services and apps are
+ * kept as keys until catalog_finish() resolves them, because the record
+ * that defines them may come from a file loaded later.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svcmap/addr.h"
+#include "svcmap/catalog.h"
+#include "svcmap/log.h"
+#include "catalog_int.h"
+
+/*
+ * Field syntax.
+ */
+
+/* [a-z0-9][a-z0-9-]*, at most CAT_MAX_KEY characters. */
+static bool
+key_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		bool alnum = (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9');
+
+		if (!alnum && (i == 0 || s[i] != '-'))
+			return false;
+	}
+	return i >= 1 && i <= CAT_MAX_KEY;
+}
+
+/* Decimal digits at *pp, at most max: no sign, no space, no overflow. */
+static bool
+parse_dec(const char **pp, unsigned long max, unsigned long *v)
+{
+	const char *p = *pp;
+	unsigned long n = 0;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > max)
+			return false;
+	}
+	*v = n;
+	*pp = p;
+	return true;
+}
+
+/* "N" or "N-M", 1 <= N <= M <= 65535. */
+static bool
+parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long a, b;
+
+	if (!parse_dec(&s, 65535, &a) || a == 0)
+		return false;
+	b = a;
+	if (*s == '-') {
+		s++;
+		if (!parse_dec(&s, 65535, &b) || b < a)
+			return false;
+	}
+	if (*s != '\0')
+		return false;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return true;
+}
+
+/* "M.m", each part at most 65535. */
+static bool
+parse_version(const char *s, uint16_t *major, uint16_t *minor)
+{
+	unsigned long a, b;
+
+	if (!parse_dec(&s, 65535, &a) || *s++ != '.' ||
+	    !parse_dec(&s, 65535, &b) || *s != '\0')
+		return false;
+	*major = (uint16_t)a;
+	*minor = (uint16_t)b;
+	return true;
+}
+
+/*
+ * Why the text of a line is unusable, or NULL: it must be UTF-8 (shortest
+ * forms, no surrogates) without control characters other than TAB, since
+ * it ends up in JSON, SQLite and terminals.
+ */
+static const char *
+text_problem(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+				return "control character";
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			cp = s[i] & 0x1f;
+			min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = s[i] & 0x0f;
+			min = 0x800;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			cp = s[i] & 0x07;
+			min = 0x10000;
+		} else
+			return "invalid UTF-8";
+		if (len - i <= n)
+			return "invalid UTF-8";
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return "invalid UTF-8";
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return "invalid UTF-8";
+		i += n + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Record parsers.  Each gets the fields of one line (the count already
+ * checked) and reports its own errors; they return -1 only when memory ran
+ * out, which ends the load.
+ */
+struct loadctx {
+	struct catalog	*cat;
+	struct errs	*errs;
+	struct origin	 at;
+	bool		 local;
+};
+
+static void bad(struct loadctx *lc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Report a problem with the current line; loading goes on. */
+static void
+bad(struct loadctx *lc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	catalog_verrs_add(lc->errs, &lc->at, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Edition codes, comma-separated.  A local file's rows are SOURCE_LOCAL
+ * whatever they say, so there "-" (no edition) and "local" are allowed.
+ */
+static bool
+parse_sources(struct loadctx *lc, const char *s, uint8_t *out)
+{
+	char buf[CAT_MAX_LINE + 1], *tok, *save;
+	uint8_t bit, bits = 0;
+
+	if (strcmp(s, "-") == 0 && lc->local) {
+		*out = SOURCE_LOCAL;
+		return true;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
+	    strstr(buf, ",,") != NULL) {
+		bad(lc, "empty source in \"%s\"", s);
+		return false;
+	}
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		bit = catalog_source_parse(tok);
+		if (bit == 0 || (bit == SOURCE_LOCAL && !lc->local)) {
+			bad(lc, "unknown source \"%s\" (sv, en, ja, zh, cm%s)",
+			    tok, lc->local ? ", local" : "");
+			return false;
+		}
+		bits |= bit;
+	}
+	*out = bits | (lc->local ? SOURCE_LOCAL : 0);
+	return true;
+}
+
+#define NOMEM(lc) do { \
+	bad((lc), "out of memory"); \
+	return -1; \
+} while (0)
+
+/* service <key> <name> <system_service_name> <notes> */
+static int
+rec_service(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	const struct svc_rec *prev;
+	const int *idx;
+	struct svc_rec *r;
+	const char *key;
+
+	if (!key_valid(f[1])) {
+		bad(lc, "bad service key \"%s\"", f[1]);
+		return 0;
+	}
+	if ((idx = catalog_strmap_get(&cat->svc_by_key, f[1])) != NULL) {
+		prev = &cat->svc[*idx];
+		bad(lc, "duplicate service \"%s\" (first defined at %s:%u)",
+		    f[1], prev->at.file, prev->at.line);
+		return 0;
+	}
+	if (cat->nsvc >= CAT_MAX_ROWS) {
+		bad(lc, "too many services");
+		return 0;
+	}
+	if ((r = catalog_array_reserve(cat->svc, &cat->svc_cap, cat->nsvc,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->svc = r;
+	r = &cat->svc[cat->nsvc];
+	if ((key = catalog_intern(cat, f[1])) == NULL ||
+	    (r->s.name = catalog_intern(cat, f[2])) == NULL ||
+	    (r->s.system_service = catalog_intern(cat, f[3])) == NULL ||
+	    (r->s.notes = catalog_intern(cat, f[4])) == NULL ||
+	    catalog_strmap_put(&cat->svc_by_key, key, (int)cat->nsvc) == -1)
+		NOMEM(lc);
+	r->s.key = key;
+	r->s.local = lc->local;
+	r->at = lc->at;
+	cat->nsvc++;
+	return 0;
+}
+
+/* port <service_key> <transport> <ports> <app> <role> <sources> <notes> */
+static int
+rec_port(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	struct catalog_port p;
+	struct port_rec *r;
+	unsigned nerr = lc->errs->n;
+
+	memset(&p, 0, sizeof(p));
+	if (!key_valid(f[1]))
+		bad(lc, "bad service key \"%s\"", f[1]);
+	if ((p.transport = transport_parse(f[2])) == 0)
+		bad(lc, "unknown transport \"%s\" (tcp, udp, icmp, icmpv6, "
+		    "gre, esp, ah)", f[2]);
+	else if (catalog_transport_has_ports(p.transport)) {
+		if (!parse_ports(f[3], &p.port_low, &p.port_high))
+			bad(lc, "bad ports \"%s\" for %s (N or N-M, "
+			    "1..65535)", f[3], f[2]);
+	} else if (strcmp(f[3], "-") != 0)
+		bad(lc, "%s has no ports: write \"-\", not \"%s\"", f[2],
+		    f[3]);
+	if (strcmp(f[4], "-") != 0 && !key_valid(f[4]))
+		bad(lc, "bad app key \"%s\"", f[4]);
+	if (strcmp(f[5], "listener") == 0)
+		p.role = ROLE_LISTENER;
+	else if (strcmp(f[5], "dependent") == 0)
+		p.role = ROLE_DEPENDENT;
+	else
+		bad(lc, "bad role \"%s\" (listener or dependent)", f[5]);
+	parse_sources(lc, f[6], &p.sources);
+	if (lc->errs->n != nerr)
+		return 0;
+	if (cat->nport >= CAT_MAX_ROWS) {
+		bad(lc, "too many port rows");
+		return 0;
+	}
+
+	if ((r = catalog_array_reserve(cat->port, &cat->port_cap, cat->nport,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->port = r;
+	r = &cat->port[cat->nport];
+	r->p = p;
+	r->p.service = -1;
+	r->p.app = -1;
+	r->app_key = NULL;
+	if ((r->svc_key = catalog_intern(cat, f[1])) == NULL ||
+	    (strcmp(f[4], "-") != 0 &&
+	    (r->app_key = catalog_intern(cat, f[4])) == NULL) ||
+	    (r->p.notes = catalog_intern(cat, f[7])) == NULL)
+		NOMEM(lc);
+	r->at = lc->at;
+	cat->nport++;
+	return 0;
+}
+
+/* app <app_key> <ndpi_names comma-list or -> <description> */
+static int
+rec_app(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	const struct app_rec *prev;
+	const char **names, *key;
+	char buf[CAT_MAX_LINE + 1], *tok, *save;
+	size_t n = 0, i;
+	const int *idx;
+	struct app_rec *r;
+
+	if (!key_valid(f[1])) {
+		bad(lc, "bad app key \"%s\"", f[1]);
+		return 0;
+	}
+	if ((idx = catalog_strmap_get(&cat->app_by_key, f[1])) != NULL) {
+		prev = &cat->app[*idx];
+		bad(lc, "duplicate app \"%s\" (first defined at %s:%u)",
+		    f[1], prev->at.file, prev->at.line);
+		return 0;
+	}
+	if (strcmp(f[2], "-") != 0) {
+		if (f[2][0] == ',' || f[2][strlen(f[2]) - 1] == ',' ||
+		    strstr(f[2], ",,") != NULL) {
+			bad(lc, "empty nDPI name in \"%s\"", f[2]);
+			return 0;
+		}
+		for (n = 1, i = 0; f[2][i] != '\0'; i++)
+			n += f[2][i] == ',';
+	}
+	if (cat->napp >= CAT_MAX_ROWS) {
+		bad(lc, "too many apps");
+		return 0;
+	}
+
+	if ((r = catalog_array_reserve(cat->app, &cat->app_cap, cat->napp,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->app = r;
+	r = &cat->app[cat->napp];
+	if ((names = catalog_arena_alloc(cat, (n + 1) * sizeof(*names),
+	    _Alignof(const char *))) == NULL)
+		NOMEM(lc);
+	i = 0;
+	if (n > 0) {
+		snprintf(buf, sizeof(buf), "%s", f[2]);
+		for (tok = strtok_r(buf, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save))
+			if ((names[i++] = catalog_intern(cat, tok)) == NULL)
+				NOMEM(lc);
+	}
+	names[i] = NULL;
+	if ((key = catalog_intern(cat, f[1])) == NULL ||
+	    (r->a.description = catalog_intern(cat, f[3])) == NULL ||
+	    catalog_strmap_put(&cat->app_by_key, key, (int)cat->napp) == -1)
+		NOMEM(lc);
+	r->a.key = key;
+	r->a.ndpi_names = names;
+	r->at = lc->at;
+	cat->napp++;
+	return 0;
+}
+
+/* rpc <uuid> <major.minor> <interface> <service_key> <spec> <notes> */
+static int
+rec_rpc(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	struct catalog_iface i;
+	struct iface_rec *r;
+	unsigned nerr = lc->errs->n;
+
+	memset(&i, 0, sizeof(i));
+	if (uuid_parse(i.uuid, f[1]) == -1)
+		bad(lc, "bad uuid \"%s\" (8-4-4-4-12 hex digits)", f[1]);
+	if (!parse_version(f[2], &i.ver_major, &i.ver_minor))
+		bad(lc, "bad version \"%s\" (M.m, each 0..65535)", f[2]);
+	if (!key_valid(f[4]))
+		bad(lc, "bad service key \"%s\"", f[4]);
+	if (lc->errs->n != nerr)
+		return 0;
+	if (cat->niface >= CAT_MAX_ROWS) {
+		bad(lc, "too many interfaces");
+		return 0;
+	}
+
+	if ((r = catalog_array_reserve(cat->iface, &cat->iface_cap, cat->niface,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->iface = r;
+	r = &cat->iface[cat->niface];
+	r->i = i;
+	r->i.service = -1;
+	if ((r->i.name = catalog_intern(cat, f[3])) == NULL ||
+	    (r->svc_key = catalog_intern(cat, f[4])) == NULL ||
+	    (r->i.spec = catalog_intern(cat, f[5])) == NULL ||
+	    (r->i.notes = catalog_intern(cat, f[6])) == NULL)
+		NOMEM(lc);
+	r->at = lc->at;
+	cat->niface++;
+	return 0;
+}
+
+/* dcom <clsid> <class_name> <service_key> <spec> <notes> */
+static int
+rec_dcom(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	struct catalog_dcom d;
+	struct dcom_rec *r;
+	unsigned nerr = lc->errs->n;
+
+	memset(&d, 0, sizeof(d));
+	if (uuid_parse(d.clsid, f[1]) == -1)
+		bad(lc, "bad clsid \"%s\" (8-4-4-4-12 hex digits)", f[1]);
+	if (!key_valid(f[3]))
+		bad(lc, "bad service key \"%s\"", f[3]);
+	if (lc->errs->n != nerr)
+		return 0;
+	if (cat->ndcom >= CAT_MAX_ROWS) {
+		bad(lc, "too many DCOM classes");
+		return 0;
+	}
+
+	if ((r = catalog_array_reserve(cat->dcom, &cat->dcom_cap, cat->ndcom,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->dcom = r;
+	r = &cat->dcom[cat->ndcom];
+	r->d = d;
+	r->d.service = -1;
+	if ((r->d.name = catalog_intern(cat, f[2])) == NULL ||
+	    (r->svc_key = catalog_intern(cat, f[3])) == NULL ||
+	    (r->d.spec = catalog_intern(cat, f[4])) == NULL ||
+	    (r->d.notes = catalog_intern(cat, f[5])) == NULL)
+		NOMEM(lc);
+	r->at = lc->at;
+	cat->ndcom++;
+	return 0;
+}
+
+static const struct {
+	const char	*kind;
+	size_t		 nfields;
+	int		(*parse)(struct loadctx *, char **);
+} record_kinds[] = {
+	{ "service", 5, rec_service },
+	{ "port", 8, rec_port },
+	{ "app", 4, rec_app },
+	{ "rpc", 7, rec_rpc },
+	{ "dcom", 6, rec_dcom },
+	{ NULL, 0, NULL }
+};
+
+/* Split at TABs in place; returns the field count (may exceed max). */
+static size_t
+split_fields(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *tab;
+
+	for (;;) {
+		if (n < max)
+			f[n] = line;
+		n++;
+		if ((tab = strchr(line, '\t')) == NULL)
+			return n;
+		*tab = '\0';
+		line = tab + 1;
+	}
+}
+
+static int
+parse_line(struct loadctx *lc, char *line, size_t len)
+{
+	char *f[CAT_MAX_FIELDS];
+	const char *why;
+	size_t n, i, k;
+
+	if ((why = text_problem((const unsigned char *)line, len)) != NULL) {
+		bad(lc, "%s", why);
+		return 0;
+	}
+	n = split_fields(line, f, CAT_MAX_FIELDS);
+	for (k = 0; record_kinds[k].kind != NULL; k++)
+		if (strcmp(record_kinds[k].kind, f[0]) == 0)
+			break;
+	if (record_kinds[k].kind == NULL) {
+		bad(lc, "unknown record kind \"%.40s\" (service, port, app, "
+		    "rpc, dcom)", f[0]);
+		return 0;
+	}
+	if (n != record_kinds[k].nfields) {
+		bad(lc, "%s record has %zu fields, want %zu", f[0], n,
+		    record_kinds[k].nfields);
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if (f[i][0] == '\0') {
+			bad(lc, "field %zu of the %s record is empty (write "
+			    "\"-\" for none)", i + 1, f[0]);
+			return 0;
+		}
+	}
+	return record_kinds[k].parse(lc, f);
+}
+
+enum line_status { LINE_OK, LINE_EOF, LINE_LONG };
+
+/*
+ * One line into buf (CAT_MAX_LINE + 2 bytes) without its newline or a
+ * trailing '\r'.  A longer line is consumed to its end and reported as
+ * LINE_LONG, so that the next line is read at the right place.
+ */
+static enum line_status
+read_line(FILE *fp, char *buf, size_t *lenp)
+{
+	size_t len = 0;
+	bool any = false;
+	int c;
+
+	while ((c = getc(fp)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (len <= CAT_MAX_LINE)
+			buf[len] = (char)c;
+		len++;
+	}
+	if (!any)
+		return LINE_EOF;
+	if (len > 0 && len <= CAT_MAX_LINE + 1 && buf[len - 1] == '\r')
+		len--;
+	if (len > CAT_MAX_LINE)
+		return LINE_LONG;
+	buf[len] = '\0';
+	*lenp = len;
+	return LINE_OK;
+}
+
+static bool
+line_is_blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t')
+			return false;
+	return true;
+}
+
+int
+catalog_load_file(struct catalog *cat, const char *path, bool local,
+    char *err, size_t errlen)
+{
+	char buf[CAT_MAX_LINE + 2];
+	struct errs errs = { err, errlen, 0 };
+	struct loadctx lc;
+	enum line_status st;
+	size_t len;
+	FILE *fp;
+
+	lc.cat = cat;
+	lc.errs = &errs;
+	lc.local = local;
+	lc.at.file = path;
+	lc.at.line = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (cat->finished) {
+		bad(&lc, "catalog already finished");
+		return -1;
+	}
+	if ((lc.at.file = catalog_intern(cat, path)) == NULL) {
+		lc.at.file = path;
+		bad(&lc, "out of memory");
+		return -1;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		bad(&lc, "%s", strerror(errno));
+		return -1;
+	}
+	while ((st = read_line(fp, buf, &len)) != LINE_EOF) {
+		lc.at.line++;
+		if (st == LINE_LONG) {
+			bad(&lc, "line longer than %d bytes", CAT_MAX_LINE);
+			continue;
+		}
+		if (buf[0] == '#' || line_is_blank(buf))
+			continue;
+		if (parse_line(&lc, buf, len) == -1)
+			break;
+	}
+	if (ferror(fp)) {
+		lc.at.line = 0;
+		bad(&lc, "read error: %s", strerror(errno));
+	}
+	fclose(fp);
+	return errs.n == 0 ? 0 : -1;
+}
