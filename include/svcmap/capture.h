@@ -6,7 +6,7 @@
  * interface has a capture thread (TPACKET_V3 ring through libpcap, BPF
  * filter, promiscuous) that copies packets into a preallocated
  * single-producer/single-consumer ring; the classifier thread takes them
- * out with capture_live_next().  A full ring drops the packet and counts
+ * out with capture_live_poll().  A full ring drops the packet and counts
  * it: the capture thread never waits on the classifier.
  */
 #ifndef SVCMAP_CAPTURE_H
@@ -36,7 +36,7 @@ struct capture_file_result {
 /**
  * Read a pcap or pcapng file (format from its magic, never its name),
  * delivering each packet, optionally through a BPF filter.  Stops early
- * if *stop becomes true.
+ * if *stop becomes true (stop may be NULL; res may be NULL).
  * @return: 0 when the whole file was read; -1 with err set when it cannot
  *   be opened or a record is corrupt (packets delivered before the bad
  *   record stay delivered: res->packets counts them).

@@ -1,0 +1,568 @@
+/*
+ * capture.c - packets in: capture files and live interfaces, via libpcap.
+ *
+ * Offline, libpcap picks pcap or pcapng from the file's magic number and
+ * the packets go straight to the handler on the calling thread.
+ *
+ * Live, each interface gets a capture thread that runs pcap_dispatch()
+ * (TPACKET_V3 on Linux) and copies every packet into a preallocated
+ * single-producer/single-consumer ring; the classifier thread drains the
+ * rings with capture_live_poll().  The ring is the only place the two
+ * threads meet:
+ *
+ *   head  written by the capture thread only (release), read by the
+ *         consumer (acquire): slots below head are filled.
+ *   tail  written by the consumer only (release), read by the capture
+ *         thread (acquire): slots below tail are free again.
+ *
+ * head - tail is the fill level; when it reaches the slot count the
+ * capture thread drops the packet and counts it, so it never waits on the
+ * classifier.  The two counters sit on different cache lines so the
+ * threads do not fight over one line on every packet.
+ *
+ * A consumer with empty rings sleeps on a condition variable.  A producer
+ * signals it only when a consumer says it is waiting, so while packets
+ * flow no system call is made per packet (see capture_live_poll()).
+ *
+ * pcap_stats() is called from the capture thread only, about once a
+ * second and once more as it exits: on Linux it reads and resets the
+ * socket's counters and accumulates them in the handle, state that the
+ * read path of the same handle also lives in, so sharing the handle
+ * between threads for it is avoided rather than reasoned about.
+ * capture_live_get_stats() reads the copies, at most a second old.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pcap/pcap.h>
+
+#include "svcmap/capture.h"
+#include "svcmap/log.h"
+
+/* pcap read timeout: how long a TPACKET_V3 block waits to be handed over. */
+#define LIVE_TIMEOUT_MS		100
+/* Packets taken from one ring before the next ring gets its turn. */
+#define POLL_QUANTUM		64
+/* Spacing of pcap_stats() calls on the capture thread, nanoseconds. */
+#define STATS_INTERVAL_NS	1000000000LL
+#define CACHE_LINE		64
+
+static uint64_t
+tv_to_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
+}
+
+/*
+ * libpcap names the file or interface in some messages and not in others;
+ * ours always start with the name, so drop libpcap's copy.
+ */
+static const char *
+without_prefix(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(msg, name, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
+static int
+capture_set_filter(pcap_t *p, const char *name, const char *bpf,
+    char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	/* The netmask only matters to "ip broadcast", which we do not need. */
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "%s: filter \"%s\": %s", name, bpf,
+		    pcap_geterr(p));
+		return -1;
+	}
+	if (pcap_setfilter(p, &prog) == -1) {
+		snprintf(err, errlen, "%s: filter \"%s\": %s", name, bpf,
+		    pcap_geterr(p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+int
+capture_read_file(const char *path, const char *bpf, capture_handler fn,
+    void *arg, volatile bool *stop, struct capture_file_result *res,
+    char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct capture_file_result local;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct captured cp;
+	pcap_t *p;
+	int rc, ret = 0;
+
+	if (res == NULL)
+		res = &local;
+	res->packets = 0;
+	res->corrupt = false;
+	ebuf[0] = '\0';
+	/*
+	 * Ask for microseconds whatever the file holds: libpcap scales
+	 * nanosecond files down, so ts_us means the same for every file.
+	 */
+	p = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (p == NULL) {
+		snprintf(err, errlen, "%s: %s", path,
+		    without_prefix(ebuf, path));
+		return -1;
+	}
+	if (bpf != NULL && *bpf != '\0' &&
+	    capture_set_filter(p, path, bpf, err, errlen) == -1) {
+		pcap_close(p);
+		return -1;
+	}
+	memset(&cp, 0, sizeof(cp));
+	cp.linktype = pcap_datalink(p);
+	while (stop == NULL || !*stop) {
+		rc = pcap_next_ex(p, &h, &data);
+		if (rc == PCAP_ERROR_BREAK)	/* end of file */
+			break;
+		if (rc != 1) {
+			/* Savefiles never time out (0): anything else is bad. */
+			res->corrupt = true;
+			snprintf(err, errlen,
+			    "%s: corrupt record after %" PRIu64 " packets: %s",
+			    path, res->packets, pcap_geterr(p));
+			ret = -1;
+			break;
+		}
+		cp.ts_us = tv_to_us(&h->ts);
+		cp.caplen = h->caplen;
+		cp.wirelen = h->len;
+		cp.data = data;
+		fn(arg, &cp);
+		res->packets++;
+	}
+	pcap_close(p);
+	return ret;
+}
+
+/* What precedes the packet bytes in a ring slot. */
+struct slot_hdr {
+	uint64_t	ts_us;
+	uint32_t	caplen;
+	uint32_t	wirelen;
+};
+
+struct capture_live {
+	pcap_t		*pcap;
+	char		 name[64];
+	int		 source;
+	int		 linktype;
+	uint32_t	 snaplen;	/* what pcap_snapshot() settled on */
+	uint32_t	 nslots;
+	size_t		 slot_size;	/* header + snaplen, 8-byte multiple */
+	uint8_t		*slots;		/* nslots * slot_size, one allocation */
+	pthread_t	 thread;
+	bool		 started;	/* control thread only */
+	atomic_bool	 stopping;
+
+	/* Capture thread writes, everyone reads. */
+	char		 pad0[CACHE_LINE];
+	_Atomic uint64_t head;
+	_Atomic uint64_t ring_dropped;
+	_Atomic uint64_t ps_recv;
+	_Atomic uint64_t ps_drop;
+	_Atomic uint64_t ps_ifdrop;
+
+	/* Consumer writes, everyone reads. */
+	char		 pad1[CACHE_LINE];
+	_Atomic uint64_t tail;
+	_Atomic uint64_t delivered;
+	char		 pad2[CACHE_LINE];
+};
+
+/*
+ * One wake-up point for the whole module: consumers are few (one
+ * classifier thread, or a handful of workers), and a broadcast lets each
+ * recheck its own rings.  `waiting` counts consumers inside the wait, so
+ * producers skip the mutex entirely while nobody sleeps.
+ */
+static struct {
+	pthread_once_t	 once;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	atomic_int	 waiting;
+} wake = { .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+wake_init(void)
+{
+	pthread_condattr_t ca;
+
+	/* Timed waits on the monotonic clock: wall-clock steps move them. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake.cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static struct slot_hdr *
+ring_slot(const struct capture_live *c, uint64_t seq)
+{
+	return (struct slot_hdr *)(void *)
+	    (c->slots + (size_t)(seq % c->nslots) * c->slot_size);
+}
+
+/* Bump a counter that only the calling thread writes: no locked add. */
+static void
+counter_bump(_Atomic uint64_t *v, uint64_t n)
+{
+	atomic_store_explicit(v,
+	    atomic_load_explicit(v, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+}
+
+/* pcap_dispatch() callback, on the capture thread. */
+static void
+live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct capture_live *c = (struct capture_live *)(void *)user;
+	struct slot_hdr *s;
+	uint64_t head, tail;
+	uint32_t len;
+
+	head = atomic_load_explicit(&c->head, memory_order_relaxed);
+	tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+	if (head - tail >= c->nslots) {
+		counter_bump(&c->ring_dropped, 1);
+		return;
+	}
+	s = ring_slot(c, head);
+	/* The slot holds snaplen bytes; never trust the header past that. */
+	len = h->caplen < c->snaplen ? h->caplen : c->snaplen;
+	s->ts_us = tv_to_us(&h->ts);
+	s->caplen = len;
+	s->wirelen = h->len;
+	memcpy(s + 1, data, len);
+	atomic_store_explicit(&c->head, head + 1, memory_order_release);
+
+	/*
+	 * Pairs with the fence in wait_for_packets(): either the consumer
+	 * sees the new head before it sleeps, or we see it waiting.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&wake.waiting, memory_order_relaxed) > 0) {
+		pthread_mutex_lock(&wake.mu);
+		pthread_cond_broadcast(&wake.cv);
+		pthread_mutex_unlock(&wake.mu);
+	}
+}
+
+static void
+live_refresh_stats(struct capture_live *c)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->pcap, &ps) != 0)
+		return;
+	atomic_store_explicit(&c->ps_recv, ps.ps_recv, memory_order_relaxed);
+	atomic_store_explicit(&c->ps_drop, ps.ps_drop, memory_order_relaxed);
+	atomic_store_explicit(&c->ps_ifdrop, ps.ps_ifdrop,
+	    memory_order_relaxed);
+}
+
+/*
+ * pcap_activate()'s status says what kind of failure or warning it was;
+ * pcap_geterr() usually says more, but is empty for some statuses and a
+ * copy of the status text for others.
+ */
+static void
+activate_msg(pcap_t *p, int rc, const char *iface, char *buf, size_t len)
+{
+	const char *status = pcap_statustostr(rc);
+	const char *detail = without_prefix(pcap_geterr(p), iface);
+
+	if (*detail == '\0' || strcmp(detail, status) == 0)
+		snprintf(buf, len, "%s: %s", iface, status);
+	else
+		snprintf(buf, len, "%s: %s (%s)", iface, status, detail);
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *
+live_thread(void *arg)
+{
+	struct capture_live *c = arg;
+	int64_t last = mono_ns(), now;
+	int rc;
+
+	while (!atomic_load(&c->stopping)) {
+		rc = pcap_dispatch(c->pcap, -1, live_packet, (u_char *)c);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc == PCAP_ERROR) {
+			/* The interface went away or the socket failed. */
+			log_warnx("%s: capture stopped: %s", c->name,
+			    pcap_geterr(c->pcap));
+			break;
+		}
+		now = mono_ns();
+		if (now - last >= STATS_INTERVAL_NS) {
+			live_refresh_stats(c);
+			last = now;
+		}
+	}
+	live_refresh_stats(c);
+	return NULL;
+}
+
+struct capture_live *
+capture_live_open(const char *iface, const struct capture_live_config *cfg,
+    int source, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct capture_live *c;
+	uint64_t bufsz;
+	int rc, snap;
+
+	if (cfg->ring_slots == 0) {
+		snprintf(err, errlen, "%s: ring_slots must be at least 1",
+		    iface);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "%s: %s", iface, strerror(errno));
+		return NULL;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", iface);
+	c->source = source;
+	ebuf[0] = '\0';
+	if ((c->pcap = pcap_create(iface, ebuf)) == NULL) {
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
+		free(c);
+		return NULL;
+	}
+	bufsz = (uint64_t)cfg->buffer_mb * 1024 * 1024;
+	if (bufsz > INT_MAX)
+		bufsz = INT_MAX;
+	/* snaplen 0 asks libpcap for its maximum. */
+	if (pcap_set_snaplen(c->pcap, (int)(cfg->snaplen > INT_MAX ?
+	    INT_MAX : cfg->snaplen)) != 0 ||
+	    pcap_set_promisc(c->pcap, cfg->promisc) != 0 ||
+	    pcap_set_timeout(c->pcap, LIVE_TIMEOUT_MS) != 0 ||
+	    (bufsz > 0 && pcap_set_buffer_size(c->pcap, (int)bufsz) != 0) ||
+	    pcap_set_immediate_mode(c->pcap, 0) != 0 ||
+	    pcap_set_tstamp_precision(c->pcap,
+	    PCAP_TSTAMP_PRECISION_MICRO) != 0) {
+		snprintf(err, errlen, "%s: cannot set capture options: %s",
+		    iface, pcap_geterr(c->pcap));
+		goto fail;
+	}
+	rc = pcap_activate(c->pcap);
+	if (rc < 0) {
+		activate_msg(c->pcap, rc, iface, err, errlen);
+		goto fail;
+	}
+	if (rc > 0) {
+		activate_msg(c->pcap, rc, iface, ebuf, sizeof(ebuf));
+		log_warnx("%s", ebuf);
+	}
+	if (cfg->bpf != NULL && *cfg->bpf != '\0' &&
+	    capture_set_filter(c->pcap, iface, cfg->bpf, err, errlen) == -1)
+		goto fail;
+
+	c->linktype = pcap_datalink(c->pcap);
+	snap = pcap_snapshot(c->pcap);
+	c->snaplen = snap > 0 ? (uint32_t)snap : 65535;
+	c->nslots = cfg->ring_slots;
+	c->slot_size = sizeof(struct slot_hdr) +
+	    (((size_t)c->snaplen + 7) & ~(size_t)7);
+	if (c->nslots > SIZE_MAX / c->slot_size ||
+	    (c->slots = malloc((size_t)c->nslots * c->slot_size)) == NULL) {
+		snprintf(err, errlen, "%s: cannot allocate a ring of %" PRIu32
+		    " slots of %zu bytes", iface, c->nslots, c->slot_size);
+		goto fail;
+	}
+	pthread_once(&wake.once, wake_init);
+	return c;
+fail:
+	pcap_close(c->pcap);
+	free(c);
+	return NULL;
+}
+
+int
+capture_live_start(struct capture_live *c, char *err, size_t errlen)
+{
+	int rc;
+
+	if (c->started)
+		return 0;
+	atomic_store(&c->stopping, false);
+	if ((rc = pthread_create(&c->thread, NULL, live_thread, c)) != 0) {
+		snprintf(err, errlen, "%s: cannot start capture thread: %s",
+		    c->name, strerror(rc));
+		return -1;
+	}
+	c->started = true;
+	return 0;
+}
+
+void
+capture_live_stop(struct capture_live *c)
+{
+	if (!c->started)
+		return;
+	atomic_store(&c->stopping, true);
+	/* Wakes a thread blocked in poll(2) inside pcap_dispatch(). */
+	pcap_breakloop(c->pcap);
+	pthread_join(c->thread, NULL);
+	c->started = false;
+}
+
+void
+capture_live_close(struct capture_live *c)
+{
+	if (c == NULL)
+		return;
+	capture_live_stop(c);
+	pcap_close(c->pcap);
+	free(c->slots);
+	free(c);
+}
+
+const char *
+capture_live_name(const struct capture_live *c)
+{
+	return c->name;
+}
+
+/* Hand up to `max` packets of one ring to fn, releasing each slot after. */
+static size_t
+ring_take(struct capture_live *c, capture_handler fn, void *arg, size_t max)
+{
+	const struct slot_hdr *s;
+	struct captured cp;
+	uint64_t head, tail;
+	size_t k;
+
+	tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
+	head = atomic_load_explicit(&c->head, memory_order_acquire);
+	memset(&cp, 0, sizeof(cp));
+	cp.linktype = c->linktype;
+	cp.source = c->source;
+	for (k = 0; k < max && tail != head; k++) {
+		s = ring_slot(c, tail);
+		cp.ts_us = s->ts_us;
+		cp.caplen = s->caplen;
+		cp.wirelen = s->wirelen;
+		cp.data = (const uint8_t *)(s + 1);
+		fn(arg, &cp);
+		tail++;
+		atomic_store_explicit(&c->tail, tail, memory_order_release);
+	}
+	counter_bump(&c->delivered, k);
+	return k;
+}
+
+static bool
+rings_empty(struct capture_live **caps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (atomic_load_explicit(&caps[i]->head,
+		    memory_order_acquire) !=
+		    atomic_load_explicit(&caps[i]->tail, memory_order_relaxed))
+			return false;
+	return true;
+}
+
+/* Sleep until a ring has a packet or the deadline passes. */
+static void
+wait_for_packets(struct capture_live **caps, size_t n,
+    const struct timespec *deadline)
+{
+	atomic_fetch_add(&wake.waiting, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	pthread_mutex_lock(&wake.mu);
+	while (rings_empty(caps, n))
+		if (pthread_cond_timedwait(&wake.cv, &wake.mu, deadline) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&wake.mu);
+	atomic_fetch_sub(&wake.waiting, 1);
+}
+
+/*
+ * Where the next poll starts, so that a budget smaller than the traffic
+ * does not always favour caps[0].  Per thread: each consumer has its own.
+ */
+static _Thread_local size_t poll_next;
+
+size_t
+capture_live_poll(struct capture_live **caps, size_t n, capture_handler fn,
+    void *arg, size_t budget, int timeout_ms)
+{
+	struct timespec deadline;
+	size_t done = 0, start, k, took, busy;
+	bool waited = false;
+
+	if (n == 0 || budget == 0)
+		return 0;
+	for (;;) {
+		start = poll_next++ % n;
+		do {
+			busy = 0;
+			for (k = 0; k < n && done < budget; k++) {
+				took = ring_take(caps[(start + k) % n], fn,
+				    arg, budget - done < POLL_QUANTUM ?
+				    budget - done : POLL_QUANTUM);
+				done += took;
+				busy += took > 0;
+			}
+		} while (done < budget && busy > 0);
+		if (done > 0 || timeout_ms <= 0 || waited)
+			return done;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		wait_for_packets(caps, n, &deadline);
+		waited = true;
+	}
+}
+
+void
+capture_live_get_stats(struct capture_live *c, struct capture_live_stats *st)
+{
+	st->received = atomic_load_explicit(&c->ps_recv, memory_order_relaxed);
+	st->dropped = atomic_load_explicit(&c->ps_drop, memory_order_relaxed);
+	st->if_dropped = atomic_load_explicit(&c->ps_ifdrop,
+	    memory_order_relaxed);
+	st->ring_dropped = atomic_load_explicit(&c->ring_dropped,
+	    memory_order_relaxed);
+	st->delivered = atomic_load_explicit(&c->delivered,
+	    memory_order_relaxed);
+}
