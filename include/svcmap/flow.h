@@ -52,6 +52,10 @@ const char *flow_class_name(enum flow_class c);
 #define FLOW_TCP_FIN_C		0x08
 #define FLOW_TCP_FIN_S		0x10
 #define FLOW_TCP_RST		0x20
+/* Payload seen from each side: a flow picked up mid-stream (no handshake
+ * in the capture) counts as established once both sides have sent data. */
+#define FLOW_TCP_DATA_C		0x40
+#define FLOW_TCP_DATA_S		0x80
 
 enum flow_end {
 	FLOW_END_CLOSED = 0,	/* FIN both ways or RST, then linger elapsed */
@@ -121,6 +125,7 @@ struct flow_table_stats {
 	uint64_t	ended_closed;
 	uint64_t	ended_idle;
 	uint64_t	evicted;
+	uint64_t	ended_shutdown;	/* by end_all/destroy */
 };
 
 /**
