@@ -1,0 +1,866 @@
+/*
+ * test_dcerpc.c - DCE/RPC parsing on crafted PDUs: TCP reassembly, byte
+ * orders, fragments, auth trailers, hostile towers, bind/bind_ack, EPM
+ * (ept_map, ept_lookup over TCP and UDP) and DCOM string bindings.
+ *
+ * PDUs are built here with a small NDR writer, so every expected value is
+ * known exactly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "svcmap/addr.h"
+#include "svcmap/catalog.h"
+#include "svcmap/dcerpc.h"
+#include "tap.h"
+
+#define EPM_UUID	"e1af8308-5d1f-11c9-91a4-08002b14a0fa"
+#define NETLOGON	"12345678-1234-abcd-ef00-01234567cffb"
+#define DRSUAPI		"e3514235-4b06-11d1-ab04-00c04fc2dcd2"
+#define LSARPC		"12345778-1234-abcd-ef00-0123456789ab"
+#define OXID_UUID	"99fcfec4-5260-101b-bbcb-00aa0021347a"
+#define NDR_UUID	"8a885d04-1ceb-11c9-9fe8-08002b104860"
+#define NDR64_UUID	"71710533-beba-4937-8319-b5dbef9ccc36"
+
+/* ---- a small NDR writer ---- */
+
+struct w {
+	uint8_t	b[8192];
+	size_t	n;
+	bool	le;
+};
+
+static void
+w_u8(struct w *w, uint8_t v)
+{
+	w->b[w->n++] = v;
+}
+
+static void
+w_le16(struct w *w, uint16_t v)
+{
+	w_u8(w, (uint8_t)v);
+	w_u8(w, (uint8_t)(v >> 8));
+}
+
+static void
+w_be16(struct w *w, uint16_t v)
+{
+	w_u8(w, (uint8_t)(v >> 8));
+	w_u8(w, (uint8_t)v);
+}
+
+static void
+w_u16(struct w *w, uint16_t v)
+{
+	if (w->le)
+		w_le16(w, v);
+	else
+		w_be16(w, v);
+}
+
+static void
+w_u32(struct w *w, uint32_t v)
+{
+	if (w->le) {
+		w_le16(w, (uint16_t)v);
+		w_le16(w, (uint16_t)(v >> 16));
+	} else {
+		w_be16(w, (uint16_t)(v >> 16));
+		w_be16(w, (uint16_t)v);
+	}
+}
+
+static void
+w_bytes(struct w *w, const void *p, size_t n)
+{
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+/* A text UUID in wire order for byte order `le`. */
+static void
+w_uuid_o(struct w *w, const char *text, bool le)
+{
+	uint8_t u[16], wire[16];
+
+	uuid_parse(u, text);
+	uuid_from_wire(wire, u, le);	/* the swap is its own inverse */
+	w_bytes(w, wire, 16);
+}
+
+static void
+w_uuid(struct w *w, const char *text)
+{
+	w_uuid_o(w, text, w->le);
+}
+
+static void
+w_align(struct w *w, size_t a)
+{
+	while (w->n % a)
+		w_u8(w, 0);
+}
+
+/* A tower: interface floor, NDR floor, 0x0b, port floor, optional IPv4. */
+static void
+tower(struct w *t, const char *uuid, uint16_t maj, uint16_t min,
+    uint8_t pproto, uint16_t port, const uint8_t *ip)
+{
+	t->n = 0;
+	w_le16(t, ip != NULL ? 5 : 4);
+	w_le16(t, 19);
+	w_u8(t, 0x0d);
+	w_uuid_o(t, uuid, true);
+	w_le16(t, maj);
+	w_le16(t, 2);
+	w_le16(t, min);
+	w_le16(t, 19);
+	w_u8(t, 0x0d);
+	w_uuid_o(t, NDR_UUID, true);
+	w_le16(t, 2);
+	w_le16(t, 2);
+	w_le16(t, 0);
+	w_le16(t, 1);
+	w_u8(t, 0x0b);
+	w_le16(t, 2);
+	w_le16(t, 0);
+	w_le16(t, 1);
+	w_u8(t, pproto);
+	w_le16(t, 2);
+	w_be16(t, port);
+	if (ip != NULL) {
+		w_le16(t, 1);
+		w_u8(t, 0x09);
+		w_le16(t, 4);
+		w_bytes(t, ip, 4);
+	}
+}
+
+static void
+w_twr(struct w *w, const struct w *t)
+{
+	w_align(w, 4);
+	w_u32(w, (uint32_t)t->n);
+	w_u32(w, (uint32_t)t->n);
+	w_bytes(w, t->b, t->n);
+}
+
+/* ept_map response stub with n towers. */
+static void
+ept_map_stub(struct w *s, bool le, const struct w *towers, unsigned n,
+    uint32_t status)
+{
+	unsigned i;
+
+	s->le = le;
+	s->n = 0;
+	memset(s->b, 0, 20);
+	s->n = 20;
+	w_u32(s, n);
+	w_u32(s, 4);		/* max_towers */
+	w_u32(s, 0);
+	w_u32(s, n);
+	for (i = 0; i < n; i++)
+		w_u32(s, 0x20000 + i);
+	for (i = 0; i < n; i++)
+		w_twr(s, &towers[i]);
+	w_align(s, 4);
+	w_u32(s, status);
+}
+
+/* A CO PDU around a body; auth_len > 0 adds pad + sec_trailer + verifier. */
+static void
+pdu(struct w *o, bool le, uint8_t ptype, uint8_t flags, uint32_t call_id,
+    const uint8_t *body, size_t blen, uint16_t auth_len, uint8_t level)
+{
+	size_t pad = auth_len > 0 ? (4 - blen % 4) % 4 : 0, fl;
+
+	fl = 16 + blen + (auth_len > 0 ? pad + 8 + auth_len : 0);
+	o->n = 0;
+	o->le = le;
+	w_u8(o, 5);
+	w_u8(o, 0);
+	w_u8(o, ptype);
+	w_u8(o, flags);
+	w_u8(o, le ? 0x10 : 0x00);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_u16(o, (uint16_t)fl);
+	w_u16(o, auth_len);
+	w_u32(o, call_id);
+	w_bytes(o, body, blen);
+	if (auth_len > 0) {
+		memset(o->b + o->n, 0, pad);
+		o->n += pad;
+		w_u8(o, 10);		/* NTLMSSP */
+		w_u8(o, level);
+		w_u8(o, (uint8_t)pad);
+		w_u8(o, 0);
+		w_u32(o, 1);
+		memset(o->b + o->n, 0xaa, auth_len);
+		o->n += auth_len;
+	}
+}
+
+/* Request or response PDU: 8 bytes of header fields then the stub. */
+static void
+call_pdu(struct w *o, bool le, uint8_t ptype, uint8_t flags, uint32_t call_id,
+    uint16_t ctx, uint16_t opnum, const struct w *stub, uint16_t auth_len,
+    uint8_t level)
+{
+	struct w b;
+
+	b.n = 0;
+	b.le = le;
+	w_u32(&b, (uint32_t)stub->n);
+	w_u16(&b, ctx);
+	if (ptype == 0)
+		w_u16(&b, opnum);
+	else
+		w_u16(&b, 0);
+	w_bytes(&b, stub->b, stub->n);
+	pdu(o, le, ptype, flags, call_id, b.b, b.n, auth_len, level);
+}
+
+struct bctx {
+	uint16_t	 id;
+	const char	*uuid;
+	uint16_t	 maj, min;
+	const char	*ts;
+};
+
+static void
+bind_pdu(struct w *o, bool le, uint8_t ptype, const struct bctx *c, unsigned n)
+{
+	struct w b;
+	unsigned i;
+
+	b.n = 0;
+	b.le = le;
+	w_u16(&b, 4280);
+	w_u16(&b, 4280);
+	w_u32(&b, 0);
+	w_u8(&b, (uint8_t)n);
+	w_u8(&b, 0);
+	w_u16(&b, 0);
+	for (i = 0; i < n; i++) {
+		w_u16(&b, c[i].id);
+		w_u8(&b, 1);
+		w_u8(&b, 0);
+		w_uuid(&b, c[i].uuid);
+		w_u16(&b, c[i].maj);
+		w_u16(&b, c[i].min);
+		w_uuid(&b, c[i].ts);
+		w_u32(&b, c[i].ts == NULL ? 2 : strcmp(c[i].ts, NDR_UUID) ? 1 : 2);
+	}
+	pdu(o, le, ptype, 3, 1, b.b, b.n, 0, 0);
+}
+
+static void
+bind_ack_pdu(struct w *o, bool le, const char *secaddr, const uint16_t *res,
+    const char **ts, unsigned n)
+{
+	struct w b;
+	unsigned i;
+	size_t sl = strlen(secaddr) + 1;
+
+	b.n = 0;
+	b.le = le;
+	w_u16(&b, 4280);
+	w_u16(&b, 4280);
+	w_u32(&b, 0x1234);
+	w_u16(&b, (uint16_t)sl);
+	w_bytes(&b, secaddr, sl);
+	while ((16 + b.n) % 4)
+		w_u8(&b, 0);
+	w_u8(&b, (uint8_t)n);
+	w_u8(&b, 0);
+	w_u16(&b, 0);
+	for (i = 0; i < n; i++) {
+		w_u16(&b, res[i]);
+		w_u16(&b, 0);
+		w_uuid(&b, ts[i]);
+		w_u32(&b, 2);
+	}
+	pdu(o, le, 12, 3, 1, b.b, b.n, 0, 0);
+}
+
+/* ---- the sink ---- */
+
+#define MAX_EP 32
+
+static struct dcerpc_endpoint got[MAX_EP];
+static unsigned ngot;
+static uint8_t bound_uuid[8][16];
+static unsigned nbound;
+
+static void
+on_bound(void *arg, const uint8_t uuid[16], uint16_t maj, uint16_t min)
+{
+	(void)arg;
+	(void)maj;
+	(void)min;
+	if (nbound < 8)
+		memcpy(bound_uuid[nbound], uuid, 16);
+	nbound++;
+}
+
+static void
+on_endpoint(void *arg, const struct dcerpc_endpoint *ep)
+{
+	(void)arg;
+	if (ngot < MAX_EP)
+		got[ngot] = *ep;
+	ngot++;
+}
+
+static const struct dcerpc_sink sink = { NULL, on_bound, on_endpoint };
+static const struct dcerpc_config cfg = { 16384, 65536 };
+
+static void
+reset(void)
+{
+	ngot = 0;
+	nbound = 0;
+	memset(got, 0, sizeof(got));
+}
+
+static const char *
+fmt_uuid(const uint8_t u[16])
+{
+	static char buf[4][UUID_STRLEN];
+	static int k;
+
+	k = (k + 1) % 4;
+	return uuid_fmt(u, buf[k]);
+}
+
+/* A flow with EPM bound as context 0 and an ept_map (opnum) request. */
+struct conv {
+	struct dcerpc_parser	*p;
+	struct dcerpc_flow	*f;
+	uint32_t		 seq[2];
+	bool			 le;
+};
+
+static void
+feed(struct conv *c, int dir, const uint8_t *b, size_t n)
+{
+	dcerpc_tcp(c->p, c->f, dir, c->seq[dir], b, n, &sink);
+	c->seq[dir] += (uint32_t)n;
+}
+
+static void
+conv_start(struct conv *c, bool le)
+{
+	static const struct bctx epm[] = { { 0, EPM_UUID, 3, 0, NDR_UUID } };
+	static const uint16_t acc[] = { 0 };
+	static const char *ndr[] = { NDR_UUID };
+	struct w o;
+
+	c->p = dcerpc_parser_create(&cfg);
+	c->f = dcerpc_flow_create(c->p);
+	c->seq[0] = 1000;
+	c->seq[1] = 0xfffffff0;		/* wraps: serial arithmetic */
+	c->le = le;
+	bind_pdu(&o, le, 11, epm, 1);
+	feed(c, 0, o.b, o.n);
+	bind_ack_pdu(&o, le, "135", acc, ndr, 1);
+	feed(c, 1, o.b, o.n);
+}
+
+/* The request carries a tower of its own, which must not be learned. */
+static void
+conv_request(struct conv *c, uint32_t call_id, uint16_t opnum)
+{
+	static const uint8_t ip[4] = { 10, 0, 0, 5 };
+	struct w t, s, o;
+
+	tower(&t, NETLOGON, 1, 0, 0x07, 135, ip);
+	s.n = 0;
+	s.le = c->le;
+	w_u32(&s, 1);
+	w_uuid(&s, "00000000-0000-0000-0000-000000000000");
+	w_u32(&s, 2);
+	w_twr(&s, &t);
+	w_bytes(&s, (uint8_t[20]){ 0 }, 20);
+	w_u32(&s, 4);
+	call_pdu(&o, c->le, 0, 3, call_id, 0, opnum, &s, 0, 0);
+	feed(c, 0, o.b, o.n);
+}
+
+static void
+conv_end(struct conv *c)
+{
+	dcerpc_flow_destroy(c->f);
+	dcerpc_parser_destroy(c->p);
+}
+
+static const uint8_t ip5[4] = { 10, 0, 0, 5 };
+
+static void
+test_split_segments(void)
+{
+	struct conv c;
+	struct w t[1], s, o;
+	char buf[ADDR_STRLEN];
+
+	reset();
+	conv_start(&c, true);
+	ok(nbound == 1 && strcmp(fmt_uuid(bound_uuid[0]), EPM_UUID) == 0,
+	    "bind to EPM reported");
+	is_int(ngot, 1, "bind_ack secondary address 135 announced");
+	conv_request(&c, 7, 3);
+	is_int(ngot, 1, "request towers are not learned");
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49668, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o, true, 2, 3, 7, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, 10);
+	feed(&c, 1, o.b + 10, 50);
+	feed(&c, 1, o.b + 60, o.n - 60);
+	is_int(ngot, 2, "ept_map reply over 3 segments: one tower");
+	is_str(fmt_uuid(got[1].uuid), NETLOGON, "tower interface");
+	is_int(got[1].port, 49668, "tower port (big-endian on the wire)");
+	is_int(got[1].transport, TRANSPORT_TCP, "tower transport");
+	is_int(got[1].ver_major, 1, "tower major version");
+	is_int(got[1].source, EP_SOURCE_EPT_MAP, "source ept_map");
+	ok(got[1].has_addr, "tower has a host floor");
+	is_str(addr_fmt(&got[1].addr, buf), "10.0.0.5", "tower address");
+	is_int(dcerpc_parser_stats(c.p)->epm_replies, 1, "one EPM reply counted");
+	is_int(dcerpc_parser_stats(c.p)->pdus, 4, "four PDUs parsed");
+	is_int(dcerpc_parser_stats(c.p)->towers, 1, "one tower decoded");
+	conv_end(&c);
+}
+
+static void
+test_two_pdus_one_segment(void)
+{
+	struct conv c;
+	struct w t[2], s, o1, o2, both;
+
+	reset();
+	conv_start(&c, true);
+	conv_request(&c, 2, 3);
+	conv_request(&c, 3, 3);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o1, true, 2, 3, 2, 0, 0, &s, 0, 0);
+	tower(&t[0], DRSUAPI, 4, 0, 0x07, 49155, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o2, true, 2, 3, 3, 0, 0, &s, 0, 0);
+	both.n = 0;
+	w_bytes(&both, o1.b, o1.n);
+	w_bytes(&both, o2.b, o2.n);
+	feed(&c, 1, both.b, both.n);
+	is_int(ngot, 3, "two replies in one segment: two towers");
+	is_int(got[1].port, 49158, "first reply's port");
+	is_str(fmt_uuid(got[2].uuid), DRSUAPI, "second reply's interface");
+	is_int(got[2].ver_major, 4, "second reply's version");
+	conv_end(&c);
+}
+
+static void
+test_big_endian(void)
+{
+	struct conv c;
+	struct w t[1], s, o;
+
+	reset();
+	conv_start(&c, false);
+	ok(nbound == 1 && strcmp(fmt_uuid(bound_uuid[0]), EPM_UUID) == 0,
+	    "big-endian bind UUID");
+	conv_request(&c, 0x01020304, 3);
+	tower(&t[0], LSARPC, 0, 0, 0x07, 49157, ip5);
+	ept_map_stub(&s, false, t, 1, 0);
+	call_pdu(&o, false, 2, 3, 0x01020304, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 2, "big-endian (drep 0x00) reply learned");
+	is_str(fmt_uuid(got[1].uuid), LSARPC, "big-endian reply interface");
+	is_int(got[1].port, 49157, "big-endian reply port");
+	conv_end(&c);
+}
+
+static void
+test_fragmented(void)
+{
+	struct conv c;
+	struct w t[3], s, part, o, seg;
+	size_t cut1, cut2;
+
+	reset();
+	conv_start(&c, true);
+	conv_request(&c, 9, 3);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	tower(&t[1], NETLOGON, 1, 0, 0x07, 49155, ip5);
+	tower(&t[2], DRSUAPI, 4, 0, 0x07, 49155, ip5);
+	ept_map_stub(&s, true, t, 3, 0);
+	cut1 = 50;
+	cut2 = 130;
+	/* first, middle and last fragments; the last two share a segment */
+	part.n = 0;
+	w_bytes(&part, s.b, cut1);
+	call_pdu(&o, true, 2, 1, 9, 0, 0, &part, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	part.n = 0;
+	w_bytes(&part, s.b + cut1, cut2 - cut1);
+	call_pdu(&o, true, 2, 0, 9, 0, 0, &part, 0, 0);
+	seg.n = 0;
+	w_bytes(&seg, o.b, o.n);
+	part.n = 0;
+	w_bytes(&part, s.b + cut2, s.n - cut2);
+	call_pdu(&o, true, 2, 2, 9, 0, 0, &part, 0, 0);
+	w_bytes(&seg, o.b, o.n);
+	is_int(ngot, 1, "nothing learned before the last fragment");
+	feed(&c, 1, seg.b, seg.n);
+	is_int(ngot, 4, "fragmented reply: three towers after reassembly");
+	is_int(got[1].port, 49158, "two towers for one interface: first port");
+	is_int(got[2].port, 49155, "two towers for one interface: second port");
+	ok(memcmp(got[1].uuid, got[2].uuid, 16) == 0,
+	    "both towers name the same interface");
+	is_str(fmt_uuid(got[3].uuid), DRSUAPI, "third tower interface");
+	conv_end(&c);
+}
+
+static void
+test_hostile_towers(void)
+{
+	struct conv c;
+	struct w t[2], s, o;
+	const struct dcerpc_stats *st;
+	uint64_t trunc0;
+
+	reset();
+	conv_start(&c, true);
+	st = dcerpc_parser_stats(c.p);
+	conv_request(&c, 4, 3);
+	/* Truncated: the port floor's rhs length points past the tower. */
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, NULL);
+	t[0].b[t[0].n - 4] = 0x40;
+	/* A floor count of 65535 with four floors' worth of bytes. */
+	tower(&t[1], DRSUAPI, 4, 0, 0x07, 49155, NULL);
+	t[1].b[0] = 0xff;
+	t[1].b[1] = 0xff;
+	ept_map_stub(&s, true, t, 2, 0);
+	trunc0 = st->truncated;
+	call_pdu(&o, true, 2, 3, 4, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 1, "truncated tower and floor count 65535: nothing learned");
+	is_int(st->truncated - trunc0, 2, "both towers counted truncated");
+	is_int(st->epm_replies, 1, "the reply itself still parsed");
+	/* Status EPT_S_NOT_REGISTERED: towers present but not learned. */
+	conv_request(&c, 5, 3);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, NULL);
+	ept_map_stub(&s, true, t, 1, 0x16c9a0d6);
+	call_pdu(&o, true, 2, 3, 5, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 1, "error status: nothing learned");
+	is_int(st->epm_errors, 1, "error status counted");
+	conv_end(&c);
+}
+
+/* ept_lookup stub: entries (object uuid, tower ptr, annotation), towers. */
+static void
+test_ept_lookup(void)
+{
+	struct conv c;
+	struct w t[3], s, o;
+	static const char *ann[3] = { "Netlogon", "", "Frs2 Service" };
+	unsigned i;
+	size_t al;
+
+	reset();
+	conv_start(&c, true);
+	conv_request(&c, 11, 2);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	tower(&t[1], LSARPC, 0, 0, 0x07, 49159, NULL);
+	/* named pipe tower: floor 4 protocol 0x0f, no port */
+	tower(&t[2], DRSUAPI, 4, 0, 0x0f, 0x5c50, NULL);
+	s.n = 0;
+	s.le = true;
+	memset(s.b, 0, 20);
+	s.n = 20;
+	w_u32(&s, 3);
+	w_u32(&s, 3);
+	w_u32(&s, 0);
+	w_u32(&s, 3);
+	for (i = 0; i < 3; i++) {
+		w_uuid(&s, "00000000-0000-0000-0000-000000000000");
+		w_u32(&s, 0x30000 + i);
+		al = strlen(ann[i]) + 1;
+		w_u32(&s, 0);
+		w_u32(&s, (uint32_t)al);
+		w_bytes(&s, ann[i], al);
+		w_align(&s, 4);
+	}
+	for (i = 0; i < 3; i++)
+		w_twr(&s, &t[i]);
+	w_align(&s, 4);
+	w_u32(&s, 0);
+	call_pdu(&o, true, 2, 3, 11, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 3, "ept_lookup: two port towers of three entries");
+	is_int(got[1].source, EP_SOURCE_EPT_LOOKUP, "source ept_lookup");
+	is_int(got[1].port, 49158, "first entry port");
+	is_int(got[2].port, 49159, "second entry port");
+	ok(!got[2].has_addr, "no host floor: has_addr false");
+	is_int(dcerpc_parser_stats(c.p)->towers_local, 1,
+	    "named-pipe tower counted as local");
+	conv_end(&c);
+}
+
+static void
+test_auth_trailer(void)
+{
+	struct conv c;
+	struct w t[1], s, o;
+
+	reset();
+	conv_start(&c, true);
+	conv_request(&c, 6, 3);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	w_le16(&s, 0);	/* odd stub length: the trailer needs 2 pad bytes */
+	call_pdu(&o, true, 2, 3, 6, 0, 0, &s, 16, 5);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 2, "NTLMSSP integrity trailer (auth_length 16) skipped");
+	is_int(got[1].port, 49158, "port read through the trailer");
+	/* packet privacy: the stub is not readable */
+	conv_request(&c, 8, 3);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o, true, 2, 3, 8, 0, 0, &s, 16, 6);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 2, "packet privacy reply: nothing learned");
+	is_int(dcerpc_parser_stats(c.p)->encrypted, 1, "encrypted stub counted");
+	conv_end(&c);
+}
+
+static void
+test_gap_and_lengths(void)
+{
+	struct conv c;
+	struct w t[1], s, o, bad;
+	const struct dcerpc_stats *st;
+
+	reset();
+	conv_start(&c, true);
+	st = dcerpc_parser_stats(c.p);
+	conv_request(&c, 20, 3);
+	conv_request(&c, 21, 3);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o, true, 2, 3, 20, 0, 0, &s, 0, 0);
+	/* the first 40 bytes arrive, the rest of this reply is lost */
+	feed(&c, 1, o.b, 40);
+	c.seq[1] += (uint32_t)(o.n - 40);
+	call_pdu(&o, true, 2, 3, 21, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(st->gaps, 1, "missing segment counted as a gap");
+	is_int(st->truncated, 1, "the cut PDU counted truncated");
+	is_int(ngot, 2, "the next reply after the gap still parsed");
+	/* A retransmission of it is skipped, not parsed twice. */
+	dcerpc_tcp(c.p, c.f, 1, c.seq[1] - (uint32_t)o.n, o.b, o.n, &sink);
+	is_int(ngot, 2, "retransmission skipped");
+
+	/* frag_length 8 and frag_length over max_frag_len (16384) */
+	pdu(&bad, true, 0, 3, 30, (const uint8_t *)"12345678", 8, 0, 0);
+	bad.b[8] = 8;
+	bad.b[9] = 0;
+	feed(&c, 0, bad.b, bad.n);
+	is_int(st->invalid, 1, "frag_length 8 rejected");
+	conv_request(&c, 31, 3);
+	pdu(&bad, true, 0, 3, 32, (const uint8_t *)"12345678", 8, 0, 0);
+	bad.b[8] = 0x20;	/* 20000 */
+	bad.b[9] = 0x4e;
+	feed(&c, 0, bad.b, bad.n);
+	is_int(st->invalid, 2, "frag_length 20000 > max_frag_len rejected");
+	is_int(st->oversize, 1, "oversize fragment counted");
+	conv_request(&c, 33, 3);
+	call_pdu(&o, true, 2, 3, 33, 0, 0, &s, 0, 0);
+	feed(&c, 1, o.b, o.n);
+	is_int(ngot, 3, "requests after the bad PDUs resynchronised");
+	conv_end(&c);
+}
+
+static void
+test_bind_and_ack(void)
+{
+	static const struct bctx three[] = {
+		{ 0, NETLOGON, 1, 0, NDR_UUID },
+		{ 1, DRSUAPI, 4, 0, NDR64_UUID },
+		{ 2, LSARPC, 0, 0, "6cb71c2c-9812-4540-0300-000000000000" },
+	};
+	static const uint16_t res[] = { 0, 0, 2 };
+	static const char *ts[] = { NDR_UUID, NDR64_UUID,
+	    "00000000-0000-0000-0000-000000000000" };
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	struct w o;
+
+	reset();
+	bind_pdu(&o, true, 11, three, 3);
+	ok(dcerpc_looks_like_bind(o.b, o.n), "a bind looks like a bind");
+	ok(!dcerpc_looks_like_bind(o.b, 10), "a cut header does not");
+	dcerpc_tcp(p, f, 0, 1, o.b, o.n, &sink);
+	is_int(nbound, 3, "bind with three contexts: three bound() calls");
+	is_str(fmt_uuid(bound_uuid[0]), NETLOGON, "first context");
+	is_str(fmt_uuid(bound_uuid[1]), DRSUAPI, "second context");
+	is_str(fmt_uuid(bound_uuid[2]), LSARPC, "third context");
+	is_int(dcerpc_parser_stats(p)->binds, 1, "one bind counted");
+	bind_ack_pdu(&o, true, "49668", res, ts, 3);
+	ok(!dcerpc_looks_like_bind(o.b, o.n), "a bind_ack is not a bind");
+	dcerpc_tcp(p, f, 1, 1, o.b, o.n, &sink);
+	is_int(ngot, 2, "bind_ack: the two accepted contexts announced");
+	is_int(got[0].source, EP_SOURCE_BIND_ACK, "source bind_ack");
+	is_int(got[0].port, 49668, "secondary address port");
+	is_str(fmt_uuid(got[1].uuid), DRSUAPI, "accepted context's interface");
+	ok(!got[0].has_addr, "bind_ack endpoint is the responder");
+	reset();
+	bind_ack_pdu(&o, true, "\\PIPE\\lsass", res, ts, 3);
+	dcerpc_tcp(p, f, 1, 1 + (uint32_t)o.n, o.b, o.n, &sink);
+	is_int(ngot, 0, "pipe secondary address: no endpoint");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+/* IObjectExporter::ResolveOxid2 reply with a DUALSTRINGARRAY. */
+static void
+test_dcom_resolve_oxid2(void)
+{
+	static const struct bctx oxid[] = { { 0, OXID_UUID, 0, 0, NDR_UUID } };
+	static const uint16_t acc[] = { 0 };
+	static const char *ndr[] = { NDR_UUID };
+	static const char *bind_str[] = { "10.0.0.9[49155]", "DC01[49155]",
+	    "10.0.0.9" };
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	struct w o, s, arr;
+	char buf[ADDR_STRLEN];
+	unsigned i, secoff;
+	const char *q;
+
+	bind_pdu(&o, true, 11, oxid, 1);
+	dcerpc_tcp(p, f, 0, 1, o.b, o.n, &sink);
+	bind_ack_pdu(&o, true, "135", acc, ndr, 1);
+	dcerpc_tcp(p, f, 1, 1, o.b, o.n, &sink);
+	reset();
+	/* ResolveOxid2 request: OXID, cRequestedProtseqs, protseq array */
+	s.n = 0;
+	s.le = true;
+	w_u32(&s, 0x11223344);
+	w_u32(&s, 0x55667788);
+	w_u16(&s, 1);
+	w_align(&s, 4);
+	w_u32(&s, 1);
+	w_u16(&s, 7);
+	call_pdu(&o, true, 0, 3, 2, 0, 4, &s, 0, 0);
+	dcerpc_tcp(p, f, 0, 1000, o.b, o.n, &sink);
+	/* array of u16: bindings, NUL, security bindings, NUL NUL */
+	arr.n = 0;
+	arr.le = true;
+	for (i = 0; i < 3; i++) {
+		w_u16(&arr, 7);
+		for (q = bind_str[i]; *q; q++)
+			w_u16(&arr, (uint16_t)*q);
+		w_u16(&arr, 0);
+	}
+	w_u16(&arr, 0);
+	secoff = (unsigned)(arr.n / 2);
+	w_u16(&arr, 10);
+	w_u16(&arr, 0xffff);
+	w_u16(&arr, 0);
+	w_u16(&arr, 0);
+	w_u16(&arr, 0);
+	s.n = 0;
+	w_u32(&s, 0x20000);			/* unique pointer */
+	w_u32(&s, (uint32_t)(arr.n / 2));	/* max_count */
+	w_u16(&s, (uint16_t)(arr.n / 2));	/* wNumEntries */
+	w_u16(&s, (uint16_t)secoff);		/* wSecurityOffset */
+	w_bytes(&s, arr.b, arr.n);
+	w_align(&s, 4);
+	w_bytes(&s, (uint8_t[16]){ 1 }, 16);	/* IPID */
+	w_u32(&s, 10);				/* authn hint */
+	w_u16(&s, 5);
+	w_u16(&s, 7);				/* COMVERSION */
+	w_u32(&s, 0);				/* HRESULT */
+	call_pdu(&o, true, 2, 3, 2, 0, 0, &s, 0, 0);
+	dcerpc_tcp(p, f, 1, 1000, o.b, o.n, &sink);
+	is_int(ngot, 2, "ResolveOxid2: two bindings with a port");
+	is_int(got[0].source, EP_SOURCE_DCOM, "source dcom");
+	is_int(got[0].port, 49155, "binding port");
+	ok(got[0].has_addr, "numeric host is an address");
+	is_str(addr_fmt(&got[0].addr, buf), "10.0.0.9", "binding address");
+	ok(!got[1].has_addr, "host name: the responder");
+	is_str(fmt_uuid(got[0].uuid), "00000131-0000-0000-c000-000000000046",
+	    "DCOM endpoints name IRemUnknown");
+	ok(!got[0].has_clsid, "ResolveOxid2 carries no CLSID");
+	is_int(dcerpc_parser_stats(p)->dcom_bindings, 2, "bindings counted");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+/* Connectionless ept_map response over UDP. */
+static void
+test_udp(void)
+{
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	struct w t[1], s, o;
+
+	reset();
+	tower(&t[0], NETLOGON, 1, 0, 0x08, 49200, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	o.n = 0;
+	o.le = true;
+	w_u8(&o, 4);
+	w_u8(&o, 2);		/* response */
+	w_u8(&o, 0);
+	w_u8(&o, 0);
+	w_u8(&o, 0x10);
+	w_u8(&o, 0);
+	w_u8(&o, 0);
+	w_u8(&o, 0);
+	w_uuid(&o, "00000000-0000-0000-0000-000000000000");
+	w_uuid(&o, EPM_UUID);
+	w_uuid(&o, "11111111-2222-3333-4444-555555555555");
+	w_u32(&o, 0);
+	w_u32(&o, 3);
+	w_u32(&o, 1);
+	w_u16(&o, 3);		/* opnum ept_map */
+	w_u16(&o, 0xffff);
+	w_u16(&o, 0xffff);
+	w_u16(&o, (uint16_t)s.n);
+	w_u16(&o, 0);
+	w_u8(&o, 0);
+	w_u8(&o, 0);
+	w_bytes(&o, s.b, s.n);
+	dcerpc_udp(p, f, 1, o.b, o.n, &sink);
+	is_int(ngot, 1, "UDP ept_map response learned");
+	is_int(got[0].transport, TRANSPORT_UDP, "UDP tower transport");
+	is_int(got[0].port, 49200, "UDP tower port");
+	dcerpc_udp(p, f, 1, o.b, 79, &sink);
+	is_int(dcerpc_parser_stats(p)->truncated, 1, "short CL header truncated");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+int
+main(void)
+{
+	is_str(endpoint_source_name(EP_SOURCE_EPT_LOOKUP), "ept_lookup",
+	    "source names");
+	ok(dcerpc_flow_size() > 0, "flow size reported");
+	test_split_segments();
+	test_two_pdus_one_segment();
+	test_big_endian();
+	test_fragmented();
+	test_hostile_towers();
+	test_ept_lookup();
+	test_auth_trailer();
+	test_gap_and_lengths();
+	test_bind_and_ack();
+	test_dcom_resolve_oxid2();
+	test_udp();
+	return tap_done();
+}
