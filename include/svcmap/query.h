@@ -1,0 +1,180 @@
+/*
+ * query.h - the read side of the database, shared by svcmapctl and the
+ * HTTP API.
+ *
+ * Each query runs over a store opened read-only (store_open(path, true))
+ * and hands its rows one at a time to a callback as a typed record whose
+ * strings live until the callback returns; the *_json() helpers turn a
+ * record, or a whole query, into JSON with the field names the API
+ * documents (docs/schema.md, "Query output").  Times are UTC seconds in
+ * the records and ISO 8601 UTC strings in JSON.  Rows come in a fixed
+ * order, so the same database always gives the same output.
+ *
+ * The catalog is optional everywhere (NULL): without it service names
+ * are their keys and RPC interfaces stay unnamed.
+ */
+#ifndef SVCMAP_QUERY_H
+#define SVCMAP_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svcmap/stats.h"
+
+struct catalog;
+struct json;
+struct store;
+
+/* The service key shown for traffic no catalog entry explains. */
+#define QUERY_UNDOCUMENTED "undocumented"
+
+struct query_filter {
+	const char	*host;		/* server IP; NULL = every server */
+	const char	*service;	/* key, or "undocumented"; NULL = all */
+	int64_t		 since;		/* UTC seconds; 0 = all time */
+	bool		 all;		/* include undocumented traffic */
+};
+
+/* One observed service: service_stats summed over time buckets. */
+struct query_service {
+	const char	*service;	/* key, or "undocumented" */
+	const char	*name;		/* catalog name, else the key */
+	const char	*server_ip;
+	uint16_t	 port;
+	const char	*transport;	/* "tcp", "udp", ... */
+	uint16_t	 vlan;
+	const char	*method;	/* "port", "bind", "epm", "none" */
+	const char	*protocol;	/* latest nDPI verdict; NULL unknown */
+	const char	*interface;	/* latest RPC interface; NULL none */
+	uint64_t	 flows;
+	uint64_t	 packets_c2s;
+	uint64_t	 packets_s2c;
+	uint64_t	 bytes_c2s;
+	uint64_t	 bytes_s2c;
+	uint64_t	 clients;	/* distinct clients (seen since `since`) */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* One server: the hosts table plus what service_stats says of it. */
+struct query_host {
+	const char	*ip;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	const char *const *services;	/* documented keys served, sorted */
+	size_t		 nservices;
+	uint64_t	 flows;
+	uint64_t	 packets;
+	uint64_t	 bytes;
+};
+
+/* One learned RPC endpoint, named through the catalog. */
+struct query_endpoint {
+	const char	*server_ip;
+	uint16_t	 port;
+	const char	*transport;	/* "tcp", "udp", "http" */
+	const char	*uuid;
+	const char	*version;	/* "major.minor" */
+	const char	*interface;	/* catalog name; NULL unknown */
+	const char	*service;	/* catalog key; NULL unknown */
+	const char	*source;	/* "ept_map", "ept_lookup", ... */
+	const char	*clsid;		/* DCOM class; NULL none */
+	int64_t		 learned_at;
+	int64_t		 refreshed_at;
+	int64_t		 last_used;	/* 0 = never */
+	uint16_t	 moved_from;	/* 0 = none */
+	uint64_t	 flows;
+	uint64_t	 announcements;
+};
+
+struct query_decode {
+	char		 reason[32];
+	uint64_t	 count;
+};
+
+struct query_capture {
+	char		 iface[64];
+	uint64_t	 received;
+	uint64_t	 dropped;
+	uint64_t	 if_dropped;
+};
+
+/* Totals over every run in the database. */
+struct query_summary {
+	uint64_t	 runs;
+	uint64_t	 packets;
+	uint64_t	 bytes;
+	uint64_t	 flows;
+	uint64_t	 pkt_class[PKT__COUNT];	/* sums to packets */
+	uint64_t	 byte_class[PKT__COUNT];
+	uint64_t	 flow_class[3];		/* by enum flow_class */
+	uint64_t	 fragments;
+	uint64_t	 flows_evicted;
+	uint64_t	 dpi_mismatches;
+	uint64_t	 rpc_pdus;
+	uint64_t	 rpc_truncated;
+	uint64_t	 rpc_invalid;
+	uint64_t	 rpc_gaps;
+	uint64_t	 epm_replies;
+	uint64_t	 endpoints_learned;
+	int64_t		 first_packet;	/* 0 = no packet yet */
+	int64_t		 last_packet;
+	int64_t		 last_flush;
+	struct query_decode *decode;	/* by reason name; owned */
+	size_t		 ndecode;
+	struct query_capture *capture;	/* by interface name; owned */
+	size_t		 ncapture;
+};
+
+typedef void (*query_service_fn)(void *arg, const struct query_service *r);
+typedef void (*query_host_fn)(void *arg, const struct query_host *r);
+typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
+
+/**
+ * Services matching the filter, ordered by server_ip, transport, port,
+ * service, method.  A filter service of "undocumented" selects the
+ * undocumented rows (and implies `all`).
+ * @return: 0, or -1 with err set (bad host address, SQLite error).
+ */
+int	query_services(struct store *s, const struct catalog *cat,
+	    const struct query_filter *f, query_service_fn fn, void *arg,
+	    char *err, size_t errlen);
+
+/** Servers ordered by address text. */
+int	query_hosts(struct store *s, query_host_fn fn, void *arg, char *err,
+	    size_t errlen);
+
+/** Learned endpoints ordered by server_ip, transport, port, uuid. */
+int	query_endpoints(struct store *s, const struct catalog *cat,
+	    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
+
+/** Fill sum (free it with query_summary_free()); 0 or -1 with err. */
+int	query_summary(struct store *s, struct query_summary *sum, char *err,
+	    size_t errlen);
+void	query_summary_free(struct query_summary *sum);
+
+/* One record as one JSON object. */
+void	query_service_json(struct json *j, const struct query_service *r);
+void	query_host_json(struct json *j, const struct query_host *r);
+void	query_endpoint_json(struct json *j, const struct query_endpoint *r);
+void	query_summary_json(struct json *j, const struct query_summary *sum);
+
+/* A whole query as one JSON array of objects: 0, or -1 with err. */
+int	query_services_json(struct store *s, const struct catalog *cat,
+	    const struct query_filter *f, struct json *j, char *err,
+	    size_t errlen);
+int	query_hosts_json(struct store *s, struct json *j, char *err,
+	    size_t errlen);
+int	query_endpoints_json(struct store *s, const struct catalog *cat,
+	    struct json *j, char *err, size_t errlen);
+
+/**
+ * Parse a time for --since / ?since=: ISO 8601 UTC ("2024-01-15T09:00:00Z",
+ * "2024-01-15T09:00", "2024-01-15"), epoch seconds ("1705309200"), or a
+ * span back from now_s ("-30m", "-1h", "-7d"; also s and w).
+ * @return: 0 with *out in UTC seconds, or -1 on bad text.
+ */
+int	query_parse_time(const char *text, int64_t now_s, int64_t *out);
+
+#endif /* SVCMAP_QUERY_H */

@@ -1,0 +1,385 @@
+/*
+ * stats.c - the in-memory batch of per-service counters between flushes.
+ *
+ * Rows live in one array that doubles when full; an open-addressing
+ * index (linear probing, power-of-two size, at most half full) maps a key
+ * to its row.  Clients get the same pair of structures.  Memory is taken
+ * only when a new row or client appears, never per packet, and
+ * stats_batch_clear() keeps it so that a steady state allocates nothing.
+ *
+ * Keys are hashed and compared field by field: struct stats_key has
+ * padding (and a service string whose tail after the NUL is garbage), so
+ * hashing or memcmp() of the whole struct would split one row in two.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "svcmap/stats.h"
+
+#define INDEX_EMPTY	UINT32_MAX
+#define MIN_SLOTS	64
+
+/* One growable array of fixed-size records with its hash index. */
+struct table {
+	void		*items;
+	size_t		 n;
+	size_t		 cap;		/* items allocated */
+	uint32_t	*slots;		/* item index or INDEX_EMPTY */
+	size_t		 nslots;	/* power of two */
+};
+
+struct stats_batch {
+	struct table	rows;		/* struct stats_row */
+	struct table	clients;	/* struct stats_client */
+};
+
+static const char *const class_names[PKT__COUNT] = {
+	[PKT_CLASSIFIED] = "classified",
+	[PKT_UNDOCUMENTED] = "undocumented",
+	[PKT_UNMONITORED] = "unmonitored",
+	[PKT_NON_IP] = "non_ip",
+	[PKT_MALFORMED] = "malformed",
+};
+
+const char *
+packet_class_name(enum packet_class c)
+{
+	if ((unsigned)c >= PKT__COUNT)
+		return "unknown";
+	return class_names[c];
+}
+
+/* FNV-1a, fed one field at a time. */
+static uint32_t
+fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0) {
+		h ^= *b++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+#define FNV_INIT 2166136261u
+
+static uint32_t
+key_hash(const struct stats_key *k)
+{
+	uint32_t h = FNV_INIT;
+
+	h = fnv(h, k->service, strnlen(k->service, STATS_KEY_LEN - 1));
+	h = fnv(h, k->server.b, sizeof(k->server.b));
+	h = fnv(h, &k->port, sizeof(k->port));
+	h = fnv(h, &k->vlan, sizeof(k->vlan));
+	h = fnv(h, &k->transport, sizeof(k->transport));
+	h = fnv(h, &k->method, sizeof(k->method));
+	h = fnv(h, &k->bucket, sizeof(k->bucket));
+	return h;
+}
+
+static bool
+key_eq(const struct stats_key *a, const struct stats_key *b)
+{
+	return a->port == b->port && a->vlan == b->vlan &&
+	    a->transport == b->transport && a->method == b->method &&
+	    a->bucket == b->bucket && addr_eq(&a->server, &b->server) &&
+	    strncmp(a->service, b->service, STATS_KEY_LEN - 1) == 0;
+}
+
+/* A service key into a zeroed field, always NUL-terminated. */
+static void
+copy_key(char dst[STATS_KEY_LEN], const char *src)
+{
+	memcpy(dst, src, strnlen(src, STATS_KEY_LEN - 1));
+}
+
+/* Copy a key so that padding and the string tail are zero. */
+static void
+key_copy(struct stats_key *dst, const struct stats_key *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	copy_key(dst->service, src->service);
+	dst->server = src->server;
+	dst->port = src->port;
+	dst->vlan = src->vlan;
+	dst->transport = src->transport;
+	dst->method = src->method;
+	dst->bucket = src->bucket;
+}
+
+static uint32_t
+client_hash(const struct stats_client *c)
+{
+	uint32_t h = FNV_INIT;
+
+	h = fnv(h, c->service, strnlen(c->service, STATS_KEY_LEN - 1));
+	h = fnv(h, c->server.b, sizeof(c->server.b));
+	h = fnv(h, &c->port, sizeof(c->port));
+	h = fnv(h, &c->vlan, sizeof(c->vlan));
+	h = fnv(h, &c->transport, sizeof(c->transport));
+	h = fnv(h, c->client.b, sizeof(c->client.b));
+	return h;
+}
+
+static bool
+client_eq(const struct stats_client *a, const struct stats_client *b)
+{
+	return a->port == b->port && a->vlan == b->vlan &&
+	    a->transport == b->transport && addr_eq(&a->server, &b->server) &&
+	    addr_eq(&a->client, &b->client) &&
+	    strncmp(a->service, b->service, STATS_KEY_LEN - 1) == 0;
+}
+
+/* Earliest of two times where 0 means "not set". */
+static int64_t
+time_min(int64_t a, int64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static int64_t
+time_max(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Make room for `want` items without touching the contents on failure:
+ * both the array and the index are reallocated before either is
+ * replaced, so a failed grow leaves the table as it was.
+ */
+static int
+table_reserve(struct table *t, size_t want, size_t itemsize,
+    uint32_t (*hash)(const void *))
+{
+	size_t cap, nslots, i;
+	uint32_t *slots;
+	void *items;
+
+	if (want > UINT32_MAX - 1)
+		return -1;
+	if (want > t->cap) {
+		cap = t->cap ? t->cap : MIN_SLOTS / 2;
+		while (cap < want)
+			cap *= 2;
+		if ((items = realloc(t->items, cap * itemsize)) == NULL)
+			return -1;
+		t->items = items;
+		t->cap = cap;
+	}
+	/* Keep the index at most half full so probes stay short. */
+	if (want * 2 <= t->nslots)
+		return 0;
+	nslots = t->nslots ? t->nslots : MIN_SLOTS;
+	while (want * 2 > nslots)
+		nslots *= 2;
+	if ((slots = malloc(nslots * sizeof(*slots))) == NULL)
+		return -1;
+	memset(slots, 0xff, nslots * sizeof(*slots));
+	for (i = 0; i < t->n; i++) {
+		size_t s = hash((const char *)t->items + i * itemsize) &
+		    (nslots - 1);
+
+		while (slots[s] != INDEX_EMPTY)
+			s = (s + 1) & (nslots - 1);
+		slots[s] = (uint32_t)i;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return 0;
+}
+
+static void
+table_clear(struct table *t)
+{
+	t->n = 0;
+	if (t->slots != NULL)
+		memset(t->slots, 0xff, t->nslots * sizeof(*t->slots));
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->items);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint32_t
+row_hash_cb(const void *p)
+{
+	return key_hash(&((const struct stats_row *)p)->key);
+}
+
+static uint32_t
+client_hash_cb(const void *p)
+{
+	return client_hash(p);
+}
+
+struct stats_batch *
+stats_batch_create(void)
+{
+	return calloc(1, sizeof(struct stats_batch));
+}
+
+void
+stats_batch_destroy(struct stats_batch *b)
+{
+	if (b == NULL)
+		return;
+	table_free(&b->rows);
+	table_free(&b->clients);
+	free(b);
+}
+
+struct stats_row *
+stats_batch_row(struct stats_batch *b, const struct stats_key *key)
+{
+	struct table *t = &b->rows;
+	struct stats_row *rows, *r;
+	uint32_t h = key_hash(key);
+	size_t s;
+
+	if (t->nslots != 0) {
+		rows = t->items;
+		for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1))
+			if (key_eq(&rows[t->slots[s]].key, key))
+				return &rows[t->slots[s]];
+	}
+	if (table_reserve(t, t->n + 1, sizeof(*rows), row_hash_cb) == -1)
+		return NULL;
+	rows = t->items;
+	for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+	    s = (s + 1) & (t->nslots - 1))
+		;
+	r = &rows[t->n];
+	memset(r, 0, sizeof(*r));
+	key_copy(&r->key, key);
+	t->slots[s] = (uint32_t)t->n++;
+	return r;
+}
+
+int
+stats_batch_client(struct stats_batch *b, const struct stats_client *c)
+{
+	struct table *t = &b->clients;
+	struct stats_client *cl, *n;
+	uint32_t h = client_hash(c);
+	size_t s;
+
+	if (t->nslots != 0) {
+		cl = t->items;
+		for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1)) {
+			n = &cl[t->slots[s]];
+			if (client_eq(n, c)) {
+				n->first_s = time_min(n->first_s, c->first_s);
+				n->last_s = time_max(n->last_s, c->last_s);
+				return 0;
+			}
+		}
+	}
+	if (table_reserve(t, t->n + 1, sizeof(*cl), client_hash_cb) == -1)
+		return -1;
+	cl = t->items;
+	for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+	    s = (s + 1) & (t->nslots - 1))
+		;
+	n = &cl[t->n];
+	memset(n, 0, sizeof(*n));
+	copy_key(n->service, c->service);
+	n->server = c->server;
+	n->port = c->port;
+	n->vlan = c->vlan;
+	n->transport = c->transport;
+	n->client = c->client;
+	n->first_s = c->first_s;
+	n->last_s = c->last_s;
+	t->slots[s] = (uint32_t)t->n++;
+	return 0;
+}
+
+size_t
+stats_batch_nrows(const struct stats_batch *b)
+{
+	return b->rows.n;
+}
+
+const struct stats_row *
+stats_batch_rows(const struct stats_batch *b)
+{
+	return b->rows.items;
+}
+
+size_t
+stats_batch_nclients(const struct stats_batch *b)
+{
+	return b->clients.n;
+}
+
+const struct stats_client *
+stats_batch_clients(const struct stats_batch *b)
+{
+	return b->clients.items;
+}
+
+void
+stats_batch_clear(struct stats_batch *b)
+{
+	table_clear(&b->rows);
+	table_clear(&b->clients);
+}
+
+/*
+ * Used to fold a batch that failed to store into the next one.  Room for
+ * every row and client of src is reserved first, so the merge cannot fail
+ * half-way: either dst holds everything and src is empty, or (-1) both
+ * are unchanged.
+ */
+int
+stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
+{
+	const struct stats_row *sr = src->rows.items;
+	const struct stats_client *sc = src->clients.items;
+	struct stats_row *r;
+	size_t i;
+	int d;
+
+	if (table_reserve(&dst->rows, dst->rows.n + src->rows.n,
+	    sizeof(struct stats_row), row_hash_cb) == -1 ||
+	    table_reserve(&dst->clients, dst->clients.n + src->clients.n,
+	    sizeof(struct stats_client), client_hash_cb) == -1)
+		return -1;
+	for (i = 0; i < src->rows.n; i++) {
+		/* Cannot fail: the room is reserved. */
+		if ((r = stats_batch_row(dst, &sr[i].key)) == NULL)
+			return -1;
+		r->flows += sr[i].flows;
+		for (d = 0; d < 2; d++) {
+			r->pkts[d] += sr[i].pkts[d];
+			r->bytes[d] += sr[i].bytes[d];
+		}
+		r->first_s = time_min(r->first_s, sr[i].first_s);
+		r->last_s = time_max(r->last_s, sr[i].last_s);
+		/* A verdict beats "unknown", whichever batch holds it. */
+		if (sr[i].protocol[0] != '\0' || r->protocol[0] == '\0')
+			memcpy(r->protocol, sr[i].protocol, sizeof(r->protocol));
+		if (sr[i].interface[0] != '\0' || r->interface[0] == '\0')
+			memcpy(r->interface, sr[i].interface,
+			    sizeof(r->interface));
+	}
+	for (i = 0; i < src->clients.n; i++)
+		if (stats_batch_client(dst, &sc[i]) == -1)
+			return -1;
+	stats_batch_clear(src);
+	return 0;
+}

@@ -1,0 +1,1103 @@
+/*
+ * store.c - the SQLite database: open, migrate, flush, load, prune.
+ *
+ * One connection writes (the daemon's writer thread); any number read
+ * (svcmapctl, the HTTP API) through read-only connections.  WAL mode lets
+ * the readers see the last committed flush while a new one is being
+ * written.  Every data statement is prepared once at open and reused, so a
+ * flush costs no SQL parsing, and values are always bound, never pasted.
+ *
+ * The schema is documented table by table in docs/schema.md; any change
+ * here goes there too, as a new migration step.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "svcmap/catalog.h"
+#include "svcmap/decode.h"
+#include "svcmap/endpoint.h"
+#include "svcmap/flow.h"
+#include "svcmap/log.h"
+#include "svcmap/stats.h"
+#include "svcmap/store.h"
+
+#define BUSY_TIMEOUT_MS	2000	/* a reader's checkpoint or a second writer */
+#define US_PER_S	1000000
+
+/* service_stats.resolution: the flush writes minutes, prune rolls up. */
+#define STORE_RES_MINUTE	60
+#define STORE_RES_HOUR		3600
+#define STORE_RES_DAY		86400
+
+/*
+ * Migrations: step i takes a database from user_version i to i + 1.
+ * Schema v1 is itself step 0, so creating a database and upgrading an
+ * old one run the same code.  A new version appends a step (the alerts
+ * work adds step 1 for v2) and raises STORE_SCHEMA_VERSION.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the initial schema. */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sensor TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  inputs TEXT NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  last_flush INTEGER NOT NULL DEFAULT 0,"
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  pkt_classified INTEGER NOT NULL DEFAULT 0,"
+	"  pkt_undocumented INTEGER NOT NULL DEFAULT 0,"
+	"  pkt_unmonitored INTEGER NOT NULL DEFAULT 0,"
+	"  pkt_non_ip INTEGER NOT NULL DEFAULT 0,"
+	"  pkt_malformed INTEGER NOT NULL DEFAULT 0,"
+	"  byte_classified INTEGER NOT NULL DEFAULT 0,"
+	"  byte_undocumented INTEGER NOT NULL DEFAULT 0,"
+	"  byte_unmonitored INTEGER NOT NULL DEFAULT 0,"
+	"  byte_non_ip INTEGER NOT NULL DEFAULT 0,"
+	"  byte_malformed INTEGER NOT NULL DEFAULT 0,"
+	"  flows INTEGER NOT NULL DEFAULT 0,"
+	"  flows_classified INTEGER NOT NULL DEFAULT 0,"
+	"  flows_undocumented INTEGER NOT NULL DEFAULT 0,"
+	"  flows_unmonitored INTEGER NOT NULL DEFAULT 0,"
+	"  fragments INTEGER NOT NULL DEFAULT 0,"
+	"  flows_evicted INTEGER NOT NULL DEFAULT 0,"
+	"  flows_active INTEGER NOT NULL DEFAULT 0,"
+	"  dpi_mismatches INTEGER NOT NULL DEFAULT 0,"
+	"  rpc_pdus INTEGER NOT NULL DEFAULT 0,"
+	"  rpc_truncated INTEGER NOT NULL DEFAULT 0,"
+	"  rpc_invalid INTEGER NOT NULL DEFAULT 0,"
+	"  rpc_gaps INTEGER NOT NULL DEFAULT 0,"
+	"  epm_replies INTEGER NOT NULL DEFAULT 0,"
+	"  endpoints_learned INTEGER NOT NULL DEFAULT 0,"
+	"  first_packet INTEGER NOT NULL DEFAULT 0,"
+	"  last_packet INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE run_decode ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  reason TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, reason)) WITHOUT ROWID;"
+	"CREATE TABLE capture_stats ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  iface TEXT NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  dropped INTEGER NOT NULL,"
+	"  if_dropped INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, iface)) WITHOUT ROWID;"
+	"CREATE TABLE service_stats ("
+	"  resolution INTEGER NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  server_ip TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  flows INTEGER NOT NULL,"
+	"  pkts_c2s INTEGER NOT NULL,"
+	"  pkts_s2c INTEGER NOT NULL,"
+	"  bytes_c2s INTEGER NOT NULL,"
+	"  bytes_s2c INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  interface TEXT NOT NULL,"
+	"  PRIMARY KEY (resolution, bucket, service, server_ip, port,"
+	"    transport, vlan, method)) WITHOUT ROWID;"
+	"CREATE TABLE service_clients ("
+	"  service TEXT NOT NULL,"
+	"  server_ip TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  client_ip TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (service, server_ip, port, transport, vlan, client_ip))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE hosts ("
+	"  ip TEXT PRIMARY KEY,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE rpc_endpoints ("
+	"  server_ip TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  uuid TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  clsid TEXT,"
+	"  learned_at INTEGER NOT NULL,"
+	"  refreshed_at INTEGER NOT NULL,"
+	"  last_used INTEGER NOT NULL,"
+	"  announcements INTEGER NOT NULL,"
+	"  flows INTEGER NOT NULL,"
+	"  moved_from INTEGER NOT NULL,"
+	"  PRIMARY KEY (server_ip, transport, port, uuid)) WITHOUT ROWID;",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    STORE_SCHEMA_VERSION, "one migration step per schema version");
+
+/*
+ * The words stored for transports, methods and endpoint sources are part
+ * of the schema (docs/schema.md), so the store spells them itself: a
+ * renamed display string elsewhere must not change what the database
+ * holds, and loading needs the way back from text to value.
+ */
+struct name {
+	int		 value;
+	const char	*name;
+};
+
+static const struct name transport_names[] = {
+	{ TRANSPORT_TCP, "tcp" },
+	{ TRANSPORT_UDP, "udp" },
+	{ TRANSPORT_ICMP, "icmp" },
+	{ TRANSPORT_GRE, "gre" },
+	{ TRANSPORT_ESP, "esp" },
+	{ TRANSPORT_AH, "ah" },
+	{ TRANSPORT_ICMPV6, "icmpv6" },
+	{ ENDPOINT_TRANSPORT_HTTP, "http" },
+	{ 0, NULL }
+};
+
+static const struct name method_names[] = {
+	{ METHOD_NONE, "none" },
+	{ METHOD_PORT, "port" },
+	{ METHOD_BIND, "bind" },
+	{ METHOD_EPM, "epm" },
+	{ 0, NULL }
+};
+
+static const struct name source_names[] = {
+	{ EP_SOURCE_EPT_MAP, "ept_map" },
+	{ EP_SOURCE_EPT_LOOKUP, "ept_lookup" },
+	{ EP_SOURCE_BIND_ACK, "bind_ack" },
+	{ EP_SOURCE_DCOM, "dcom" },
+	{ 0, NULL }
+};
+
+static const char *
+name_of(const struct name *t, int value)
+{
+	for (; t->name != NULL; t++)
+		if (t->value == value)
+			return t->name;
+	return NULL;
+}
+
+static int
+value_of(const struct name *t, const char *name, int *value)
+{
+	for (; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0) {
+			*value = t->value;
+			return 0;
+		}
+	return -1;
+}
+
+static const char *
+method_word(int method)
+{
+	const char *n = name_of(method_names, method);
+
+	return n != NULL ? n : "unknown";
+}
+
+static const char *
+source_word(int source)
+{
+	const char *n = name_of(source_names, source);
+
+	return n != NULL ? n : "unknown";
+}
+
+/* A transport's stored word; an unnamed IP protocol is its number. */
+static const char *
+transport_word(uint8_t proto, char buf[8])
+{
+	const char *n = name_of(transport_names, proto);
+
+	if (n != NULL)
+		return n;
+	snprintf(buf, 8, "%u", proto);
+	return buf;
+}
+
+/* Shared by the flush upsert and the rollups: counters add up. */
+#define UPSERT_STATS \
+	" ON CONFLICT (resolution, bucket, service, server_ip, port," \
+	" transport, vlan, method) DO UPDATE SET" \
+	" flows = flows + excluded.flows," \
+	" pkts_c2s = pkts_c2s + excluded.pkts_c2s," \
+	" pkts_s2c = pkts_s2c + excluded.pkts_s2c," \
+	" bytes_c2s = bytes_c2s + excluded.bytes_c2s," \
+	" bytes_s2c = bytes_s2c + excluded.bytes_s2c," \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)," \
+	" protocol = CASE WHEN excluded.protocol <> ''" \
+	"   THEN excluded.protocol ELSE protocol END," \
+	" interface = CASE WHEN excluded.interface <> ''" \
+	"   THEN excluded.interface ELSE interface END"
+
+#define STATS_COLUMNS \
+	"resolution, bucket, service, server_ip, port, transport, vlan," \
+	" method, flows, pkts_c2s, pkts_s2c, bytes_c2s, bytes_s2c," \
+	" first_seen, last_seen, protocol, interface"
+
+enum {
+	ST_RUN_BEGIN,
+	ST_RUN_TOTALS,
+	ST_RUN_DECODE,
+	ST_STATS,
+	ST_CLIENT,
+	ST_HOST,
+	ST_ENDPOINT,
+	ST_ENDPOINT_MOVED,
+	ST_CAPTURE,
+	ST_ROLLUP,
+	ST_DELETE_STATS,
+	ST_DELETE_CLIENTS,
+	ST_DELETE_HOSTS,
+	ST__COUNT
+};
+
+static const char *const statements[ST__COUNT] = {
+	[ST_RUN_BEGIN] =
+	    "INSERT INTO runs (sensor, mode, inputs, started)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_RUN_TOTALS] =
+	    "UPDATE runs SET last_flush = ?2, packets = ?3, bytes = ?4,"
+	    " pkt_classified = ?5, pkt_undocumented = ?6,"
+	    " pkt_unmonitored = ?7, pkt_non_ip = ?8, pkt_malformed = ?9,"
+	    " byte_classified = ?10, byte_undocumented = ?11,"
+	    " byte_unmonitored = ?12, byte_non_ip = ?13,"
+	    " byte_malformed = ?14, flows = ?15, flows_classified = ?16,"
+	    " flows_undocumented = ?17, flows_unmonitored = ?18,"
+	    " fragments = ?19, flows_evicted = ?20, flows_active = ?21,"
+	    " dpi_mismatches = ?22, rpc_pdus = ?23, rpc_truncated = ?24,"
+	    " rpc_invalid = ?25, rpc_gaps = ?26, epm_replies = ?27,"
+	    " endpoints_learned = ?28, first_packet = ?29, last_packet = ?30"
+	    " WHERE id = ?1",
+	[ST_RUN_DECODE] =
+	    "INSERT INTO run_decode (run_id, reason, count) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (run_id, reason) DO UPDATE SET count = excluded.count",
+	[ST_STATS] =
+	    "INSERT INTO service_stats (" STATS_COLUMNS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17)" UPSERT_STATS,
+	[ST_CLIENT] =
+	    "INSERT INTO service_clients (service, server_ip, port, transport,"
+	    " vlan, client_ip, first_seen, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT (service, server_ip, port, transport, vlan, client_ip)"
+	    " DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	[ST_HOST] =
+	    "INSERT INTO hosts (ip, first_seen, last_seen) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (ip) DO UPDATE SET"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	[ST_ENDPOINT] =
+	    "INSERT INTO rpc_endpoints (server_ip, transport, port, uuid,"
+	    " version, source, clsid, learned_at, refreshed_at, last_used,"
+	    " announcements, flows, moved_from)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	    " ON CONFLICT (server_ip, transport, port, uuid) DO UPDATE SET"
+	    " version = excluded.version, source = excluded.source,"
+	    " clsid = excluded.clsid, learned_at = excluded.learned_at,"
+	    " refreshed_at = excluded.refreshed_at,"
+	    " last_used = excluded.last_used,"
+	    " announcements = excluded.announcements,"
+	    " flows = excluded.flows, moved_from = excluded.moved_from",
+	[ST_ENDPOINT_MOVED] =
+	    "DELETE FROM rpc_endpoints WHERE server_ip = ?1 AND transport = ?2"
+	    " AND port = ?3 AND uuid = ?4",
+	[ST_CAPTURE] =
+	    "INSERT INTO capture_stats (run_id, iface, received, dropped,"
+	    " if_dropped, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT (run_id, iface) DO UPDATE SET"
+	    " received = excluded.received, dropped = excluded.dropped,"
+	    " if_dropped = excluded.if_dropped, updated = excluded.updated",
+	/*
+	 * Rows go into the coarser bucket one at a time in time order, so
+	 * the same upsert as the flush adds them up and the latest non-empty
+	 * protocol wins.  SQLite reads the source rows into a temporary
+	 * table first because the target is the same table.
+	 */
+	[ST_ROLLUP] =
+	    "INSERT INTO service_stats (" STATS_COLUMNS ")"
+	    " SELECT ?2, bucket - bucket % ?2, service, server_ip, port,"
+	    " transport, vlan, method, flows, pkts_c2s, pkts_s2c, bytes_c2s,"
+	    " bytes_s2c, first_seen, last_seen, protocol, interface"
+	    " FROM service_stats WHERE resolution = ?1 AND bucket < ?3"
+	    " ORDER BY bucket" UPSERT_STATS,
+	[ST_DELETE_STATS] =
+	    "DELETE FROM service_stats WHERE resolution = ?1 AND bucket < ?2",
+	[ST_DELETE_CLIENTS] =
+	    "DELETE FROM service_clients WHERE last_seen < ?1",
+	[ST_DELETE_HOSTS] =
+	    "DELETE FROM hosts WHERE last_seen < ?1",
+};
+
+struct store {
+	sqlite3			*db;
+	bool			 readonly;
+	sqlite3_stmt		*st[ST__COUNT];
+	/* Endpoint entries copied out of the table at a flush (reused). */
+	struct endpoint_entry	*eps;
+	size_t			 neps;
+	size_t			 eps_cap;
+	bool			 eps_failed;
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void
+dberr(sqlite3 *db, char *err, size_t errlen, const char *what)
+{
+	seterr(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* Counters are unsigned in memory and signed 64-bit in SQLite. */
+static int
+bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+	return sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)v);
+}
+
+/* Run a bound statement to completion and make it ready for reuse. */
+static int
+step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen,
+    const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		dberr(db, err, errlen, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		dberr(db, err, errlen, sql);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* One integer from a query such as a PRAGMA; -1 on error. */
+static int
+query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Bring the database from its user_version to nsteps by running the
+ * missing steps, all in one transaction with the version bump: a failed
+ * step leaves the file exactly as it was.  The version is read inside the
+ * transaction, so two writers starting together cannot both migrate.
+ */
+static int
+store_migrate(sqlite3 *db, const char *const *steps, int nsteps,
+    char *err, size_t errlen)
+{
+	int64_t version, ntables;
+	char sql[64];
+	int v;
+
+	if (exec(db, "BEGIN IMMEDIATE", err, errlen) == -1)
+		return -1;
+	if (query_int(db, "PRAGMA user_version", &version) == -1 ||
+	    query_int(db, "SELECT count(*) FROM sqlite_master", &ntables) ==
+	    -1) {
+		dberr(db, err, errlen, "reading the schema version");
+		goto fail;
+	}
+	if (version > nsteps) {
+		seterr(err, errlen, "database schema version %" PRId64
+		    " is newer than this svcmap (%d)", version, nsteps);
+		goto fail;
+	}
+	/* Version 0 with tables: some other program's database. */
+	if (version == 0 && ntables > 0) {
+		seterr(err, errlen, "not an svcmap database (it has tables "
+		    "but no schema version)");
+		goto fail;
+	}
+	if (version == nsteps) {
+		rollback(db);
+		return 0;
+	}
+	for (v = (int)version; v < nsteps; v++)
+		if (sqlite3_exec(db, steps[v], NULL, NULL, NULL) != SQLITE_OK) {
+			seterr(err, errlen, "migration to schema version %d: %s",
+			    v + 1, sqlite3_errmsg(db));
+			goto fail;
+		}
+	/* PRAGMA takes no parameters; the value is our own integer. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", nsteps);
+	if (exec(db, sql, err, errlen) == -1 ||
+	    exec(db, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return -1;
+}
+
+/*
+ * "file:" URI of a path for SQLITE_OPEN_URI: characters with a meaning in
+ * URIs ('?', '#', '%') and anything unusual are percent-encoded.
+ */
+static int
+path_uri(const char *path, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o;
+	const unsigned char *p;
+
+	o = (size_t)snprintf(buf, len, "file:");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (o + 4 >= len)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-_.~", *p) != NULL)
+			buf[o++] = (char)*p;
+		else {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	if (o + sizeof("?mode=ro") > len)
+		return -1;
+	memcpy(buf + o, "?mode=ro", sizeof("?mode=ro"));
+	return 0;
+}
+
+static sqlite3 *
+open_readonly(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	char uri[4096];
+	sqlite3 *db = NULL;
+	int64_t version;
+
+	/* SQLite says only "unable to open database file": say why. */
+	if (stat(path, &sb) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (path_uri(path, uri, sizeof(uri)) == -1) {
+		seterr(err, errlen, "%s: path too long", path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	if (query_int(db, "PRAGMA user_version", &version) == -1) {
+		seterr(err, errlen, "%s: not an svcmap database (%s)", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (version == 0) {
+		seterr(err, errlen, "%s: not an svcmap database", path);
+		goto fail;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		seterr(err, errlen, "%s: database schema version %" PRId64
+		    " is newer than this svcmap (%d)", path, version,
+		    STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version < STORE_SCHEMA_VERSION) {
+		seterr(err, errlen, "%s: database schema version %" PRId64
+		    " is older than this svcmap (%d): start svcmapd once to "
+		    "migrate it", path, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+static sqlite3 *
+open_writable(const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	int64_t version;
+	char msg[400];
+	bool wal;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* Refuse a newer or foreign file before changing its journal mode. */
+	if (query_int(db, "PRAGMA user_version", &version) == -1) {
+		seterr(err, errlen, "%s: not an svcmap database (%s)", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		seterr(err, errlen, "%s: database schema version %" PRId64
+		    " is newer than this svcmap (%d)", path, version,
+		    STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	/*
+	 * WAL is what lets svcmapctl and the API read during a flush; a
+	 * file system that cannot do it (no shared memory) is an error
+	 * rather than a silent fallback to readers blocking the writer.
+	 */
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		dberr(db, msg, sizeof(msg), "journal_mode");
+		seterr(err, errlen, "%s: %s", path, msg);
+		goto fail;
+	}
+	wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!wal) {
+		seterr(err, errlen, "%s: cannot switch to WAL journal mode",
+		    path);
+		goto fail;
+	}
+	/* NORMAL in WAL mode: a power cut may lose the last commit only. */
+	if (exec(db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg)) == -1 ||
+	    exec(db, "PRAGMA foreign_keys = ON", msg, sizeof(msg)) == -1 ||
+	    store_migrate(db, migrations, STORE_SCHEMA_VERSION, msg,
+	    sizeof(msg)) == -1) {
+		seterr(err, errlen, "%s: %s", path, msg);
+		goto fail;
+	}
+	return db;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+struct store *
+store_open(const char *path, bool readonly, char *err, size_t errlen)
+{
+	struct store *s;
+	int i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		seterr(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	s->readonly = readonly;
+	s->db = readonly ? open_readonly(path, err, errlen) :
+	    open_writable(path, err, errlen);
+	if (s->db == NULL) {
+		free(s);
+		return NULL;
+	}
+	if (!readonly)
+		for (i = 0; i < ST__COUNT; i++)
+			if (sqlite3_prepare_v3(s->db, statements[i], -1,
+			    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+			    SQLITE_OK) {
+				seterr(err, errlen, "%s: preparing statement "
+				    "%d: %s", path, i, sqlite3_errmsg(s->db));
+				store_close(s);
+				return NULL;
+			}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	/* The last connection to close checkpoints and removes the WAL. */
+	sqlite3_close(s->db);
+	free(s->eps);
+	free(s);
+}
+
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+int64_t
+store_run_begin(struct store *s, const char *sensor, const char *mode,
+    const char *inputs, int64_t started_s)
+{
+	sqlite3_stmt *st = s->st[ST_RUN_BEGIN];
+
+	if (s->readonly)
+		return -1;
+	sqlite3_bind_text(st, 1, sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, inputs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, started_s);
+	if (step_done(s->db, st, NULL, 0, "run") == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+static int
+flush_row(struct store *s, const struct stats_row *r, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_STATS], *h = s->st[ST_HOST];
+	char ip[ADDR_STRLEN], tb[8];
+
+	addr_fmt(&r->key.server, ip);
+	sqlite3_bind_int64(st, 1, STORE_RES_MINUTE);
+	sqlite3_bind_int64(st, 2, r->key.bucket);
+	sqlite3_bind_text(st, 3, r->key.service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->key.port);
+	sqlite3_bind_text(st, 6, transport_word(r->key.transport, tb), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, r->key.vlan);
+	sqlite3_bind_text(st, 8, method_word(r->key.method), -1,
+	    SQLITE_STATIC);
+	bind_u64(st, 9, r->flows);
+	bind_u64(st, 10, r->pkts[FLOW_C2S]);
+	bind_u64(st, 11, r->pkts[FLOW_S2C]);
+	bind_u64(st, 12, r->bytes[FLOW_C2S]);
+	bind_u64(st, 13, r->bytes[FLOW_S2C]);
+	sqlite3_bind_int64(st, 14, r->first_s);
+	sqlite3_bind_int64(st, 15, r->last_s);
+	sqlite3_bind_text(st, 16, r->protocol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, r->interface, -1, SQLITE_STATIC);
+	if (step_done(s->db, st, err, errlen, "service_stats") == -1)
+		return -1;
+
+	sqlite3_bind_text(h, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(h, 2, r->first_s);
+	sqlite3_bind_int64(h, 3, r->last_s);
+	return step_done(s->db, h, err, errlen, "hosts");
+}
+
+static int
+flush_client(struct store *s, const struct stats_client *c, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_CLIENT];
+	char ip[ADDR_STRLEN], cip[ADDR_STRLEN], tb[8];
+
+	sqlite3_bind_text(st, 1, c->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, addr_fmt(&c->server, ip), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, c->port);
+	sqlite3_bind_text(st, 4, transport_word(c->transport, tb), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, c->vlan);
+	sqlite3_bind_text(st, 6, addr_fmt(&c->client, cip), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, c->first_s);
+	sqlite3_bind_int64(st, 8, c->last_s);
+	return step_done(s->db, st, err, errlen, "service_clients");
+}
+
+static int
+flush_totals(struct store *s, int64_t run_id, const struct run_totals *t,
+    int64_t now_s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_RUN_TOTALS], *d = s->st[ST_RUN_DECODE];
+	int i;
+
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, now_s);
+	bind_u64(st, 3, t->packets);
+	bind_u64(st, 4, t->bytes);
+	for (i = 0; i < PKT__COUNT; i++) {
+		bind_u64(st, 5 + i, t->pkt_class[i]);
+		bind_u64(st, 10 + i, t->byte_class[i]);
+	}
+	bind_u64(st, 15, t->flows);
+	bind_u64(st, 16, t->flow_class[FLOW_CLASSIFIED]);
+	bind_u64(st, 17, t->flow_class[FLOW_UNDOCUMENTED]);
+	bind_u64(st, 18, t->flow_class[FLOW_UNMONITORED]);
+	bind_u64(st, 19, t->fragments);
+	bind_u64(st, 20, t->flows_evicted);
+	bind_u64(st, 21, t->flows_active);
+	bind_u64(st, 22, t->dpi_mismatches);
+	bind_u64(st, 23, t->rpc_pdus);
+	bind_u64(st, 24, t->rpc_truncated);
+	bind_u64(st, 25, t->rpc_invalid);
+	bind_u64(st, 26, t->rpc_gaps);
+	bind_u64(st, 27, t->epm_replies);
+	bind_u64(st, 28, t->endpoints_learned);
+	sqlite3_bind_int64(st, 29, t->first_s);
+	sqlite3_bind_int64(st, 30, t->last_s);
+	if (step_done(s->db, st, err, errlen, "runs") == -1)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		seterr(err, errlen, "runs: no run %" PRId64, run_id);
+		return -1;
+	}
+
+	/* Counts only grow within a run: a reason once stored stays. */
+	for (i = 0; i < DR__COUNT; i++) {
+		if (t->decode[i] == 0)
+			continue;
+		sqlite3_bind_int64(d, 1, run_id);
+		sqlite3_bind_text(d, 2, decode_reason_name(i), -1,
+		    SQLITE_STATIC);
+		bind_u64(d, 3, t->decode[i]);
+		if (step_done(s->db, d, err, errlen, "run_decode") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+collect_endpoint(void *arg, const struct endpoint_entry *e)
+{
+	struct store *s = arg;
+	struct endpoint_entry *n;
+	size_t cap;
+
+	if (s->eps_failed)
+		return;
+	if (s->neps == s->eps_cap) {
+		cap = s->eps_cap ? s->eps_cap * 2 : 64;
+		if ((n = reallocarray(s->eps, cap, sizeof(*n))) == NULL) {
+			s->eps_failed = true;
+			return;
+		}
+		s->eps = n;
+		s->eps_cap = cap;
+	}
+	s->eps[s->neps++] = *e;
+}
+
+static int
+flush_endpoint(struct store *s, const struct endpoint_entry *e, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_ENDPOINT], *m = s->st[ST_ENDPOINT_MOVED];
+	char ip[ADDR_STRLEN], u[UUID_STRLEN], c[UUID_STRLEN], ver[16], tb[8];
+	const char *tr = transport_word(e->transport, tb);
+
+	addr_fmt(&e->ip, ip);
+	uuid_fmt(e->uuid, u);
+	/*
+	 * The interface left its old port (a service restart): forget that
+	 * row, or the next start would restore an endpoint that is gone.
+	 */
+	if (e->moved_from != 0 && e->moved_from != e->port) {
+		sqlite3_bind_text(m, 1, ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m, 2, tr, -1, SQLITE_STATIC);
+		sqlite3_bind_int(m, 3, e->moved_from);
+		sqlite3_bind_text(m, 4, u, -1, SQLITE_STATIC);
+		if (step_done(s->db, m, err, errlen, "rpc_endpoints") == -1)
+			return -1;
+	}
+	snprintf(ver, sizeof(ver), "%u.%u", e->ver_major, e->ver_minor);
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, e->port);
+	sqlite3_bind_text(st, 4, u, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, source_word(e->source), -1,
+	    SQLITE_STATIC);
+	if (e->has_clsid)
+		sqlite3_bind_text(st, 7, uuid_fmt(e->clsid, c), -1,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)(e->learned_us / US_PER_S));
+	sqlite3_bind_int64(st, 9,
+	    (sqlite3_int64)(e->refreshed_us / US_PER_S));
+	sqlite3_bind_int64(st, 10,
+	    (sqlite3_int64)(e->last_used_us / US_PER_S));
+	sqlite3_bind_int64(st, 11, e->announcements);
+	sqlite3_bind_int64(st, 12, e->flows);
+	sqlite3_bind_int(st, 13, e->moved_from);
+	return step_done(s->db, st, err, errlen, "rpc_endpoints");
+}
+
+/*
+ * Endpoints: every entry is written at every flush, not only the dirty
+ * ones.  endpoint_foreach() clears dirty marks as it visits, so a flush
+ * that then fails to commit would lose those changes for good; the whole
+ * table is bounded by its capacity (a few thousand rows), which makes
+ * rewriting it the simple correct choice.  Entries are copied out first
+ * so the table's lock is not held across SQLite I/O.
+ */
+int
+store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
+    const struct run_totals *totals, struct endpoint_table *endpoints,
+    int64_t now_s, char *err, size_t errlen)
+{
+	const struct stats_row *rows;
+	const struct stats_client *clients;
+	size_t i, n;
+
+	if (s->readonly) {
+		seterr(err, errlen, "store opened read-only");
+		return -1;
+	}
+	s->neps = 0;
+	s->eps_failed = false;
+	if (endpoints != NULL) {
+		endpoint_foreach(endpoints, false, collect_endpoint, s);
+		if (s->eps_failed) {
+			seterr(err, errlen, "rpc_endpoints: out of memory");
+			return -1;
+		}
+	}
+	if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
+		goto fail;
+	if (batch != NULL) {
+		rows = stats_batch_rows(batch);
+		n = stats_batch_nrows(batch);
+		for (i = 0; i < n; i++)
+			if (flush_row(s, &rows[i], err, errlen) == -1)
+				goto fail;
+		clients = stats_batch_clients(batch);
+		n = stats_batch_nclients(batch);
+		for (i = 0; i < n; i++)
+			if (flush_client(s, &clients[i], err, errlen) == -1)
+				goto fail;
+	}
+	if (totals != NULL &&
+	    flush_totals(s, run_id, totals, now_s, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < s->neps; i++)
+		if (flush_endpoint(s, &s->eps[i], err, errlen) == -1)
+			goto fail;
+	if (exec(s->db, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(s->db);
+	return -1;
+}
+
+int
+store_capture_stats(struct store *s, int64_t run_id, const char *iface,
+    uint64_t received, uint64_t dropped, uint64_t if_dropped)
+{
+	sqlite3_stmt *st = s->st[ST_CAPTURE];
+
+	if (s->readonly)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, iface, -1, SQLITE_STATIC);
+	bind_u64(st, 3, received);
+	bind_u64(st, 4, dropped);
+	bind_u64(st, 5, if_dropped);
+	/* Wall clock: capture counters are read from a live interface. */
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	return step_done(s->db, st, NULL, 0, "capture_stats");
+}
+
+/* One stored endpoint row back into an entry; -1 if a field is bad. */
+static int
+parse_endpoint(sqlite3_stmt *st, struct endpoint_entry *e)
+{
+	const char *ip = (const char *)sqlite3_column_text(st, 0);
+	const char *tr = (const char *)sqlite3_column_text(st, 1);
+	const char *u = (const char *)sqlite3_column_text(st, 3);
+	const char *ver = (const char *)sqlite3_column_text(st, 4);
+	const char *src = (const char *)sqlite3_column_text(st, 5);
+	const char *clsid = (const char *)sqlite3_column_text(st, 6);
+	int port = sqlite3_column_int(st, 2), moved = sqlite3_column_int(st, 12);
+	unsigned major, minor;
+	int v;
+
+	memset(e, 0, sizeof(*e));
+	if (ip == NULL || tr == NULL || u == NULL || ver == NULL ||
+	    src == NULL || addr_parse(&e->ip, ip) == -1 ||
+	    value_of(transport_names, tr, &v) == -1 || uuid_parse(e->uuid, u)
+	    == -1 || sscanf(ver, "%u.%u", &major, &minor) != 2 ||
+	    major > UINT16_MAX || minor > UINT16_MAX || port < 0 ||
+	    port > UINT16_MAX || moved < 0 || moved > UINT16_MAX)
+		return -1;
+	e->transport = (uint8_t)v;
+	e->port = (uint16_t)port;
+	e->ver_major = (uint16_t)major;
+	e->ver_minor = (uint16_t)minor;
+	if (value_of(source_names, src, &v) == -1)
+		return -1;
+	e->source = (enum endpoint_source)v;
+	if (clsid != NULL) {
+		if (uuid_parse(e->clsid, clsid) == -1)
+			return -1;
+		e->has_clsid = true;
+	}
+	e->learned_us = (uint64_t)sqlite3_column_int64(st, 7) * US_PER_S;
+	e->refreshed_us = (uint64_t)sqlite3_column_int64(st, 8) * US_PER_S;
+	e->last_used_us = (uint64_t)sqlite3_column_int64(st, 9) * US_PER_S;
+	e->announcements = (uint32_t)sqlite3_column_int64(st, 10);
+	e->flows = (uint32_t)sqlite3_column_int64(st, 11);
+	e->moved_from = (uint16_t)moved;
+	e->dirty = false;
+	return 0;
+}
+
+/*
+ * Oldest refresh first: if the table is smaller than what was saved, the
+ * ones it keeps (it drops the least recently used) are the freshest.
+ */
+int
+store_load_endpoints(struct store *s, struct endpoint_table *t, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT server_ip, transport, port, uuid, version, source, clsid,"
+	    " learned_at, refreshed_at, last_used, announcements, flows,"
+	    " moved_from FROM rpc_endpoints"
+	    " ORDER BY refreshed_at, server_ip, transport, port, uuid";
+	struct endpoint_entry e;
+	sqlite3_stmt *st;
+	size_t bad = 0, refused = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		dberr(s->db, err, errlen, "rpc_endpoints");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (parse_endpoint(st, &e) == -1)
+			bad++;
+		else if (endpoint_restore(t, &e) == -1)
+			refused++;
+	}
+	if (rc != SQLITE_DONE) {
+		dberr(s->db, err, errlen, "rpc_endpoints");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (bad > 0 || refused > 0)
+		log_warnx("learned endpoints: %zu unreadable rows skipped, "
+		    "%zu not restored", bad, refused);
+	return 0;
+}
+
+/* Roll rows of resolution `from` older than cutoff into `to` rows. */
+static int
+rollup(struct store *s, int64_t from, int64_t to, int64_t cutoff, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_ROLLUP], *d = s->st[ST_DELETE_STATS];
+
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, cutoff);
+	if (step_done(s->db, st, err, errlen, "rollup") == -1)
+		return -1;
+	sqlite3_bind_int64(d, 1, from);
+	sqlite3_bind_int64(d, 2, cutoff);
+	return step_done(s->db, d, err, errlen, "rollup");
+}
+
+/*
+ * Rows are rolled whole: a minute row whose bucket starts before the
+ * cutoff goes into its hour (UTC) and is deleted; a later flush or prune
+ * that brings more minutes of the same hour adds to that hour row.  With
+ * a day retention, clients and hosts not seen within it go as well.
+ */
+int
+store_prune(struct store *s, const struct store_retention *r, int64_t now_s,
+    char *err, size_t errlen)
+{
+	int64_t day_cutoff;
+
+	if (s->readonly) {
+		seterr(err, errlen, "store opened read-only");
+		return -1;
+	}
+	if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
+		goto fail;
+	if (rollup(s, STORE_RES_MINUTE, STORE_RES_HOUR,
+	    now_s - (int64_t)r->minute_days * 86400, err, errlen) == -1 ||
+	    rollup(s, STORE_RES_HOUR, STORE_RES_DAY,
+	    now_s - (int64_t)r->hour_days * 86400, err, errlen) == -1)
+		goto fail;
+	if (r->day_days != 0) {
+		day_cutoff = now_s - (int64_t)r->day_days * 86400;
+		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 1, STORE_RES_DAY);
+		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 2, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_CLIENTS], 1, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_HOSTS], 1, day_cutoff);
+		if (step_done(s->db, s->st[ST_DELETE_STATS], err, errlen,
+		    "prune") == -1 ||
+		    step_done(s->db, s->st[ST_DELETE_CLIENTS], err, errlen,
+		    "prune") == -1 ||
+		    step_done(s->db, s->st[ST_DELETE_HOSTS], err, errlen,
+		    "prune") == -1)
+			goto fail;
+	}
+	if (exec(s->db, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(s->db);
+	return -1;
+}
