@@ -35,6 +35,9 @@ log_get_level(void)
 	return log_level;
 }
 
+static void log_emit(enum log_level, int, const char *, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 log_emit(enum log_level level, int prio, const char *errstr, const char *fmt,
     va_list ap)
