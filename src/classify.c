@@ -29,18 +29,22 @@ classify_monitored(const struct classify_ctx *c, const struct addr *a)
 	return false;
 }
 
-/* The service an endpoint entry names: its interface's, else its class's. */
+/* The service an endpoint entry names: its DCOM class's, else its interface's. */
 static int
 entry_service(const struct catalog *cat, const struct endpoint_entry *e,
     int *iface)
 {
 	int i;
 
+	/*
+	 * A DCOM exporter's interface is IRemUnknown whatever it serves;
+	 * the activated class says which service it is (WMI -> Winmgmt).
+	 */
 	*iface = catalog_iface_find(cat, e->uuid, e->ver_major);
-	if (*iface >= 0)
-		return catalog_iface(cat, *iface)->service;
 	if (e->has_clsid && (i = catalog_dcom_find(cat, e->clsid)) >= 0)
 		return catalog_dcom(cat, i)->service;
+	if (*iface >= 0)
+		return catalog_iface(cat, *iface)->service;
 	return -1;
 }
 

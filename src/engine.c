@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svcmap/alert.h"
 #include "svcmap/capture.h"
 #include "svcmap/catalog.h"
 #include "svcmap/classify.h"
@@ -55,6 +56,7 @@ struct engine {
 	struct dcerpc_parser	*rpc;
 	struct endpoint_table	*endpoints;
 	struct stats_batch	*batch;
+	struct alerts		*alerts;	/* NULL: no alerts */
 	struct run_totals	 totals;
 	uint64_t		 now_us;
 	uint64_t		 next_expire_us;
@@ -225,6 +227,52 @@ dpi_finish(struct engine *e, struct flow *f, const struct dpi_result *res)
 		e->totals.dpi_mismatches++;
 	dpi_flow_destroy(f->dpi);
 	f->dpi = NULL;
+}
+
+/*
+ * Tell the alert module what the flow turned out to be.  Until the flow
+ * ends this waits for nDPI's verdict: an undocumented port that nDPI
+ * calls DCE/RPC is an unmapped dynamic port, anything else on it is an
+ * undocumented service.
+ */
+static void
+engine_alert(struct engine *e, struct flow *f, bool final)
+{
+	const struct catalog_port *row;
+	struct alert_facts fa;
+	struct dpi_result res;
+
+	memset(&fa, 0, sizeof(fa));
+	fa.server_monitored = classify_monitored(&e->cctx, &f->server);
+	if (f->port_row >= 0) {
+		row = catalog_port(e->cat, f->port_row);
+		fa.dynamic_rpc = catalog_port_is_dynamic_rpc(e->cat,
+		    f->port_row);
+		if (row->app >= 0)
+			fa.expected = catalog_app(e->cat, row->app)->key;
+	}
+	if (f->service >= 0)
+		fa.service = catalog_service(e->cat, f->service)->key;
+	if (f->dpi_done && (f->ndpi_app != 0 || f->ndpi_master != 0)) {
+		res.master = f->ndpi_master;
+		res.app = f->ndpi_app;
+		res.guessed = false;
+		fa.protocol = dpi_result_name(e->dpi, &res);
+	}
+	/*
+	 * nDPI names a DNS lookup of a Microsoft domain after the domain
+	 * ("Microsoft", "WindowsUpdate") over master protocol DNS: the
+	 * protocol spoken, the master, is what the catalog documents.
+	 */
+	fa.mismatch = f->app_mismatch;
+	if (fa.mismatch && f->port_row >= 0 && fa.expected != NULL &&
+	    f->ndpi_master != 0 && f->ndpi_master != f->ndpi_app &&
+	    catalog_app_accepts(e->cat, catalog_port(e->cat, f->port_row)->app,
+	    dpi_proto_name(e->dpi, f->ndpi_master)))
+		fa.mismatch = false;
+	fa.now_us = f->last_us;
+	fa.start_us = (uint64_t)e->totals.first_s * US_PER_S;
+	alert_flow(e->alerts, f, &fa, final);
 }
 
 static void
@@ -399,6 +447,9 @@ engine_packet(void *arg, const struct captured *c)
 		run_dpi(e, f, &pkt);
 	if (pkt.payload_len > 0 && f->cls != FLOW_UNMONITORED)
 		run_dcerpc(e, f, &pkt, dir);
+	if (e->alerts != NULL && f->dpi_done &&
+	    (f->alert_flags & ALERT_FLOW_DONE) == 0)
+		engine_alert(e, f, false);
 
 expire:
 	if (e->now_us >= e->next_expire_us) {
@@ -519,6 +570,8 @@ engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 		dpi_giveup(e->dpi, f->dpi, &res);
 		dpi_finish(e, f, &res);
 	}
+	if (e->alerts != NULL)
+		engine_alert(e, f, true);
 	drain_flow(e, f);
 	if (f->rpc != NULL) {
 		dcerpc_flow_destroy(f->rpc);
@@ -605,6 +658,12 @@ engine_set_catalog(struct engine *e, const struct catalog *cat)
 	e->cat = cat;
 	e->cctx.cat = cat;
 	flow_table_foreach(e->flows, reclassify_visit, e);
+}
+
+void
+engine_set_alerts(struct engine *e, struct alerts *a)
+{
+	e->alerts = a;
 }
 
 void
