@@ -48,7 +48,8 @@ struct flow_table {
 	uint32_t		*buckets;	/* first slot of each chain */
 	uint32_t		 mask;		/* bucket count - 1 (power of two) */
 	uint32_t		 seed;		/* per table: chains unpredictable */
-	uint32_t		 free_head;	/* free slots, chained via hnext */
+	uint32_t		 free_head;	/* freed slots, chained via hnext */
+	uint32_t		 hiwater;	/* slots [hiwater, capacity) never used */
 	struct flow_list_head	 lists[LIST__COUNT];
 	/* Scratch for end_all, allocated up front so shutdown cannot fail. */
 	struct flow_order	*order;
@@ -269,10 +270,13 @@ flow_table_create(const struct flow_table_config *cfg,
 	}
 	for (i = 0; i < nbuckets; i++)
 		t->buckets[i] = FLOW_NIL;
-	/* Free list in slot order: the first flows take the first slots. */
-	for (i = 0; i < cfg->capacity; i++)
-		t->slots[i].hnext = i + 1 < cfg->capacity ? i + 1 : FLOW_NIL;
-	t->free_head = 0;
+	/*
+	 * Slots are handed out from a high-water mark before the free list
+	 * is used, so the memory of a large table is touched only as flows
+	 * arrive: a million-flow capacity costs nothing until it is needed.
+	 */
+	t->free_head = FLOW_NIL;
+	t->hiwater = 0;
 	for (i = 0; i < LIST__COUNT; i++)
 		t->lists[i].head = t->lists[i].tail = FLOW_NIL;
 	t->lists[LIST_TCP].timeout_us = (uint64_t)cfg->tcp_idle_s * 1000000;
@@ -376,11 +380,16 @@ flow_new(struct flow_table *t, const struct packet *pkt, uint32_t h, int *dir)
 	struct flow *f;
 	uint32_t idx;
 
-	if (t->free_head == FLOW_NIL)
-		flow_end(t, flow_lru(t), FLOW_END_EVICTED);
-	idx = t->free_head;
-	f = &t->slots[idx];
-	t->free_head = f->hnext;
+	if (t->free_head == FLOW_NIL && t->hiwater < t->capacity) {
+		idx = t->hiwater++;
+		f = &t->slots[idx];
+	} else {
+		if (t->free_head == FLOW_NIL)
+			flow_end(t, flow_lru(t), FLOW_END_EVICTED);
+		idx = t->free_head;
+		f = &t->slots[idx];
+		t->free_head = f->hnext;
+	}
 
 	if (src_is_server(t, pkt)) {
 		f->client = pkt->dst;
@@ -531,7 +540,7 @@ flow_table_end_all(struct flow_table *t)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < t->capacity; i++) {
+	for (i = 0; i < t->hiwater; i++) {
 		if (!t->slots[i].in_use)
 			continue;
 		t->order[n].first_us = t->slots[i].first_us;
@@ -549,7 +558,7 @@ flow_table_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f),
 {
 	uint32_t i;
 
-	for (i = 0; i < t->capacity; i++)
+	for (i = 0; i < t->hiwater; i++)
 		if (t->slots[i].in_use)
 			fn(arg, &t->slots[i]);
 }

@@ -118,9 +118,12 @@ table_consistent(const struct flow_table *t)
 			return false;
 	}
 	for (idx = t->free_head; idx != FLOW_NIL; idx = t->slots[idx].hnext)
-		if (t->slots[idx].in_use || ++nfree > t->capacity)
+		if (idx >= t->hiwater || t->slots[idx].in_use ||
+		    ++nfree > t->capacity)
 			return false;
-	return n == t->st.active && n + nfree == t->capacity;
+	/* Slots past the high-water mark were never handed out. */
+	return n == t->st.active && n + nfree == t->hiwater &&
+	    t->hiwater <= t->capacity;
 }
 
 static void

@@ -134,7 +134,10 @@ struct flow_table_stats {
  */
 typedef bool (*flow_is_service_fn)(void *arg, uint8_t proto,
 	    const struct addr *ip, uint16_t port);
-/** Called once per flow before its slot is reused; frees dpi/rpc state. */
+/**
+ * Called once per flow before its slot is reused; frees dpi/rpc state.
+ * It must not call back into the table: the slot is wiped when it returns.
+ */
 typedef void (*flow_end_fn)(void *arg, struct flow *f, enum flow_end why);
 
 struct flow_table;
