@@ -34,5 +34,7 @@ int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */
 int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
+/* alerts [--since TIME] [--kind KIND] */
+int	ctl_alerts(int argc, char **argv, const struct ctl_opts *o);
 
 #endif /* SVCMAP_CTL_H */

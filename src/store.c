@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "svcmap/alert.h"
 #include "svcmap/catalog.h"
 #include "svcmap/decode.h"
 #include "svcmap/endpoint.h"
@@ -144,6 +145,32 @@ static const char *const migrations[] = {
 	"  flows INTEGER NOT NULL,"
 	"  moved_from INTEGER NOT NULL,"
 	"  PRIMARY KEY (server_ip, transport, port, uuid)) WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: alerts, one row per (kind, server, transport, port); the
+	 * writer stores each alert's whole state, so a retried flush or a
+	 * restart never counts a flow twice.
+	 */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  server_ip TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  client_ip TEXT NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  suppressed INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  last_event INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  UNIQUE (kind, server_ip, transport, port));"
+	"CREATE INDEX alerts_last_seen ON alerts (last_seen);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -271,6 +298,7 @@ enum {
 	ST_DELETE_STATS,
 	ST_DELETE_CLIENTS,
 	ST_DELETE_HOSTS,
+	ST_ALERT,
 	ST__COUNT
 };
 
@@ -350,6 +378,22 @@ static const char *const statements[ST__COUNT] = {
 	    "DELETE FROM service_clients WHERE last_seen < ?1",
 	[ST_DELETE_HOSTS] =
 	    "DELETE FROM hosts WHERE last_seen < ?1",
+	[ST_ALERT] =
+	    "INSERT INTO alerts (kind, severity, server_ip, transport, port,"
+	    " client_ip, service, protocol, detail, count, events, suppressed,"
+	    " first_seen, last_seen, last_event, state, resolved_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17)"
+	    " ON CONFLICT (kind, server_ip, transport, port) DO UPDATE SET"
+	    " severity = excluded.severity, client_ip = excluded.client_ip,"
+	    " service = excluded.service, protocol = excluded.protocol,"
+	    " detail = excluded.detail, count = excluded.count,"
+	    " events = excluded.events, suppressed = excluded.suppressed,"
+	    " first_seen = excluded.first_seen,"
+	    " last_seen = excluded.last_seen,"
+	    " last_event = excluded.last_event, state = excluded.state,"
+	    " resolved_at = excluded.resolved_at"
+	    " RETURNING id",
 };
 
 struct store {
@@ -1037,6 +1081,203 @@ store_load_endpoints(struct store *s, struct endpoint_table *t, char *err,
 	if (bad > 0 || refused > 0)
 		log_warnx("learned endpoints: %zu unreadable rows skipped, "
 		    "%zu not restored", bad, refused);
+	return 0;
+}
+
+static int
+flush_alert(struct store *s, struct alert_record *r, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_ALERT];
+	char ip[ADDR_STRLEN], cl[ADDR_STRLEN], tb[8];
+	int rc;
+
+	sqlite3_bind_text(st, 1, alert_kind_name(r->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->severity);
+	sqlite3_bind_text(st, 3, addr_fmt(&r->server, ip), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, transport_word(r->transport, tb), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->port);
+	sqlite3_bind_text(st, 6, addr_fmt(&r->client, cl), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->protocol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->detail, -1, SQLITE_STATIC);
+	bind_u64(st, 10, r->count);
+	bind_u64(st, 11, r->events);
+	bind_u64(st, 12, r->suppressed);
+	sqlite3_bind_int64(st, 13, r->first_seen);
+	sqlite3_bind_int64(st, 14, r->last_seen);
+	sqlite3_bind_int64(st, 15, r->last_event);
+	sqlite3_bind_text(st, 16, r->resolved_at != 0 ? "resolved" : "open",
+	    -1, SQLITE_STATIC);
+	if (r->resolved_at != 0)
+		sqlite3_bind_int64(st, 17, r->resolved_at);
+	else
+		sqlite3_bind_null(st, 17);
+	/* RETURNING gives the row then DONE; the row must be read first. */
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		dberr(s->db, err, errlen, "alerts");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The alert rows of a batch, in their own transaction after the
+ * statistics: each row holds the alert's whole state, so writing a batch
+ * again (a retry) changes nothing.  Sets each record's id.
+ */
+int
+store_alerts(struct store *s, struct alert_batch *b, char *err,
+    size_t errlen)
+{
+	struct alert_record *r;
+	size_t i, n;
+
+	if (s->readonly) {
+		seterr(err, errlen, "store opened read-only");
+		return -1;
+	}
+	r = alert_batch_records(b, &n);
+	if (n == 0)
+		return 0;
+	if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (flush_alert(s, &r[i], err, errlen) == -1)
+			goto fail;
+	if (exec(s->db, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(s->db);
+	return -1;
+}
+
+static int
+parse_alert(sqlite3_stmt *st, struct alert_record *r)
+{
+	const char *kind = (const char *)sqlite3_column_text(st, 1);
+	const char *ip = (const char *)sqlite3_column_text(st, 3);
+	const char *tr = (const char *)sqlite3_column_text(st, 4);
+	const char *cl = (const char *)sqlite3_column_text(st, 6);
+	int port = sqlite3_column_int(st, 5), k, v;
+
+	memset(r, 0, sizeof(*r));
+	if (kind == NULL || ip == NULL || tr == NULL || cl == NULL ||
+	    (k = alert_kind_find(kind)) == -1 ||
+	    addr_parse(&r->server, ip) == -1 ||
+	    addr_parse(&r->client, cl) == -1 ||
+	    value_of(transport_names, tr, &v) == -1 || port < 0 ||
+	    port > UINT16_MAX)
+		return -1;
+	r->id = sqlite3_column_int64(st, 0);
+	r->kind = (uint8_t)k;
+	r->severity = (uint8_t)sqlite3_column_int(st, 2);
+	r->transport = (uint8_t)v;
+	r->port = (uint16_t)port;
+	snprintf(r->service, sizeof(r->service), "%s",
+	    (const char *)sqlite3_column_text(st, 7));
+	snprintf(r->protocol, sizeof(r->protocol), "%s",
+	    (const char *)sqlite3_column_text(st, 8));
+	snprintf(r->detail, sizeof(r->detail), "%s",
+	    (const char *)sqlite3_column_text(st, 9));
+	r->count = (uint64_t)sqlite3_column_int64(st, 10);
+	r->events = (uint64_t)sqlite3_column_int64(st, 11);
+	r->suppressed = (uint64_t)sqlite3_column_int64(st, 12);
+	r->first_seen = sqlite3_column_int64(st, 13);
+	r->last_seen = sqlite3_column_int64(st, 14);
+	r->last_event = sqlite3_column_int64(st, 15);
+	r->resolved_at = sqlite3_column_int64(st, 16);
+	return 0;
+}
+
+int
+store_alert_rows(struct store *s, const char *kind, int64_t since,
+    void (*fn)(void *, const struct alert_record *), void *arg, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, kind, severity, server_ip, transport, port, client_ip,"
+	    " service, protocol, detail, count, events, suppressed, first_seen,"
+	    " last_seen, last_event, coalesce(resolved_at, 0) FROM alerts"
+	    " WHERE (?1 IS NULL OR kind = ?1) AND last_seen >= ?2"
+	    " ORDER BY id";
+	struct alert_record r;
+	sqlite3_stmt *st;
+	size_t bad = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		dberr(s->db, err, errlen, "alerts");
+		return -1;
+	}
+	if (kind != NULL)
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (parse_alert(st, &r) == -1)
+			bad++;
+		else
+			fn(arg, &r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		dberr(s->db, err, errlen, "alerts");
+		return -1;
+	}
+	if (bad > 0)
+		log_warnx("alerts: %zu unreadable rows skipped", bad);
+	return 0;
+}
+
+static void
+restore_alert(void *arg, const struct alert_record *r)
+{
+	alert_restore(arg, r);
+}
+
+/*
+ * Dedup state after a restart: the alert rows, the (server, service)
+ * pairs served before (new_service), and the first packet ever stored
+ * (the learning period runs from there).  Latest alerts first, so a
+ * table smaller than the saved rows keeps the live ones.
+ */
+int
+store_load_alerts(struct store *s, struct alerts *a, char *err,
+    size_t errlen)
+{
+	static const char known[] =
+	    "SELECT DISTINCT server_ip, service FROM service_stats"
+	    " WHERE service <> ''";
+	struct addr ip;
+	sqlite3_stmt *st;
+	int64_t first;
+	int rc;
+
+	if (store_alert_rows(s, NULL, 0, restore_alert, a, err, errlen) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, known, -1, &st, NULL) != SQLITE_OK) {
+		dberr(s->db, err, errlen, "service_stats");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (addr_parse(&ip, (const char *)sqlite3_column_text(st, 0))
+		    == 0)
+			alert_restore_known(a, &ip,
+			    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		dberr(s->db, err, errlen, "service_stats");
+		return -1;
+	}
+	if (query_int(s->db, "SELECT coalesce(min(first_packet), 0) FROM runs"
+	    " WHERE first_packet > 0", &first) == 0 && first > 0)
+		alert_restore_start(a, (uint64_t)first * US_PER_S);
 	return 0;
 }
 

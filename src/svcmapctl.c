@@ -39,6 +39,8 @@ static const struct ctl_command commands[] = {
 	    "run totals, capture drops and the packet partition" },
 	{ "endpoints", ctl_endpoints, true, "",
 	    "RPC endpoints learned from EPM and DCOM replies" },
+	{ "alerts", ctl_alerts, true, "[--since TIME] [--kind KIND]",
+	    "undocumented services, protocol mismatches, new services" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

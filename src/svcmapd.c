@@ -30,6 +30,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "svcmap/alert.h"
 #include "svcmap/capture.h"
 #include "svcmap/catalog.h"
 #include "svcmap/config.h"
@@ -52,6 +53,8 @@ struct daemon {
 	struct store		*store;
 	struct endpoint_table	*endpoints;
 	struct engine		*engine;
+	struct alerts		*alerts;	/* decided on the engine's side */
+	struct alert_out	*alert_out;	/* published on the writer's */
 	int64_t			 run_id;
 	bool			 flush_failing;	/* log a failing DB once */
 
@@ -66,7 +69,9 @@ struct daemon {
 	pthread_mutex_t		 lock;		/* guards handed and handed_totals */
 	struct stats_batch	*handed;	/* classifier -> writer */
 	struct run_totals	 handed_totals;
+	struct alert_batch	*alerts_handed;
 	struct stats_batch	*writing;	/* the writer's own batch */
+	struct alert_batch	*alerts_writing;
 	atomic_bool		 flush_requested;
 	atomic_bool		 stop_requested;
 	atomic_bool		 classifier_done;
@@ -105,21 +110,31 @@ set_flushing_ok(struct daemon *d, bool ok, const char *err)
 	d->flush_failing = !ok;
 }
 
-/* Write a batch; on success it is emptied, on failure it is kept. */
+/*
+ * Write a batch and its alerts; on success they are emptied, on failure
+ * kept.  Alert events are published once whether or not their rows could
+ * be stored: an operator hears of them even while the disk is full.
+ */
 static int
 write_batch(struct daemon *d, struct stats_batch *b,
-    const struct run_totals *t, int64_t now_s)
+    const struct run_totals *t, struct alert_batch *ab, int64_t now_s)
 {
 	char err[512];
+	int ret = 0;
 
 	if (store_flush(d->store, d->run_id, b, t, d->endpoints, now_s, err,
-	    sizeof(err)) == -1) {
-		set_flushing_ok(d, false, err);
-		return -1;
+	    sizeof(err)) == -1)
+		ret = -1;
+	else {
+		stats_batch_clear(b);
+		if (store_alerts(d->store, ab, err, sizeof(err)) == -1)
+			ret = -1;
 	}
-	set_flushing_ok(d, true, NULL);
-	stats_batch_clear(b);
-	return 0;
+	alert_out_events(d->alert_out, ab);
+	if (ret == 0)
+		alert_batch_clear(ab);
+	set_flushing_ok(d, ret == 0, err);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -145,7 +160,8 @@ offline_packet(void *arg, const struct captured *pkt)
 	else if (now >= o->next_flush_us) {
 		engine_drain(d->engine, false);
 		write_batch(d, engine_batch(d->engine),
-		    engine_totals(d->engine), (int64_t)(now / 1000000));
+		    engine_totals(d->engine), alert_batch(d->alerts),
+		    (int64_t)(now / 1000000));
 		o->next_flush_us = now + o->interval_us;
 	}
 }
@@ -175,6 +191,10 @@ print_summary(struct daemon *d)
 		if (i != DR_OK && t->decode[i] != 0)
 			printf("  decode %s: %" PRIu64 "\n",
 			    decode_reason_name(i), t->decode[i]);
+	printf("alerts: %" PRIu64 " events published, %" PRIu64 " JSON lines "
+	    "write errors, %" PRIu64 " not tracked (table full)\n",
+	    alert_out_published(d->alert_out), alert_out_errors(d->alert_out),
+	    alert_overflows(d->alerts));
 	printf("database %s: see 'svcmapctl -d %s services'\n",
 	    d->cfg.db_path, d->cfg.db_path);
 }
@@ -205,7 +225,7 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 	/* The last flush must land: retry a locked database for a while. */
 	for (tries = 0; tries < 30; tries++) {
 		if (write_batch(d, engine_batch(d->engine),
-		    engine_totals(d->engine),
+		    engine_totals(d->engine), alert_batch(d->alerts),
 		    (int64_t)(engine_now(d->engine) / 1000000)) == 0)
 			break;
 		sleep(1);
@@ -228,6 +248,7 @@ classifier_handover(struct daemon *d)
 	engine_drain(d->engine, atomic_load(&d->stop_requested));
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->handed, engine_batch(d->engine));
+	alert_batch_merge(d->alerts_handed, alert_batch(d->alerts));
 	d->handed_totals = *engine_totals(d->engine);
 	pthread_mutex_unlock(&d->lock);
 	event_active(d->handover_ev, EV_READ, 0);
@@ -266,6 +287,7 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->writing, d->handed);
+	alert_batch_merge(d->alerts_writing, d->alerts_handed);
 	totals = d->handed_totals;
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < d->ncaps; i++) {
@@ -274,7 +296,8 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 		    capture_live_name(d->caps[i]), cs.received,
 		    cs.dropped + cs.ring_dropped, cs.if_dropped);
 	}
-	write_batch(d, d->writing, &totals, (int64_t)time(NULL));
+	write_batch(d, d->writing, &totals, d->alerts_writing,
+	    (int64_t)time(NULL));
 	if (atomic_load(&d->classifier_done))
 		event_base_loopbreak(d->base);
 }
@@ -366,7 +389,9 @@ run_live(struct daemon *d)
 		fatalx("cannot create the event loop");
 	pthread_mutex_init(&d->lock, NULL);
 	if ((d->handed = stats_batch_create()) == NULL ||
-	    (d->writing = stats_batch_create()) == NULL)
+	    (d->writing = stats_batch_create()) == NULL ||
+	    (d->alerts_handed = alert_batch_create()) == NULL ||
+	    (d->alerts_writing = alert_batch_create()) == NULL)
 		fatalx("out of memory");
 	d->handover_ev = event_new(d->base, -1, 0, on_handover, d);
 	d->flush_timer = event_new(d->base, -1, EV_PERSIST, on_flush_timer, d);
@@ -394,8 +419,9 @@ run_live(struct daemon *d)
 	atomic_store(&d->stop_requested, true);
 	pthread_join(d->classifier, NULL);
 	/* A final write if the last handover's write failed. */
-	if (stats_batch_nrows(d->writing) > 0 &&
-	    write_batch(d, d->writing, &d->handed_totals,
+	alert_batch_records(d->alerts_writing, &i);
+	if ((stats_batch_nrows(d->writing) > 0 || i > 0) &&
+	    write_batch(d, d->writing, &d->handed_totals, d->alerts_writing,
 	    (int64_t)time(NULL)) == -1)
 		status = 1;
 	for (i = 0; i < d->ncaps; i++)
@@ -407,6 +433,8 @@ run_live(struct daemon *d)
 	event_base_free(d->base);
 	stats_batch_destroy(d->handed);
 	stats_batch_destroy(d->writing);
+	alert_batch_destroy(d->alerts_handed);
+	alert_batch_destroy(d->alerts_writing);
 	pthread_mutex_destroy(&d->lock);
 	return status;
 }
@@ -539,10 +567,17 @@ main(int argc, char **argv)
 	if (store_load_endpoints(d.store, d.endpoints, err, sizeof(err)) == -1)
 		log_warnx("learned endpoints not restored: %s", err);
 	if ((d.engine = engine_create(&d.cfg, d.cat, d.endpoints, err,
-	    sizeof(err))) == NULL) {
+	    sizeof(err))) == NULL ||
+	    (d.alerts = alert_create(&d.cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return 1;
 	}
+	/* Alerts already raised are not raised again after a restart. */
+	if (store_load_alerts(d.store, d.alerts, err, sizeof(err)) == -1)
+		log_warnx("alert state not restored: %s", err);
+	if ((d.alert_out = alert_out_open(&d.cfg)) == NULL)
+		fatalx("out of memory");
+	engine_set_alerts(d.engine, d.alerts);
 
 	inputs[0] = '\0';
 	for (i = 0; i < (nfiles ? nfiles : d.cfg.ninterfaces); i++) {
@@ -566,6 +601,8 @@ main(int argc, char **argv)
 		status = run_live(&d);
 
 	engine_destroy(d.engine);
+	alert_out_close(d.alert_out);
+	alert_destroy(d.alerts);
 	endpoint_table_destroy(d.endpoints);
 	store_close(d.store);
 	catalog_destroy(d.cat);

@@ -249,7 +249,7 @@ test_refusals(void)
 	sqlite3_close(db);
 	s = store_open(path_in("new.db"), false, err, sizeof(err));
 	ok(s == NULL && strstr(err, "database schema version 99 is newer "
-	    "than this svcmap (1)") != NULL, "writer refuses a newer "
+	    "than this svcmap (2)") != NULL, "writer refuses a newer "
 	    "schema (%s)", err);
 	store_close(s);
 	s = store_open(path_in("new.db"), true, err, sizeof(err));

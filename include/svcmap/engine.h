@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct alerts;
 struct captured;
 struct catalog;
 struct config;
@@ -59,6 +60,12 @@ void	engine_flow_stats(const struct engine *e, struct flow_table_stats *st);
 const struct dcerpc_stats *engine_rpc_stats(const struct engine *e);
 /** Packet time of the latest packet, microseconds (0 before any). */
 uint64_t engine_now(const struct engine *e);
+
+/**
+ * Report flows to an alert module (alert.h) from now on; NULL: none.
+ * The module is driven on the engine's thread and is not owned.
+ */
+void	engine_set_alerts(struct engine *e, struct alerts *a);
 
 /** Use another catalog from now on (SIGHUP); existing flows keep theirs. */
 void	engine_set_catalog(struct engine *e, const struct catalog *cat);

@@ -18,9 +18,12 @@ struct stats_batch;
 struct run_totals;
 struct endpoint_table;
 struct endpoint_entry;
+struct alert_batch;
+struct alert_record;
+struct alerts;
 
 /** The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -78,5 +81,28 @@ int	store_load_endpoints(struct store *s, struct endpoint_table *t,
  */
 int	store_prune(struct store *s, const struct store_retention *r,
 	    int64_t now_s, char *err, size_t errlen);
+
+/**
+ * Write the alert rows of a batch (alert.h) in one transaction, each
+ * row the alert's whole state; sets each record's id.  On failure
+ * nothing is committed and the caller keeps the batch.  Returns 0 or -1.
+ */
+int	store_alerts(struct store *s, struct alert_batch *b, char *err,
+	    size_t errlen);
+
+/**
+ * Alert rows ordered by id, of one kind (NULL: all) last seen at or
+ * after since (UTC seconds); the record lives until fn returns.
+ */
+int	store_alert_rows(struct store *s, const char *kind, int64_t since,
+	    void (*fn)(void *arg, const struct alert_record *r), void *arg,
+	    char *err, size_t errlen);
+
+/**
+ * Restore alert dedup state at start: the stored alerts, the (server,
+ * service) pairs already served, and the first packet time of all runs.
+ */
+int	store_load_alerts(struct store *s, struct alerts *a, char *err,
+	    size_t errlen);
 
 #endif /* SVCMAP_STORE_H */

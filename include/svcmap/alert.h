@@ -1,0 +1,144 @@
+/*
+ * alert.h - alerts on services that nothing documents.
+ *
+ * The engine asks alert_flow() about each monitored flow once the flow
+ * has shown enough (its server answered and nDPI decided, or it ended).
+ * Decisions stay on the classifier thread: a bounded dedup table keyed by
+ * (kind, server, transport, port) counts flows and decides when an alert
+ * is an event (first raise, or again after the quiet period), subject to
+ * a per-kind rate limit in packet time.  Every changed alert is copied
+ * into the module's batch; the daemon hands the batch to the writer with
+ * the statistics (alert_batch_merge), which stores the rows
+ * (store_alerts) and publishes the events (alert_out_events) as JSON
+ * lines and syslog messages.
+ *
+ * Kinds and their config index (config.h alert_kind[]) are the enum
+ * below; their names are part of the schema and the JSON output.
+ */
+#ifndef SVCMAP_ALERT_H
+#define SVCMAP_ALERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svcmap/addr.h"
+
+struct config;
+struct flow;
+
+enum alert_kind {
+	ALERT_UNDOCUMENTED_SERVICE = 0,	/* server on a port nothing explains */
+	ALERT_PROTOCOL_MISMATCH,	/* nDPI disagrees with the catalog */
+	ALERT_UNMAPPED_DYNAMIC_PORT,	/* RPC-range port with no endpoint */
+	ALERT_NEW_SERVICE,		/* host serves a service first time */
+	ALERT__COUNT
+};
+
+/* Most alerts tracked at once, and most (server, service) pairs known. */
+#define ALERT_TABLE_SIZE	4096
+#define ALERT_KNOWN_SIZE	65536
+
+/* struct flow.alert_flags: the flow was looked at (once per flow). */
+#define ALERT_FLOW_DONE		0x01
+
+const char *alert_kind_name(enum alert_kind k);
+/** The kind named `name`, or -1. */
+int	alert_kind_find(const char *name);
+
+/* One alert as stored and published; strings are NUL-terminated. */
+struct alert_record {
+	int64_t		 id;		/* database row id; 0 until stored */
+	uint8_t		 kind;		/* enum alert_kind */
+	uint8_t		 severity;	/* 1 .. 5 */
+	uint8_t		 transport;	/* TRANSPORT_* */
+	uint16_t	 port;
+	struct addr	 server;
+	struct addr	 client;	/* client of the latest flow */
+	char		 service[32];	/* catalog key; "" none */
+	char		 protocol[32];	/* nDPI verdict; "" unknown */
+	char		 detail[128];
+	uint64_t	 count;		/* flows that matched */
+	uint64_t	 events;	/* raises, the first included */
+	uint64_t	 suppressed;	/* raises dropped by the rate limit */
+	int64_t		 first_seen;	/* UTC seconds, packet time */
+	int64_t		 last_seen;
+	int64_t		 last_event;	/* time of the latest raise */
+	int64_t		 resolved_at;	/* 0: open */
+	uint32_t	 pending;	/* raises not yet published */
+	uint32_t	 slot;		/* dedup table slot (batch merging) */
+};
+
+/* What the engine knows of a flow beyond struct flow. */
+struct alert_facts {
+	bool		 server_monitored;
+	bool		 dynamic_rpc;	/* port_row is a dynamic RPC range */
+	const char	*service;	/* catalog key of f->service; NULL none */
+	const char	*protocol;	/* nDPI verdict name; NULL unknown */
+	const char	*expected;	/* catalog app protocol of the port row */
+	bool		 mismatch;	/* nDPI disagrees with the catalog */
+	uint64_t	 now_us;	/* packet time */
+	uint64_t	 start_us;	/* packet time of the daemon's first packet */
+};
+
+struct alerts;
+struct alert_batch;
+
+/**
+ * @param cfg: kinds, ignore rules, quiet, learning and rate settings
+ *   (copied).
+ * @return: the module, or NULL with err set.
+ */
+struct alerts *alert_create(const struct config *cfg, char *err,
+	    size_t errlen);
+void	alert_destroy(struct alerts *a);
+
+/**
+ * Restore an alert from the database (dedup state survives a restart).
+ * @return: 0, or -1 when the table is full.
+ */
+int	alert_restore(struct alerts *a, const struct alert_record *r);
+/** A server already served a service before this run (new_service). */
+void	alert_restore_known(struct alerts *a, const struct addr *server,
+	    const char *service);
+/** The first packet time of earlier runs starts the learning period. */
+void	alert_restore_start(struct alerts *a, uint64_t start_us);
+
+/**
+ * Look at a flow.  Does nothing until the server answered, unless final
+ * (the flow ends); then marks the flow (ALERT_FLOW_DONE) so that it is
+ * looked at once.  Unmonitored servers and ignored ones raise nothing.
+ */
+void	alert_flow(struct alerts *a, struct flow *f,
+	    const struct alert_facts *facts, bool final);
+
+/** The batch changes go to (owned by the module). */
+struct alert_batch *alert_batch(struct alerts *a);
+/** Alerts not tracked because the table was full. */
+uint64_t alert_overflows(const struct alerts *a);
+
+struct alert_batch *alert_batch_create(void);
+void	alert_batch_destroy(struct alert_batch *b);
+/** Records of the batch, latest state per alert. */
+struct alert_record *alert_batch_records(struct alert_batch *b, size_t *n);
+/** Move src's records into dst (latest state wins, pending raises add). */
+int	alert_batch_merge(struct alert_batch *dst, struct alert_batch *src);
+void	alert_batch_clear(struct alert_batch *b);
+
+/* Publishing: JSON lines and syslog, on the writer's side. */
+struct alert_out;
+
+/** Opens the JSON lines file for appending; a failure is logged, not fatal. */
+struct alert_out *alert_out_open(const struct config *cfg);
+void	alert_out_close(struct alert_out *o);
+/** Publish every pending raise of the batch and clear the pending marks. */
+void	alert_out_events(struct alert_out *o, struct alert_batch *b);
+/** Events published, and JSON lines write errors. */
+uint64_t alert_out_published(const struct alert_out *o);
+uint64_t alert_out_errors(const struct alert_out *o);
+/** One record as a JSON object (svcmapctl, JSON lines). */
+struct json;
+void	alert_record_json(struct json *j, const struct alert_record *r,
+	    const char *sensor, int64_t timestamp);
+
+#endif /* SVCMAP_ALERT_H */

@@ -1,0 +1,629 @@
+/*
+ * alert.c - decide, deduplicate, rate-limit and publish alerts.
+ *
+ * The decision side runs on the classifier thread and never blocks: the
+ * dedup table and the (server, service) set are preallocated open
+ * addressing tables, and a full table counts what it could not track
+ * instead of growing.  Time is packet time, like everything the engine
+ * does, so a capture gives the same alerts on every run.  Publishing
+ * (JSON lines, syslog) runs on the writer's side, after the rows are
+ * stored, so a slow disk never stalls classification.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "svcmap/alert.h"
+#include "svcmap/catalog.h"
+#include "svcmap/config.h"
+#include "svcmap/flow.h"
+#include "svcmap/json.h"
+#include "svcmap/log.h"
+
+#define US_PER_S 1000000ULL
+
+_Static_assert(ALERT__COUNT == ALERT_KINDS,
+    "config.h alert_kind[] follows enum alert_kind");
+_Static_assert((ALERT_TABLE_SIZE & (ALERT_TABLE_SIZE - 1)) == 0 &&
+    (ALERT_KNOWN_SIZE & (ALERT_KNOWN_SIZE - 1)) == 0,
+    "table sizes are powers of two (masking, not modulo)");
+
+static const char *const kind_names[ALERT__COUNT] = {
+	[ALERT_UNDOCUMENTED_SERVICE] = "undocumented_service",
+	[ALERT_PROTOCOL_MISMATCH] = "protocol_mismatch",
+	[ALERT_UNMAPPED_DYNAMIC_PORT] = "unmapped_dynamic_port",
+	[ALERT_NEW_SERVICE] = "new_service",
+};
+
+struct alert_slot {
+	struct alert_record	 r;
+	bool			 used;
+};
+
+struct known_slot {
+	struct addr	 server;
+	char		 service[32];
+	bool		 used;
+};
+
+struct alert_batch {
+	struct alert_record	*recs;
+	size_t			 n;
+	size_t			 cap;
+	uint32_t		 pos[ALERT_TABLE_SIZE];	/* slot -> index + 1 */
+};
+
+struct alerts {
+	struct config		 cfg;
+	struct alert_slot	*slots;
+	struct known_slot	*known;
+	struct alert_batch	*batch;
+	uint64_t		 start_us;	/* learning starts here */
+	int64_t			 rate_minute[ALERT__COUNT];
+	uint32_t		 rate_count[ALERT__COUNT];
+	uint64_t		 overflows;
+};
+
+const char *
+alert_kind_name(enum alert_kind k)
+{
+	return (unsigned)k < ALERT__COUNT ? kind_names[k] : "unknown";
+}
+
+int
+alert_kind_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ALERT__COUNT; i++)
+		if (strcmp(kind_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+struct alerts *
+alert_create(const struct config *cfg, char *err, size_t errlen)
+{
+	struct alerts *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->slots = calloc(ALERT_TABLE_SIZE, sizeof(*a->slots))) == NULL ||
+	    (a->known = calloc(ALERT_KNOWN_SIZE, sizeof(*a->known))) == NULL ||
+	    (a->batch = alert_batch_create()) == NULL) {
+		snprintf(err, errlen, "alerts: out of memory");
+		alert_destroy(a);
+		return NULL;
+	}
+	a->cfg = *cfg;
+	return a;
+}
+
+void
+alert_destroy(struct alerts *a)
+{
+	if (a == NULL)
+		return;
+	free(a->slots);
+	free(a->known);
+	alert_batch_destroy(a->batch);
+	free(a);
+}
+
+static uint32_t
+key_hash(uint8_t kind, const struct addr *server, uint8_t transport,
+    uint16_t port)
+{
+	return addr_hash(server, ((uint32_t)kind << 24) ^
+	    ((uint32_t)transport << 16) ^ port);
+}
+
+/* The slot of an alert key, a free slot for it, or NULL when full. */
+static struct alert_slot *
+slot_find(struct alerts *a, uint8_t kind, const struct addr *server,
+    uint8_t transport, uint16_t port)
+{
+	uint32_t h = key_hash(kind, server, transport, port), i;
+	struct alert_slot *s;
+
+	for (i = 0; i < ALERT_TABLE_SIZE; i++) {
+		s = &a->slots[(h + i) & (ALERT_TABLE_SIZE - 1)];
+		if (!s->used)
+			return s;
+		if (s->r.kind == kind && s->r.transport == transport &&
+		    s->r.port == port && addr_eq(&s->r.server, server))
+			return s;
+	}
+	return NULL;
+}
+
+static uint32_t
+str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Is (server, service) known?  add: record it.  -1: the set is full. */
+static int
+known_check(struct alerts *a, const struct addr *server, const char *service,
+    bool add)
+{
+	uint32_t h = addr_hash(server, str_hash(service)), i;
+	struct known_slot *k;
+
+	for (i = 0; i < ALERT_KNOWN_SIZE; i++) {
+		k = &a->known[(h + i) & (ALERT_KNOWN_SIZE - 1)];
+		if (!k->used) {
+			if (add) {
+				k->server = *server;
+				snprintf(k->service, sizeof(k->service), "%s",
+				    service);
+				k->used = true;
+			}
+			return 0;
+		}
+		if (addr_eq(&k->server, server) &&
+		    strcmp(k->service, service) == 0)
+			return 1;
+	}
+	return -1;
+}
+
+int
+alert_restore(struct alerts *a, const struct alert_record *r)
+{
+	struct alert_slot *s;
+
+	if (r->kind >= ALERT__COUNT)
+		return 0;
+	s = slot_find(a, r->kind, &r->server, r->transport, r->port);
+	if (s == NULL) {
+		a->overflows++;
+		return -1;
+	}
+	s->r = *r;
+	s->r.pending = 0;
+	s->r.slot = (uint32_t)(s - a->slots);
+	s->used = true;
+	return 0;
+}
+
+void
+alert_restore_known(struct alerts *a, const struct addr *server,
+    const char *service)
+{
+	if (known_check(a, server, service, true) == -1)
+		a->overflows++;
+}
+
+void
+alert_restore_start(struct alerts *a, uint64_t start_us)
+{
+	if (start_us != 0 && (a->start_us == 0 || start_us < a->start_us))
+		a->start_us = start_us;
+}
+
+/* Copy an alert's state into a batch; its pending raises move along. */
+static int
+batch_put(struct alert_batch *b, const struct alert_record *r)
+{
+	struct alert_record *d, *grown;
+	uint32_t pending;
+	size_t cap;
+
+	if (b->pos[r->slot] != 0) {
+		d = &b->recs[b->pos[r->slot] - 1];
+		pending = d->pending + r->pending;
+		*d = *r;
+		d->pending = pending;
+		return 0;
+	}
+	if (b->n == b->cap) {
+		cap = b->cap ? b->cap * 2 : 64;
+		if ((grown = reallocarray(b->recs, cap, sizeof(*grown))) ==
+		    NULL)
+			return -1;
+		b->recs = grown;
+		b->cap = cap;
+	}
+	b->recs[b->n] = *r;
+	b->pos[r->slot] = (uint32_t)++b->n;
+	return 0;
+}
+
+/* Rate limit per kind: at most alert_rate_per_min raises a packet minute. */
+static bool
+rate_allows(struct alerts *a, int kind, int64_t now_s)
+{
+	int64_t minute = now_s / 60;
+
+	if (a->rate_minute[kind] != minute) {
+		a->rate_minute[kind] = minute;
+		a->rate_count[kind] = 0;
+	}
+	if (a->rate_count[kind] >= a->cfg.alert_rate_per_min)
+		return false;
+	a->rate_count[kind]++;
+	return true;
+}
+
+/*
+ * Count a flow in its alert.  A raise (an event) is the alert's first
+ * flow, its first flow after alert_quiet_s without any, or a flow that
+ * reopens a resolved alert.
+ */
+static void
+raise_alert(struct alerts *a, int kind, const struct flow *f,
+    const struct alert_facts *facts, const char *detail)
+{
+	int64_t now_s = (int64_t)(facts->now_us / US_PER_S);
+	struct alert_slot *s;
+	bool event;
+
+	if (!a->cfg.alert_kind[kind].enabled)
+		return;
+	s = slot_find(a, (uint8_t)kind, &f->server, f->proto, f->server_port);
+	if (s == NULL) {
+		a->overflows++;
+		return;
+	}
+	if (!s->used) {
+		memset(s, 0, sizeof(*s));
+		s->used = true;
+		s->r.kind = (uint8_t)kind;
+		s->r.server = f->server;
+		s->r.transport = f->proto;
+		s->r.port = f->server_port;
+		s->r.first_seen = now_s;
+		s->r.slot = (uint32_t)(s - a->slots);
+		event = true;
+	} else
+		event = s->r.resolved_at != 0 ||
+		    now_s - s->r.last_seen >= (int64_t)a->cfg.alert_quiet_s;
+	s->r.severity = (uint8_t)a->cfg.alert_kind[kind].severity;
+	s->r.client = f->client;
+	snprintf(s->r.service, sizeof(s->r.service), "%s",
+	    facts->service != NULL ? facts->service : "");
+	snprintf(s->r.protocol, sizeof(s->r.protocol), "%s",
+	    facts->protocol != NULL ? facts->protocol : "");
+	snprintf(s->r.detail, sizeof(s->r.detail), "%s", detail);
+	s->r.count++;
+	if (now_s > s->r.last_seen)
+		s->r.last_seen = now_s;
+	s->r.resolved_at = 0;
+	if (event) {
+		if (rate_allows(a, kind, now_s)) {
+			s->r.events++;
+			s->r.pending++;
+		} else
+			s->r.suppressed++;
+		s->r.last_event = now_s;
+	}
+	if (batch_put(a->batch, &s->r) == 0)
+		s->r.pending = 0;
+}
+
+/* Evidence arrived for a dynamic port: its open alert is resolved. */
+static void
+resolve_dynamic(struct alerts *a, const struct flow *f, uint64_t now_us)
+{
+	struct alert_slot *s;
+
+	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, &f->server, f->proto,
+	    f->server_port);
+	if (s == NULL || !s->used || s->r.resolved_at != 0)
+		return;
+	s->r.resolved_at = (int64_t)(now_us / US_PER_S);
+	batch_put(a->batch, &s->r);
+}
+
+static bool
+ignored(const struct alerts *a, const struct flow *f)
+{
+	const struct config_ignore *ig;
+	size_t i;
+
+	for (i = 0; i < a->cfg.nignore; i++) {
+		ig = &a->cfg.ignore[i];
+		if ((!ig->has_cidr || cidr_contains(&ig->cidr, &f->server)) &&
+		    (ig->transport == 0 || ig->transport == f->proto) &&
+		    (ig->port == 0 || ig->port == f->server_port))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The server answered: a completed (or answered) TCP handshake, a TCP
+ * stream picked up mid-way with data both ways, or any reply otherwise.
+ */
+static bool
+server_answered(const struct flow *f)
+{
+	if (f->proto == TRANSPORT_TCP)
+		return (f->tcp & (FLOW_TCP_SYNACK | FLOW_TCP_ESTABLISHED)) != 0 ||
+		    (f->tcp & (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S)) ==
+		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S);
+	return f->server_replied;
+}
+
+/* What nDPI may say of an RPC server the endpoint mapper did not name. */
+static bool
+rpc_like(const char *protocol)
+{
+	return protocol == NULL || strcmp(protocol, "Unknown") == 0 ||
+	    strcmp(protocol, "DCE_RPC") == 0;
+}
+
+static void
+new_service(struct alerts *a, const struct flow *f,
+    const struct alert_facts *facts)
+{
+	char detail[128];
+	int known;
+
+	if (facts->now_us < a->start_us +
+	    (uint64_t)a->cfg.alert_learning_s * US_PER_S) {
+		if (known_check(a, &f->server, facts->service, true) == -1)
+			a->overflows++;
+		return;
+	}
+	known = known_check(a, &f->server, facts->service, true);
+	if (known == -1)
+		a->overflows++;
+	if (known != 0)
+		return;
+	snprintf(detail, sizeof(detail), "first time serving %s",
+	    facts->service);
+	raise_alert(a, ALERT_NEW_SERVICE, f, facts, detail);
+}
+
+void
+alert_flow(struct alerts *a, struct flow *f, const struct alert_facts *facts,
+    bool final)
+{
+	char detail[128];
+	bool answered;
+
+	if ((f->alert_flags & ALERT_FLOW_DONE) != 0)
+		return;
+	if (f->cls == FLOW_UNMONITORED || !facts->server_monitored) {
+		f->alert_flags |= ALERT_FLOW_DONE;
+		return;
+	}
+	answered = server_answered(f);
+	if (!answered && !final)
+		return;
+	f->alert_flags |= ALERT_FLOW_DONE;
+	alert_restore_start(a, facts->start_us);
+
+	if (f->cls == FLOW_CLASSIFIED &&
+	    (f->method == METHOD_EPM || f->method == METHOD_BIND))
+		resolve_dynamic(a, f, facts->now_us);
+	if (ignored(a, f))
+		return;
+	if (facts->mismatch) {
+		snprintf(detail, sizeof(detail),
+		    "nDPI sees %s where the catalog documents %s",
+		    facts->protocol != NULL ? facts->protocol : "Unknown",
+		    facts->expected != NULL ? facts->expected : "another "
+		    "protocol");
+		raise_alert(a, ALERT_PROTOCOL_MISMATCH, f, facts, detail);
+	}
+	if (!answered)
+		return;
+	if (f->cls == FLOW_UNDOCUMENTED) {
+		if (facts->dynamic_rpc && f->method == METHOD_NONE &&
+		    rpc_like(facts->protocol))
+			raise_alert(a, ALERT_UNMAPPED_DYNAMIC_PORT, f, facts,
+			    "dynamic RPC port with no learned endpoint or "
+			    "bind");
+		else {
+			snprintf(detail, sizeof(detail), "server on %u/%s "
+			    "that no documented service explains%s%s",
+			    f->server_port, transport_name(f->proto) ?
+			    transport_name(f->proto) : "ip",
+			    facts->protocol != NULL ? "; nDPI: " : "",
+			    facts->protocol != NULL ? facts->protocol : "");
+			raise_alert(a, ALERT_UNDOCUMENTED_SERVICE, f, facts,
+			    detail);
+		}
+	} else if (facts->service != NULL && facts->service[0] != '\0')
+		new_service(a, f, facts);
+}
+
+struct alert_batch *
+alert_batch(struct alerts *a)
+{
+	return a->batch;
+}
+
+uint64_t
+alert_overflows(const struct alerts *a)
+{
+	return a->overflows;
+}
+
+struct alert_batch *
+alert_batch_create(void)
+{
+	return calloc(1, sizeof(struct alert_batch));
+}
+
+void
+alert_batch_destroy(struct alert_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->recs);
+	free(b);
+}
+
+struct alert_record *
+alert_batch_records(struct alert_batch *b, size_t *n)
+{
+	*n = b->n;
+	return b->recs;
+}
+
+int
+alert_batch_merge(struct alert_batch *dst, struct alert_batch *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (batch_put(dst, &src->recs[i]) == -1)
+			return -1;
+	alert_batch_clear(src);
+	return 0;
+}
+
+void
+alert_batch_clear(struct alert_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		b->pos[b->recs[i].slot] = 0;
+	b->n = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Publishing */
+
+struct alert_out {
+	FILE		*jsonl;
+	bool		 syslog;
+	int		 facility;
+	char		 sensor[64];
+	struct json	 j;
+	uint64_t	 published;
+	uint64_t	 errors;
+};
+
+struct alert_out *
+alert_out_open(const struct config *cfg)
+{
+	struct alert_out *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	json_init(&o->j);
+	o->syslog = cfg->alert_syslog;
+	o->facility = cfg->syslog_facility;
+	snprintf(o->sensor, sizeof(o->sensor), "%s", cfg->sensor);
+	if (cfg->alert_jsonl[0] != '\0' &&
+	    (o->jsonl = fopen(cfg->alert_jsonl, "a")) == NULL) {
+		log_warn("alert JSON lines %s not written", cfg->alert_jsonl);
+		o->errors++;
+	}
+	return o;
+}
+
+void
+alert_out_close(struct alert_out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->jsonl != NULL && fclose(o->jsonl) == EOF)
+		o->errors++;
+	json_free(&o->j);
+	free(o);
+}
+
+void
+alert_record_json(struct json *j, const struct alert_record *r,
+    const char *sensor, int64_t timestamp)
+{
+	char ip[ADDR_STRLEN], t[32];
+	const char *tr = transport_name(r->transport);
+
+	json_object_begin(j);
+	if (r->id != 0)
+		json_kv_int(j, "id", r->id);
+	else {
+		json_key(j, "id");
+		json_null(j);
+	}
+	json_kv_string(j, "kind", alert_kind_name(r->kind));
+	json_kv_int(j, "severity", r->severity);
+	json_kv_string(j, "server_ip", addr_fmt(&r->server, ip));
+	json_kv_int(j, "port", r->port);
+	json_kv_string(j, "transport", tr != NULL ? tr : "ip");
+	json_kv_string(j, "client_ip", addr_fmt(&r->client, ip));
+	json_kv_string(j, "service", r->service[0] ? r->service : NULL);
+	json_kv_string(j, "protocol", r->protocol[0] ? r->protocol : NULL);
+	json_kv_string(j, "detail", r->detail);
+	json_kv_uint(j, "count", r->count);
+	json_kv_uint(j, "events", r->events);
+	json_kv_uint(j, "suppressed", r->suppressed);
+	json_kv_string(j, "first_seen", json_time(r->first_seen, t));
+	json_kv_string(j, "last_seen", json_time(r->last_seen, t));
+	json_kv_string(j, "state", r->resolved_at != 0 ? "resolved" : "open");
+	if (r->resolved_at != 0)
+		json_kv_string(j, "resolved_at", json_time(r->resolved_at, t));
+	if (timestamp != 0)
+		json_kv_string(j, "timestamp", json_time(timestamp, t));
+	if (sensor != NULL)
+		json_kv_string(j, "sensor", sensor);
+	json_object_end(j);
+}
+
+static void
+publish(struct alert_out *o, const struct alert_record *r)
+{
+	char ip[ADDR_STRLEN], cl[ADDR_STRLEN];
+	const char *tr = transport_name(r->transport);
+
+	if (o->jsonl != NULL) {
+		json_reset(&o->j);
+		alert_record_json(&o->j, r, o->sensor, r->last_event);
+		if (json_failed(&o->j) ||
+		    fprintf(o->jsonl, "%s\n", o->j.buf) < 0 ||
+		    fflush(o->jsonl) == EOF)
+			o->errors++;
+	}
+	if (o->syslog)
+		syslog(o->facility | LOG_WARNING, "alert %s severity %d "
+		    "server %s port %u/%s client %s count %llu: %s",
+		    alert_kind_name(r->kind), r->severity,
+		    addr_fmt(&r->server, ip), r->port, tr != NULL ? tr : "ip",
+		    addr_fmt(&r->client, cl), (unsigned long long)r->count,
+		    r->detail);
+	o->published++;
+}
+
+/*
+ * Raises of one alert within one flush interval publish one event: the
+ * quiet period is what separates events, and it is longer than a flush.
+ */
+void
+alert_out_events(struct alert_out *o, struct alert_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->recs[i].pending == 0)
+			continue;
+		if (o != NULL)
+			publish(o, &b->recs[i]);
+		b->recs[i].pending = 0;
+	}
+}
+
+uint64_t
+alert_out_published(const struct alert_out *o)
+{
+	return o->published;
+}
+
+uint64_t
+alert_out_errors(const struct alert_out *o)
+{
+	return o->errors;
+}
