@@ -543,6 +543,17 @@ endpoint_foreach(struct endpoint_table *t, bool only_dirty,
 	pthread_rwlock_unlock(&t->lock);
 }
 
+void
+endpoint_mark_all_dirty(struct endpoint_table *t)
+{
+	uint32_t i;
+
+	pthread_rwlock_wrlock(&t->lock);
+	for (i = t->lru_head; i != NIL; i = t->nodes[i].next_lru)
+		t->nodes[i].e.dirty = true;
+	pthread_rwlock_unlock(&t->lock);
+}
+
 size_t
 endpoint_count(struct endpoint_table *t)
 {

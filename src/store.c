@@ -925,12 +925,12 @@ flush_endpoint(struct store *s, const struct endpoint_entry *e, char *err,
 }
 
 /*
- * Endpoints: every entry is written at every flush, not only the dirty
- * ones.  endpoint_foreach() clears dirty marks as it visits, so a flush
- * that then fails to commit would lose those changes for good; the whole
- * table is bounded by its capacity (a few thousand rows), which makes
- * rewriting it the simple correct choice.  Entries are copied out first
- * so the table's lock is not held across SQLite I/O.
+ * Endpoints: only the entries changed since the last flush are written.
+ * endpoint_foreach() clears their dirty marks as it copies them out (so
+ * the table's lock is not held across SQLite I/O); if the transaction
+ * then fails, every entry is marked dirty again and the next flush
+ * rewrites the table.  Rewriting all of it at every flush instead cost
+ * more than half of svcmapd's CPU in the benchmark (docs/benchmark.md).
  */
 int
 store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
@@ -948,8 +948,9 @@ store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
 	s->neps = 0;
 	s->eps_failed = false;
 	if (endpoints != NULL) {
-		endpoint_foreach(endpoints, false, collect_endpoint, s);
+		endpoint_foreach(endpoints, true, collect_endpoint, s);
 		if (s->eps_failed) {
+			endpoint_mark_all_dirty(endpoints);
 			seterr(err, errlen, "rpc_endpoints: out of memory");
 			return -1;
 		}
@@ -979,6 +980,8 @@ store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
 	return 0;
 fail:
 	rollback(s->db);
+	if (endpoints != NULL && s->neps > 0)
+		endpoint_mark_all_dirty(endpoints);
 	return -1;
 }
 

@@ -330,6 +330,8 @@ make_endpoints(uint16_t drs_port, uint16_t moved_from)
 	e.learned_us = 1705309200ULL * US_PER_S;
 	e.refreshed_us = 1705309200ULL * US_PER_S;
 	endpoint_restore(t, &e);
+	/* Restored entries match the database; these stand for new ones. */
+	endpoint_mark_all_dirty(t);
 	return t;
 }
 
@@ -502,6 +504,7 @@ test_failures(void)
 	char err[512] = "";
 	struct store *s;
 	struct stats_batch *b, *big;
+	struct endpoint_table *eps;
 	struct run_totals t;
 	sqlite3 *db, *other;
 	int64_t run, pages;
@@ -522,17 +525,22 @@ test_failures(void)
 	other = raw_open(path_in("x.db"));
 	ok(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL) ==
 	    SQLITE_OK, "second connection takes the write lock");
-	ok(store_flush(s, run, b, &t, NULL, 1705309400, err, sizeof(err)) ==
+	eps = make_endpoints(49667, 0);
+	ok(store_flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
 	    -1, "flush fails while locked");
 	ok(strstr(err, "locked") != NULL, "error says locked (%s)", err);
 	ok(sqlite3_get_autocommit(db), "no transaction left open");
 	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(other);
 	is_int(sum_packets(db), 0, "nothing of the failed flush stored");
-	ok(store_flush(s, run, b, &t, NULL, 1705309400, err, sizeof(err)) ==
+	ok(store_flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
 	    0, "retry after the lock is released");
 	is_int(sum_packets(db), 3 * (10 + 5 + 20 + 7),
 	    "retried flush stored exactly once");
+	/* The failed flush had taken the dirty marks: they came back. */
+	is_int(sql_int(db, "SELECT count(*) FROM rpc_endpoints"), 2,
+	    "endpoints of the failed flush stored by the retry");
+	endpoint_table_destroy(eps);
 
 	/* Read-only connection. */
 	sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL);

@@ -84,6 +84,12 @@ size_t	endpoint_expire(struct endpoint_table *t, uint64_t now_us);
 void	endpoint_foreach(struct endpoint_table *t, bool only_dirty,
 	    void (*fn)(void *arg, const struct endpoint_entry *e), void *arg);
 
+/**
+ * Mark every entry changed: after a write of the dirty ones failed, the
+ * next flush writes them all again (nothing learned is lost).
+ */
+void	endpoint_mark_all_dirty(struct endpoint_table *t);
+
 size_t	endpoint_count(struct endpoint_table *t);
 /** Entries ever dropped because the table was full. */
 uint64_t endpoint_evictions(struct endpoint_table *t);
