@@ -352,6 +352,12 @@ server_answered(const struct flow *f)
 	return f->server_replied;
 }
 
+bool
+alert_flow_due(const struct flow *f)
+{
+	return (f->alert_flags & ALERT_FLOW_DONE) == 0 && server_answered(f);
+}
+
 /* What nDPI may say of an RPC server the endpoint mapper did not name. */
 static bool
 rpc_like(const char *protocol)

@@ -146,7 +146,8 @@ classify_bound(const struct classify_ctx *c, struct flow *f,
 }
 
 bool
-classify_dpi(const struct classify_ctx *c, struct flow *f, const char *name)
+classify_dpi(const struct classify_ctx *c, struct flow *f, const char *name,
+    const char *master)
 {
 	const struct catalog_port *row;
 
@@ -155,6 +156,7 @@ classify_dpi(const struct classify_ctx *c, struct flow *f, const char *name)
 	    strcmp(name, "Unknown") == 0)
 		return false;
 	row = catalog_port(c->cat, f->port_row);
-	f->app_mismatch = !catalog_app_accepts(c->cat, row->app, name);
+	f->app_mismatch = !catalog_app_accepts(c->cat, row->app, name) &&
+	    (master == NULL || !catalog_app_accepts(c->cat, row->app, master));
 	return f->app_mismatch;
 }

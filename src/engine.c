@@ -223,7 +223,8 @@ dpi_finish(struct engine *e, struct flow *f, const struct dpi_result *res)
 	f->ndpi_master = res->master;
 	f->ndpi_app = res->app;
 	f->dpi_done = true;
-	if (classify_dpi(&e->cctx, f, dpi_result_name(e->dpi, res)))
+	if (classify_dpi(&e->cctx, f, dpi_result_name(e->dpi, res),
+	    res->master != 0 ? dpi_proto_name(e->dpi, res->master) : NULL))
 		e->totals.dpi_mismatches++;
 	dpi_flow_destroy(f->dpi);
 	f->dpi = NULL;
@@ -259,17 +260,7 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 		res.guessed = false;
 		fa.protocol = dpi_result_name(e->dpi, &res);
 	}
-	/*
-	 * nDPI names a DNS lookup of a Microsoft domain after the domain
-	 * ("Microsoft", "WindowsUpdate") over master protocol DNS: the
-	 * protocol spoken, the master, is what the catalog documents.
-	 */
 	fa.mismatch = f->app_mismatch;
-	if (fa.mismatch && f->port_row >= 0 && fa.expected != NULL &&
-	    f->ndpi_master != 0 && f->ndpi_master != f->ndpi_app &&
-	    catalog_app_accepts(e->cat, catalog_port(e->cat, f->port_row)->app,
-	    dpi_proto_name(e->dpi, f->ndpi_master)))
-		fa.mismatch = false;
 	fa.now_us = f->last_us;
 	fa.start_us = (uint64_t)e->totals.first_s * US_PER_S;
 	alert_flow(e->alerts, f, &fa, final);
@@ -447,8 +438,7 @@ engine_packet(void *arg, const struct captured *c)
 		run_dpi(e, f, &pkt);
 	if (pkt.payload_len > 0 && f->cls != FLOW_UNMONITORED)
 		run_dcerpc(e, f, &pkt, dir);
-	if (e->alerts != NULL && f->dpi_done &&
-	    (f->alert_flags & ALERT_FLOW_DONE) == 0)
+	if (e->alerts != NULL && f->dpi_done && alert_flow_due(f))
 		engine_alert(e, f, false);
 
 expire:

@@ -112,6 +112,13 @@ void	alert_restore_start(struct alerts *a, uint64_t start_us);
 void	alert_flow(struct alerts *a, struct flow *f,
 	    const struct alert_facts *facts, bool final);
 
+/**
+ * Would alert_flow() look at this flow before it ends?  Not yet looked
+ * at, and the server answered.  Cheap: the engine asks it per packet
+ * and builds the facts only when it says yes.
+ */
+bool	alert_flow_due(const struct flow *f);
+
 /** The batch changes go to (owned by the module). */
 struct alert_batch *alert_batch(struct alerts *a);
 /** Alerts not tracked because the table was full. */

@@ -44,11 +44,14 @@ void	classify_bound(const struct classify_ctx *c, struct flow *f,
 	    const uint8_t uuid[16], uint16_t ver_major);
 
 /**
- * nDPI finished with verdict `name`: record whether it agrees with the
- * catalog's application protocol for the flow's port row.
- * @return: true if it disagrees (a protocol mismatch).
+ * nDPI finished: record whether it agrees with the catalog's application
+ * protocol for the flow's port row.  `name` is its most specific verdict,
+ * `master` the protocol under it (NULL if none): a DNS lookup of a
+ * Microsoft name is app "Microsoft" over master "DNS", and agrees with a
+ * DNS port.
+ * @return: true if neither agrees (a protocol mismatch).
  */
 bool	classify_dpi(const struct classify_ctx *c, struct flow *f,
-	    const char *name);
+	    const char *name, const char *master);
 
 #endif /* SVCMAP_CLASSIFY_H */

@@ -1,6 +1,6 @@
 /*
- * replay.c - the TAP runner the decode, catalog and config fuzz targets
- * link with when built as replay programs: every saved input of the
+ * replay.c - the TAP runner every fuzz target (dcerpc, decode, catalog,
+ * config) links with when built as a replay program: every saved input of the
  * target's corpus directory (FUZZ_CORPUS under tests/fuzz) goes through
  * LLVMFuzzerTestOneInput() once, so crashers stay regression tests.
  * Arguments replace the corpus directory (files or directories).
