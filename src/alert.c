@@ -100,6 +100,16 @@ alert_create(const struct config *cfg, char *err, size_t errlen)
 	return a;
 }
 
+/*
+ * Raised alerts, the known-services baseline and the learning start stay:
+ * a reload changes what is raised from now on, not what was.
+ */
+void
+alert_set_config(struct alerts *a, const struct config *cfg)
+{
+	a->cfg = *cfg;
+}
+
 void
 alert_destroy(struct alerts *a)
 {
@@ -529,6 +539,20 @@ alert_out_open(const struct config *cfg)
 		o->errors++;
 	}
 	return o;
+}
+
+/* Counters survive, so a reload does not reset what the status reports. */
+struct alert_out *
+alert_out_reopen(struct alert_out *o, const struct config *cfg)
+{
+	struct alert_out *n;
+
+	if ((n = alert_out_open(cfg)) == NULL)
+		return o;
+	n->published += o->published;
+	n->errors += o->errors;
+	alert_out_close(o);
+	return n;
 }
 
 void

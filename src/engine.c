@@ -659,8 +659,19 @@ engine_set_alerts(struct engine *e, struct alerts *a)
 void
 engine_set_config(struct engine *e, const struct config *cfg)
 {
+	struct flow_table_config fc;
+
 	memcpy(e->cfg.monitored, cfg->monitored, sizeof(e->cfg.monitored));
 	e->cfg.nmonitored = cfg->nmonitored;
 	e->cctx.nmonitored = e->cfg.nmonitored;
-	e->cfg.dpi_max_packets = cfg->dpi_max_packets;
+	e->cfg.tcp_idle_s = cfg->tcp_idle_s;
+	e->cfg.tcp_closed_s = cfg->tcp_closed_s;
+	e->cfg.udp_idle_s = cfg->udp_idle_s;
+	e->cfg.other_idle_s = cfg->other_idle_s;
+	fc.capacity = e->cfg.flow_capacity;
+	fc.tcp_idle_s = cfg->tcp_idle_s;
+	fc.tcp_closed_s = cfg->tcp_closed_s;
+	fc.udp_idle_s = cfg->udp_idle_s;
+	fc.other_idle_s = cfg->other_idle_s;
+	flow_table_set_timeouts(e->flows, &fc);
 }

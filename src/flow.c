@@ -279,16 +279,26 @@ flow_table_create(const struct flow_table_config *cfg,
 	t->hiwater = 0;
 	for (i = 0; i < LIST__COUNT; i++)
 		t->lists[i].head = t->lists[i].tail = FLOW_NIL;
-	t->lists[LIST_TCP].timeout_us = (uint64_t)cfg->tcp_idle_s * 1000000;
-	t->lists[LIST_TCP_CLOSED].timeout_us =
-	    (uint64_t)cfg->tcp_closed_s * 1000000;
-	t->lists[LIST_UDP].timeout_us = (uint64_t)cfg->udp_idle_s * 1000000;
-	t->lists[LIST_OTHER].timeout_us = (uint64_t)cfg->other_idle_s * 1000000;
+	flow_table_set_timeouts(t, cfg);
 	t->seed = flow_seed(t);
 	t->is_service = is_service;
 	t->on_end = on_end;
 	t->arg = arg;
 	return t;
+}
+
+/*
+ * A list keeps its flows in last_us order whatever its timeout, so a new
+ * timeout needs no reordering: the next expiry pass applies it.
+ */
+void
+flow_table_set_timeouts(struct flow_table *t, const struct flow_table_config *cfg)
+{
+	t->lists[LIST_TCP].timeout_us = (uint64_t)cfg->tcp_idle_s * 1000000;
+	t->lists[LIST_TCP_CLOSED].timeout_us =
+	    (uint64_t)cfg->tcp_closed_s * 1000000;
+	t->lists[LIST_UDP].timeout_us = (uint64_t)cfg->udp_idle_s * 1000000;
+	t->lists[LIST_OTHER].timeout_us = (uint64_t)cfg->other_idle_s * 1000000;
 }
 
 void

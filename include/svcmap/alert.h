@@ -92,6 +92,8 @@ struct alert_batch;
 struct alerts *alert_create(const struct config *cfg, char *err,
 	    size_t errlen);
 void	alert_destroy(struct alerts *a);
+/** New kinds, ignore rules, quiet, learning and rate settings (SIGHUP). */
+void	alert_set_config(struct alerts *a, const struct config *cfg);
 
 /**
  * Restore an alert from the database (dedup state survives a restart).
@@ -138,6 +140,12 @@ struct alert_out;
 /** Opens the JSON lines file for appending; a failure is logged, not fatal. */
 struct alert_out *alert_out_open(const struct config *cfg);
 void	alert_out_close(struct alert_out *o);
+/**
+ * Open the outputs a reloaded config names and close the old ones; the
+ * published and error counts carry over.  Returns the outputs to use.
+ */
+struct alert_out *alert_out_reopen(struct alert_out *o,
+	    const struct config *cfg);
 /** Publish every pending raise of the batch and clear the pending marks. */
 void	alert_out_events(struct alert_out *o, struct alert_batch *b);
 /** Events published, and JSON lines write errors. */

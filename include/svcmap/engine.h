@@ -69,7 +69,7 @@ void	engine_set_alerts(struct engine *e, struct alerts *a);
 
 /** Use another catalog from now on (SIGHUP); existing flows keep theirs. */
 void	engine_set_catalog(struct engine *e, const struct catalog *cat);
-/** Apply reloadable settings (monitored networks, timeouts). */
+/** Apply reloadable settings (monitored networks, flow timeouts). */
 void	engine_set_config(struct engine *e, const struct config *cfg);
 
 #endif /* SVCMAP_ENGINE_H */

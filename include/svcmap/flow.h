@@ -145,6 +145,9 @@ struct flow_table;
 /** Allocates all slots up front.  Returns NULL on allocation failure. */
 struct flow_table *flow_table_create(const struct flow_table_config *cfg,
 	    flow_is_service_fn is_service, flow_end_fn on_end, void *arg);
+/** New idle timeouts (capacity is fixed); they apply from the next expiry. */
+void	flow_table_set_timeouts(struct flow_table *t,
+	    const struct flow_table_config *cfg);
 /** Ends every flow (FLOW_END_SHUTDOWN) then frees the table. */
 void	flow_table_destroy(struct flow_table *t);
 
