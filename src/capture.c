@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -312,8 +313,17 @@ live_thread(void *arg)
 {
 	struct capture_live *c = arg;
 	int64_t last = mono_ns(), now;
+	struct pollfd pfd;
 	int rc;
 
+	/*
+	 * The handle is non-blocking and we wait in poll(2) ourselves: with
+	 * TPACKET_V3 a blocking pcap_dispatch() on an idle interface waits
+	 * for the next packet however long that takes, and the counters
+	 * refreshed below would go stale for as long.
+	 */
+	pfd.fd = pcap_get_selectable_fd(c->pcap);
+	pfd.events = POLLIN;
 	while (!atomic_load(&c->stopping)) {
 		rc = pcap_dispatch(c->pcap, -1, live_packet, (u_char *)c);
 		if (rc == PCAP_ERROR_BREAK)
@@ -322,6 +332,11 @@ live_thread(void *arg)
 			/* The interface went away or the socket failed. */
 			log_warnx("%s: capture stopped: %s", c->name,
 			    pcap_geterr(c->pcap));
+			break;
+		}
+		if (rc == 0 && pfd.fd != -1 &&
+		    poll(&pfd, 1, LIVE_TIMEOUT_MS) == -1 && errno != EINTR) {
+			log_warn("%s: capture stopped: poll", c->name);
 			break;
 		}
 		now = mono_ns();
@@ -388,6 +403,10 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 	if (cfg->bpf != NULL && *cfg->bpf != '\0' &&
 	    capture_set_filter(c->pcap, iface, cfg->bpf, err, errlen) == -1)
 		goto fail;
+	if (pcap_setnonblock(c->pcap, 1, ebuf) == -1) {
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
+		goto fail;
+	}
 
 	c->linktype = pcap_datalink(c->pcap);
 	snap = pcap_snapshot(c->pcap);
@@ -432,7 +451,8 @@ capture_live_stop(struct capture_live *c)
 	if (!c->started)
 		return;
 	atomic_store(&c->stopping, true);
-	/* Wakes a thread blocked in poll(2) inside pcap_dispatch(). */
+	/* The thread sees `stopping` within LIVE_TIMEOUT_MS; this ends a
+	 * pcap_dispatch() under way at once. */
 	pcap_breakloop(c->pcap);
 	pthread_join(c->thread, NULL);
 	c->started = false;

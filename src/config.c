@@ -1178,6 +1178,54 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+static void
+report_first(void *arg, const char *file, unsigned line, const char *msg)
+{
+	struct first_error *fe = arg;
+
+	(void)line;
+	if (!fe->have && fe->errlen > 0) {
+		snprintf(fe->err, fe->errlen, "%s: %s", file, msg);
+		fe->have = true;
+	}
+}
+
+/*
+ * The value is quoted so that it is one word whatever it holds; the line
+ * then goes through the same parser and bounds as a file's.
+ */
+int
+config_set(struct config *cfg, const char *name, const char *value,
+    const char *origin, char *err, size_t errlen)
+{
+	struct first_error fe = { err, errlen, false };
+	unsigned seen[NDIRECTIVES];
+	char line[CONFIG_LINE_MAX + 1];
+	struct load ld;
+	size_t n, i;
+
+	n = (size_t)snprintf(line, sizeof(line), "%s \"", name);
+	for (i = 0; value[i] != '\0' && n + 4 < sizeof(line); i++) {
+		if (value[i] == '"' || value[i] == '\\')
+			line[n++] = '\\';
+		line[n++] = value[i];
+	}
+	if (value[i] != '\0') {
+		snprintf(err, errlen, "%s: value too long", origin);
+		return -1;
+	}
+	line[n++] = '"';
+	line[n] = '\0';
+	memset(&ld, 0, sizeof(ld));
+	memset(seen, 0, sizeof(seen));
+	ld.file = origin;
+	ld.report = report_first;
+	ld.arg = &fe;
+	ld.seen = seen;
+	process_line(cfg, &ld, line);
+	return ld.errors == 0 ? 0 : -1;
+}
+
 /* A built-in default that does not parse is a bug in the table above. */
 static void
 report_fatal(void *arg, const char *file, unsigned line, const char *msg)

@@ -5,12 +5,17 @@
  * statistics are flushed every flush interval of packet time and at the
  * end, a summary is printed, and the program exits.
  *
- * Live (-i IFACE ...): one capture thread per interface feeds a ring; one
- * classifier thread runs the engine over the rings; the main thread runs a
- * libevent loop with the flush timer and the signals, and is the only
- * writer of the database.  The classifier hands drained statistics over
- * under a mutex taken once per flush, never per packet.
+ * Live (-i IFACE ... or the configured interfaces): the capture handles
+ * are opened first, with the rights that takes, and then the process
+ * drops to the configured user before any packet is parsed.  One capture
+ * thread per interface feeds a ring; one classifier thread runs the
+ * engine over the rings; the main thread runs a libevent loop with the
+ * flush, retention and watchdog timers, the signals and the HTTP API, and
+ * is the only writer of the database.  The classifier hands drained
+ * statistics over under a mutex taken once per flush, never per packet,
+ * and takes a reloaded configuration and catalog the same way.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -31,6 +36,7 @@
 #include <event2/thread.h>
 
 #include "svcmap/alert.h"
+#include "svcmap/api.h"
 #include "svcmap/capture.h"
 #include "svcmap/catalog.h"
 #include "svcmap/config.h"
@@ -39,17 +45,44 @@
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
+#include "svcmap/notify.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "datadir.h"
 
-#define MAX_FILES 256
+#define MAX_FILES	256
+#define PRUNE_EVERY_S	3600
+/* Seconds the last write is retried: within the unit's TimeoutStopSec. */
+#define FINAL_WRITE_TRIES 30
+
+/* What the command line sets over the configuration, kept for SIGHUP. */
+struct overrides {
+	char		 interfaces[CONFIG_MAX_IFACES][64];
+	size_t		 ninterfaces;
+	const char	*db;
+	const char	*filter;
+	const char	*api;
+	const char	*data_dir;
+};
+
+/*
+ * A reload handed to the classifier thread: the settings and catalog it
+ * is to use, and on the way back the catalog it no longer uses.
+ */
+struct reload_slot {
+	bool			 pending;
+	struct config		 cfg;
+	const struct catalog	*cat;		/* NULL: taken already */
+	const struct catalog	*retired;	/* for the main thread to free */
+};
 
 struct daemon {
 	struct config		 cfg;
-	const char		*config_path;
-	const char		*data_dir;
-	struct catalog		*cat;
+	struct overrides	 ov;
+	const char		*config_path;	/* NULL: no file */
+	char			 data_dir[CONFIG_PATH_LEN];
+	struct catalog		*cat;		/* the newest; the API's */
+	const struct catalog	*engine_cat;	/* the classifier's */
 	struct store		*store;
 	struct endpoint_table	*endpoints;
 	struct engine		*engine;
@@ -57,24 +90,37 @@ struct daemon {
 	struct alert_out	*alert_out;	/* published on the writer's */
 	int64_t			 run_id;
 	bool			 flush_failing;	/* log a failing DB once */
+	int64_t			 started_at;
+	int64_t			 last_flush;	/* last good write, UTC s */
+	uint64_t		 reloads;
+	int64_t			 last_reload;
+	bool			 pidfile_written;
 
 	/* live mode */
 	struct capture_live	*caps[CONFIG_MAX_IFACES];
 	size_t			 ncaps;
 	struct event_base	*base;
+	struct api		*api;
 	struct event		*flush_timer;
+	struct event		*prune_timer;
+	struct event		*watchdog_timer;
 	struct event		*handover_ev;
+	struct event		*reloaded_ev;
 	struct event		*sig_ev[4];
 	pthread_t		 classifier;
-	pthread_mutex_t		 lock;		/* guards handed and handed_totals */
+	pthread_mutex_t		 lock;		/* guards the next four */
 	struct stats_batch	*handed;	/* classifier -> writer */
 	struct run_totals	 handed_totals;
 	struct alert_batch	*alerts_handed;
+	struct reload_slot	 reload;
 	struct stats_batch	*writing;	/* the writer's own batch */
 	struct alert_batch	*alerts_writing;
 	atomic_bool		 flush_requested;
+	atomic_bool		 reload_posted;
 	atomic_bool		 stop_requested;
 	atomic_bool		 classifier_done;
+	atomic_uint_fast64_t	 heartbeat;	/* classifier loop turns */
+	uint64_t		 heartbeat_seen;
 };
 
 static volatile bool offline_stop;
@@ -84,19 +130,72 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: svcmapd [-tpv] [-c config] [-d database] [-f filter] "
-	    "[--data-dir dir]\n"
-	    "               (-r file [-r file ...] | -i iface [-i iface ...])\n"
+	    "[--api addr:port|off]\n"
+	    "               [--data-dir dir] "
+	    "[-r file [-r file ...] | -i iface [-i iface ...]]\n"
 	    "  -r FILE     read a pcap/pcapng capture file (repeatable)\n"
-	    "  -i IFACE    capture live on an interface (repeatable)\n"
+	    "  -i IFACE    capture live on an interface (repeatable; default:\n"
+	    "              the configured interfaces)\n"
 	    "  -d FILE     SQLite database (default from the configuration)\n"
 	    "  -c FILE     configuration (default " SVCMAP_SYSCONFDIR
 	    "/svcmapd.conf)\n"
 	    "  -f FILTER   BPF filter expression\n"
-	    "  -t          check the configuration and exit\n"
+	    "  -t          check the configuration and the catalogs, and exit\n"
 	    "  -p          print the effective configuration and exit\n"
 	    "  -v          more logging\n"
+	    "  --api ADDR:PORT|off  HTTP API address (live mode)\n"
 	    "  --data-dir DIR  shipped catalog data directory\n"
+	    "  --version   print the version and exit\n"
 	    "See svcmapd(8).\n");
+}
+
+/*
+ * The configuration in effect: defaults, then the file (if any), then
+ * the command line.  Used at start and again on SIGHUP, so the command
+ * line keeps winning after a reload.
+ */
+static int
+load_config(const struct daemon *d, struct config *cfg)
+{
+	const char *path = d->config_path;
+	char err[512];
+
+	config_defaults(cfg);
+	if (path == NULL && access(SVCMAP_SYSCONFDIR "/svcmapd.conf", R_OK) == 0)
+		path = SVCMAP_SYSCONFDIR "/svcmapd.conf";
+	if (path != NULL && config_load(cfg, path, err, sizeof(err)) == -1)
+		return -1;	/* every bad line is on stderr already */
+	if (d->ov.ninterfaces > 0) {
+		memcpy(cfg->interfaces, d->ov.interfaces,
+		    sizeof(cfg->interfaces));
+		cfg->ninterfaces = d->ov.ninterfaces;
+	}
+	if (d->ov.db != NULL)
+		snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", d->ov.db);
+	if (d->ov.filter != NULL)
+		snprintf(cfg->bpf, sizeof(cfg->bpf), "%s", d->ov.filter);
+	if (d->ov.api != NULL && config_set(cfg, "api-listen", d->ov.api,
+	    "--api", err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (d->ov.data_dir != NULL)
+		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s",
+		    d->ov.data_dir);
+	return 0;
+}
+
+static struct catalog *
+open_catalog(const struct config *cfg, char *dir, size_t dirlen)
+{
+	struct catalog *cat;
+	char err[512];
+
+	snprintf(dir, dirlen, "%s", datadir_resolve(cfg->data_dir));
+	if ((cat = catalog_open(dir, cfg->local_catalog, err,
+	    sizeof(err))) == NULL)
+		log_warnx("catalog: %s", err);
+	return cat;
 }
 
 static void
@@ -131,8 +230,10 @@ write_batch(struct daemon *d, struct stats_batch *b,
 			ret = -1;
 	}
 	alert_out_events(d->alert_out, ab);
-	if (ret == 0)
+	if (ret == 0) {
 		alert_batch_clear(ab);
+		d->last_flush = (int64_t)time(NULL);
+	}
 	set_flushing_ok(d, ret == 0, err);
 	return ret;
 }
@@ -223,14 +324,14 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 	}
 	engine_drain(d->engine, true);
 	/* The last flush must land: retry a locked database for a while. */
-	for (tries = 0; tries < 30; tries++) {
+	for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
 		if (write_batch(d, engine_batch(d->engine),
 		    engine_totals(d->engine), alert_batch(d->alerts),
 		    (int64_t)(engine_now(d->engine) / 1000000)) == 0)
 			break;
 		sleep(1);
 	}
-	if (tries == 30) {
+	if (tries == FINAL_WRITE_TRIES) {
 		log_warnx("could not store the final statistics");
 		status = 1;
 	}
@@ -239,7 +340,7 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 }
 
 /* ------------------------------------------------------------------ */
-/* Live */
+/* Live: the classifier thread */
 
 /* Move what the classifier drained to the writer's side. */
 static void
@@ -254,6 +355,30 @@ classifier_handover(struct daemon *d)
 	event_active(d->handover_ev, EV_READ, 0);
 }
 
+/*
+ * Apply a reload between packets.  engine_set_catalog() drains every flow
+ * under the old catalog before renaming it under the new one, so no count
+ * is lost or named by the wrong catalog.
+ */
+static void
+classifier_reload(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->reload.pending) {
+		engine_set_config(d->engine, &d->reload.cfg);
+		alert_set_config(d->alerts, &d->reload.cfg);
+		if (d->reload.cat != NULL) {
+			engine_set_catalog(d->engine, d->reload.cat);
+			d->reload.retired = d->engine_cat;
+			d->engine_cat = d->reload.cat;
+			d->reload.cat = NULL;
+		}
+		d->reload.pending = false;
+	}
+	pthread_mutex_unlock(&d->lock);
+	event_active(d->reloaded_ev, EV_READ, 0);
+}
+
 static void *
 classifier_main(void *arg)
 {
@@ -262,6 +387,9 @@ classifier_main(void *arg)
 	while (!atomic_load(&d->stop_requested)) {
 		capture_live_poll(d->caps, d->ncaps, engine_packet, d->engine,
 		    4096, 100);
+		atomic_fetch_add(&d->heartbeat, 1);
+		if (atomic_exchange(&d->reload_posted, false))
+			classifier_reload(d);
 		if (atomic_exchange(&d->flush_requested, false))
 			classifier_handover(d);
 	}
@@ -275,13 +403,28 @@ classifier_main(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Live: the main thread */
+
+static void
+store_capture_counters(struct daemon *d)
+{
+	struct capture_live_stats cs;
+	size_t i;
+
+	for (i = 0; i < d->ncaps; i++) {
+		capture_live_get_stats(d->caps[i], &cs);
+		store_capture_stats(d->store, d->run_id,
+		    capture_live_name(d->caps[i]), cs.received,
+		    cs.dropped + cs.ring_dropped, cs.if_dropped);
+	}
+}
+
 static void
 on_handover(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct run_totals totals;
-	struct capture_live_stats cs;
-	size_t i;
 
 	(void)fd;
 	(void)what;
@@ -290,14 +433,10 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 	alert_batch_merge(d->alerts_writing, d->alerts_handed);
 	totals = d->handed_totals;
 	pthread_mutex_unlock(&d->lock);
-	for (i = 0; i < d->ncaps; i++) {
-		capture_live_get_stats(d->caps[i], &cs);
-		store_capture_stats(d->store, d->run_id,
-		    capture_live_name(d->caps[i]), cs.received,
-		    cs.dropped + cs.ring_dropped, cs.if_dropped);
-	}
-	write_batch(d, d->writing, &totals, d->alerts_writing,
-	    (int64_t)time(NULL));
+	/* A database that refuses the batch would only stall on more. */
+	if (write_batch(d, d->writing, &totals, d->alerts_writing,
+	    (int64_t)time(NULL)) == 0)
+		store_capture_counters(d);
 	if (atomic_load(&d->classifier_done))
 		event_base_loopbreak(d->base);
 }
@@ -312,28 +451,231 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	atomic_store(&d->flush_requested, true);
 }
 
+/*
+ * Retention runs on wall time in live mode: minutes older than the
+ * retention roll up into hours, hours into days.
+ */
+static void
+on_prune_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct store_retention r;
+	char err[512];
+
+	(void)fd;
+	(void)what;
+	r.minute_days = d->cfg.retention_minute_days;
+	r.hour_days = d->cfg.retention_hour_days;
+	r.day_days = d->cfg.retention_day_days;
+	if (store_prune(d->store, &r, (int64_t)time(NULL), err,
+	    sizeof(err)) == -1)
+		log_warnx("retention: %s (tried again in an hour)", err);
+}
+
+/*
+ * Ping systemd only while the classifier thread turns: a wedged
+ * classifier stops the pings and systemd restarts the service.
+ */
+static void
+on_watchdog_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t beat = atomic_load(&d->heartbeat);
+
+	(void)fd;
+	(void)what;
+	if (beat != d->heartbeat_seen) {
+		d->heartbeat_seen = beat;
+		notify_send("WATCHDOG=1");
+	} else
+		log_warnx("classifier thread not turning: watchdog ping "
+		    "withheld");
+}
+
+static void
+set_flush_interval(struct daemon *d)
+{
+	struct timeval tv;
+
+	tv.tv_sec = d->cfg.flush_interval_s;
+	tv.tv_usec = 0;
+	event_add(d->flush_timer, &tv);
+}
+
+/*
+ * SIGHUP: read the file and the catalogs again.  Nothing changes unless
+ * all of it loads; what may change at runtime goes to the classifier and
+ * the writer, the rest is logged as needing a restart.  Flows, counters
+ * and learned endpoints stay where they are.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct config fresh;
+	struct catalog *cat = NULL;
+	char dir[CONFIG_PATH_LEN];
+	int restart;
+
+	notify_send("RELOADING=1");
+	if (load_config(d, &fresh) == -1) {
+		log_warnx("reload failed: configuration not changed");
+		goto done;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (d->reload.pending) {
+		pthread_mutex_unlock(&d->lock);
+		log_warnx("reload failed: the previous one is not applied yet");
+		goto done;
+	}
+	pthread_mutex_unlock(&d->lock);
+	/* Catalog files may change under an unchanged config: always reread. */
+	if ((cat = open_catalog(&fresh, dir, sizeof(dir))) == NULL) {
+		log_warnx("reload failed: configuration not changed");
+		goto done;
+	}
+	restart = config_apply_reload(&d->cfg, &fresh);
+	snprintf(d->data_dir, sizeof(d->data_dir), "%s", dir);
+	set_flush_interval(d);
+	d->alert_out = alert_out_reopen(d->alert_out, &d->cfg);
+
+	pthread_mutex_lock(&d->lock);
+	d->reload.pending = true;
+	d->reload.cfg = d->cfg;
+	d->reload.cat = cat;
+	pthread_mutex_unlock(&d->lock);
+	atomic_store(&d->reload_posted, true);
+	/* The API's old catalog is freed once the classifier let go of it. */
+	if (d->api != NULL)
+		api_set_catalog(d->api, cat);
+	d->cat = cat;
+	d->reloads++;
+	d->last_reload = (int64_t)time(NULL);
+	log_info("configuration and catalogs reloaded (%zu services)%s",
+	    catalog_nservices(cat), restart > 0 ?
+	    "; settings logged above need a restart" : "");
+done:
+	notify_send("READY=1");
+}
+
+static void
+on_reloaded(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	const struct catalog *retired;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&d->lock);
+	retired = d->reload.retired;
+	d->reload.retired = NULL;
+	pthread_mutex_unlock(&d->lock);
+	if (retired != NULL) {
+		catalog_destroy((struct catalog *)retired);
+		log_info("reload in effect: packets from now on use it");
+	}
+}
+
+static void
+log_counters(struct daemon *d)
+{
+	struct capture_live_stats cs;
+	struct run_totals t;
+	size_t i;
+
+	pthread_mutex_lock(&d->lock);
+	t = d->handed_totals;
+	pthread_mutex_unlock(&d->lock);
+	log_info("packets %" PRIu64 " bytes %" PRIu64 " flows %" PRIu64
+	    " active %" PRIu64 " evicted %" PRIu64 " endpoints %zu"
+	    " epm replies %" PRIu64, t.packets, t.bytes, t.flows,
+	    t.flows_active, t.flows_evicted, endpoint_count(d->endpoints),
+	    t.epm_replies);
+	for (i = 0; i < d->ncaps; i++) {
+		capture_live_get_stats(d->caps[i], &cs);
+		log_info("%s: received %" PRIu64 " dropped %" PRIu64
+		    " (interface %" PRIu64 ", ring %" PRIu64 ")",
+		    capture_live_name(d->caps[i]), cs.received, cs.dropped,
+		    cs.if_dropped, cs.ring_dropped);
+	}
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	const struct run_totals *t;
 
 	(void)what;
 	switch (sig) {
 	case SIGINT:
 	case SIGTERM:
 		log_info("signal %d: stopping capture and flushing", (int)sig);
+		notify_send("STOPPING=1");
 		atomic_store(&d->stop_requested, true);
 		break;
+	case SIGHUP:
+		reload(d);
+		break;
 	case SIGUSR1:
-		t = &d->handed_totals;
-		log_info("packets %" PRIu64 " bytes %" PRIu64 " flows %" PRIu64
-		    " active %" PRIu64 " evicted %" PRIu64, t->packets, t->bytes,
-		    t->flows, t->flows_active, t->flows_evicted);
+		log_counters(d);
 		break;
 	default:
 		break;
 	}
+}
+
+static uint64_t
+file_bytes(const char *path, const char *suffix)
+{
+	char name[CONFIG_PATH_LEN + 8];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	return stat(name, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static void
+api_status(void *arg, struct api_status *st)
+{
+	struct daemon *d = arg;
+	struct capture_live_stats cs;
+	struct run_totals t;
+	size_t i;
+
+	pthread_mutex_lock(&d->lock);
+	t = d->handed_totals;
+	pthread_mutex_unlock(&d->lock);
+	memset(st, 0, sizeof(*st));
+	st->sensor = d->cfg.sensor;
+	st->version = PACKAGE_VERSION;
+	st->started_at = d->started_at;
+	st->now = (int64_t)time(NULL);
+	for (i = 0; i < d->ncaps; i++) {
+		capture_live_get_stats(d->caps[i], &cs);
+		snprintf(st->ifaces[i].name, sizeof(st->ifaces[i].name), "%s",
+		    capture_live_name(d->caps[i]));
+		st->ifaces[i].received = cs.received;
+		st->ifaces[i].dropped = cs.dropped;
+		st->ifaces[i].if_dropped = cs.if_dropped;
+		st->ifaces[i].ring_dropped = cs.ring_dropped;
+	}
+	st->nifaces = d->ncaps;
+	st->packets = t.packets;
+	st->bytes = t.bytes;
+	memcpy(st->pkt_class, t.pkt_class, sizeof(st->pkt_class));
+	st->flows = t.flows;
+	st->flows_active = t.flows_active;
+	st->flow_capacity = d->cfg.flow_capacity;
+	st->flows_evicted = t.flows_evicted;
+	st->endpoints_learned = endpoint_count(d->endpoints);
+	st->endpoint_capacity = d->cfg.endpoint_capacity;
+	st->alerts_published = alert_out_published(d->alert_out);
+	st->db_path = d->cfg.db_path;
+	st->db_bytes = file_bytes(d->cfg.db_path, "") +
+	    file_bytes(d->cfg.db_path, "-wal");
+	st->last_flush = d->last_flush;
+	st->db_ok = !d->flush_failing;
+	st->reloads = d->reloads;
+	st->last_reload = d->last_reload;
 }
 
 static int
@@ -356,14 +698,32 @@ drop_privileges(const char *user)
 }
 
 static int
-run_live(struct daemon *d)
+write_pidfile(struct daemon *d)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+	FILE *fp;
+
+	if (d->cfg.pidfile[0] == '\0')
+		return 0;
+	if ((fp = fopen(d->cfg.pidfile, "w")) == NULL) {
+		log_warn("pidfile %s", d->cfg.pidfile);
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) == EOF) {
+		log_warn("pidfile %s", d->cfg.pidfile);
+		return -1;
+	}
+	d->pidfile_written = true;
+	return 0;
+}
+
+/* Open every capture handle: the one step that needs capture rights. */
+static int
+open_captures(struct daemon *d)
+{
 	struct capture_live_config lc;
-	struct timeval tv;
 	char err[512];
 	size_t i;
-	int status = 0;
 
 	memset(&lc, 0, sizeof(lc));
 	lc.snaplen = d->cfg.snaplen;
@@ -376,13 +736,22 @@ run_live(struct daemon *d)
 		    (int)i, err, sizeof(err));
 		if (d->caps[i] == NULL) {
 			log_warnx("%s", err);
-			return 1;
+			return -1;
 		}
 		d->ncaps++;
 	}
-	/* Handles are open: parse no packet with more rights than needed. */
-	if (drop_privileges(d->cfg.user) == -1)
-		return 1;
+	return 0;
+}
+
+static int
+run_live(struct daemon *d)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+	struct timeval tv;
+	char err[512], status_line[256];
+	uint64_t wd_usec;
+	size_t i, n;
+	int status = 0, tries;
 
 	evthread_use_pthreads();
 	if ((d->base = event_base_new()) == NULL)
@@ -394,13 +763,34 @@ run_live(struct daemon *d)
 	    (d->alerts_writing = alert_batch_create()) == NULL)
 		fatalx("out of memory");
 	d->handover_ev = event_new(d->base, -1, 0, on_handover, d);
+	d->reloaded_ev = event_new(d->base, -1, 0, on_reloaded, d);
 	d->flush_timer = event_new(d->base, -1, EV_PERSIST, on_flush_timer, d);
-	tv.tv_sec = d->cfg.flush_interval_s;
+	d->prune_timer = event_new(d->base, -1, EV_PERSIST, on_prune_timer, d);
+	set_flush_interval(d);
+	tv.tv_sec = PRUNE_EVERY_S;
 	tv.tv_usec = 0;
-	event_add(d->flush_timer, &tv);
+	event_add(d->prune_timer, &tv);
+	/* A restart after a long stop prunes at once, not an hour later. */
+	event_active(d->prune_timer, EV_TIMEOUT, 0);
+	if ((wd_usec = notify_watchdog_usec()) != 0) {
+		d->watchdog_timer = event_new(d->base, -1, EV_PERSIST,
+		    on_watchdog_timer, d);
+		tv.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(wd_usec / 2 % 1000000);
+		event_add(d->watchdog_timer, &tv);
+	}
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		event_add(d->sig_ev[i], NULL);
+	}
+	if (strcmp(d->cfg.api_listen, "off") != 0) {
+		d->api = api_start(d->base, d->cfg.api_listen, d->cfg.db_path,
+		    d->cat, api_status, d, err, sizeof(err));
+		if (d->api == NULL) {
+			log_warnx("API: %s", err);
+			return 1;
+		}
+		log_info("API listening on %s", d->cfg.api_listen);
 	}
 
 	for (i = 0; i < d->ncaps; i++)
@@ -411,6 +801,12 @@ run_live(struct daemon *d)
 	if (pthread_create(&d->classifier, NULL, classifier_main, d) != 0)
 		fatalx("cannot start the classifier thread");
 	log_info("capturing on %zu interface(s)", d->ncaps);
+	n = (size_t)snprintf(status_line, sizeof(status_line),
+	    "READY=1\nSTATUS=capturing on");
+	for (i = 0; i < d->ncaps && n < sizeof(status_line); i++)
+		n += (size_t)snprintf(status_line + n, sizeof(status_line) - n,
+		    " %s", capture_live_name(d->caps[i]));
+	notify_send(status_line);
 
 	event_base_dispatch(d->base);
 
@@ -418,17 +814,37 @@ run_live(struct daemon *d)
 		capture_live_stop(d->caps[i]);
 	atomic_store(&d->stop_requested, true);
 	pthread_join(d->classifier, NULL);
-	/* A final write if the last handover's write failed. */
+	on_reloaded(-1, 0, d);
+	/*
+	 * The last handover's write failed if anything is left: retry for a
+	 * while, as offline does, since a lock or a full disk may clear.
+	 */
 	alert_batch_records(d->alerts_writing, &i);
-	if ((stats_batch_nrows(d->writing) > 0 || i > 0) &&
-	    write_batch(d, d->writing, &d->handed_totals, d->alerts_writing,
-	    (int64_t)time(NULL)) == -1)
-		status = 1;
+	if (stats_batch_nrows(d->writing) > 0 || i > 0) {
+		for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
+			if (write_batch(d, d->writing, &d->handed_totals,
+			    d->alerts_writing, (int64_t)time(NULL)) == 0)
+				break;
+			sleep(1);
+		}
+		if (tries == FINAL_WRITE_TRIES) {
+			log_warnx("could not store the final statistics");
+			status = 1;
+		}
+	}
+	if (!d->flush_failing)
+		store_capture_counters(d);
+	if (d->api != NULL)
+		api_stop(d->api);
 	for (i = 0; i < d->ncaps; i++)
 		capture_live_close(d->caps[i]);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(d->sig_ev[i]);
+	if (d->watchdog_timer != NULL)
+		event_free(d->watchdog_timer);
+	event_free(d->prune_timer);
 	event_free(d->flush_timer);
+	event_free(d->reloaded_ev);
 	event_free(d->handover_ev);
 	event_base_free(d->base);
 	stats_batch_destroy(d->handed);
@@ -446,47 +862,67 @@ offline_signal(int sig)
 	offline_stop = true;
 }
 
+/* -t: the file parses, and the catalogs it names load. */
+static int
+check_config(struct daemon *d)
+{
+	struct catalog *cat;
+	char dir[CONFIG_PATH_LEN];
+
+	if ((cat = open_catalog(&d->cfg, dir, sizeof(dir))) == NULL)
+		return 1;
+	printf("configuration OK: %s; catalog %s: %zu services, %zu ports, "
+	    "%zu RPC interfaces\n", d->config_path ? d->config_path :
+	    "(defaults)", dir, catalog_nservices(cat), catalog_nports(cat),
+	    catalog_nifaces(cat));
+	catalog_destroy(cat);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "api", required_argument, NULL, 'A' },
 		{ "data-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct daemon d;
 	char *files[MAX_FILES];
-	const char *db = NULL, *filter = NULL;
 	size_t nfiles = 0, i;
-	bool check_only = false, print_only = false;
+	bool check_only = false, print_only = false, live;
 	char err[512], inputs[1024];
 	int ch, verbose = 0, status;
 
 	log_init("svcmapd", false, 0);
-	config_defaults(&d.cfg);
 	while ((ch = getopt_long(argc, argv, "c:d:f:hi:pr:tv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'A':
+			d.ov.api = optarg;
+			break;
 		case 'c':
 			d.config_path = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			d.ov.db = optarg;
 			break;
 		case 'D':
-			d.data_dir = optarg;
+			d.ov.data_dir = optarg;
 			break;
 		case 'f':
-			filter = optarg;
+			d.ov.filter = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'i':
-			if (d.cfg.ninterfaces == CONFIG_MAX_IFACES)
+			if (d.ov.ninterfaces == CONFIG_MAX_IFACES)
 				fatalx("at most %d interfaces", CONFIG_MAX_IFACES);
-			snprintf(d.cfg.interfaces[d.cfg.ninterfaces++],
-			    sizeof(d.cfg.interfaces[0]), "%s", optarg);
+			snprintf(d.ov.interfaces[d.ov.ninterfaces++],
+			    sizeof(d.ov.interfaces[0]), "%s", optarg);
 			break;
 		case 'p':
 			print_only = true;
@@ -502,6 +938,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("svcmapd %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -513,48 +952,43 @@ main(int argc, char **argv)
 	}
 	log_set_level(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 
-	/* Interfaces on the command line replace the configured ones. */
-	if (d.config_path != NULL || access(SVCMAP_SYSCONFDIR "/svcmapd.conf",
-	    R_OK) == 0) {
-		struct config file_cfg;
-		const char *path = d.config_path ? d.config_path :
-		    SVCMAP_SYSCONFDIR "/svcmapd.conf";
-
-		config_defaults(&file_cfg);
-		if (config_load(&file_cfg, path, err, sizeof(err)) == -1)
-			return 1;
-		if (d.cfg.ninterfaces > 0) {
-			memcpy(file_cfg.interfaces, d.cfg.interfaces,
-			    sizeof(file_cfg.interfaces));
-			file_cfg.ninterfaces = d.cfg.ninterfaces;
-		}
-		d.cfg = file_cfg;
-	}
-	if (db != NULL)
-		snprintf(d.cfg.db_path, sizeof(d.cfg.db_path), "%s", db);
-	if (filter != NULL)
-		snprintf(d.cfg.bpf, sizeof(d.cfg.bpf), "%s", filter);
-	if (check_only) {
-		printf("configuration OK\n");
-		return 0;
-	}
+	if (load_config(&d, &d.cfg) == -1)
+		return 1;
+	if (check_only)
+		return check_config(&d);
 	if (print_only) {
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
-	if ((nfiles == 0) == (d.cfg.ninterfaces == 0)) {
+	if (nfiles > 0 && d.ov.ninterfaces > 0) {
 		log_warnx("give capture files (-r) or interfaces (-i), not both");
 		usage(stderr);
 		return 2;
 	}
-
-	d.data_dir = datadir_resolve(d.data_dir ? d.data_dir :
-	    d.cfg.data_dir);
-	if ((d.cat = catalog_open(d.data_dir, d.cfg.local_catalog, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("catalog: %s", err);
-		return 1;
+	live = nfiles == 0;
+	if (live && d.cfg.ninterfaces == 0) {
+		log_warnx("nothing to read: give -r FILE, -i IFACE, or "
+		    "\"interface\" lines in the configuration");
+		usage(stderr);
+		return 2;
 	}
+	d.started_at = (int64_t)time(NULL);
+
+	/*
+	 * Capture handles first, as the user started us: then nothing runs
+	 * with those rights that does not need them, and the database and
+	 * its WAL files are created as the user that will write them.
+	 */
+	if (live) {
+		if (open_captures(&d) == -1 || write_pidfile(&d) == -1 ||
+		    drop_privileges(d.cfg.user) == -1)
+			return 1;
+	}
+
+	if ((d.cat = open_catalog(&d.cfg, d.data_dir, sizeof(d.data_dir))) ==
+	    NULL)
+		return 1;
+	d.engine_cat = d.cat;
 	if ((d.store = store_open(d.cfg.db_path, false, err, sizeof(err))) ==
 	    NULL) {
 		log_warnx("%s", err);
@@ -593,7 +1027,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	if (nfiles > 0) {
+	if (!live) {
 		signal(SIGINT, offline_signal);
 		signal(SIGTERM, offline_signal);
 		status = run_offline(&d, files, nfiles);
@@ -605,6 +1039,12 @@ main(int argc, char **argv)
 	alert_destroy(d.alerts);
 	endpoint_table_destroy(d.endpoints);
 	store_close(d.store);
+	/* A reload posted but never taken left the engine the older one. */
+	if (d.engine_cat != d.cat)
+		catalog_destroy((struct catalog *)d.engine_cat);
 	catalog_destroy(d.cat);
+	if (d.pidfile_written && unlink(d.cfg.pidfile) == -1)
+		log_debug("pidfile %s not removed: %s", d.cfg.pidfile,
+		    strerror(errno));
 	return status;
 }

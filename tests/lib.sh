@@ -71,3 +71,60 @@ classify() {
 	# shellcheck disable=SC2086
 	"$SVCMAPD" -c /dev/null -d "$_db" $_args >/dev/null 2>"$_db.stderr"
 }
+
+# netns_pair: two network namespaces joined by a veth pair: vcap in
+# $NS_CAP, where svcmapd captures (its loopback up, for the API), and vgen
+# in $NS_GEN, where tcpreplay sends.  Skips the test where namespaces
+# cannot be made.  Call scratch first; the EXIT trap then removes both
+# namespaces, kills $DAEMON_PID if set, and removes the scratch directory.
+netns_pair() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
+	NS_CAP="svcmap-cap-$$"
+	NS_GEN="svcmap-gen-$$"
+	trap 'netns_cleanup' EXIT
+	ip netns add "$NS_CAP" 2>/dev/null ||
+	    skip_all "cannot create network namespaces here"
+	ip netns add "$NS_GEN"
+	ip link add vcap type veth peer name vgen netns "$NS_GEN" ||
+	    skip_all "cannot create veth"
+	ip link set vcap netns "$NS_CAP"
+	ip netns exec "$NS_CAP" ip link set lo up
+	for _side in "$NS_CAP vcap" "$NS_GEN vgen"; do
+		# shellcheck disable=SC2086
+		set -- $_side
+		# No IPv6 on the pair: the kernel's own router solicitations and
+		# MLD reports would be packets the replay did not send.
+		ip netns exec "$1" sysctl -qw \
+		    "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null
+		ip netns exec "$1" ip link set "$2" up
+	done
+}
+
+netns_cleanup() {
+	[ -n "${DAEMON_PID:-}" ] && kill -9 "$DAEMON_PID" 2>/dev/null
+	[ -n "${NOTIFY_PID:-}" ] && kill "$NOTIFY_PID" 2>/dev/null
+	ip netns del "$NS_CAP" 2>/dev/null
+	ip netns del "$NS_GEN" 2>/dev/null
+	rm -rf "$SCRATCH"
+}
+
+# replay FILE [PPS]: send a capture into the pair, at PPS packets/s.
+replay() {
+	ip netns exec "$NS_GEN" tcpreplay -q -i vgen --pps="${2:-500}" "$1" \
+	    >/dev/null 2>&1
+}
+
+# wait_for FILE PATTERN [TENTHS]: until grep finds it (default 10 s).
+wait_for() {
+	_i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt "${3:-100}" ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# api PATH: the body of GET http://127.0.0.1:$API_PORT/PATH inside $NS_CAP.
+api() {
+	ip netns exec "$NS_CAP" curl -sS --max-time 10 \
+	    "http://127.0.0.1:${API_PORT:-8135}$1"
+}

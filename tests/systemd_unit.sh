@@ -1,5 +1,6 @@
 #!/bin/sh
 # The generated systemd files: every key issue 6 asks of the unit is there
+# (Type=notify with the watchdog, a config check before start)
 # with the configured paths substituted, sysusers.d creates the svcmap user,
 # tmpfiles.d its state directory, and systemd-analyze rates the unit's
 # exposure at 2.0 or less (skipped without systemd-analyze).
@@ -23,7 +24,8 @@ has() {
 }
 
 for line in \
-    "Type=simple" \
+    "Type=notify" "NotifyAccess=main" "WatchdogSec=60s" \
+    "ExecStartPre=$sbindir/svcmapd -t -c $sysconfdir/svcmap/svcmapd.conf" \
     "ExecStart=$sbindir/svcmapd -c $sysconfdir/svcmap/svcmapd.conf" \
     'ExecReload=/bin/kill -HUP $MAINPID' \
     "User=svcmap" "Group=svcmap" \
@@ -44,9 +46,9 @@ for line in \
 done
 ok "svcmapd.service: Documentation names svcmapd(8)" \
     grep -q '^Documentation=.*man:svcmapd(8)' "$unit"
-# Type=notify would make systemd wait for a READY=1 svcmapd never sends.
-ok "svcmapd.service: no Type=notify before sd_notify support" \
-    sh -c "! grep -q '^Type=notify' '$unit'"
+# ExecStartPre checks the shipped example as it would the installed file.
+ok "svcmapd -t accepts the shipped example configuration" \
+    "$top_builddir/svcmapd" -t -c "$top_srcdir/data/svcmapd.conf"
 has "$sysusers" 'u svcmap - "svcmap sensor" '"$localstatedir"'/lib/svcmap -'
 has "$tmpfiles" "d $localstatedir/lib/svcmap 0750 svcmap svcmap -"
 for f in "$unit" "$sysusers" "$tmpfiles"; do

@@ -16,8 +16,9 @@
  *   GET /metrics            Prometheus text format 0.0.4
  *
  * Errors are JSON objects {"error": "..."} with 400 (bad or unknown
- * parameter), 404 (unknown path), 405 (not GET/HEAD), 503 (database not
- * readable) and 500.  Parameters reach SQL only as bound values.
+ * parameter), 404 (unknown path), 405 (not GET/HEAD), 414 (request target
+ * over API_MAX_URI bytes), 503 (database not readable) and 500.
+ * Parameters reach SQL only as bound values.  docs/api.md is the manual.
  */
 #ifndef SVCMAP_API_H
 #define SVCMAP_API_H
@@ -26,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svcmap/addr.h"
+#include "svcmap/catalog_query.h"
 #include "svcmap/config.h"
 #include "svcmap/stats.h"
 
@@ -71,12 +74,68 @@ typedef void (*api_status_fn)(void *arg, struct api_status *st);
 
 struct api;
 
+/*
+ * The parsed request.  api_parse_request() is pure (no I/O, no
+ * allocation, no clock): the server, the tests and the fuzzer call it
+ * alike.
+ */
+
+/* Longest request target (path and query) accepted, in bytes: else 414. */
+#define API_MAX_URI	2048
+/* Longest parameter value accepted after percent-decoding, in bytes. */
+#define API_MAX_VALUE	128
+
+enum api_route {
+	API_SERVICES = 0,	/* /v1/services */
+	API_HOSTS,		/* /v1/hosts */
+	API_ENDPOINTS,		/* /v1/endpoints */
+	API_ALERTS,		/* /v1/alerts */
+	API_CATALOG,		/* /v1/catalog */
+	API_STATUS,		/* /v1/status */
+	API_METRICS,		/* /metrics */
+	API__ROUTES
+};
+
+struct api_request {
+	enum api_route	 route;
+	bool		 head;		/* HEAD: the GET's headers, no body */
+	/* services: the server IP; "" every server */
+	char		 host[ADDR_STRLEN];
+	/* services and catalog: the service key; "" every service */
+	char		 service[STATS_KEY_LEN];
+	int64_t		 since;		/* services, alerts: UTC s; 0 all */
+	bool		 all;		/* services: include undocumented */
+	int		 kind;		/* alerts: enum alert_kind; -1 all */
+	/* catalog: the question; its service stays -1 (key in service[]) */
+	struct catalog_query catalog;
+};
+
 /**
- * Listen on `listen` ("IPv4:PORT" or "[IPv6]:PORT", numeric; "off" is
- * the caller's business) and serve the routes on `base`.
+ * Route and validate one request: the path (percent-decoded; %2F and %00
+ * refused), the method, and every query parameter (percent-decoded, '+'
+ * as a space): unknown, repeated, empty or invalid ones are refused and
+ * named in err.
+ * @param method: "GET", "HEAD", ... (anything else is 405 on a route).
+ * @param uri: the request target as received: origin form ("/v1/hosts?x")
+ *   or absolute form ("http://host/v1/hosts"), NUL-terminated.
+ * @param now_s: the clock for relative times ("since=-1h"), UTC seconds.
+ * @return: the HTTP status: 200 with *req filled, or 400, 404, 405, 414
+ *   with a message for the client in err (always NUL-terminated if
+ *   errlen > 0).
+ */
+int	api_parse_request(const char *method, const char *uri, int64_t now_s,
+	    struct api_request *req, char *err, size_t errlen);
+
+/**
+ * Listen on `listen` ("IPv4:PORT" or "[IPv6]:PORT", numeric, PORT in
+ * 0..65535 where 0 takes any free port; "off" is the caller's business)
+ * and serve the routes on `base`.
  * @param db_path: the database, opened read-only on first use (the
  *   daemon may create it after the API starts).
  * @param cat: service names and /v1/catalog; may be NULL.
+ * @param status: fills /v1/status and /metrics; NULL: both answer 503.
+ * Ignores SIGPIPE if it was at its default disposition: a client that
+ * disconnects mid-reply must cost a failed write, not the daemon.
  * @return: the API, or NULL with err set (bad address, bind failure).
  */
 struct api *api_start(struct event_base *base, const char *listen,

@@ -105,6 +105,15 @@ int	config_load(struct config *cfg, const char *path, char *err,
 	    size_t errlen);
 
 /**
+ * Set one directive from elsewhere than a file (a command-line option),
+ * with the file's syntax checks and bounds.
+ * @param origin: names the source in err, e.g. "--api".
+ * @return: 0, or -1 with err set.
+ */
+int	config_set(struct config *cfg, const char *name, const char *value,
+	    const char *origin, char *err, size_t errlen);
+
+/**
  * Compare a reloaded config with the running one: copies what may
  * change at runtime into `running` and reports (log_warnx) each setting
  * that needs a restart.  Returns how many settings were ignored.
