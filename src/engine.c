@@ -61,6 +61,8 @@ struct engine {
 	uint64_t		 now_us;
 	uint64_t		 next_expire_us;
 	uint64_t		 next_ep_expire_us;
+	/* A drain ran out of memory: the next one scans every flow. */
+	bool			 drain_all;
 
 	/* The flow and packet a DCE/RPC callback reports about. */
 	struct flow		*cur_flow;
@@ -452,18 +454,25 @@ expire:
 	}
 }
 
+/* Truncating copy; runs up to three times per drained flow, hence no printf. */
 static void
 copy_name(char *dst, size_t len, const char *src)
 {
+	size_t n;
+
 	if (src == NULL)
 		src = "";
-	snprintf(dst, len, "%s", src);
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /*
  * Move a flow's counts since its last drain into the batch, in the bucket
  * of its latest packet.  Its first drain also counts it as a flow and its
- * client as a client of the service.
+ * client as a client of the service.  Out of memory, the flow stays
+ * undrained and the next drain scans every flow to find it again (the
+ * touched walk would not: its mark is gone).
  */
 static void
 drain_flow(struct engine *e, struct flow *f)
@@ -496,8 +505,25 @@ drain_flow(struct engine *e, struct flow *f)
 		key.transport = f->proto;
 		key.method = (uint8_t)f->method;
 		key.bucket = last_s - last_s % (int64_t)e->cfg.bucket_s;
-		if ((row = stats_batch_row(e->batch, &key)) == NULL)
-			return;	/* out of memory: stays undrained, retried */
+
+		/*
+		 * The client first: recording it twice is harmless, adding
+		 * the counts twice is not, so nothing can fail after them.
+		 */
+		memset(&cl, 0, sizeof(cl));
+		memcpy(cl.service, key.service, sizeof(cl.service));
+		cl.server = f->server;
+		cl.port = f->server_port;
+		cl.vlan = f->vlan;
+		cl.transport = f->proto;
+		cl.client = f->client;
+		cl.first_s = (int64_t)(f->first_us / US_PER_S);
+		cl.last_s = last_s;
+		if (stats_batch_client(e->batch, &cl) == -1 ||
+		    (row = stats_batch_row(e->batch, &key)) == NULL) {
+			e->drain_all = true;
+			return;
+		}
 		first_s = (int64_t)(f->first_us / US_PER_S);
 		if (first_s < key.bucket)
 			first_s = key.bucket;
@@ -520,18 +546,6 @@ drain_flow(struct engine *e, struct flow *f)
 		if (f->iface >= 0)
 			copy_name(row->interface, sizeof(row->interface),
 			    catalog_iface(e->cat, f->iface)->name);
-
-		memset(&cl, 0, sizeof(cl));
-		memcpy(cl.service, key.service, sizeof(cl.service));
-		cl.server = f->server;
-		cl.port = f->server_port;
-		cl.vlan = f->vlan;
-		cl.transport = f->proto;
-		cl.client = f->client;
-		cl.first_s = (int64_t)(f->first_us / US_PER_S);
-		cl.last_s = last_s;
-		if (stats_batch_client(e->batch, &cl) == -1)
-			return;
 	}
 
 	pc = flow_packet_class(f);
@@ -581,10 +595,18 @@ engine_drain(struct engine *e, bool end_flows)
 	const struct dcerpc_stats *rs;
 	struct flow_table_stats fs;
 
+	/*
+	 * Only flows with packets since the last drain have anything new;
+	 * finding them costs what they number, where a scan of the table
+	 * cost its peak size at every flush.
+	 */
 	if (end_flows)
 		flow_table_end_all(e->flows);
-	else
+	else if (e->drain_all) {
+		e->drain_all = false;
 		flow_table_foreach(e->flows, drain_visit, e);
+	} else
+		flow_table_foreach_touched(e->flows, drain_visit, e);
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;

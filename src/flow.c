@@ -9,7 +9,9 @@
  *
  * Each timeout list holds the flows that share one idle timeout, most
  * recently active at the head.  A packet moves its flow to the head of its
- * list (O(1)); expiry and eviction only ever look at tails.
+ * list (O(1)); expiry and eviction only ever look at tails.  The same
+ * order lets a flush find the flows with new packets without scanning the
+ * table: they are the marked prefix of each list.
  */
 #include <sys/random.h>
 
@@ -36,7 +38,7 @@ struct flow_list_head {
 	uint64_t	 timeout_us;	/* idle time after which a flow ends */
 };
 
-/* One row of the shutdown order: flows end oldest first. */
+/* One row of the shutdown or drain order (scratch for both walks). */
 struct flow_order {
 	uint64_t	 first_us;
 	uint32_t	 slot;
@@ -51,7 +53,10 @@ struct flow_table {
 	uint32_t		 free_head;	/* freed slots, chained via hnext */
 	uint32_t		 hiwater;	/* slots [hiwater, capacity) never used */
 	struct flow_list_head	 lists[LIST__COUNT];
-	/* Scratch for end_all, allocated up front so shutdown cannot fail. */
+	/*
+	 * Scratch for end_all and the touched walk, allocated up front so
+	 * that shutdown cannot fail and a flush allocates nothing.
+	 */
 	struct flow_order	*order;
 
 	flow_is_service_fn	 is_service;
@@ -108,10 +113,31 @@ mix32(uint32_t h)
 	return h;
 }
 
+/*
+ * One 32-bit word into a running hash.  The multiply and shift make the
+ * result depend on the seed non-linearly, so colliding tuples cannot be
+ * chosen without knowing it; four words per address cost a quarter of a
+ * byte-wise hash, and this runs twice per packet.
+ */
+static uint32_t
+hash_word(uint32_t h, uint32_t w)
+{
+	h ^= w;
+	h *= 0x85ebca6bu;
+	h ^= h >> 15;
+	return h;
+}
+
 static uint32_t
 endpoint_hash(const struct flow_table *t, const struct addr *a, uint16_t port)
 {
-	return mix32(addr_hash(a, t->seed) ^ (uint32_t)port * 0x9e3779b1u);
+	uint32_t w[4], h = t->seed;
+	int i;
+
+	memcpy(w, a->b, sizeof(w));
+	for (i = 0; i < 4; i++)
+		h = hash_word(h, w[i]);
+	return mix32(hash_word(h, port));
 }
 
 /*
@@ -313,6 +339,16 @@ flow_table_destroy(struct flow_table *t)
 	free(t);
 }
 
+/*
+ * addr_eq() for the lookup, which runs once per packet: a compare of
+ * known size that the compiler inlines, where a call to addr.c cannot be.
+ */
+static bool
+same_addr(const struct addr *a, const struct addr *b)
+{
+	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
+
 /* The flow of a packet, and the packet's direction in it. */
 static struct flow *
 flow_lookup(struct flow_table *t, const struct packet *pkt, uint32_t h,
@@ -328,15 +364,15 @@ flow_lookup(struct flow_table *t, const struct packet *pkt, uint32_t h,
 			continue;
 		if (f->client_port == pkt->sport &&
 		    f->server_port == pkt->dport &&
-		    addr_eq(&f->client, &pkt->src) &&
-		    addr_eq(&f->server, &pkt->dst)) {
+		    same_addr(&f->client, &pkt->src) &&
+		    same_addr(&f->server, &pkt->dst)) {
 			*dir = FLOW_C2S;
 			return f;
 		}
 		if (f->client_port == pkt->dport &&
 		    f->server_port == pkt->sport &&
-		    addr_eq(&f->client, &pkt->dst) &&
-		    addr_eq(&f->server, &pkt->src)) {
+		    same_addr(&f->client, &pkt->dst) &&
+		    same_addr(&f->server, &pkt->src)) {
 			*dir = FLOW_S2C;
 			return f;
 		}
@@ -483,6 +519,7 @@ flow_table_packet(struct flow_table *t, const struct packet *pkt, int *dir,
 		*created = true;
 	}
 
+	f->touched = true;
 	f->pkts[*dir]++;
 	f->bytes[*dir] += pkt->wire_len;
 	/* Capture files can step back in time; last_us never does. */
@@ -571,6 +608,39 @@ flow_table_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f),
 	for (i = 0; i < t->hiwater; i++)
 		if (t->slots[i].in_use)
 			fn(arg, &t->slots[i]);
+}
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct flow_order *x = a, *y = b;
+
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/*
+ * A packet marks its flow and moves it to the head of its list, and a new
+ * flow starts marked at a head, so the marked flows of a list are exactly
+ * its first ones: the walk stops at the first unmarked flow.  They are
+ * visited in slot order, as a full scan would, so that whatever the
+ * callback builds does not depend on which walk ran.
+ */
+void
+flow_table_foreach_touched(struct flow_table *t,
+    void (*fn)(void *arg, struct flow *f), void *arg)
+{
+	uint32_t idx, i, n = 0;
+	int l;
+
+	for (l = 0; l < LIST__COUNT; l++)
+		for (idx = t->lists[l].head; idx != FLOW_NIL &&
+		    t->slots[idx].touched; idx = t->slots[idx].lnext) {
+			t->slots[idx].touched = false;
+			t->order[n++].slot = idx;
+		}
+	qsort(t->order, n, sizeof(*t->order), slot_cmp);
+	for (i = 0; i < n; i++)
+		fn(arg, &t->slots[t->order[i].slot]);
 }
 
 void

@@ -10,6 +10,11 @@
  * Keys are hashed and compared field by field: struct stats_key has
  * padding (and a service string whose tail after the NUL is garbage), so
  * hashing or memcmp() of the whole struct would split one row in two.
+ *
+ * A flush writes a few dozen rows, but one burst of ended flows can grow
+ * the index to many thousand slots for good.  Clearing therefore empties
+ * only the slots in use, found again by hash, when they are few: the cost
+ * of a flush follows its rows, not the largest batch ever seen.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,12 @@ struct table {
 struct stats_batch {
 	struct table	rows;		/* struct stats_row */
 	struct table	clients;	/* struct stats_client */
+	/*
+	 * struct stats_host, derived from the rows on demand.  Scratch
+	 * rather than contents, reached through a pointer so that the
+	 * store can build it on the const batch it is given.
+	 */
+	struct table	*hosts;
 };
 
 static const char *const class_names[PKT__COUNT] = {
@@ -49,7 +60,7 @@ packet_class_name(enum packet_class c)
 	return class_names[c];
 }
 
-/* FNV-1a, fed one field at a time. */
+/* FNV-1a, fed one field at a time (the service key). */
 static uint32_t
 fnv(uint32_t h, const void *p, size_t n)
 {
@@ -64,19 +75,38 @@ fnv(uint32_t h, const void *p, size_t n)
 
 #define FNV_INIT 2166136261u
 
+/* One 32-bit word into a running hash (multiply, then fold the high bits). */
+static uint32_t
+mix(uint32_t h, uint32_t w)
+{
+	h = (h ^ w) * 0x9e3779b1u;
+	return h ^ h >> 16;
+}
+
+/* An address a word at a time: a quarter of the steps of a byte-wise hash. */
+static uint32_t
+mix_addr(uint32_t h, const struct addr *a)
+{
+	uint32_t w[4];
+	int i;
+
+	memcpy(w, a->b, sizeof(w));
+	for (i = 0; i < 4; i++)
+		h = mix(h, w[i]);
+	return h;
+}
+
 static uint32_t
 key_hash(const struct stats_key *k)
 {
-	uint32_t h = FNV_INIT;
+	uint32_t h;
 
-	h = fnv(h, k->service, strnlen(k->service, STATS_KEY_LEN - 1));
-	h = fnv(h, k->server.b, sizeof(k->server.b));
-	h = fnv(h, &k->port, sizeof(k->port));
-	h = fnv(h, &k->vlan, sizeof(k->vlan));
-	h = fnv(h, &k->transport, sizeof(k->transport));
-	h = fnv(h, &k->method, sizeof(k->method));
-	h = fnv(h, &k->bucket, sizeof(k->bucket));
-	return h;
+	h = fnv(FNV_INIT, k->service, strnlen(k->service, STATS_KEY_LEN - 1));
+	h = mix_addr(h, &k->server);
+	h = mix(h, (uint32_t)k->port << 16 | k->vlan);
+	h = mix(h, (uint32_t)k->transport << 8 | k->method);
+	h = mix(h, (uint32_t)k->bucket);
+	return mix(h, (uint32_t)((uint64_t)k->bucket >> 32));
 }
 
 static bool
@@ -112,15 +142,13 @@ key_copy(struct stats_key *dst, const struct stats_key *src)
 static uint32_t
 client_hash(const struct stats_client *c)
 {
-	uint32_t h = FNV_INIT;
+	uint32_t h;
 
-	h = fnv(h, c->service, strnlen(c->service, STATS_KEY_LEN - 1));
-	h = fnv(h, c->server.b, sizeof(c->server.b));
-	h = fnv(h, &c->port, sizeof(c->port));
-	h = fnv(h, &c->vlan, sizeof(c->vlan));
-	h = fnv(h, &c->transport, sizeof(c->transport));
-	h = fnv(h, c->client.b, sizeof(c->client.b));
-	return h;
+	h = fnv(FNV_INIT, c->service, strnlen(c->service, STATS_KEY_LEN - 1));
+	h = mix_addr(h, &c->server);
+	h = mix(h, (uint32_t)c->port << 16 | c->vlan);
+	h = mix(h, c->transport);
+	return mix_addr(h, &c->client);
 }
 
 static bool
@@ -196,12 +224,28 @@ table_reserve(struct table *t, size_t want, size_t itemsize,
 	return 0;
 }
 
+/*
+ * Empty the index.  Clearing one item's slot costs a hash and a short
+ * probe, about as much as sixteen slots of memset; past that the memset
+ * is cheaper.  Slots can be emptied in any order: nothing probes the
+ * index until it is empty.
+ */
 static void
-table_clear(struct table *t)
+table_clear(struct table *t, size_t itemsize, uint32_t (*hash)(const void *))
 {
-	t->n = 0;
-	if (t->slots != NULL)
+	size_t i, s;
+
+	if (t->slots != NULL && t->n * 16 >= t->nslots)
 		memset(t->slots, 0xff, t->nslots * sizeof(*t->slots));
+	else if (t->slots != NULL)
+		for (i = 0; i < t->n; i++) {
+			s = hash((const char *)t->items + i * itemsize) &
+			    (t->nslots - 1);
+			while (t->slots[s] != (uint32_t)i)
+				s = (s + 1) & (t->nslots - 1);
+			t->slots[s] = INDEX_EMPTY;
+		}
+	t->n = 0;
 }
 
 static void
@@ -224,10 +268,24 @@ client_hash_cb(const void *p)
 	return client_hash(p);
 }
 
+static uint32_t
+host_hash_cb(const void *p)
+{
+	return mix_addr(FNV_INIT, &((const struct stats_host *)p)->server);
+}
+
 struct stats_batch *
 stats_batch_create(void)
 {
-	return calloc(1, sizeof(struct stats_batch));
+	struct stats_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->hosts = calloc(1, sizeof(*b->hosts))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
 }
 
 void
@@ -237,6 +295,8 @@ stats_batch_destroy(struct stats_batch *b)
 		return;
 	table_free(&b->rows);
 	table_free(&b->clients);
+	table_free(b->hosts);
+	free(b->hosts);
 	free(b);
 }
 
@@ -332,11 +392,58 @@ stats_batch_clients(const struct stats_batch *b)
 	return b->clients.items;
 }
 
+/*
+ * Built at each call rather than kept up to date, because the caller
+ * changes a row's times after stats_batch_row() has returned it.
+ */
+int
+stats_batch_hosts(const struct stats_batch *b,
+    const struct stats_host **hosts, size_t *n)
+{
+	const struct stats_row *rows = b->rows.items;
+	struct table *t = b->hosts;
+	struct stats_host *hs, *h;
+	uint32_t hash;
+	size_t i, s;
+
+	table_clear(t, sizeof(*hs), host_hash_cb);
+	/* Room for one host per row, so the loop below cannot fail. */
+	if (b->rows.n > 0 &&
+	    table_reserve(t, b->rows.n, sizeof(*hs), host_hash_cb) == -1)
+		return -1;
+	hs = t->items;
+	for (i = 0; i < b->rows.n; i++) {
+		hash = mix_addr(FNV_INIT, &rows[i].key.server);
+		for (s = hash & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1))
+			if (addr_eq(&hs[t->slots[s]].server,
+			    &rows[i].key.server))
+				break;
+		/* Plain min and max, as the store's upsert would take them. */
+		if (t->slots[s] != INDEX_EMPTY) {
+			h = &hs[t->slots[s]];
+			if (rows[i].first_s < h->first_s)
+				h->first_s = rows[i].first_s;
+			h->last_s = time_max(h->last_s, rows[i].last_s);
+			continue;
+		}
+		h = &hs[t->n];
+		h->server = rows[i].key.server;
+		h->first_s = rows[i].first_s;
+		h->last_s = rows[i].last_s;
+		t->slots[s] = (uint32_t)t->n++;
+	}
+	*hosts = hs;
+	*n = t->n;
+	return 0;
+}
+
 void
 stats_batch_clear(struct stats_batch *b)
 {
-	table_clear(&b->rows);
-	table_clear(&b->clients);
+	table_clear(&b->rows, sizeof(struct stats_row), row_hash_cb);
+	table_clear(&b->clients, sizeof(struct stats_client), client_hash_cb);
+	table_clear(b->hosts, sizeof(struct stats_host), host_hash_cb);
 }
 
 /*

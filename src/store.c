@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -284,6 +285,24 @@ transport_word(uint8_t proto, char buf[8])
 	" method, flows, pkts_c2s, pkts_s2c, bytes_c2s, bytes_s2c," \
 	" first_seen, last_seen, protocol, interface"
 
+/*
+ * The flush upserts as head, one value tuple per row, and tail, so that
+ * the flush can also write several rows with one statement.
+ */
+#define STATS_HEAD	"INSERT INTO service_stats (" STATS_COLUMNS ") VALUES "
+#define CLIENT_HEAD \
+	"INSERT INTO service_clients (service, server_ip, port, transport," \
+	" vlan, client_ip, first_seen, last_seen) VALUES "
+#define CLIENT_TAIL \
+	" ON CONFLICT (service, server_ip, port, transport, vlan, client_ip)" \
+	" DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+#define HOST_HEAD	"INSERT INTO hosts (ip, first_seen, last_seen) VALUES "
+#define HOST_TAIL \
+	" ON CONFLICT (ip) DO UPDATE SET" \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+
 enum {
 	ST_RUN_BEGIN,
 	ST_RUN_TOTALS,
@@ -323,21 +342,12 @@ static const char *const statements[ST__COUNT] = {
 	    "INSERT INTO run_decode (run_id, reason, count) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (run_id, reason) DO UPDATE SET count = excluded.count",
 	[ST_STATS] =
-	    "INSERT INTO service_stats (" STATS_COLUMNS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17)" UPSERT_STATS,
+	    STATS_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17)" UPSERT_STATS,
 	[ST_CLIENT] =
-	    "INSERT INTO service_clients (service, server_ip, port, transport,"
-	    " vlan, client_ip, first_seen, last_seen)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-	    " ON CONFLICT (service, server_ip, port, transport, vlan, client_ip)"
-	    " DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),"
-	    " last_seen = max(last_seen, excluded.last_seen)",
+	    CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" CLIENT_TAIL,
 	[ST_HOST] =
-	    "INSERT INTO hosts (ip, first_seen, last_seen) VALUES (?1, ?2, ?3)"
-	    " ON CONFLICT (ip) DO UPDATE SET"
-	    " first_seen = min(first_seen, excluded.first_seen),"
-	    " last_seen = max(last_seen, excluded.last_seen)",
+	    HOST_HEAD "(?1, ?2, ?3)" HOST_TAIL,
 	[ST_ENDPOINT] =
 	    "INSERT INTO rpc_endpoints (server_ip, transport, port, uuid,"
 	    " version, source, clsid, learned_at, refreshed_at, last_used,"
@@ -396,15 +406,81 @@ static const char *const statements[ST__COUNT] = {
 	    " RETURNING id",
 };
 
+/*
+ * The text of recently written addresses, direct-mapped by address.  A
+ * flush writes mostly the servers and clients of the flush before, and
+ * formatting an address (inet_ntop) cost more than binding the rest of
+ * its row.  A collision only costs formatting again, and so does running
+ * without the cache when it could not be allocated.
+ */
+#define ADDR_TEXT_SLOTS	4096	/* power of two */
+
+struct addr_text {
+	struct addr	 a;
+	bool		 used;
+	char		 text[ADDR_STRLEN];
+};
+
+/*
+ * The flush upserts that can write several rows in one statement.  Each
+ * statement costs a fixed overhead (run, reset, halt) beside its rows, a
+ * quarter of a one-row upsert, so batches go in chunks of up to
+ * UPSERT_MAX_ROWS rows, each chunk a power of two so that a handful of
+ * statements, prepared on first use, serve every batch size.
+ *
+ * A statement of several rows keeps a statement journal of the pages it
+ * changes, in memory up to 64 KiB and in a temporary file beyond, one
+ * write per page.  The rows of a chunk are therefore written in roughly
+ * the tables' key order, so that neighbours share b-tree pages: sixteen
+ * clients in drain order touched sixteen pages and spilled, sorted they
+ * touch a few.
+ */
+enum {
+	UP_STATS,
+	UP_CLIENT,
+	UP_HOST,
+	UP__COUNT
+};
+
+#define UPSERT_MAX_ROWS		16	/* power of two */
+#define UPSERT_SIZES		5	/* 1, 2, 4, 8, 16 rows */
+
+static const struct upsert {
+	const char	*head;
+	const char	*tail;
+	int		 ncols;
+	int		 single;	/* the one-row statement, ST_* */
+	const char	*what;		/* table, for errors */
+} upserts[UP__COUNT] = {
+	[UP_STATS] = { STATS_HEAD, UPSERT_STATS, 17, ST_STATS,
+	    "service_stats" },
+	[UP_CLIENT] = { CLIENT_HEAD, CLIENT_TAIL, 8, ST_CLIENT,
+	    "service_clients" },
+	[UP_HOST] = { HOST_HEAD, HOST_TAIL, 3, ST_HOST, "hosts" },
+};
+
+/* A row to upsert and its place in the write order. */
+struct upsert_ent {
+	uint64_t	 key;
+	const void	*item;
+};
+
 struct store {
 	sqlite3			*db;
 	bool			 readonly;
 	sqlite3_stmt		*st[ST__COUNT];
+	/* Several-row upserts by log2 of their rows; [0] is unused. */
+	sqlite3_stmt		*multi[UP__COUNT][UPSERT_SIZES];
+	/* The write order of one table's rows at a flush (reused). */
+	struct upsert_ent	*ents;
+	size_t			 ents_cap;
 	/* Endpoint entries copied out of the table at a flush (reused). */
 	struct endpoint_entry	*eps;
 	size_t			 neps;
 	size_t			 eps_cap;
 	bool			 eps_failed;
+	/* ADDR_TEXT_SLOTS entries, from the first flush on. */
+	struct addr_text	*addr_text;
 };
 
 static void
@@ -539,11 +615,12 @@ fail:
 }
 
 /*
- * "file:" URI of a path for SQLITE_OPEN_URI: characters with a meaning in
- * URIs ('?', '#', '%') and anything unusual are percent-encoded.
+ * "file:" URI of a path for SQLITE_OPEN_URI, followed by `query`:
+ * characters with a meaning in URIs ('?', '#', '%') and anything unusual
+ * are percent-encoded.
  */
 static int
-path_uri(const char *path, char *buf, size_t len)
+path_uri(const char *path, const char *query, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o;
@@ -562,26 +639,68 @@ path_uri(const char *path, char *buf, size_t len)
 			buf[o++] = hex[*p & 15];
 		}
 	}
-	if (o + sizeof("?mode=ro") > len)
+	if (o + strlen(query) + 1 > len)
 		return -1;
-	memcpy(buf + o, "?mode=ro", sizeof("?mode=ro"));
+	memcpy(buf + o, query, strlen(query) + 1);
 	return 0;
 }
 
-static sqlite3 *
-open_readonly(const char *path, char *err, size_t errlen)
+/*
+ * Why the database, or the directory that must hold its -wal and -shm
+ * files, cannot be written, in the system's words; false if both can.
+ */
+static bool
+unwritable(const char *path, char *why, size_t len)
 {
-	struct stat sb;
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+
+	if (access(path, W_OK) == -1 && errno != ENOENT) {
+		seterr(why, len, "%s", strerror(errno));
+		return true;
+	}
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if (access(dir, W_OK) == -1) {
+		seterr(why, len, "directory %s: %s", dir, strerror(errno));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The first read of a database failed.  SQLite's words for a file it
+ * cannot use are terse ("unable to open database file" when the -shm file
+ * cannot be made, "attempt to write a readonly database"), and only
+ * SQLITE_NOTADB means the file is not a database: give the system's
+ * reason with the others.
+ */
+static void
+open_error(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char why[300];
+
+	if (sqlite3_errcode(db) == SQLITE_NOTADB)
+		seterr(err, errlen, "%s: not an svcmap database (%s)", path,
+		    sqlite3_errmsg(db));
+	else if (unwritable(path, why, sizeof(why)))
+		seterr(err, errlen, "%s: %s (%s)", path, sqlite3_errmsg(db),
+		    why);
+	else
+		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* A read-only connection to a "file:" URI; NULL with err set. */
+static sqlite3 *
+reader_open(const char *path, const char *query, char *err, size_t errlen)
+{
 	char uri[4096];
 	sqlite3 *db = NULL;
-	int64_t version;
 
-	/* SQLite says only "unable to open database file": say why. */
-	if (stat(path, &sb) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (path_uri(path, uri, sizeof(uri)) == -1) {
+	if (path_uri(path, query, uri, sizeof(uri)) == -1) {
 		seterr(err, errlen, "%s: path too long", path);
 		return NULL;
 	}
@@ -589,12 +708,52 @@ open_readonly(const char *path, char *err, size_t errlen)
 	    NULL) != SQLITE_OK) {
 		seterr(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
-		goto fail;
+		sqlite3_close(db);
+		return NULL;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	if (query_int(db, "PRAGMA user_version", &version) == -1) {
-		seterr(err, errlen, "%s: not an svcmap database (%s)", path,
-		    sqlite3_errmsg(db));
+	return db;
+}
+
+static sqlite3 *
+open_readonly(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	char wal[4096];
+	sqlite3 *db;
+	int64_t version;
+	int rc;
+
+	/* SQLite says only "unable to open database file": say why. */
+	if (stat(path, &sb) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((db = reader_open(path, "?mode=ro", err, errlen)) == NULL)
+		return NULL;
+	/*
+	 * A WAL database on read-only media (a copy on a CD, a snapshot
+	 * mounted read-only) or in a directory the reader may not write
+	 * cannot be read the usual way: a reader needs -wal and -shm files
+	 * that it cannot create there (SQLITE_CANTOPEN on a read-only file
+	 * system, SQLITE_READONLY_DIRECTORY or _CANTINIT when only this user
+	 * is refused).  With no -wal file beside it no writer is at work,
+	 * so it is read as immutable.
+	 */
+	rc = query_int(db, "PRAGMA user_version", &version);
+	if (rc == -1 && (sqlite3_errcode(db) == SQLITE_CANTOPEN ||
+	    sqlite3_extended_errcode(db) == SQLITE_READONLY_DIRECTORY ||
+	    sqlite3_extended_errcode(db) == SQLITE_READONLY_CANTINIT) &&
+	    snprintf(wal, sizeof(wal), "%s-wal", path) < (int)sizeof(wal) &&
+	    access(wal, F_OK) == -1 && errno == ENOENT) {
+		sqlite3_close(db);
+		if ((db = reader_open(path, "?mode=ro&immutable=1", err,
+		    errlen)) == NULL)
+			return NULL;
+		rc = query_int(db, "PRAGMA user_version", &version);
+	}
+	if (rc == -1) {
+		open_error(db, path, err, errlen);
 		goto fail;
 	}
 	if (version == 0) {
@@ -625,20 +784,35 @@ open_writable(const char *path, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
 	int64_t version;
-	char msg[400];
+	char msg[400], why[300];
 	bool wal;
 
+	/*
+	 * One thread at a time uses the writer's connection (the main
+	 * thread), so SQLite's own per-call mutexes are pure cost.
+	 */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		seterr(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
+		goto fail;
+	}
+	/*
+	 * SQLite opens a file it may not write read-only without a word;
+	 * the first write would then fail with a message that names no
+	 * cause.
+	 */
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		if (!unwritable(path, why, sizeof(why)))
+			snprintf(why, sizeof(why), "SQLite opened it read-only");
+		seterr(err, errlen, "%s: cannot write the database: %s", path,
+		    why);
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	/* Refuse a newer or foreign file before changing its journal mode. */
 	if (query_int(db, "PRAGMA user_version", &version) == -1) {
-		seterr(err, errlen, "%s: not an svcmap database (%s)", path,
-		    sqlite3_errmsg(db));
+		open_error(db, path, err, errlen);
 		goto fail;
 	}
 	if (version > STORE_SCHEMA_VERSION) {
@@ -667,7 +841,9 @@ open_writable(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	/* NORMAL in WAL mode: a power cut may lose the last commit only. */
+	/* A flush's sorts and temporary b-trees are small: keep them off disk. */
 	if (exec(db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg)) == -1 ||
+	    exec(db, "PRAGMA temp_store = MEMORY", msg, sizeof(msg)) == -1 ||
 	    exec(db, "PRAGMA foreign_keys = ON", msg, sizeof(msg)) == -1 ||
 	    store_migrate(db, migrations, STORE_SCHEMA_VERSION, msg,
 	    sizeof(msg)) == -1) {
@@ -720,8 +896,12 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < UP__COUNT * UPSERT_SIZES; i++)
+		sqlite3_finalize(s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES]);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
+	free(s->addr_text);
+	free(s->ents);
 	free(s->eps);
 	free(s);
 }
@@ -749,60 +929,232 @@ store_run_begin(struct store *s, const char *sensor, const char *mode,
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-static int
-flush_row(struct store *s, const struct stats_row *r, char *err,
-    size_t errlen)
+/* addr_fmt() through the cache; the text is copied so that it stays put. */
+static char *
+flush_addr(struct store *s, const struct addr *a, char buf[ADDR_STRLEN])
 {
-	sqlite3_stmt *st = s->st[ST_STATS], *h = s->st[ST_HOST];
-	char ip[ADDR_STRLEN], tb[8];
+	struct addr_text *c;
+	uint32_t w[4], h = 0;
+	int i;
 
-	addr_fmt(&r->key.server, ip);
-	sqlite3_bind_int64(st, 1, STORE_RES_MINUTE);
-	sqlite3_bind_int64(st, 2, r->key.bucket);
-	sqlite3_bind_text(st, 3, r->key.service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, r->key.port);
-	sqlite3_bind_text(st, 6, transport_word(r->key.transport, tb), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, r->key.vlan);
-	sqlite3_bind_text(st, 8, method_word(r->key.method), -1,
-	    SQLITE_STATIC);
-	bind_u64(st, 9, r->flows);
-	bind_u64(st, 10, r->pkts[FLOW_C2S]);
-	bind_u64(st, 11, r->pkts[FLOW_S2C]);
-	bind_u64(st, 12, r->bytes[FLOW_C2S]);
-	bind_u64(st, 13, r->bytes[FLOW_S2C]);
-	sqlite3_bind_int64(st, 14, r->first_s);
-	sqlite3_bind_int64(st, 15, r->last_s);
-	sqlite3_bind_text(st, 16, r->protocol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 17, r->interface, -1, SQLITE_STATIC);
-	if (step_done(s->db, st, err, errlen, "service_stats") == -1)
-		return -1;
-
-	sqlite3_bind_text(h, 1, ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(h, 2, r->first_s);
-	sqlite3_bind_int64(h, 3, r->last_s);
-	return step_done(s->db, h, err, errlen, "hosts");
+	if (s->addr_text == NULL && (s->addr_text = calloc(ADDR_TEXT_SLOTS,
+	    sizeof(*s->addr_text))) == NULL)
+		return addr_fmt(a, buf);
+	memcpy(w, a->b, sizeof(w));
+	for (i = 0; i < 4; i++)
+		h = (h ^ w[i]) * 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	c = &s->addr_text[h & (ADDR_TEXT_SLOTS - 1)];
+	if (!c->used || !addr_eq(&c->a, a)) {
+		c->a = *a;
+		c->used = true;
+		addr_fmt(a, c->text);
+	}
+	memcpy(buf, c->text, strlen(c->text) + 1);
+	return buf;
 }
 
-static int
-flush_client(struct store *s, const struct stats_client *c, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = s->st[ST_CLIENT];
-	char ip[ADDR_STRLEN], cip[ADDR_STRLEN], tb[8];
+/* Text a row's values point to while its statement runs. */
+struct row_text {
+	char		 ip[ADDR_STRLEN];
+	char		 ip2[ADDR_STRLEN];
+	char		 tb[8];
+};
 
-	sqlite3_bind_text(st, 1, c->service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, addr_fmt(&c->server, ip), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, c->port);
-	sqlite3_bind_text(st, 4, transport_word(c->transport, tb), -1,
+static void
+bind_row(struct store *s, sqlite3_stmt *st, int i, const void *item,
+    struct row_text *t)
+{
+	const struct stats_row *r = item;
+
+	sqlite3_bind_int64(st, i + 1, STORE_RES_MINUTE);
+	sqlite3_bind_int64(st, i + 2, r->key.bucket);
+	sqlite3_bind_text(st, i + 3, r->key.service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 4, flush_addr(s, &r->key.server, t->ip), -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, c->vlan);
-	sqlite3_bind_text(st, 6, addr_fmt(&c->client, cip), -1,
+	sqlite3_bind_int(st, i + 5, r->key.port);
+	sqlite3_bind_text(st, i + 6, transport_word(r->key.transport, t->tb),
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 7, r->key.vlan);
+	sqlite3_bind_text(st, i + 8, method_word(r->key.method), -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, c->first_s);
-	sqlite3_bind_int64(st, 8, c->last_s);
-	return step_done(s->db, st, err, errlen, "service_clients");
+	bind_u64(st, i + 9, r->flows);
+	bind_u64(st, i + 10, r->pkts[FLOW_C2S]);
+	bind_u64(st, i + 11, r->pkts[FLOW_S2C]);
+	bind_u64(st, i + 12, r->bytes[FLOW_C2S]);
+	bind_u64(st, i + 13, r->bytes[FLOW_S2C]);
+	sqlite3_bind_int64(st, i + 14, r->first_s);
+	sqlite3_bind_int64(st, i + 15, r->last_s);
+	sqlite3_bind_text(st, i + 16, r->protocol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 17, r->interface, -1, SQLITE_STATIC);
+}
+
+static void
+bind_client(struct store *s, sqlite3_stmt *st, int i, const void *item,
+    struct row_text *t)
+{
+	const struct stats_client *c = item;
+
+	sqlite3_bind_text(st, i + 1, c->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 2, flush_addr(s, &c->server, t->ip), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 3, c->port);
+	sqlite3_bind_text(st, i + 4, transport_word(c->transport, t->tb), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 5, c->vlan);
+	sqlite3_bind_text(st, i + 6, flush_addr(s, &c->client, t->ip2), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, i + 7, c->first_s);
+	sqlite3_bind_int64(st, i + 8, c->last_s);
+}
+
+static void
+bind_host(struct store *s, sqlite3_stmt *st, int i, const void *item,
+    struct row_text *t)
+{
+	const struct stats_host *h = item;
+
+	sqlite3_bind_text(st, i + 1, flush_addr(s, &h->server, t->ip), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, i + 2, h->first_s);
+	sqlite3_bind_int64(st, i + 3, h->last_s);
+}
+
+/* The low 32 bits of an address: all of IPv4, the interface id of IPv6. */
+static uint32_t
+addr_low32(const struct addr *a)
+{
+	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
+	    (uint32_t)a->b[14] << 8 | a->b[15];
+}
+
+/*
+ * Close to each table's key order, which is all the locality needs:
+ * statistics rows by bucket then server (the service key is left out),
+ * hosts by address, clients by server then client.
+ */
+static uint64_t
+upsert_key(int which, const void *item)
+{
+	const struct stats_row *r = item;
+	const struct stats_host *h = item;
+	const struct stats_client *c = item;
+
+	switch (which) {
+	case UP_STATS:
+		return (uint64_t)r->key.bucket << 32 |
+		    addr_low32(&r->key.server);
+	case UP_HOST:
+		return addr_low32(&h->server);
+	}
+	return (uint64_t)addr_low32(&c->server) << 32 |
+	    addr_low32(&c->client);
+}
+
+/*
+ * Shell sort on the keys: a flush has tens of rows per table, where
+ * qsort()'s call per comparison cost more than the sort saved, and the
+ * gaps keep a large batch (shutdown) well short of quadratic.
+ */
+static void
+upsert_sort(struct upsert_ent *e, size_t n)
+{
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	struct upsert_ent t;
+	size_t g, i, j;
+
+	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+		for (i = gaps[g]; i < n; i++) {
+			t = e[i];
+			for (j = i; j >= gaps[g] && e[j - gaps[g]].key > t.key;
+			    j -= gaps[g])
+				e[j] = e[j - gaps[g]];
+			e[j] = t;
+		}
+}
+
+/* The statement writing 2^lg rows of one table; prepared on first use. */
+static sqlite3_stmt *
+upsert_stmt(struct store *s, int which, int lg, char *err, size_t errlen)
+{
+	const struct upsert *u = &upserts[which];
+	char sql[4096];
+	size_t len;
+	int r, c;
+
+	if (lg == 0)
+		return s->st[u->single];
+	if (s->multi[which][lg] != NULL)
+		return s->multi[which][lg];
+	/* Anonymous parameters number themselves: r * ncols + c + 1. */
+	len = (size_t)snprintf(sql, sizeof(sql), "%s", u->head);
+	for (r = 0; r < 1 << lg && len < sizeof(sql); r++)
+		for (c = 0; c < u->ncols && len < sizeof(sql); c++)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+			    "%s?%s", c > 0 ? "" : r > 0 ? ",(" : "(",
+			    c < u->ncols - 1 ? "," : ")");
+	if (len < sizeof(sql))
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s",
+		    u->tail);
+	if (len >= sizeof(sql)) {
+		seterr(err, errlen, "%s: statement too long", u->what);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->multi[which][lg], NULL) != SQLITE_OK) {
+		dberr(s->db, err, errlen, u->what);
+		return NULL;
+	}
+	return s->multi[which][lg];
+}
+
+/*
+ * Upsert n items of one table, in order, the largest chunks first: the
+ * result is the same as one statement per item, since the items of a
+ * batch have distinct keys.
+ */
+static int
+flush_upserts(struct store *s, int which, const void *items, size_t size,
+    size_t n, void (*bind)(struct store *, sqlite3_stmt *, int, const void *,
+    struct row_text *), char *err, size_t errlen)
+{
+	struct row_text text[UPSERT_MAX_ROWS];
+	const struct upsert *u = &upserts[which];
+	struct upsert_ent *e;
+	sqlite3_stmt *st;
+	size_t i, j, k;
+	int lg;
+
+	if (n > s->ents_cap) {
+		/* Without the memory the rows go in batch order. */
+		if ((e = reallocarray(s->ents, n, sizeof(*e))) != NULL) {
+			s->ents = e;
+			s->ents_cap = n;
+		}
+	}
+	if (n <= s->ents_cap) {
+		for (i = 0; i < n; i++) {
+			s->ents[i].item = (const char *)items + i * size;
+			s->ents[i].key = upsert_key(which, s->ents[i].item);
+		}
+		upsert_sort(s->ents, n);
+	}
+	for (i = 0; i < n; i += k) {
+		for (lg = UPSERT_SIZES - 1; (size_t)1 << lg > n - i; lg--)
+			continue;
+		k = (size_t)1 << lg;
+		if ((st = upsert_stmt(s, which, lg, err, errlen)) == NULL)
+			return -1;
+		for (j = 0; j < k; j++)
+			bind(s, st, (int)j * u->ncols, n <= s->ents_cap ?
+			    s->ents[i + j].item :
+			    (const char *)items + (i + j) * size, &text[j]);
+		if (step_done(s->db, st, err, errlen, u->what) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -886,7 +1238,7 @@ flush_endpoint(struct store *s, const struct endpoint_entry *e, char *err,
 	char ip[ADDR_STRLEN], u[UUID_STRLEN], c[UUID_STRLEN], ver[16], tb[8];
 	const char *tr = transport_word(e->transport, tb);
 
-	addr_fmt(&e->ip, ip);
+	flush_addr(s, &e->ip, ip);
 	uuid_fmt(e->uuid, u);
 	/*
 	 * The interface left its old port (a service restart): forget that
@@ -939,6 +1291,7 @@ store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
 {
 	const struct stats_row *rows;
 	const struct stats_client *clients;
+	const struct stats_host *hosts;
 	size_t i, n;
 
 	if (s->readonly) {
@@ -959,15 +1312,20 @@ store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
 		goto fail;
 	if (batch != NULL) {
 		rows = stats_batch_rows(batch);
-		n = stats_batch_nrows(batch);
-		for (i = 0; i < n; i++)
-			if (flush_row(s, &rows[i], err, errlen) == -1)
-				goto fail;
 		clients = stats_batch_clients(batch);
-		n = stats_batch_nclients(batch);
-		for (i = 0; i < n; i++)
-			if (flush_client(s, &clients[i], err, errlen) == -1)
-				goto fail;
+		/* A host once per flush, not once per row of it. */
+		if (stats_batch_hosts(batch, &hosts, &n) == -1) {
+			seterr(err, errlen, "hosts: out of memory");
+			goto fail;
+		}
+		if (flush_upserts(s, UP_STATS, rows, sizeof(*rows),
+		    stats_batch_nrows(batch), bind_row, err, errlen) == -1 ||
+		    flush_upserts(s, UP_HOST, hosts, sizeof(*hosts), n,
+		    bind_host, err, errlen) == -1 ||
+		    flush_upserts(s, UP_CLIENT, clients, sizeof(*clients),
+		    stats_batch_nclients(batch), bind_client, err,
+		    errlen) == -1)
+			goto fail;
 	}
 	if (totals != NULL &&
 	    flush_totals(s, run_id, totals, now_s, err, errlen) == -1)

@@ -13,6 +13,9 @@ BENCH_DIR=${BENCH_DIR:-/tmp/svcmap-bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1000000}
 # Longest gap kept between two packets, microseconds (bench-mkcap -g).
 BENCH_GAP_US=${BENCH_GAP_US:-1000000}
+# Runs per tool; the run with the median CPU time is reported, so that
+# one run disturbed by other work on the machine does not decide.
+BENCH_RUNS=${BENCH_RUNS:-3}
 pcaps=${SVCMAP_PCAPS:-}
 cap=$BENCH_DIR/bench-$BENCH_PACKETS-$BENCH_GAP_US.pcap
 TIME=/usr/bin/time
@@ -36,22 +39,41 @@ if [ ! -s "$cap" ]; then
 	mv "$cap.tmp" "$cap"
 fi
 
-# run NAME CMD...: time CMD, output to $BENCH_DIR/NAME.out, figures
-# "wall user sys maxrss_kib" to $BENCH_DIR/NAME.time.
+# run NAME CMD...: time CMD $BENCH_RUNS times, output to
+# $BENCH_DIR/NAME.out, and the figures "wall user sys maxrss_kib" of the
+# run with the median CPU time (user + sys) to $BENCH_DIR/NAME.time.
+# The command in $BENCH_PRE runs before each run (a fresh database).
 run() {
 	n=$1
 	shift
 	echo "bench: $n: $*"
-	"$TIME" -f '%e %U %S %M' -o "$BENCH_DIR/$n.time" "$@" \
-	    >"$BENCH_DIR/$n.out" 2>&1 || die "$n failed: see $BENCH_DIR/$n.out"
+	: >"$BENCH_DIR/$n.runs"
+	i=0
+	while [ "$i" -lt "$BENCH_RUNS" ]; do
+		eval "${BENCH_PRE:-:}"
+		"$TIME" -f '%e %U %S %M' -o "$BENCH_DIR/$n.time" "$@" \
+		    >"$BENCH_DIR/$n.out" 2>&1 ||
+		    die "$n failed: see $BENCH_DIR/$n.out"
+		cat "$BENCH_DIR/$n.time" >>"$BENCH_DIR/$n.runs"
+		i=$((i + 1))
+	done
+	awk '{ print $2 + $3, $0 }' "$BENCH_DIR/$n.runs" | sort -n |
+	    awk -v m=$(((BENCH_RUNS + 1) / 2)) 'NR == m { $1 = ""; print }' \
+	    >"$BENCH_DIR/$n.time"
+	echo "bench: $n: CPU s of each run:" $(awk '{ print $2 + $3 }' \
+	    "$BENCH_DIR/$n.runs")
 }
 
+case $BENCH_RUNS in
+''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number" ;;
+esac
+BENCH_PRE=
 run bare "$b/tests/bench-bare" "$cap"
 # -q drops the summary; -w still writes the per-protocol packet counts,
 # which prove ndpiReader read the whole file.
-rm -f "$BENCH_DIR/ndpi.txt"
+BENCH_PRE='rm -f "$BENCH_DIR/ndpi.txt"'
 run ndpiReader ndpiReader -i "$cap" -q -w "$BENCH_DIR/ndpi.txt"
-rm -f "$BENCH_DIR"/bench.db*
+BENCH_PRE='rm -f "$BENCH_DIR"/bench.db*'
 run svcmapd "$b/svcmapd" -c /dev/null -r "$cap" -d "$BENCH_DIR/bench.db"
 
 pk_bare=$(awk '$1 == "packets" { print $2 }' "$BENCH_DIR/bare.out")

@@ -574,6 +574,155 @@ test_churn(void)
 	free(per);
 }
 
+/* What a touched walk visited, in visit order (room for every slot). */
+struct visits {
+	struct flow	**f;
+	unsigned	  n;
+};
+
+static void
+visit(void *arg, struct flow *f)
+{
+	struct visits *v = arg;
+
+	v->f[v->n++] = f;
+}
+
+static void
+walk(struct flow_table *t, struct visits *v)
+{
+	static struct flow *buf[16];
+
+	v->f = buf;
+	v->n = 0;
+	flow_table_foreach_touched(t, visit, v);
+}
+
+static void
+test_touched(void)
+{
+	struct seen s;
+	struct flow_table *t = table(16, &s);
+	struct visits v;
+	struct packet p;
+	struct flow *a, *b, *c, *d;
+	bool created;
+	int dir;
+
+	p = mk(TRANSPORT_TCP, 1, 50000, 2, 445, TCP_SYN, 1 * SEC);
+	a = flow_table_packet(t, &p, &dir, &created);
+	p = mk(TRANSPORT_UDP, 1, 50001, 2, 53, 0, 2 * SEC);
+	b = flow_table_packet(t, &p, &dir, &created);
+	p = mk(TRANSPORT_TCP, 1, 50002, 2, 445, TCP_SYN, 3 * SEC);
+	c = flow_table_packet(t, &p, &dir, &created);
+	p = mk(TRANSPORT_ICMP, 1, 0, 2, 0, 0, 4 * SEC);
+	d = flow_table_packet(t, &p, &dir, &created);
+	walk(t, &v);
+	ok(v.n == 4 && v.f[0] == a && v.f[1] == b && v.f[2] == c &&
+	    v.f[3] == d, "touched: new flows of every list, in slot order");
+	walk(t, &v);
+	is_int(v.n, 0, "touched: a second walk finds nothing new");
+
+	/* Most recent first on the list; slot order in the walk. */
+	p = mk(TRANSPORT_TCP, 2, 445, 1, 50000, TCP_ACK, 5 * SEC);
+	flow_table_packet(t, &p, &dir, &created);
+	p = mk(TRANSPORT_TCP, 1, 50002, 2, 445, TCP_ACK, 6 * SEC);
+	flow_table_packet(t, &p, &dir, &created);
+	walk(t, &v);
+	ok(v.n == 2 && v.f[0] == a && v.f[1] == c,
+	    "touched: two TCP flows, in slot order not recency order");
+
+	/* A flow that moves to the closed list is still found. */
+	p = mk(TRANSPORT_TCP, 1, 50000, 2, 445, TCP_RST, 7 * SEC);
+	flow_table_packet(t, &p, &dir, &created);
+	walk(t, &v);
+	ok(v.n == 1 && v.f[0] == a && a->list == LIST_TCP_CLOSED,
+	    "touched: a flow that changed list");
+
+	/* A flow that ended is not visited; its reused slot is. */
+	flow_table_expire(t, 200 * SEC);
+	p = mk(TRANSPORT_UDP, 3, 50003, 2, 53, 0, 201 * SEC);
+	b = flow_table_packet(t, &p, &dir, &created);
+	walk(t, &v);
+	ok(v.n == 1 && v.f[0] == b && b->first_us == 201 * SEC,
+	    "touched: ended flows gone, the new one in a reused slot found");
+	ok(table_consistent(t), "touched: table consistent");
+	flow_table_destroy(t);
+}
+
+/*
+ * Against a full scan, under churn (eviction, expiry, closed lists): a
+ * walk visits exactly the live flows whose packet count moved since the
+ * previous walk, or that are new, in slot order.
+ */
+static void
+test_touched_churn(void)
+{
+	enum { CAP = 512, NPKTS = 200000, NFLOWS = 2000 };
+	static uint64_t prev_first[CAP], prev_pkts[CAP];
+	static struct flow *want[CAP], *got[CAP];
+	struct visits v = { got, 0 };
+	struct seen s;
+	struct flow_table *t = table(CAP, &s);
+	struct flow *f;
+	struct packet p;
+	uint32_t x = 88172645u, k, i, slot;
+	unsigned nwant, walks = 0, bad = 0, visited = 0;
+	uint8_t client[4], server[4] = { 10, 0, 0, 1 };
+	bool created;
+	int dir;
+
+	for (i = 0; i < NPKTS; i++) {
+		k = rnd(&x) % NFLOWS;
+		client[0] = 10;
+		client[1] = 1;
+		client[2] = (uint8_t)(k >> 8);
+		client[3] = (uint8_t)k;
+		memset(&p, 0, sizeof(p));
+		p.proto = k % 4 == 0 ? TRANSPORT_UDP : TRANSPORT_TCP;
+		p.ip_version = 4;
+		p.wire_len = 80;
+		/* Unique per packet, so first_us names a flow. */
+		p.ts_us = (uint64_t)i * 20000;
+		p.tcp_flags = i % 53 == 0 ? TCP_RST : TCP_ACK;
+		addr_from_v4(&p.src, client);
+		addr_from_v4(&p.dst, server);
+		p.sport = (uint16_t)(2000 + k);
+		p.dport = 445;
+		flow_table_packet(t, &p, &dir, &created);
+		if (i % 997 == 0)
+			flow_table_expire(t, p.ts_us);
+		if (i % 101 != 0)
+			continue;
+
+		nwant = 0;
+		for (slot = 0; slot < t->hiwater; slot++) {
+			f = &t->slots[slot];
+			if (f->in_use && (prev_first[slot] != f->first_us ||
+			    prev_pkts[slot] != f->pkts[0] + f->pkts[1]))
+				want[nwant++] = f;
+		}
+		v.n = 0;
+		flow_table_foreach_touched(t, visit, &v);
+		walks++;
+		visited += v.n;
+		if (v.n != nwant ||
+		    memcmp(want, got, nwant * sizeof(*got)) != 0)
+			bad++;
+		for (slot = 0; slot < t->hiwater; slot++) {
+			f = &t->slots[slot];
+			prev_first[slot] = f->in_use ? f->first_us : 0;
+			prev_pkts[slot] = f->pkts[0] + f->pkts[1];
+		}
+	}
+	is_int(bad, 0, "touched churn: each of %u walks visits exactly the "
+	    "flows with new packets, in slot order", walks);
+	ok(s.ends[FLOW_END_EVICTED] > 0 && s.ends[FLOW_END_CLOSED] > 0,
+	    "touched churn: evictions and closed-list expiry happened");
+	printf("# touched churn: %u walks, %u visits\n", walks, visited);
+	flow_table_destroy(t);
+}
+
 int
 main(void)
 {
@@ -585,5 +734,7 @@ main(void)
 	test_evict();
 	test_capacity_one();
 	test_churn();
+	test_touched();
+	test_touched_churn();
 	return tap_done();
 }

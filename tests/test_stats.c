@@ -181,6 +181,104 @@ test_merge(void)
 	stats_batch_destroy(b);
 }
 
+/* Every index slot is empty: what clear must leave, whichever way it ran. */
+static bool
+index_empty(const struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i] != INDEX_EMPTY)
+			return false;
+	return true;
+}
+
+static void
+test_clear(void)
+{
+	struct stats_batch *b = stats_batch_create();
+	struct stats_key k;
+	size_t i, nslots;
+	int bad = 0;
+
+	/* A burst grows the index for good... */
+	for (i = 0; i < 3000; i++) {
+		make_key(&k, "lsass", (int)i, 389, 60);
+		if (stats_batch_row(b, &k) == NULL)
+			bad++;
+	}
+	nslots = b->rows.nslots;
+	ok(bad == 0 && nslots >= 6000, "clear: a burst of 3000 rows grows "
+	    "the index to %zu slots", nslots);
+	stats_batch_clear(b);
+	ok(index_empty(&b->rows) && stats_batch_nrows(b) == 0,
+	    "clear: the burst's index is empty (memset)");
+	/* ...then a flush of a few rows empties only the slots it used. */
+	for (i = 0; i < 10; i++) {
+		make_key(&k, "kdc", (int)i, 88, 120);
+		stats_batch_row(b, &k);
+	}
+	stats_batch_clear(b);
+	ok(index_empty(&b->rows) && b->rows.nslots == nslots,
+	    "clear: ten rows in a large index leave it empty (by hash)");
+	for (i = 0; i < 10; i++) {
+		make_key(&k, "kdc", (int)i, 88, 120);
+		stats_batch_row(b, &k);
+	}
+	make_key(&k, "kdc", 3, 88, 120);
+	stats_batch_row(b, &k);
+	is_int(stats_batch_nrows(b), 10,
+	    "clear: the same keys come back as ten rows, found again");
+	stats_batch_destroy(b);
+}
+
+static void
+test_hosts(void)
+{
+	struct stats_batch *b = stats_batch_create();
+	const struct stats_host *h;
+	struct stats_key k;
+	struct stats_row *r;
+	size_t n = 99;
+	/* host, port, first_s, last_s */
+	static const int64_t rows[][4] = {
+		{ 7, 88, 100, 110 }, { 5, 53, 105, 130 }, { 7, 464, 90, 105 },
+		{ 7, 389, 95, 140 }, { 9, 445, 0, 0 }, { 5, 53, 101, 102 },
+	};
+	size_t i;
+
+	ok(stats_batch_hosts(b, &h, &n) == 0 && n == 0,
+	    "hosts: an empty batch has none");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* The last row has its own bucket: another row, same key. */
+		make_key(&k, "svc", (int)rows[i][0], (uint16_t)rows[i][1],
+		    i == 5 ? 120 : 60);
+		r = stats_batch_row(b, &k);
+		r->first_s = rows[i][2];
+		r->last_s = rows[i][3];
+	}
+	ok(stats_batch_hosts(b, &h, &n) == 0 && n == 3,
+	    "hosts: six rows of three servers give three hosts");
+	if (n == 3) {
+		ok(h[0].server.b[15] == 7 && h[1].server.b[15] == 5 &&
+		    h[2].server.b[15] == 9, "hosts: in order of first row");
+		ok(h[0].first_s == 90 && h[0].last_s == 140,
+		    "hosts: earliest first and latest last of three rows");
+		ok(h[1].first_s == 101 && h[1].last_s == 130,
+		    "hosts: across buckets too");
+		ok(h[2].first_s == 0, "hosts: a first_s of 0 is a plain "
+		    "minimum, as the database's min() takes it");
+	}
+	stats_batch_clear(b);
+	make_key(&k, "svc", 5, 53, 60);
+	r = stats_batch_row(b, &k);
+	r->first_s = 200;
+	r->last_s = 210;
+	ok(stats_batch_hosts(b, &h, &n) == 0 && n == 1 && h[0].first_s == 200,
+	    "hosts: rebuilt from the rows after a clear");
+	stats_batch_destroy(b);
+}
+
 int
 main(void)
 {
@@ -188,5 +286,7 @@ main(void)
 	test_rows();
 	test_clients();
 	test_merge();
+	test_clear();
+	test_hosts();
 	return tap_done();
 }

@@ -106,6 +106,7 @@ struct flow {
 	uint32_t	 lnext;
 	uint8_t		 list;		/* which timeout list */
 	bool		 in_use;
+	bool		 touched;	/* a packet since the last drain walk */
 };
 
 #define FLOW_NIL UINT32_MAX
@@ -171,8 +172,18 @@ void	flow_table_expire(struct flow_table *t, uint64_t now_us);
 /** End every flow now (end of capture files, shutdown). */
 void	flow_table_end_all(struct flow_table *t);
 
-/** Visit every live flow (for draining counters at a flush). */
+/** Visit every live flow, in slot order. */
 void	flow_table_foreach(struct flow_table *t,
+	    void (*fn)(void *arg, struct flow *f), void *arg);
+
+/**
+ * Visit the live flows that took a packet since the previous call (or
+ * since they were created), in the same slot order as flow_table_foreach,
+ * and clear their mark.  For draining counters at a flush: the other
+ * flows have nothing new, and the walk costs the flows it visits, not the
+ * table's size.  fn must not create or end flows.
+ */
+void	flow_table_foreach_touched(struct flow_table *t,
 	    void (*fn)(void *arg, struct flow *f), void *arg);
 
 void	flow_table_get_stats(const struct flow_table *t,

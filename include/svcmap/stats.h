@@ -68,6 +68,13 @@ struct stats_client {
 	int64_t		last_s;
 };
 
+/* A server of a batch's rows, over the time span of all its rows. */
+struct stats_host {
+	struct addr	server;
+	int64_t		first_s;	/* earliest first_s of its rows */
+	int64_t		last_s;		/* latest last_s of its rows */
+};
+
 /* Absolute totals of the current run (not deltas). */
 struct run_totals {
 	uint64_t	packets;
@@ -111,6 +118,14 @@ size_t	stats_batch_nrows(const struct stats_batch *b);
 const struct stats_row *stats_batch_rows(const struct stats_batch *b);
 size_t	stats_batch_nclients(const struct stats_batch *b);
 const struct stats_client *stats_batch_clients(const struct stats_batch *b);
+/**
+ * The distinct servers of the rows, in order of first appearance, so
+ * that the store writes each host once per flush rather than once per
+ * row.  Valid until the batch next changes.  Returns 0, or -1 on
+ * allocation failure.
+ */
+int	stats_batch_hosts(const struct stats_batch *b,
+	    const struct stats_host **hosts, size_t *n);
 
 /** Empty the batch after a successful store (keeps its memory). */
 void	stats_batch_clear(struct stats_batch *b);
