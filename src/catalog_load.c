@@ -550,15 +550,41 @@ line_is_blank(const char *s)
 	return true;
 }
 
+/*
+ * The lines of fp, once lc names the file.  Separate from the opening so
+ * that the fuzz target (tests/fuzz/fuzz_catalog.c) feeds it a memory
+ * stream: the same reader without a file system call per input.
+ */
+static void
+load_stream(struct loadctx *lc, FILE *fp)
+{
+	char buf[CAT_MAX_LINE + 2];
+	enum line_status st;
+	size_t len;
+
+	while ((st = read_line(fp, buf, &len)) != LINE_EOF) {
+		lc->at.line++;
+		if (st == LINE_LONG) {
+			bad(lc, "line longer than %d bytes", CAT_MAX_LINE);
+			continue;
+		}
+		if (buf[0] == '#' || line_is_blank(buf))
+			continue;
+		if (parse_line(lc, buf, len) == -1)
+			break;
+	}
+	if (ferror(fp)) {
+		lc->at.line = 0;
+		bad(lc, "read error: %s", strerror(errno));
+	}
+}
+
 int
 catalog_load_file(struct catalog *cat, const char *path, bool local,
     char *err, size_t errlen)
 {
-	char buf[CAT_MAX_LINE + 2];
 	struct errs errs = { err, errlen, 0 };
 	struct loadctx lc;
-	enum line_status st;
-	size_t len;
 	FILE *fp;
 
 	lc.cat = cat;
@@ -581,21 +607,7 @@ catalog_load_file(struct catalog *cat, const char *path, bool local,
 		bad(&lc, "%s", strerror(errno));
 		return -1;
 	}
-	while ((st = read_line(fp, buf, &len)) != LINE_EOF) {
-		lc.at.line++;
-		if (st == LINE_LONG) {
-			bad(&lc, "line longer than %d bytes", CAT_MAX_LINE);
-			continue;
-		}
-		if (buf[0] == '#' || line_is_blank(buf))
-			continue;
-		if (parse_line(&lc, buf, len) == -1)
-			break;
-	}
-	if (ferror(fp)) {
-		lc.at.line = 0;
-		bad(&lc, "read error: %s", strerror(errno));
-	}
+	load_stream(&lc, fp);
 	fclose(fp);
 	return errs.n == 0 ? 0 : -1;
 }

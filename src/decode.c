@@ -77,9 +77,11 @@
  * datagram's end as far as it was captured.  When a read runs off that
  * cursor, the answer depends on why the bytes ended: if the capture (the
  * snap length) or IPv4/IPv6 fragmentation cut the datagram short, the
- * packet is truncated; if the whole datagram is there and its own length
- * field leaves no room for the header, the length lies and the packet is
- * malformed.
+ * packet is truncated; if the datagram's own length field leaves no room
+ * for the header, the length lies and the packet is malformed.  The
+ * transport is the exception that a sensor with a short snap length
+ * needs: once its ports (and TCP's flags) are captured, a cut in its
+ * options or payload still decodes, flagged `truncated` (decode_l4()).
  */
 #include <pcap/dlt.h>
 
@@ -118,6 +120,11 @@
 
 #define IPV4_MF			0x2000
 #define IPV4_OFFMASK		0x1fff
+
+/* TCP up to the data offset and flags: what attributing a packet needs. */
+#define TCP_FIXED_PART		14
+#define TCP_MIN_HDR		20
+#define UDP_HDR			8
 
 /* What the link layer found in front of the network header. */
 enum link_proto {
@@ -322,78 +329,112 @@ decode_link(int linktype, struct rd *r, struct packet *pkt,
 }
 
 /*
- * A read ran off the end of the transport bytes: truncated when the
- * capture or fragmentation cut them, otherwise the IP length lies and
- * `bad` names which header it leaves no room for.
+ * The capture (or fragmentation) ended inside the transport header but
+ * after its fixed part: the packet is attributed by its ports with no
+ * payload.  The payload pointer sits at the end of the captured bytes.
  */
 static enum decode_reason
-l4_short(bool cut, enum decode_reason bad)
+l4_header_cut(const struct rd *r, struct packet *pkt)
 {
-	return cut ? DR_TRUNC_L4 : bad;
+	pkt->payload = r->end;
+	pkt->payload_len = 0;
+	pkt->truncated = true;
+	return DR_OK;
 }
 
 /*
- * Transport header.  `r` covers exactly the transport bytes there are
- * (captured, capped by the IP length); `cut` is true when the transport
- * continues past them (snap length, or a first fragment).
+ * Transport header.  `r` covers the transport bytes there are (captured,
+ * capped by the IP length); `claimed` is how many the IP length says this
+ * packet carries, and `more` is true for a first fragment, whose transport
+ * continues in later fragments.
+ *
+ * A short snap length cuts TCP options and payload long before it cuts
+ * the ports, and a passive sensor still has to attribute such a packet:
+ * its flow is known from the fixed part (for TCP the first 14 bytes, up
+ * to the data offset and flags; for UDP the ports), and its size comes
+ * from the wire, not from the capture.  So a packet is truncated only
+ * when the capture ends inside that fixed part.  Past it, the packet
+ * decodes with whatever payload was captured and says it was cut, so a
+ * reassembler treats the rest as missing instead of reading on.
+ *
+ * Lengths are judged against `claimed`, not against the capture: an IP
+ * length that leaves no room for the header, or a data offset or UDP
+ * length past it, is a lie however much was captured.  A first fragment
+ * has no such bound beyond its own bytes.
  */
 static enum decode_reason
-decode_l4(struct rd *r, bool cut, struct packet *pkt)
+decode_l4(struct rd *r, size_t claimed, bool more, struct packet *pkt)
 {
 	size_t hlen, n;
 	uint16_t ulen;
 	uint8_t off;
+	bool cut = more || rd_left(r) < claimed;
 
 	switch (pkt->proto) {
 	case TRANSPORT_TCP:
+		if (!more && claimed < TCP_MIN_HDR)
+			return DR_BAD_TCP_HDRLEN;
 		pkt->sport = rd_be16(r);
 		pkt->dport = rd_be16(r);
 		pkt->tcp_seq = rd_be32(r);
 		pkt->tcp_ack = rd_be32(r);
 		off = rd_u8(r);
 		pkt->tcp_flags = rd_u8(r);
-		rd_skip(r, 6);			/* window, checksum, urgent */
 		if (!rd_ok(r))
-			return l4_short(cut, DR_BAD_TCP_HDRLEN);
+			return DR_TRUNC_L4;
 		hlen = (size_t)(off >> 4) * 4;
-		if (hlen < 20)
+		if (hlen < TCP_MIN_HDR || (!more && hlen > claimed))
 			return DR_BAD_TCP_HDRLEN;
-		rd_skip(r, hlen - 20);		/* options */
+		if (!more)
+			pkt->payload_wire_len = (uint32_t)(claimed - hlen);
+		/* Window, checksum, urgent pointer and options. */
+		rd_skip(r, hlen - TCP_FIXED_PART);
 		if (!rd_ok(r))
-			return l4_short(cut, DR_BAD_TCP_HDRLEN);
+			return l4_header_cut(r, pkt);
 		n = rd_left(r);
 		break;
 	case TRANSPORT_UDP:
+		if (!more && claimed < UDP_HDR)
+			return DR_BAD_UDP_LEN;
 		pkt->sport = rd_be16(r);
 		pkt->dport = rd_be16(r);
+		if (!rd_ok(r))
+			return DR_TRUNC_L4;
+		/* Until the UDP length is read, the IP length says it. */
+		if (!more)
+			pkt->payload_wire_len = (uint32_t)(claimed - UDP_HDR);
 		ulen = rd_be16(r);
 		rd_skip(r, 2);			/* checksum */
 		if (!rd_ok(r))
-			return l4_short(cut, DR_BAD_UDP_LEN);
-		if (ulen < 8)
-			return DR_BAD_UDP_LEN;
+			return l4_header_cut(r, pkt);
 		/*
-		 * The UDP length covers the whole datagram: past what we
-		 * hold is fine if the datagram was cut, a lie if not.
-		 * Shorter than the IP payload caps the payload.
+		 * The UDP length covers the whole datagram: past this
+		 * packet's bytes it is a lie unless more fragments follow.
+		 * Shorter than the IP payload caps the payload (the rest is
+		 * padding).
 		 */
-		n = (size_t)ulen - 8;
-		if (n > rd_left(r)) {
-			if (!cut)
-				return DR_BAD_UDP_LEN;
+		if (ulen < UDP_HDR || (!more && ulen > claimed))
+			return DR_BAD_UDP_LEN;
+		n = (size_t)ulen - UDP_HDR;
+		pkt->payload_wire_len = (uint32_t)n;
+		if (n > rd_left(r))
 			n = rd_left(r);
-		}
+		else if (!more)
+			cut = false;	/* whatever is missing is padding */
 		break;
 	default:
 		/*
 		 * ICMP, ICMPv6, GRE, ESP, AH and protocols we do not know:
 		 * no ports.  The flow layer still keys them by protocol.
 		 */
+		if (!more)
+			pkt->payload_wire_len = (uint32_t)claimed;
 		n = rd_left(r);
 		break;
 	}
 	pkt->payload = rd_ptr(r, n);
 	pkt->payload_len = (uint32_t)n;
+	pkt->truncated = cut;
 	return DR_OK;
 }
 
@@ -402,15 +443,15 @@ decode_l4(struct rd *r, bool cut, struct packet *pkt)
  * claims after the cursor, or over what was captured when that is less.
  * A claim below the capture leaves Ethernet padding (or trailer junk)
  * behind: it is not payload.  A claim above it means the snap length cut
- * the datagram, which is no error: keep what there is and say so in *cut.
+ * the datagram, which is no error: keep what there is (the caller knows
+ * the claim and compares).
  */
 static struct rd
-ip_datagram(struct rd *r, size_t want, bool *cut)
+ip_datagram(struct rd *r, size_t want)
 {
 	size_t left = rd_left(r);
 
-	*cut = want > left;
-	return rd_sub(r, *cut ? left : want);
+	return rd_sub(r, want > left ? left : want);
 }
 
 /*
@@ -425,7 +466,6 @@ decode_ipv4(struct rd *r, struct packet *pkt)
 	size_t hlen, totlen;
 	uint16_t frag;
 	uint8_t vhl;
-	bool cut;
 
 	vhl = rd_u8(r);
 	rd_skip(r, 1);				/* type of service */
@@ -457,7 +497,7 @@ decode_ipv4(struct rd *r, struct packet *pkt)
 	pkt->ip_version = 4;
 	addr_from_v4(&pkt->src, src);
 	addr_from_v4(&pkt->dst, dst);
-	dg = ip_datagram(r, totlen - hlen, &cut);
+	dg = ip_datagram(r, totlen - hlen);
 	pkt->l3 = ip;
 	pkt->l3_len = (uint32_t)(hlen + rd_left(&dg));
 
@@ -466,9 +506,7 @@ decode_ipv4(struct rd *r, struct packet *pkt)
 	if ((frag & IPV4_OFFMASK) != 0)
 		return DR_FRAGMENT;
 	/* A first fragment holds the transport header but not its end. */
-	if ((frag & IPV4_MF) != 0)
-		cut = true;
-	return decode_l4(&dg, cut, pkt);
+	return decode_l4(&dg, totlen - hlen, (frag & IPV4_MF) != 0, pkt);
 }
 
 /*
@@ -484,7 +522,7 @@ decode_ipv6(struct rd *r, struct packet *pkt)
 	size_t plen, extlen;
 	uint16_t offlg;
 	uint8_t vtc, nxt;
-	bool cut;
+	bool cut, more = false;
 	int n;
 
 	vtc = rd_u8(r);
@@ -509,7 +547,8 @@ decode_ipv6(struct rd *r, struct packet *pkt)
 	 */
 	if (plen == 0 && nxt == EXT_HOPOPTS)
 		plen = rd_left(r);
-	dg = ip_datagram(r, plen, &cut);
+	dg = ip_datagram(r, plen);
+	cut = rd_left(&dg) < plen;
 	pkt->l3 = ip;
 	pkt->l3_len = (uint32_t)(40 + rd_left(&dg));
 
@@ -546,7 +585,7 @@ decode_ipv6(struct rd *r, struct packet *pkt)
 				return DR_FRAGMENT;
 			}
 			if ((offlg & 1) != 0)
-				cut = true;
+				cut = more = true;
 			break;
 		default:
 			/*
@@ -554,7 +593,8 @@ decode_ipv6(struct rd *r, struct packet *pkt)
 			 * as the transport without looking inside.
 			 */
 			pkt->proto = nxt;
-			return decode_l4(&dg, cut, pkt);
+			return decode_l4(&dg, plen - rd_offset(&dg), more,
+			    pkt);
 		}
 	}
 }

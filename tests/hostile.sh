@@ -1,8 +1,10 @@
 #!/bin/sh
-# Hostile input end to end, generated from a shared capture by
+# Hostile input end to end, generated from shared captures by
 # tests/gen-hostile: a random SYN/UDP flood through a 2048-flow table with
 # a real SMB conversation inside it, a capture cut to a 60-byte snaplen,
-# and a capture with a corrupt record header in the middle.
+# a capture with a corrupt record header in the middle, and DCE/RPC
+# conversations with retransmitted and conflicting overlapping segments
+# next to connections carrying PDUs with absurd lengths.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_pcaps
 need_cmd jq tshark
@@ -55,16 +57,23 @@ else
 	echo "ok $((tap_n += 1)) # SKIP RSS not measured (no /usr/bin/time, or a sanitizer build)"
 fi
 
-# --- a 60-byte snaplen: every packet counted, the cut ones as truncated.
+# --- a 60-byte snaplen: every packet counted and, since 60 bytes hold
+# Ethernet, IPv4 and the TCP ports and flags, attributed as in full.
 "$GEN" trunc "$SMB" "$SCRATCH/trunc.pcap" >"$SCRATCH/trunc.out"
 cut=$(awk '{ print $4 }' "$SCRATCH/trunc.out")
+smb_bytes=$(tshark -n -r "$SMB" -Y "tcp.port == 445" -T fields -e frame.len \
+    2>/dev/null | awk '{ n += $1 } END { print n + 0 }')
 db="$SCRATCH/trunc.db"
 "$SVCMAPD" -c /dev/null -d "$db" -r "$SCRATCH/trunc.pcap" >/dev/null 2>&1
 is "$?" 0 "snaplen 60: svcmapd exits 0"
 is "$(summary "$db" | jq .packets)" "$SMB_PKTS" "snaplen 60: every packet is counted"
 ok "snaplen 60: the packet classes partition the packets" partition_ok "$db"
-is "$(summary "$db" | jq '[.decode | to_entries[] | select(.key | startswith("truncated")) | .value] | add')" \
-    "$cut" "snaplen 60: the $cut cut packets are counted as truncated"
+is "$(summary "$db" | jq '[.decode | to_entries[] | select(.key | startswith("truncated")) | .value] | add // 0')" \
+    0 "snaplen 60: none of the $cut cut packets is truncated (ports and flags whole)"
+is "$("$SVCMAPCTL" -d "$db" services --json | jq -r --arg ip "$SMB_SERVER" \
+    '[.[] | select(.server_ip == $ip and .port == 445)] | "\(.[0].service) \([.[].packets] | add) \([.[].bytes] | add)"')" \
+    "server $SMB_PKTS $smb_bytes" \
+    "snaplen 60: all $SMB_PKTS packets, $smb_bytes wire bytes, to 'server' on 445/tcp"
 
 # --- a corrupt record header after 20 records.
 "$GEN" corrupt "$SMB" "$SCRATCH/corrupt.pcap" 20 >/dev/null
@@ -76,4 +85,57 @@ ok "corrupt record: svcmapd exits non-zero (got $rc)" [ "$rc" -ne 0 ]
 ok "corrupt record: the message names the file and the corrupt record" \
     grep -q "corrupt.pcap: corrupt record after 20 packets" "$SCRATCH/corrupt.err"
 is "$(summary "$db" | jq .packets)" 20 "corrupt record: the 20 records before it are stored"
+
+# --- DCE/RPC: every other data segment retransmitted or split into two
+# overlapping halves whose overlap is garbage in the second copy, plus
+# one connection per PDU with an absurd length.  The first copy of a
+# byte is the one kept, so the EPM replies and binds parse as in the
+# original; the absurd PDUs are counted; nothing moves to another
+# service.  A 16k fragment bound makes frag_length 0xffff exceed it.
+RPC="$SVCMAP_PCAPS/corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap"
+if [ -f "$RPC" ]; then
+	"$GEN" rpc "$RPC" "$SCRATCH/rpc.pcap" >"$SCRATCH/rpc.out"
+	total=$(awk '{ print $10 }' "$SCRATCH/rpc.out")
+	nbad=$(awk '{ print $8 }' "$SCRATCH/rpc.out")
+	printf 'rpc-max-fragment 16k\n' >"$SCRATCH/rpc.conf"
+	"$SVCMAPD" -c "$SCRATCH/rpc.conf" -d "$SCRATCH/orig.db" -r "$RPC" \
+	    >/dev/null 2>&1
+	db="$SCRATCH/rpc.db"
+	"$SVCMAPD" -c "$SCRATCH/rpc.conf" -d "$db" -r "$SCRATCH/rpc.pcap" \
+	    >/dev/null 2>&1
+	is "$?" 0 "rpc: svcmapd exits 0"
+	is "$(summary "$db" | jq .packets)" "$total" "rpc: every packet ($total) is counted"
+	ok "rpc: the packet classes partition the packets" partition_ok "$db"
+	orig=$(summary "$SCRATCH/orig.db" | jq -c .rpc)
+	got=$(summary "$db" | jq -c .rpc)
+	is "$(echo "$got" | jq -c '[.epm_replies, .endpoints_learned, .gaps]')" \
+	    "$(echo "$orig" | jq -c '[.epm_replies, .endpoints_learned, .gaps]')" \
+	    "rpc: EPM replies, learned endpoints, gaps as in the original ($orig)"
+	is "$(( $(echo "$got" | jq '.invalid + .truncated') - \
+	    $(echo "$orig" | jq '.invalid + .truncated') ))" "$nbad" \
+	    "rpc: each of the $nbad absurd PDUs is counted invalid or truncated"
+	ok "rpc: frag_length past the bound and the lying header fields are invalid" \
+	    [ "$(echo "$got" | jq .invalid)" -ge 3 ]
+	rows='[.[] | "\(.server_ip) \(.port) \(.transport) \(.service)"] | unique | .[]'
+	"$SVCMAPCTL" -d "$SCRATCH/orig.db" services --json --all | jq -r "$rows" \
+	    >"$SCRATCH/orig.rows"
+	"$SVCMAPCTL" -d "$db" services --json --all | jq -r "$rows" >"$SCRATCH/rpc.rows"
+	is "$(cat "$SCRATCH/rpc.rows")" "$(cat "$SCRATCH/orig.rows")" \
+	    "rpc: every server port keeps the original's service"
+	m='[.[] | select(.method == "epm" or .method == "bind") | "\(.server_ip) \(.port) \(.service) \(.method)"] | unique | .[]'
+	is "$("$SVCMAPCTL" -d "$db" services --json --all | jq -r "$m")" \
+	    "$("$SVCMAPCTL" -d "$SCRATCH/orig.db" services --json --all | jq -r "$m")" \
+	    "rpc: the EPM-learned and bound attributions survive"
+	bad=0
+	while read -r ip port tr svc; do
+		want=$(tshark -n -r "$SCRATCH/rpc.pcap" \
+		    -Y "ip.addr == $ip && $tr.port == $port" 2>/dev/null | wc -l)
+		got=$("$SVCMAPCTL" -d "$db" services --json --all | jq --arg ip "$ip" \
+		    --argjson p "$port" '[.[] | select(.server_ip == $ip and .port == $p) | .packets] | add')
+		[ "$got" -eq "$want" ] || { bad=$((bad + 1)); echo "# $ip $port $tr $svc: $got, tshark $want"; }
+	done <"$SCRATCH/rpc.rows"
+	is "$bad" 0 "rpc: each server port's packets match tshark's count"
+else
+	echo "ok $((tap_n += 1)) # SKIP $RPC not found"
+fi
 done_testing

@@ -608,6 +608,8 @@ test_ipv4(void)
 	ok(p.fragmented && p.frag_id == 0x1234, "first fragment flagged, id");
 	ok(p.sport == 88 && p.dport == 50002 && p.payload_len == 32,
 	    "first fragment ports, UDP length past the fragment is fine");
+	ok(p.truncated && p.payload_wire_len == 2000 - 8,
+	    "first fragment: truncated, the UDP length gives the payload");
 
 	/* A later fragment. */
 	f.n = 0;
@@ -675,6 +677,8 @@ test_ipv4(void)
 	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "snaplen-cut TCP decodes");
 	ok(p.payload_len == 40 && p.l3_len == 80,
 	    "snaplen cut: captured payload only");
+	ok(p.truncated && p.payload_wire_len == 100,
+	    "snaplen cut: truncated, the IP length gives the payload size");
 	f.n = 0;
 	eth(&f, NULL, 0, 0x0800);
 	ip = ipv4(&f, TRANSPORT_UDP, 0, 0);
@@ -685,6 +689,22 @@ test_ipv4(void)
 	f.n -= 60;
 	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "snaplen-cut UDP decodes");
 	is_int(p.payload_len, 40, "snaplen-cut UDP payload");
+	ok(p.truncated && p.payload_wire_len == 100,
+	    "snaplen-cut UDP: truncated, the UDP length gives the size");
+
+	/* UDP shorter than its IP payload: the rest is padding, not a cut. */
+	f.n = 0;
+	eth(&f, NULL, 0, 0x0800);
+	ip = ipv4(&f, TRANSPORT_UDP, 0, 0);
+	u = udp(&f, 137, 137);
+	fb_fill(&f, 0x63, 10);
+	udp_end(&f, u);
+	fb_fill(&f, 0, 30);
+	ipv4_end(&f, ip);
+	f.n -= 20;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "UDP inside IP padding");
+	ok(p.payload_len == 10 && p.payload_wire_len == 10 && !p.truncated,
+	    "capture cut in the IP padding: the UDP datagram is whole");
 
 	/* Bad TCP data offsets. */
 	f.n = 0;
@@ -698,8 +718,106 @@ test_ipv4(void)
 	is_int(dec(DLT_EN10MB, &f, &p), DR_BAD_TCP_HDRLEN,
 	    "TCP offset 15 in a 20-byte segment");
 	f.n -= 1;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_BAD_TCP_HDRLEN,
+	    "TCP offset 15 past the IP length is a lie, captured or not");
+	f.n = 14 + 20 + 13;
 	is_int(dec(DLT_EN10MB, &f, &p), DR_TRUNC_L4,
-	    "TCP header cut by the capture, not a lie");
+	    "TCP cut before its flags: truncated");
+}
+
+/*
+ * A sensor with a short snap length: each packet still goes to its flow
+ * by ports and flags, with the captured payload only and the sizes from
+ * the length fields.
+ */
+static void
+test_snaplen(void)
+{
+	struct packet p;
+	struct fb f;
+	size_t ip, u;
+
+	/* Data with timestamps (12 option bytes), 900 bytes of SMB. */
+	f.n = 0;
+	eth(&f, NULL, 0, 0x0800);
+	ip = ipv4(&f, TRANSPORT_TCP, 0, 0x4000);
+	tcp(&f, 445, 49200, TCP_PSH | TCP_ACK, 12);
+	fb_fill(&f, 0x66, 900);
+	ipv4_end(&f, ip);
+	f.n = 68;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "snaplen 68: TCP data decodes");
+	ok(p.sport == 445 && p.dport == 49200 &&
+	    p.tcp_flags == (TCP_PSH | TCP_ACK) && p.tcp_seq == 1000,
+	    "snaplen 68: ports, flags and sequence");
+	ok(p.payload_len == 2 && p.payload == f.b + 66 &&
+	    p.payload_wire_len == 900 && p.truncated,
+	    "snaplen 68: 2 payload bytes of 900, truncated");
+	ok(p.l3 == f.b + 14 && p.l3_len == 54, "snaplen 68: l3 is the capture");
+	f.n = 60;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK,
+	    "snaplen 60: TCP options cut, still decodes");
+	ok(p.sport == 445 && p.dport == 49200 &&
+	    p.tcp_flags == (TCP_PSH | TCP_ACK),
+	    "snaplen 60: ports and flags");
+	ok(p.payload_len == 0 && p.payload_wire_len == 900 && p.truncated,
+	    "snaplen 60: no payload, 900 on the wire, truncated");
+	f.n = 48;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK,
+	    "snaplen 48: the first 14 TCP bytes suffice");
+	f.n = 47;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_TRUNC_L4,
+	    "snaplen 47: the flags are cut, truncated_l4");
+
+	/* A SYN with 20 option bytes, cut inside them. */
+	f.n = 0;
+	eth(&f, NULL, 0, 0x0800);
+	ip = ipv4(&f, TRANSPORT_TCP, 0, 0x4000);
+	tcp(&f, 49201, 135, TCP_SYN, 20);
+	ipv4_end(&f, ip);
+	f.n = 60;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "SYN with cut options decodes");
+	ok(p.tcp_flags == TCP_SYN && p.dport == 135 && p.payload_len == 0 &&
+	    p.payload_wire_len == 0 && p.truncated,
+	    "SYN with cut options: flags, no payload, truncated");
+
+	/* IPv6 TCP over Linux cooked v2 (20 bytes), cut in the options. */
+	f.n = 0;
+	sll2(&f, 0x86dd);
+	ip = ipv6(&f, TRANSPORT_TCP);
+	tcp(&f, 49202, 5985, TCP_ACK, 12);
+	fb_fill(&f, 0x67, 200);
+	ipv6_end(&f, ip);
+	f.n = 80;
+	is_int(dec(DLT_LINUX_SLL2, &f, &p), DR_OK,
+	    "SLL2 IPv6 snaplen 80: TCP decodes");
+	ok(p.dport == 5985 && p.payload_len == 0 &&
+	    p.payload_wire_len == 200 && p.truncated,
+	    "SLL2 IPv6 snaplen 80: ports, 200 payload bytes on the wire");
+	f.n = 68;
+	is_int(dec(DLT_LINUX_SLL2, &f, &p), DR_TRUNC_L4,
+	    "SLL2 IPv6 snaplen 68: 8 TCP bytes, truncated_l4");
+
+	/* A UDP header cut after the ports. */
+	f.n = 0;
+	eth(&f, NULL, 0, 0x0800);
+	ip = ipv4(&f, TRANSPORT_UDP, 0, 0);
+	u = udp(&f, 50000, 135);
+	fb_fill(&f, 0x68, 100);
+	udp_end(&f, u);
+	ipv4_end(&f, ip);
+	f.n = 14 + 20 + 6;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "UDP cut after its ports");
+	ok(p.dport == 135 && p.payload_len == 0 && p.payload_wire_len == 100 &&
+	    p.truncated, "UDP cut after its ports: the IP length gives the size");
+	f.n = 14 + 20 + 3;
+	is_int(dec(DLT_EN10MB, &f, &p), DR_TRUNC_L4, "UDP cut in its ports");
+
+	/* The whole packet is not truncated. */
+	f.n = 0;
+	eth(&f, NULL, 0, 0x0800);
+	v4_udp(&f);
+	is_int(dec(DLT_EN10MB, &f, &p), DR_OK, "a whole UDP datagram");
+	ok(!p.truncated && p.payload_wire_len == 3, "whole: not truncated");
 }
 
 static void
@@ -869,14 +987,18 @@ test_ipv6(void)
 
 /*
  * One well-formed frame and where its layers end.  Every cut before
- * `link` is truncated_link, before `ip` truncated_ip, before `l4`
- * truncated_l4, and from `l4` on the frame decodes with what is left.
+ * `link` is truncated_link, before `ip` truncated_ip, before `fix` (the
+ * end of the ports, for TCP of the flags) truncated_l4.  From `fix` on
+ * the frame decodes to its ports: flagged truncated, with no payload
+ * before `l4` (the end of the transport header) and with what is left
+ * after it; only the whole frame is not truncated.
  */
 struct sweep {
 	const char	*name;
 	int		 linktype;
 	struct fb	 f;
-	size_t		 link, ip, l4;
+	size_t		 link, ip, fix, l4;
+	uint16_t	 sport, dport;
 };
 
 /* Decode `n` bytes placed right against a PROT_NONE page. */
@@ -908,12 +1030,16 @@ sweep_one(uint8_t *page_end, struct sweep *s)
 			want = DR_TRUNC_LINK;
 		else if (cut < s->ip)
 			want = DR_TRUNC_IP;
-		else if (cut < s->l4)
+		else if (cut < s->fix)
 			want = DR_TRUNC_L4;
 		else
 			want = DR_OK;
 		got = dec_guarded(page_end, s->linktype, s->f.b, cut, &p);
-		if (got == DR_OK && p.payload_len != cut - s->l4)
+		if (got == DR_OK && (p.payload_len !=
+		    (cut < s->l4 ? 0 : cut - s->l4) ||
+		    p.truncated != (cut < s->f.n) || p.sport != s->sport ||
+		    p.dport != s->dport ||
+		    p.payload_wire_len != s->f.n - s->l4))
 			got = DR__COUNT;
 		if (got != want) {
 			if (bad++ == 0)
@@ -949,8 +1075,11 @@ test_truncation(void)
 	s.link = s.f.n;
 	ip = ipv4(&s.f, TRANSPORT_TCP, 8, 0);
 	s.ip = s.f.n;
+	s.fix = s.ip + 14;
 	tcp(&s.f, 1, 2, TCP_ACK, 8);
 	s.l4 = s.f.n;
+	s.sport = 1;
+	s.dport = 2;
 	payload(&s.f, "payload");
 	ipv4_end(&s.f, ip);
 	sweep_one(map + pg, &s);
@@ -965,8 +1094,11 @@ test_truncation(void)
 	ipv6_frag(&s.f, 43, 0, 0);
 	ipv6_ext(&s.f, TRANSPORT_UDP, 0);
 	s.ip = s.f.n;
+	s.fix = s.ip + 4;
 	u = udp(&s.f, 1, 2);
 	s.l4 = s.f.n;
+	s.sport = 1;
+	s.dport = 2;
 	payload(&s.f, "data");
 	udp_end(&s.f, u);
 	ipv6_end(&s.f, ip);
@@ -978,7 +1110,10 @@ test_truncation(void)
 	sll(&s.f, 0x0800);
 	s.link = s.f.n;
 	s.ip = s.link + 20;
+	s.fix = s.ip + 4;
 	s.l4 = s.ip + 8;
+	s.sport = 53;
+	s.dport = 1053;
 	v4_udp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -988,7 +1123,10 @@ test_truncation(void)
 	sll2(&s.f, 0x86dd);
 	s.link = s.f.n;
 	s.ip = s.link + 40;
+	s.fix = s.ip + 14;
 	s.l4 = s.ip + 20;
+	s.sport = 3389;
+	s.dport = 50000;
 	v6_tcp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -998,7 +1136,10 @@ test_truncation(void)
 	fb_le32(&s.f, 2);
 	s.link = 4;
 	s.ip = 24;
+	s.fix = 28;
 	s.l4 = 32;
+	s.sport = 53;
+	s.dport = 1053;
 	v4_udp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -1008,7 +1149,10 @@ test_truncation(void)
 	fb_be32(&s.f, 24);
 	s.link = 4;
 	s.ip = 44;
+	s.fix = 58;
 	s.l4 = 64;
+	s.sport = 3389;
+	s.dport = 50000;
 	v6_tcp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -1017,7 +1161,10 @@ test_truncation(void)
 	s.f.n = 0;
 	s.link = 0;
 	s.ip = 20;
+	s.fix = 24;
 	s.l4 = 28;
+	s.sport = 53;
+	s.dport = 1053;
 	v4_udp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -1026,7 +1173,10 @@ test_truncation(void)
 	s.f.n = 0;
 	s.link = 0;
 	s.ip = 40;
+	s.fix = 54;
 	s.l4 = 60;
+	s.sport = 3389;
+	s.dport = 50000;
 	v6_tcp(&s.f);
 	sweep_one(map + pg, &s);
 
@@ -1097,6 +1247,7 @@ main(void)
 	test_ipv4();
 	test_ipv4_other_protocols();
 	test_ipv6();
+	test_snaplen();
 	test_truncation();
 	test_malformed_sweep();
 	return tap_done();

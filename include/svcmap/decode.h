@@ -36,7 +36,7 @@ enum decode_reason {
 	DR_NOT_IP_LINKTYPE,	/* link type we do not decode */
 	DR_TRUNC_LINK,
 	DR_TRUNC_IP,
-	DR_TRUNC_L4,
+	DR_TRUNC_L4,		/* cut before the ports (TCP: before the flags) */
 	DR_BAD_IP_VERSION,
 	DR_BAD_IP_HDRLEN,
 	DR_BAD_IP_TOTLEN,
@@ -77,6 +77,21 @@ struct packet {
 	uint32_t	 l3_len;	/* captured bytes from l3 on, capped by IP length */
 	const uint8_t	*payload;	/* transport payload (captured part) */
 	uint32_t	 payload_len;	/* captured payload bytes, capped by IP length */
+	/*
+	 * Payload bytes the packet carries by its own length fields (IP
+	 * length less the TCP data offset; UDP length less 8), captured or
+	 * not; 0 for a first fragment's TCP or other transport, whose
+	 * length only reassembly knows.
+	 */
+	uint32_t	 payload_wire_len;
+	/*
+	 * The transport continues past what was decoded: the snap length cut
+	 * its options or payload (then payload_len < payload_wire_len, and
+	 * payload_len is 0 if the options were cut), or this is a first
+	 * fragment.  The ports and flags are whole.  A reassembler must treat
+	 * the rest of the segment as missing, not wait for it.
+	 */
+	bool		 truncated;
 };
 
 /**

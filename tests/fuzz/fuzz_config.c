@@ -7,6 +7,7 @@
  * loads is printed, and the printed form must load again and print the
  * same: `svcmapd -p` output is a valid config meaning the same thing.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,15 +28,25 @@ quiet(void *arg, const char *file, unsigned line, const char *msg)
 	*n += strlen(msg);
 }
 
-/* Load text over the defaults; -1 on a parse error. */
+/*
+ * Load text over the defaults; -1 on a parse error.  config_defaults()
+ * parses every built-in default line, which cost more than most inputs;
+ * it always yields the same struct, so it runs once and is copied.
+ */
 static int
 load_text(struct config *cfg, const char *text, size_t len)
 {
+	static struct config defaults;
+	static bool have_defaults;
 	size_t n = 0;
 	FILE *fp;
 	int rc;
 
-	config_defaults(cfg);
+	if (!have_defaults) {
+		config_defaults(&defaults);
+		have_defaults = true;
+	}
+	*cfg = defaults;
 	if (len == 0)
 		return 0;	/* fmemopen() refuses an empty buffer */
 	if ((fp = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL)
