@@ -36,6 +36,17 @@ addr_is_v4(const struct addr *a)
 }
 
 bool
+addr_is_group(const struct addr *a)
+{
+	static const uint8_t all_ones[4] = { 255, 255, 255, 255 };
+
+	if (addr_is_v4(a))
+		return (a->b[12] & 0xf0) == 0xe0 ||
+		    memcmp(a->b + 12, all_ones, 4) == 0;
+	return a->b[0] == 0xff;
+}
+
+bool
 addr_is_unspecified(const struct addr *a)
 {
 	static const uint8_t zero[16];

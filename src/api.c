@@ -201,22 +201,6 @@ target_byte(unsigned char c)
 	return c != '\0' && strchr("-._~!$&'()*+,;=:@/?%", c) != NULL;
 }
 
-/* [a-z0-9][a-z0-9-]*: the catalog's key syntax, in the stored key size. */
-static bool
-key_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		bool alnum = (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9');
-
-		if (!alnum && (i == 0 || s[i] != '-'))
-			return false;
-	}
-	return i >= 1 && i < STATS_KEY_LEN;
-}
-
 static int
 parse_bool(const char *s, bool *out)
 {
@@ -247,7 +231,7 @@ set_param(enum param p, const char *v, int64_t now_s,
 			memcpy(req->host, v, len + 1);
 		break;
 	case P_SERVICE:
-		if (!key_valid(v))
+		if (!catalog_key_valid(v))
 			what = "is not a service key ([a-z0-9][a-z0-9-]*, at "
 			    "most 47 characters)";
 		else

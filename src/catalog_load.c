@@ -21,8 +21,8 @@
  */
 
 /* [a-z0-9][a-z0-9-]*, at most CAT_MAX_KEY characters. */
-static bool
-key_valid(const char *s)
+bool
+catalog_key_valid(const char *s)
 {
 	size_t i;
 
@@ -211,7 +211,7 @@ rec_service(struct loadctx *lc, char **f)
 	struct svc_rec *r;
 	const char *key;
 
-	if (!key_valid(f[1])) {
+	if (!catalog_key_valid(f[1])) {
 		bad(lc, "bad service key \"%s\"", f[1]);
 		return 0;
 	}
@@ -253,7 +253,7 @@ rec_port(struct loadctx *lc, char **f)
 	unsigned nerr = lc->errs->n;
 
 	memset(&p, 0, sizeof(p));
-	if (!key_valid(f[1]))
+	if (!catalog_key_valid(f[1]))
 		bad(lc, "bad service key \"%s\"", f[1]);
 	if ((p.transport = transport_parse(f[2])) == 0)
 		bad(lc, "unknown transport \"%s\" (tcp, udp, icmp, icmpv6, "
@@ -265,7 +265,7 @@ rec_port(struct loadctx *lc, char **f)
 	} else if (strcmp(f[3], "-") != 0)
 		bad(lc, "%s has no ports: write \"-\", not \"%s\"", f[2],
 		    f[3]);
-	if (strcmp(f[4], "-") != 0 && !key_valid(f[4]))
+	if (strcmp(f[4], "-") != 0 && !catalog_key_valid(f[4]))
 		bad(lc, "bad app key \"%s\"", f[4]);
 	if (strcmp(f[5], "listener") == 0)
 		p.role = ROLE_LISTENER;
@@ -312,7 +312,7 @@ rec_app(struct loadctx *lc, char **f)
 	const int *idx;
 	struct app_rec *r;
 
-	if (!key_valid(f[1])) {
+	if (!catalog_key_valid(f[1])) {
 		bad(lc, "bad app key \"%s\"", f[1]);
 		return 0;
 	}
@@ -378,7 +378,7 @@ rec_rpc(struct loadctx *lc, char **f)
 		bad(lc, "bad uuid \"%s\" (8-4-4-4-12 hex digits)", f[1]);
 	if (!parse_version(f[2], &i.ver_major, &i.ver_minor))
 		bad(lc, "bad version \"%s\" (M.m, each 0..65535)", f[2]);
-	if (!key_valid(f[4]))
+	if (!catalog_key_valid(f[4]))
 		bad(lc, "bad service key \"%s\"", f[4]);
 	if (lc->errs->n != nerr)
 		return 0;
@@ -416,7 +416,7 @@ rec_dcom(struct loadctx *lc, char **f)
 	memset(&d, 0, sizeof(d));
 	if (uuid_parse(d.clsid, f[1]) == -1)
 		bad(lc, "bad clsid \"%s\" (8-4-4-4-12 hex digits)", f[1]);
-	if (!key_valid(f[3]))
+	if (!catalog_key_valid(f[3]))
 		bad(lc, "bad service key \"%s\"", f[3]);
 	if (lc->errs->n != nerr)
 		return 0;

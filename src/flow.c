@@ -382,10 +382,12 @@ flow_lookup(struct flow_table *t, const struct packet *pkt, uint32_t h,
 
 /*
  * Which end of a new flow serves.  The handshake says it outright; without
- * one (capture started mid-stream, UDP) a known service endpoint does, and
- * failing that the lower port, since clients take ephemeral high ports.
- * Transports without ports have nothing better than the first packet's
- * destination.
+ * one (capture started mid-stream, UDP) a known service endpoint does,
+ * then a group destination (a multicast or broadcast packet asks whoever
+ * listens: DHCPv6 546 -> ff02::1:2 547 is a client however its ports
+ * compare), and failing that the lower port, since clients take ephemeral
+ * high ports.  Transports without ports have nothing better than the
+ * first packet's destination.
  */
 static bool
 src_is_server(const struct flow_table *t, const struct packet *pkt)
@@ -400,6 +402,8 @@ src_is_server(const struct flow_table *t, const struct packet *pkt)
 		if (t->is_service(t->arg, pkt->proto, &pkt->src, pkt->sport))
 			return true;
 	}
+	if (addr_is_group(&pkt->dst))
+		return false;
 	return pkt->sport < pkt->dport;
 }
 
@@ -484,7 +488,8 @@ flow_tcp_update(struct flow *f, const struct packet *pkt, int dir)
 	else if ((fl & (TCP_SYN | TCP_ACK)) == TCP_ACK && dir == FLOW_C2S &&
 	    (f->tcp & FLOW_TCP_SYNACK) != 0)
 		f->tcp |= FLOW_TCP_ESTABLISHED;
-	if (pkt->payload_len > 0)
+	/* A short snaplen cuts the payload, not the fact that there was one. */
+	if (pkt->payload_wire_len > 0)
 		f->tcp |= dir == FLOW_C2S ? FLOW_TCP_DATA_C : FLOW_TCP_DATA_S;
 	if ((f->tcp & (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S)) ==
 	    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S))

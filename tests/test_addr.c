@@ -20,6 +20,22 @@ test_addr(void)
 	ok(addr_parse(&b, "fe80::1") == 0 && !addr_is_v4(&b), "parse IPv6");
 	is_str(addr_fmt(&b, buf), "fe80::1", "IPv6 round trip");
 	ok(addr_parse(&a, "10.20.0.256") == -1, "reject bad IPv4");
+	ok(addr_parse(&a, "224.0.0.252") == 0 && addr_is_group(&a),
+	    "224.0.0.252 (LLMNR) is a group address");
+	ok(addr_parse(&a, "239.255.255.250") == 0 && addr_is_group(&a),
+	    "239.255.255.250 (SSDP) is a group address");
+	ok(addr_parse(&a, "255.255.255.255") == 0 && addr_is_group(&a),
+	    "limited broadcast is a group address");
+	ok(addr_parse(&a, "ff02::1:2") == 0 && addr_is_group(&a),
+	    "ff02::1:2 (DHCPv6 servers) is a group address");
+	ok(addr_parse(&a, "223.255.255.255") == 0 && !addr_is_group(&a),
+	    "223.255.255.255 is one host");
+	ok(addr_parse(&a, "240.0.0.1") == 0 && !addr_is_group(&a),
+	    "240.0.0.1 is not multicast");
+	ok(addr_parse(&a, "fe80::1") == 0 && !addr_is_group(&a),
+	    "fe80::1 is one host");
+	ok(addr_parse(&a, "::ffff:0:0") == 0 && !addr_is_group(&a),
+	    "0.0.0.0 is not a group");
 	ok(addr_parse(&a, "0.0.0.0") == 0 && addr_is_unspecified(&a),
 	    "0.0.0.0 is unspecified");
 }

@@ -182,6 +182,25 @@ test_orientation(void)
 	ok(dir == FLOW_S2C && f->server_port == 445 &&
 	    addr_eq(&f->server, &a1), "lower port is the server's");
 
+	/* A group destination serves, whatever the ports (DHCPv6 Solicit). */
+	{
+		struct addr group;
+
+		p = mk(TRANSPORT_UDP, 1, 546, 2, 547, 0, 1 * SEC);
+		addr_parse(&p.dst, "ff02::1:2");
+		addr_parse(&p.src, "fe80::1");
+		group = p.dst;
+		f = flow_table_packet(t, &p, &dir, &created);
+		ok(dir == FLOW_C2S && f->server_port == 547 &&
+		    addr_eq(&f->server, &group),
+		    "multicast destination serves though its port is higher");
+		p = mk(TRANSPORT_UDP, 1, 1900, 2, 1901, 0, 1 * SEC);
+		addr_parse(&p.dst, "255.255.255.255");
+		f = flow_table_packet(t, &p, &dir, &created);
+		ok(dir == FLOW_C2S && f->server_port == 1901,
+		    "broadcast destination serves though its port is higher");
+	}
+
 	/* Equal ports: the destination serves. */
 	p = mk(TRANSPORT_UDP, 1, 137, 2, 137, 0, 1 * SEC);
 	f = flow_table_packet(t, &p, &dir, &created);
@@ -237,7 +256,7 @@ test_accounting(void)
 	ok(f->tcp == (FLOW_TCP_SYN | FLOW_TCP_SYNACK | FLOW_TCP_ESTABLISHED),
 	    "SYN, SYN+ACK, ACK: established");
 	p = mk(TRANSPORT_TCP, 1, 50000, 2, 135, TCP_ACK | TCP_PSH, 13 * SEC);
-	p.payload_len = 72;
+	p.payload_len = p.payload_wire_len = 72;
 	p.wire_len = 126;
 	flow_table_packet(t, &p, &dir, &created);
 	is_int(f->pkts[FLOW_C2S], 3, "client packets counted");
@@ -262,16 +281,19 @@ test_accounting(void)
 
 	/* Mid-stream pickup: established once both sides sent payload. */
 	p = mk(TRANSPORT_TCP, 3, 50001, 4, 445, TCP_ACK, 15 * SEC);
-	p.payload_len = 10;
+	p.payload_len = p.payload_wire_len = 10;
 	f = flow_table_packet(t, &p, &dir, &created);
 	ok(!(f->tcp & FLOW_TCP_ESTABLISHED), "one side's data: not established");
 	p = mk(TRANSPORT_TCP, 4, 445, 3, 50001, TCP_ACK, 15 * SEC);
 	flow_table_packet(t, &p, &dir, &created);
 	ok(!(f->tcp & FLOW_TCP_ESTABLISHED), "bare ACK back: not established");
-	p.payload_len = 10;
+	/* Cut by a short snaplen: the payload was there all the same. */
+	p.payload_len = 0;
+	p.payload_wire_len = 10;
+	p.truncated = true;
 	flow_table_packet(t, &p, &dir, &created);
 	ok(f->tcp & FLOW_TCP_ESTABLISHED,
-	    "mid-stream: data both ways is established");
+	    "mid-stream: data both ways is established, a cut payload too");
 
 	flow_table_get_stats(t, &st);
 	is_int(st.created, 4, "stats: created");
@@ -531,7 +553,7 @@ test_churn(void)
 		p.wire_len = 100;
 		p.ts_us = (uint64_t)i * 10000;
 		p.tcp_flags = i % 97 == 0 ? TCP_RST : TCP_ACK;
-		p.payload_len = i % 2;
+		p.payload_len = p.payload_wire_len = i % 2;
 		addr_from_v4(rev ? &p.dst : &p.src, client);
 		addr_from_v4(rev ? &p.src : &p.dst, server);
 		p.sport = rev ? 445 : (uint16_t)(1024 + k % 64000);

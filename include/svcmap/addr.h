@@ -23,6 +23,8 @@ void	addr_from_v4(struct addr *a, const uint8_t v4[4]);
 void	addr_from_v6(struct addr *a, const uint8_t v6[16]);
 bool	addr_is_v4(const struct addr *a);
 bool	addr_is_unspecified(const struct addr *a); /* 0.0.0.0 or :: */
+/* Multicast (224.0.0.0/4, ff00::/8) or 255.255.255.255: never one host. */
+bool	addr_is_group(const struct addr *a);
 int	addr_cmp(const struct addr *a, const struct addr *b);
 bool	addr_eq(const struct addr *a, const struct addr *b);
 uint32_t addr_hash(const struct addr *a, uint32_t seed);

@@ -123,6 +123,9 @@ int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
 struct catalog *catalog_open(const char *data_dir, const char *local_path,
 	    char *err, size_t errlen);
 
+/** A service or app key's syntax: [a-z0-9][a-z0-9-]*, at most 40 bytes. */
+bool	catalog_key_valid(const char *s);
+
 size_t	catalog_nservices(const struct catalog *cat);
 size_t	catalog_nports(const struct catalog *cat);
 size_t	catalog_napps(const struct catalog *cat);
