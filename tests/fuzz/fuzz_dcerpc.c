@@ -41,8 +41,13 @@ sink_endpoint(void *arg, const struct dcerpc_endpoint *ep)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* Small bounds so reassembly limits are reached by short inputs. */
-	static const struct dcerpc_config cfg = { 2048, 8192 };
+	/*
+	 * Small bounds, so that inputs within make fuzz's -max_len (8192)
+	 * reach every limit: a PDU buffer grows from 1 KiB to max_frag_len,
+	 * a reassembly from 4 KiB to max_reassembly (capped: not a power of
+	 * two) and then past it.
+	 */
+	static const struct dcerpc_config cfg = { 2048, 6144 };
 	struct dcerpc_parser *p;
 	struct dcerpc_flow *f;
 	struct dcerpc_sink sink;
