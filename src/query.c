@@ -201,19 +201,28 @@ struct key_list {
 	size_t	  cap;
 };
 
+/* Room for one more element in an array of n (cap doubles from 8). */
+static int
+grow(void **array, size_t n, size_t *cap, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((p = reallocarray(*array, ncap, elem)) == NULL)
+		return -1;
+	*array = p;
+	*cap = ncap;
+	return 0;
+}
+
 static int
 key_list_add(struct key_list *l, const char *s)
 {
-	char **nv;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-
-		if ((nv = reallocarray(l->v, cap, sizeof(*nv))) == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = cap;
-	}
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) == -1)
+		return -1;
 	if ((l->v[l->n] = strdup(s)) == NULL)
 		return -1;
 	l->n++;
@@ -428,15 +437,11 @@ summary_decode(sqlite3 *db, struct query_summary *m, char *err,
 	if (prepare(db, sql, &st, err, errlen) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (m->ndecode == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((n = reallocarray(m->decode, cap,
-			    sizeof(*n))) == NULL) {
-				snprintf(err, errlen, "summary: out of memory");
-				sqlite3_finalize(st);
-				return -1;
-			}
-			m->decode = n;
+		if (grow((void **)&m->decode, m->ndecode, &cap,
+		    sizeof(*m->decode)) == -1) {
+			snprintf(err, errlen, "summary: out of memory");
+			sqlite3_finalize(st);
+			return -1;
 		}
 		n = &m->decode[m->ndecode++];
 		snprintf(n->reason, sizeof(n->reason), "%s", col_text(st, 0));
@@ -463,15 +468,11 @@ summary_capture(sqlite3 *db, struct query_summary *m, char *err,
 	if (prepare(db, sql, &st, err, errlen) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (m->ncapture == cap) {
-			cap = cap ? cap * 2 : 4;
-			if ((n = reallocarray(m->capture, cap,
-			    sizeof(*n))) == NULL) {
-				snprintf(err, errlen, "summary: out of memory");
-				sqlite3_finalize(st);
-				return -1;
-			}
-			m->capture = n;
+		if (grow((void **)&m->capture, m->ncapture, &cap,
+		    sizeof(*m->capture)) == -1) {
+			snprintf(err, errlen, "summary: out of memory");
+			sqlite3_finalize(st);
+			return -1;
 		}
 		n = &m->capture[m->ncapture++];
 		snprintf(n->iface, sizeof(n->iface), "%s", col_text(st, 0));
