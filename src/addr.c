@@ -82,13 +82,33 @@ addr_hash(const struct addr *a, uint32_t seed)
 	return h;
 }
 
+/*
+ * Dotted quad by hand: inet_ntop() formats IPv4 through sprintf(), and
+ * the writer formats an address for every row it stores.
+ */
+static char *
+fmt_v4(const uint8_t *b, char *buf)
+{
+	char *p = buf;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*p++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*p++ = (char)('0' + b[i] / 10 % 10);
+		*p++ = (char)('0' + b[i] % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	return buf;
+}
+
 char *
 addr_fmt(const struct addr *a, char buf[ADDR_STRLEN])
 {
 	if (addr_is_v4(a))
-		inet_ntop(AF_INET, a->b + 12, buf, ADDR_STRLEN);
-	else
-		inet_ntop(AF_INET6, a->b, buf, ADDR_STRLEN);
+		return fmt_v4(a->b + 12, buf);
+	inet_ntop(AF_INET6, a->b, buf, ADDR_STRLEN);
 	return buf;
 }
 

@@ -428,12 +428,12 @@ struct addr_text {
  * UPSERT_MAX_ROWS rows, each chunk a power of two so that a handful of
  * statements, prepared on first use, serve every batch size.
  *
- * A statement of several rows keeps a statement journal of the pages it
- * changes, in memory up to 64 KiB and in a temporary file beyond, one
- * write per page.  The rows of a chunk are therefore written in roughly
- * the tables' key order, so that neighbours share b-tree pages: sixteen
- * clients in drain order touched sixteen pages and spilled, sorted they
- * touch a few.
+ * The rows go in the exact order of each table's primary key.  A new row
+ * then lands next to the one before it: SQLite finds the place without
+ * a search from the root while its cursor sits on the last row of the
+ * table, which is where new buckets, and every row of a fresh database,
+ * go; and a statement's journal holds few pages, since neighbours share
+ * them.
  */
 enum {
 	UP_STATS,
@@ -442,8 +442,8 @@ enum {
 	UP__COUNT
 };
 
-#define UPSERT_MAX_ROWS		16	/* power of two */
-#define UPSERT_SIZES		5	/* 1, 2, 4, 8, 16 rows */
+#define UPSERT_MAX_ROWS		64	/* power of two */
+#define UPSERT_SIZES		7	/* 1, 2, 4, ..., 64 rows */
 
 static const struct upsert {
 	const char	*head;
@@ -459,10 +459,17 @@ static const struct upsert {
 	[UP_HOST] = { HOST_HEAD, HOST_TAIL, 3, ST_HOST, "hosts" },
 };
 
-/* A row to upsert and its place in the write order. */
+/*
+ * A row to upsert and the text of its addresses, which both orders the
+ * rows and is bound.  While the text is being written its places are
+ * offsets into the store's text buffer, which may move as it grows.
+ */
 struct upsert_ent {
-	uint64_t	 key;
 	const void	*item;
+	union {
+		size_t		 off;
+		const char	*text;
+	}		 ip, ip2;
 };
 
 struct store {
@@ -474,6 +481,9 @@ struct store {
 	/* The write order of one table's rows at a flush (reused). */
 	struct upsert_ent	*ents;
 	size_t			 ents_cap;
+	char			*text;		/* the rows' address text */
+	size_t			 text_len;
+	size_t			 text_cap;
 	/* Endpoint entries copied out of the table at a flush (reused). */
 	struct endpoint_entry	*eps;
 	size_t			 neps;
@@ -902,6 +912,7 @@ store_close(struct store *s)
 	sqlite3_close(s->db);
 	free(s->addr_text);
 	free(s->ents);
+	free(s->text);
 	free(s->eps);
 	free(s);
 }
@@ -956,24 +967,28 @@ flush_addr(struct store *s, const struct addr *a, char buf[ADDR_STRLEN])
 	return buf;
 }
 
-/* Text a row's values point to while its statement runs. */
+/*
+ * Text a row's values point to while its statement runs: the address
+ * text of the row's entry, or when there was no memory for the entries,
+ * its own copies.
+ */
 struct row_text {
-	char		 ip[ADDR_STRLEN];
-	char		 ip2[ADDR_STRLEN];
+	const char	*ip;
+	const char	*ip2;
+	char		 ipbuf[ADDR_STRLEN];
+	char		 ip2buf[ADDR_STRLEN];
 	char		 tb[8];
 };
 
 static void
-bind_row(struct store *s, sqlite3_stmt *st, int i, const void *item,
-    struct row_text *t)
+bind_row(sqlite3_stmt *st, int i, const void *item, struct row_text *t)
 {
 	const struct stats_row *r = item;
 
 	sqlite3_bind_int64(st, i + 1, STORE_RES_MINUTE);
 	sqlite3_bind_int64(st, i + 2, r->key.bucket);
 	sqlite3_bind_text(st, i + 3, r->key.service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i + 4, flush_addr(s, &r->key.server, t->ip), -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 4, t->ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, i + 5, r->key.port);
 	sqlite3_bind_text(st, i + 6, transport_word(r->key.transport, t->tb),
 	    -1, SQLITE_STATIC);
@@ -992,87 +1007,183 @@ bind_row(struct store *s, sqlite3_stmt *st, int i, const void *item,
 }
 
 static void
-bind_client(struct store *s, sqlite3_stmt *st, int i, const void *item,
-    struct row_text *t)
+bind_client(sqlite3_stmt *st, int i, const void *item, struct row_text *t)
 {
 	const struct stats_client *c = item;
 
 	sqlite3_bind_text(st, i + 1, c->service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i + 2, flush_addr(s, &c->server, t->ip), -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 2, t->ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, i + 3, c->port);
 	sqlite3_bind_text(st, i + 4, transport_word(c->transport, t->tb), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, i + 5, c->vlan);
-	sqlite3_bind_text(st, i + 6, flush_addr(s, &c->client, t->ip2), -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 6, t->ip2, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i + 7, c->first_s);
 	sqlite3_bind_int64(st, i + 8, c->last_s);
 }
 
 static void
-bind_host(struct store *s, sqlite3_stmt *st, int i, const void *item,
-    struct row_text *t)
+bind_host(sqlite3_stmt *st, int i, const void *item, struct row_text *t)
 {
 	const struct stats_host *h = item;
 
-	sqlite3_bind_text(st, i + 1, flush_addr(s, &h->server, t->ip), -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 1, t->ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i + 2, h->first_s);
 	sqlite3_bind_int64(st, i + 3, h->last_s);
 }
 
-/* The low 32 bits of an address: all of IPv4, the interface id of IPv6. */
-static uint32_t
-addr_low32(const struct addr *a)
-{
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
-	    (uint32_t)a->b[14] << 8 | a->b[15];
-}
+static void (*const upsert_bind[UP__COUNT])(sqlite3_stmt *, int,
+    const void *, struct row_text *) = {
+	[UP_STATS] = bind_row,
+	[UP_CLIENT] = bind_client,
+	[UP_HOST] = bind_host,
+};
 
-/*
- * Close to each table's key order, which is all the locality needs:
- * statistics rows by bucket then server (the service key is left out),
- * hosts by address, clients by server then client.
- */
-static uint64_t
-upsert_key(int which, const void *item)
+/* The addresses of a row: its server, and a client's client. */
+static const struct addr *
+upsert_addr(int which, const void *item, bool second)
 {
-	const struct stats_row *r = item;
-	const struct stats_host *h = item;
 	const struct stats_client *c = item;
 
 	switch (which) {
 	case UP_STATS:
-		return (uint64_t)r->key.bucket << 32 |
-		    addr_low32(&r->key.server);
+		return &((const struct stats_row *)item)->key.server;
 	case UP_HOST:
-		return addr_low32(&h->server);
+		return &((const struct stats_host *)item)->server;
 	}
-	return (uint64_t)addr_low32(&c->server) << 32 |
-	    addr_low32(&c->client);
+	return second ? &c->client : &c->server;
 }
 
 /*
- * Shell sort on the keys: a flush has tens of rows per table, where
- * qsort()'s call per comparison cost more than the sort saved, and the
- * gaps keep a large batch (shutdown) well short of quadratic.
+ * Compare as SQLite does: integers by value, text by its bytes
+ * (strcmp() compares them as unsigned char, as memcmp() does).
  */
-static void
-upsert_sort(struct upsert_ent *e, size_t n)
-{
-	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
-	struct upsert_ent t;
-	size_t g, i, j;
+#define CMP(x, y)	((x) < (y) ? -1 : (x) > (y))
 
-	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
-		for (i = gaps[g]; i < n; i++) {
-			t = e[i];
-			for (j = i; j >= gaps[g] && e[j - gaps[g]].key > t.key;
-			    j -= gaps[g])
-				e[j] = e[j - gaps[g]];
-			e[j] = t;
-		}
+static int
+cmp_transport(uint8_t a, uint8_t b)
+{
+	char ba[8], bb[8];
+
+	if (a == b)
+		return 0;
+	return strcmp(transport_word(a, ba), transport_word(b, bb));
+}
+
+/* Primary key: resolution (one per flush), bucket, service, server_ip,
+ * port, transport, vlan, method. */
+static int
+cmp_stats(const void *pa, const void *pb)
+{
+	const struct upsert_ent *ea = pa, *eb = pb;
+	const struct stats_key *a = &((const struct stats_row *)ea->item)->key;
+	const struct stats_key *b = &((const struct stats_row *)eb->item)->key;
+	int c;
+
+	if ((c = CMP(a->bucket, b->bucket)) != 0 ||
+	    (c = strcmp(a->service, b->service)) != 0 ||
+	    (c = strcmp(ea->ip.text, eb->ip.text)) != 0 ||
+	    (c = CMP(a->port, b->port)) != 0 ||
+	    (c = cmp_transport(a->transport, b->transport)) != 0 ||
+	    (c = CMP(a->vlan, b->vlan)) != 0)
+		return c;
+	return a->method == b->method ? 0 :
+	    strcmp(method_word(a->method), method_word(b->method));
+}
+
+/* Primary key: service, server_ip, port, transport, vlan, client_ip. */
+static int
+cmp_client(const void *pa, const void *pb)
+{
+	const struct upsert_ent *ea = pa, *eb = pb;
+	const struct stats_client *a = ea->item, *b = eb->item;
+	int c;
+
+	if ((c = strcmp(a->service, b->service)) != 0 ||
+	    (c = strcmp(ea->ip.text, eb->ip.text)) != 0 ||
+	    (c = CMP(a->port, b->port)) != 0 ||
+	    (c = cmp_transport(a->transport, b->transport)) != 0 ||
+	    (c = CMP(a->vlan, b->vlan)) != 0)
+		return c;
+	return strcmp(ea->ip2.text, eb->ip2.text);
+}
+
+/* Primary key: ip. */
+static int
+cmp_host(const void *pa, const void *pb)
+{
+	const struct upsert_ent *ea = pa, *eb = pb;
+
+	return strcmp(ea->ip.text, eb->ip.text);
+}
+
+static int (*const upsert_cmp[UP__COUNT])(const void *, const void *) = {
+	[UP_STATS] = cmp_stats,
+	[UP_CLIENT] = cmp_client,
+	[UP_HOST] = cmp_host,
+};
+
+/* Append an address's text to the text buffer; its offset, or -1. */
+static int
+text_append(struct store *s, const struct addr *a, size_t *off)
+{
+	char buf[ADDR_STRLEN];
+	size_t len, cap;
+	char *t;
+
+	flush_addr(s, a, buf);
+	len = strlen(buf) + 1;
+	if (s->text_cap - s->text_len < len) {
+		cap = s->text_cap < 4096 ? 4096 : s->text_cap;
+		while (cap - s->text_len < len)
+			cap *= 2;
+		if ((t = realloc(s->text, cap)) == NULL)
+			return -1;
+		s->text = t;
+		s->text_cap = cap;
+	}
+	memcpy(s->text + s->text_len, buf, len);
+	*off = s->text_len;
+	s->text_len += len;
+	return 0;
+}
+
+/*
+ * The entries of n items in primary key order, in s->ents; false when
+ * there was no memory for them, and the rows go in batch order.
+ */
+static bool
+upsert_order(struct store *s, int which, const void *items, size_t size,
+    size_t n)
+{
+	struct upsert_ent *e;
+	size_t i;
+
+	if (n > s->ents_cap) {
+		if ((e = reallocarray(s->ents, n, sizeof(*e))) == NULL)
+			return false;
+		s->ents = e;
+		s->ents_cap = n;
+	}
+	s->text_len = 0;
+	for (i = 0; i < n; i++) {
+		e = &s->ents[i];
+		e->item = (const char *)items + i * size;
+		if (text_append(s, upsert_addr(which, e->item, false),
+		    &e->ip.off) == -1)
+			return false;
+		e->ip2.off = e->ip.off;
+		if (which == UP_CLIENT && text_append(s, upsert_addr(which,
+		    e->item, true), &e->ip2.off) == -1)
+			return false;
+	}
+	for (i = 0; i < n; i++) {
+		e = &s->ents[i];
+		e->ip.text = s->text + e->ip.off;
+		e->ip2.text = s->text + e->ip2.off;
+	}
+	qsort(s->ents, n, sizeof(*s->ents), upsert_cmp[which]);
+	return true;
 }
 
 /* The statement writing 2^lg rows of one table; prepared on first use. */
@@ -1111,46 +1222,46 @@ upsert_stmt(struct store *s, int which, int lg, char *err, size_t errlen)
 }
 
 /*
- * Upsert n items of one table, in order, the largest chunks first: the
- * result is the same as one statement per item, since the items of a
+ * Upsert n items of one table, the largest chunks first: the result is
+ * the same as one statement per item in any order, since the items of a
  * batch have distinct keys.
  */
 static int
 flush_upserts(struct store *s, int which, const void *items, size_t size,
-    size_t n, void (*bind)(struct store *, sqlite3_stmt *, int, const void *,
-    struct row_text *), char *err, size_t errlen)
+    size_t n, char *err, size_t errlen)
 {
 	struct row_text text[UPSERT_MAX_ROWS];
 	const struct upsert *u = &upserts[which];
-	struct upsert_ent *e;
+	const struct addr *a;
+	const void *item;
+	struct row_text *t;
 	sqlite3_stmt *st;
 	size_t i, j, k;
+	bool ordered;
 	int lg;
 
-	if (n > s->ents_cap) {
-		/* Without the memory the rows go in batch order. */
-		if ((e = reallocarray(s->ents, n, sizeof(*e))) != NULL) {
-			s->ents = e;
-			s->ents_cap = n;
-		}
-	}
-	if (n <= s->ents_cap) {
-		for (i = 0; i < n; i++) {
-			s->ents[i].item = (const char *)items + i * size;
-			s->ents[i].key = upsert_key(which, s->ents[i].item);
-		}
-		upsert_sort(s->ents, n);
-	}
+	ordered = upsert_order(s, which, items, size, n);
 	for (i = 0; i < n; i += k) {
 		for (lg = UPSERT_SIZES - 1; (size_t)1 << lg > n - i; lg--)
 			continue;
 		k = (size_t)1 << lg;
 		if ((st = upsert_stmt(s, which, lg, err, errlen)) == NULL)
 			return -1;
-		for (j = 0; j < k; j++)
-			bind(s, st, (int)j * u->ncols, n <= s->ents_cap ?
-			    s->ents[i + j].item :
-			    (const char *)items + (i + j) * size, &text[j]);
+		for (j = 0; j < k; j++) {
+			t = &text[j];
+			if (ordered) {
+				item = s->ents[i + j].item;
+				t->ip = s->ents[i + j].ip.text;
+				t->ip2 = s->ents[i + j].ip2.text;
+			} else {
+				item = (const char *)items + (i + j) * size;
+				a = upsert_addr(which, item, false);
+				t->ip = flush_addr(s, a, t->ipbuf);
+				a = upsert_addr(which, item, true);
+				t->ip2 = flush_addr(s, a, t->ip2buf);
+			}
+			upsert_bind[which](st, (int)j * u->ncols, item, t);
+		}
 		if (step_done(s->db, st, err, errlen, u->what) == -1)
 			return -1;
 	}
@@ -1319,12 +1430,11 @@ store_flush(struct store *s, int64_t run_id, const struct stats_batch *batch,
 			goto fail;
 		}
 		if (flush_upserts(s, UP_STATS, rows, sizeof(*rows),
-		    stats_batch_nrows(batch), bind_row, err, errlen) == -1 ||
+		    stats_batch_nrows(batch), err, errlen) == -1 ||
 		    flush_upserts(s, UP_HOST, hosts, sizeof(*hosts), n,
-		    bind_host, err, errlen) == -1 ||
+		    err, errlen) == -1 ||
 		    flush_upserts(s, UP_CLIENT, clients, sizeof(*clients),
-		    stats_batch_nclients(batch), bind_client, err,
-		    errlen) == -1)
+		    stats_batch_nclients(batch), err, errlen) == -1)
 			goto fail;
 	}
 	if (totals != NULL &&

@@ -1,12 +1,37 @@
 /*
  * test_addr.c - addresses, networks, UUIDs and the JSON writer.
  */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "svcmap/addr.h"
 #include "svcmap/json.h"
 #include "tap.h"
+
+/* The hand-written dotted quad against inet_ntop() for every octet. */
+static void
+test_fmt_v4(void)
+{
+	char buf[ADDR_STRLEN], want[INET_ADDRSTRLEN];
+	uint8_t q[4];
+	struct addr a;
+	int i, bad = 0;
+
+	for (i = 0; i < 256; i++) {
+		q[0] = (uint8_t)i;
+		q[1] = (uint8_t)(255 - i);
+		q[2] = (uint8_t)(i * 7);
+		q[3] = (uint8_t)(i / 10);
+		addr_from_v4(&a, q);
+		inet_ntop(AF_INET, q, want, sizeof(want));
+		if (strcmp(addr_fmt(&a, buf), want) != 0 && bad++ == 0)
+			printf("# %s formatted as %s\n", want, buf);
+	}
+	ok(bad == 0, "IPv4 text matches inet_ntop for every octet value");
+}
 
 static void
 test_addr(void)
@@ -19,6 +44,7 @@ test_addr(void)
 	is_str(addr_fmt(&a, buf), "10.20.0.10", "IPv4 round trip");
 	ok(addr_parse(&b, "fe80::1") == 0 && !addr_is_v4(&b), "parse IPv6");
 	is_str(addr_fmt(&b, buf), "fe80::1", "IPv6 round trip");
+	test_fmt_v4();
 	ok(addr_parse(&a, "10.20.0.256") == -1, "reject bad IPv4");
 	ok(addr_parse(&a, "224.0.0.252") == 0 && addr_is_group(&a),
 	    "224.0.0.252 (LLMNR) is a group address");
