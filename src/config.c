@@ -200,6 +200,8 @@ static const struct directive directives[] = {
 	  "end an idle ICMP/GRE/ESP/AH flow after this" },
 	{ "dpi-max-packets", &t_uint, FIELD(dpi_max_packets), U_NONE, 1, 255,
 	  0, 0, "32", "packets per flow given to nDPI before it gives up" },
+	{ "dpi-outbound", &t_bool, FIELD(dpi_outbound), NOBOUNDS, D_RELOAD,
+	  "no", "also give nDPI monitored hosts' flows to outside servers" },
 
 	/* DCE/RPC */
 	{ "rpc-max-fragment", &t_uint, FIELD(rpc_max_frag), U_BYTES,

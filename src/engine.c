@@ -319,6 +319,22 @@ run_dcerpc(struct engine *e, struct flow *f, const struct packet *pkt,
 	e->cur_pkt = NULL;
 }
 
+/*
+ * nDPI's verdict is checked against the catalog and names what a
+ * monitored server runs, so it goes to flows whose server is monitored,
+ * and to a monitored host's multicast and broadcast (LLMNR, mDNS, SSDP,
+ * NetBIOS), which serve the local segment.  A monitored client's flows to
+ * outside servers are attributed by port without it unless dpi-outbound
+ * asks: on a link to the Internet they are most of the flows, and nDPI
+ * most of the cost of each (docs/benchmark.md).
+ */
+static bool
+dpi_wanted(const struct engine *e, const struct flow *f)
+{
+	return e->cfg.dpi_outbound || addr_is_group(&f->server) ||
+	    classify_monitored(&e->cctx, &f->server);
+}
+
 static void
 engine_flow_new(struct engine *e, struct flow *f)
 {
@@ -326,8 +342,9 @@ engine_flow_new(struct engine *e, struct flow *f)
 	/* Unmonitored traffic is counted, not analysed. */
 	if (f->cls == FLOW_UNMONITORED)
 		return;
-	f->dpi = dpi_flow_create(e->dpi);
-	if (f->dpi == NULL)
+	if (!dpi_wanted(e, f))
+		f->dpi_done = true;
+	else if ((f->dpi = dpi_flow_create(e->dpi)) == NULL)
 		f->dpi_done = true;
 	if (is_rpc_service_port(f))
 		f->rpc = dcerpc_flow_create(e->rpc);
@@ -690,6 +707,7 @@ engine_set_config(struct engine *e, const struct config *cfg)
 	e->cfg.tcp_closed_s = cfg->tcp_closed_s;
 	e->cfg.udp_idle_s = cfg->udp_idle_s;
 	e->cfg.other_idle_s = cfg->other_idle_s;
+	e->cfg.dpi_outbound = cfg->dpi_outbound;
 	fc.capacity = e->cfg.flow_capacity;
 	fc.tcp_idle_s = cfg->tcp_idle_s;
 	fc.tcp_closed_s = cfg->tcp_closed_s;

@@ -13,9 +13,10 @@ BENCH_DIR=${BENCH_DIR:-/tmp/svcmap-bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1000000}
 # Longest gap kept between two packets, microseconds (bench-mkcap -g).
 BENCH_GAP_US=${BENCH_GAP_US:-1000000}
-# Runs per tool; the run with the median CPU time is reported, so that
-# one run disturbed by other work on the machine does not decide.
-BENCH_RUNS=${BENCH_RUNS:-3}
+# Rounds of runs (each tool once a round); the run with the median CPU
+# time is reported, so that one run disturbed by other work on the
+# machine does not decide.
+BENCH_RUNS=${BENCH_RUNS:-5}
 pcaps=${SVCMAP_PCAPS:-}
 cap=$BENCH_DIR/bench-$BENCH_PACKETS-$BENCH_GAP_US.pcap
 TIME=/usr/bin/time
@@ -39,53 +40,71 @@ if [ ! -s "$cap" ]; then
 	mv "$cap.tmp" "$cap"
 fi
 
-# run NAME CMD...: time CMD $BENCH_RUNS times, output to
-# $BENCH_DIR/NAME.out, and the figures "wall user sys maxrss_kib" of the
-# run with the median CPU time (user + sys) to $BENCH_DIR/NAME.time.
-# The command in $BENCH_PRE runs before each run (a fresh database).
-run() {
-	n=$1
-	shift
-	echo "bench: $n: $*"
-	: >"$BENCH_DIR/$n.runs"
-	i=0
-	while [ "$i" -lt "$BENCH_RUNS" ]; do
-		eval "${BENCH_PRE:-:}"
-		"$TIME" -f '%e %U %S %M' -o "$BENCH_DIR/$n.time" "$@" \
-		    >"$BENCH_DIR/$n.out" 2>&1 ||
-		    die "$n failed: see $BENCH_DIR/$n.out"
-		cat "$BENCH_DIR/$n.time" >>"$BENCH_DIR/$n.runs"
-		i=$((i + 1))
-	done
-	awk '{ print $2 + $3, $0 }' "$BENCH_DIR/$n.runs" | sort -n |
+# once NAME PRE CMD...: run the shell command PRE (a fresh database), then
+# time CMD once, its output to $BENCH_DIR/NAME.out, and append
+# "wall user sys maxrss_kib" to $BENCH_DIR/NAME.runs.
+once() {
+	n=$1 pre=$2
+	shift 2
+	eval "$pre"
+	"$TIME" -f '%e %U %S %M' -o "$BENCH_DIR/$n.time" "$@" \
+	    >"$BENCH_DIR/$n.out" 2>&1 || die "$n failed: see $BENCH_DIR/$n.out"
+	cat "$BENCH_DIR/$n.time" >>"$BENCH_DIR/$n.runs"
+}
+
+# median NAME: the run with the median CPU time (user + sys) to
+# $BENCH_DIR/NAME.time.
+median() {
+	awk '{ print $2 + $3, $0 }' "$BENCH_DIR/$1.runs" | sort -n |
 	    awk -v m=$(((BENCH_RUNS + 1) / 2)) 'NR == m { $1 = ""; print }' \
-	    >"$BENCH_DIR/$n.time"
-	echo "bench: $n: CPU s of each run:" $(awk '{ print $2 + $3 }' \
-	    "$BENCH_DIR/$n.runs")
+	    >"$BENCH_DIR/$1.time"
+	echo "bench: $1: CPU s of each run:" $(awk '{ print $2 + $3 }' \
+	    "$BENCH_DIR/$1.runs")
 }
 
 case $BENCH_RUNS in
 ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number" ;;
 esac
-BENCH_PRE=
-run bare "$b/tests/bench-bare" "$cap"
-# -q drops the summary; -w still writes the per-protocol packet counts,
-# which prove ndpiReader read the whole file.
-BENCH_PRE='rm -f "$BENCH_DIR/ndpi.txt"'
-run ndpiReader ndpiReader -i "$cap" -q -w "$BENCH_DIR/ndpi.txt"
-BENCH_PRE='rm -f "$BENCH_DIR"/bench.db*'
-run svcmapd "$b/svcmapd" -c /dev/null -r "$cap" -d "$BENCH_DIR/bench.db"
+# The targets are for the defaults; "outbound" shows what nDPI on
+# monitored hosts' flows to outside servers costs on top (svcmapd.conf(5)).
+printf 'dpi-outbound yes\n' >"$BENCH_DIR/outbound.conf"
+tools="bare ndpiReader svcmapd outbound"
+for t in $tools; do
+	: >"$BENCH_DIR/$t.runs"
+done
+# Round by round, each tool once a round, so that a slow spell of this
+# shared machine falls on every tool alike rather than on one.
+i=0
+while [ "$i" -lt "$BENCH_RUNS" ]; do
+	i=$((i + 1))
+	echo "bench: round $i of $BENCH_RUNS"
+	once bare : "$b/tests/bench-bare" "$cap"
+	# -q drops the summary; -w still writes the per-protocol packet
+	# counts, which prove ndpiReader read the whole file.
+	once ndpiReader 'rm -f "$BENCH_DIR/ndpi.txt"' \
+	    ndpiReader -i "$cap" -q -w "$BENCH_DIR/ndpi.txt"
+	once svcmapd 'rm -f "$BENCH_DIR"/bench.db*' \
+	    "$b/svcmapd" -c /dev/null -r "$cap" -d "$BENCH_DIR/bench.db"
+	once outbound 'rm -f "$BENCH_DIR"/bench.db*' \
+	    "$b/svcmapd" -c "$BENCH_DIR/outbound.conf" -r "$cap" \
+	    -d "$BENCH_DIR/bench.db"
+done
+for t in $tools; do
+	median "$t"
+done
 
 pk_bare=$(awk '$1 == "packets" { print $2 }' "$BENCH_DIR/bare.out")
 pk_ndpi=$(awk -F '\t' 'NF == 4 && $2 ~ /^[0-9]+$/ { s += $2 }
     END { print s + 0 }' "$BENCH_DIR/ndpi.txt")
 pk_svc=$(awk '$1 == "packets" { print $2; exit }' "$BENCH_DIR/svcmapd.out")
+pk_out=$(awk '$1 == "packets" { print $2; exit }' "$BENCH_DIR/outbound.out")
 flows=$(awk '$1 == "packets" { print $6; exit }' "$BENCH_DIR/svcmapd.out")
 
 "$b/tests/bench-sizes" >"$BENCH_DIR/sizes.out" || die "bench-sizes failed"
 
 awk -v total="$pk_bare" -v flows="$flows" \
     -v pk_bare="$pk_bare" -v pk_ndpi="$pk_ndpi" -v pk_svc="$pk_svc" \
+    -v pk_out="$pk_out" \
     -v dir="$BENCH_DIR" '
 function load(name,    f) {
 	f = dir "/" name ".time"
@@ -112,11 +131,12 @@ function ratio(what, num, den, target) {
 	printf "\n"
 }
 BEGIN {
-	load("bare"); load("ndpiReader"); load("svcmapd")
+	load("bare"); load("ndpiReader"); load("svcmapd"); load("outbound")
 	printf "capture: %d packets\n\n", total
 	printf "%-11s %9s %8s %8s %12s %10s %9s\n", "tool", "packets",
 	    "wall s", "CPU s", "packets/s", "ns/packet", "RSS MiB"
 	row("bare", pk_bare); row("ndpiReader", pk_ndpi); row("svcmapd", pk_svc)
+	row("outbound", pk_out)
 	printf "(packets/s on wall time; ns/packet on CPU time, user+sys,"
 	printf " both over the %d packets of the file)\n\n", total
 	ratio("CPU    svcmapd / bare", cpu["svcmapd"], cpu["bare"], 8)
@@ -125,6 +145,10 @@ BEGIN {
 	ratio("memory svcmapd / bare", rss["svcmapd"], rss["bare"], "")
 	ratio("memory svcmapd / ndpiReader", rss["svcmapd"],
 	    rss["ndpiReader"], 0.25)
+	printf "\nwith dpi-outbound yes (svcmapd -c, row \"outbound\"):\n"
+	ratio("CPU    outbound / bare", cpu["outbound"], cpu["bare"], "")
+	ratio("CPU    outbound / ndpiReader", cpu["outbound"],
+	    cpu["ndpiReader"], "")
 	while ((getline line < (dir "/sizes.out")) > 0) {
 		split(line, a, " ")
 		sz[a[1]] = a[2]

@@ -115,6 +115,7 @@ test_defaults(void)
 	is_int(c.udp_idle_s, 60, "defaults: udp-idle-timeout 60s");
 	is_int(c.other_idle_s, 60, "defaults: other-idle-timeout 60s");
 	is_int(c.dpi_max_packets, 32, "defaults: dpi-max-packets 32");
+	ok(!c.dpi_outbound, "defaults: dpi-outbound no");
 	is_int(c.rpc_max_frag, 65535, "defaults: rpc-max-fragment 65535");
 	is_int(c.rpc_max_reassembly, 1048576,
 	    "defaults: rpc-max-reassembly 1 MiB");
@@ -260,6 +261,7 @@ check_full(const struct config *c)
 	is_int(c->retention_hour_days, 180, "full: retention-hours 180d");
 	is_int(c->tcp_idle_s, 600, "full: tcp-idle-timeout 10m");
 	is_int(c->other_idle_s, 90, "full: other-idle-timeout 90s");
+	ok(c->dpi_outbound, "full: dpi-outbound yes");
 	is_int(c->rpc_max_frag, 16384, "full: rpc-max-fragment 16k");
 	is_int(c->rpc_max_reassembly, 4194304, "full: rpc-max-reassembly 4M");
 	is_int(c->nmonitored, 3,

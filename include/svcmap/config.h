@@ -62,6 +62,7 @@ struct config {
 	uint32_t	udp_idle_s;
 	uint32_t	other_idle_s;
 	uint32_t	dpi_max_packets;	/* nDPI gives up after this many */
+	bool		dpi_outbound;	/* nDPI on flows to outside servers */
 
 	/* DCE/RPC */
 	uint32_t	rpc_max_frag;		/* bytes */
