@@ -1159,6 +1159,8 @@ upsert_order(struct store *s, int which, const void *items, size_t size,
 	struct upsert_ent *e;
 	size_t i;
 
+	if (n == 0)
+		return true;
 	if (n > s->ents_cap) {
 		if ((e = reallocarray(s->ents, n, sizeof(*e))) == NULL)
 			return false;
