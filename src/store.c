@@ -554,6 +554,18 @@ rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A file from a later svcmap: neither reader nor writer may touch it. */
+static bool
+schema_too_new(const char *path, int64_t version, char *err, size_t errlen)
+{
+	if (version <= STORE_SCHEMA_VERSION)
+		return false;
+	seterr(err, errlen, "%s: database schema version %" PRId64
+	    " is newer than this svcmap (%d)", path, version,
+	    STORE_SCHEMA_VERSION);
+	return true;
+}
+
 /* One integer from a query such as a PRAGMA; -1 on error. */
 static int
 query_int(sqlite3 *db, const char *sql, int64_t *out)
@@ -770,12 +782,8 @@ open_readonly(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: not an svcmap database", path);
 		goto fail;
 	}
-	if (version > STORE_SCHEMA_VERSION) {
-		seterr(err, errlen, "%s: database schema version %" PRId64
-		    " is newer than this svcmap (%d)", path, version,
-		    STORE_SCHEMA_VERSION);
+	if (schema_too_new(path, version, err, errlen))
 		goto fail;
-	}
 	if (version < STORE_SCHEMA_VERSION) {
 		seterr(err, errlen, "%s: database schema version %" PRId64
 		    " is older than this svcmap (%d): start svcmapd once to "
@@ -825,12 +833,8 @@ open_writable(const char *path, char *err, size_t errlen)
 		open_error(db, path, err, errlen);
 		goto fail;
 	}
-	if (version > STORE_SCHEMA_VERSION) {
-		seterr(err, errlen, "%s: database schema version %" PRId64
-		    " is newer than this svcmap (%d)", path, version,
-		    STORE_SCHEMA_VERSION);
+	if (schema_too_new(path, version, err, errlen))
 		goto fail;
-	}
 	/*
 	 * WAL is what lets svcmapctl and the API read during a flush; a
 	 * file system that cannot do it (no shared memory) is an error
@@ -1258,9 +1262,11 @@ flush_upserts(struct store *s, int which, const void *items, size_t size,
 			} else {
 				item = (const char *)items + (i + j) * size;
 				a = upsert_addr(which, item, false);
-				t->ip = flush_addr(s, a, t->ipbuf);
-				a = upsert_addr(which, item, true);
-				t->ip2 = flush_addr(s, a, t->ip2buf);
+				t->ip = t->ip2 = flush_addr(s, a, t->ipbuf);
+				if (which == UP_CLIENT) {
+					a = upsert_addr(which, item, true);
+					t->ip2 = flush_addr(s, a, t->ip2buf);
+				}
 			}
 			upsert_bind[which](st, (int)j * u->ncols, item, t);
 		}
