@@ -1,6 +1,8 @@
 /*
  * addr.c - address, network and UUID helpers.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/util.h>
 
 #include "svcmap/addr.h"
 
@@ -257,4 +261,61 @@ uuid_from_wire(uint8_t u[16], const uint8_t w[16], bool little)
 	} else
 		memcpy(u, w, 8);
 	memcpy(u + 8, w + 8, 8);
+}
+
+int
+addr_parse_listen(const char *text, bool any_port,
+    struct sockaddr_storage *ss, int *sslen)
+{
+	char host[ADDR_STRLEN + 2];
+	const char *colon;
+	unsigned long port = 0;
+	size_t hlen;
+	int want;
+
+	/*
+	 * The syntax is checked here, strictly: numeric host, IPv6 in
+	 * brackets, no zone, a port spelt out.  evutil_parse_sockaddr_port()
+	 * then builds the address from the host part; it would also take a
+	 * bare address, leading blanks and "[v4]", and refuses port 0.
+	 */
+	if (text[strspn(text, "0123456789abcdefABCDEF.:[]")] != '\0')
+		return -1;
+	if (text[0] == '[') {
+		colon = strstr(text, "]:");
+		want = AF_INET6;
+		if (colon != NULL)
+			colon++;
+	} else {
+		colon = strchr(text, ':');
+		want = AF_INET;
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return -1;
+	}
+	if (colon == NULL || colon[1] == '\0')
+		return -1;
+	hlen = (size_t)(colon - text);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -1;
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	for (colon++; *colon != '\0'; colon++) {
+		if (*colon < '0' || *colon > '9')
+			return -1;
+		port = port * 10 + (unsigned long)(*colon - '0');
+		if (port > 65535)
+			return -1;
+	}
+	if (port == 0 && !any_port)
+		return -1;
+	*sslen = (int)sizeof(*ss);
+	memset(ss, 0, sizeof(*ss));
+	if (evutil_parse_sockaddr_port(host, (struct sockaddr *)ss,
+	    sslen) != 0 || ss->ss_family != want)
+		return -1;
+	if (want == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return 0;
 }

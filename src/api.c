@@ -34,6 +34,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
 #include "svcmap/addr.h"
@@ -963,50 +964,6 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 }
 
-/*
- * "a.b.c.d:PORT" or "[v6]:PORT" into the numeric host and the port: the
- * same syntax config.c accepts for api-listen, and port 0 for tests.
- */
-static int
-listen_parse(const char *s, char host[ADDR_STRLEN], uint16_t *port,
-    char *err, size_t errlen)
-{
-	const char *h = s, *colon, *p;
-	uint8_t buf[16];
-	size_t hlen;
-	unsigned long v = 0;
-	int af = AF_INET;
-
-	if (s[0] == '[') {
-		h = s + 1;
-		if ((colon = strstr(s, "]:")) == NULL)
-			goto bad;
-		hlen = (size_t)(colon - h);
-		colon++;
-		af = AF_INET6;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			goto bad;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= ADDR_STRLEN)
-		goto bad;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(af, host, buf) != 1)
-		goto bad;
-	for (p = colon + 1; *p >= '0' && *p <= '9' && v <= 65535; p++)
-		v = v * 10 + (unsigned long)(*p - '0');
-	if (p == colon + 1 || *p != '\0' || v > 65535)
-		goto bad;
-	*port = (uint16_t)v;
-	return 0;
-bad:
-	snprintf(err, errlen, "listen address \"%s\" is not IPv4:PORT or "
-	    "[IPv6]:PORT (numeric, port 0..65535)", s);
-	return -1;
-}
-
 struct api *
 api_start(struct event_base *base, const char *listen, const char *db_path,
     const struct catalog *cat, api_status_fn status, void *status_arg,
@@ -1014,13 +971,18 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
+	struct evconnlistener *lev;
 	struct sigaction sa;
-	char host[ADDR_STRLEN];
 	struct api *a;
-	uint16_t port;
+	int len;
 
-	if (listen_parse(listen, host, &port, err, errlen) == -1)
+	/* Port 0 lets the kernel choose (tests); api_port() tells which. */
+	if (addr_parse_listen(listen, true, &ss, &len) == -1) {
+		snprintf(err, errlen, "listen address \"%s\" is not "
+		    "IPv4:PORT or [IPv6]:PORT (numeric, port 0..65535)",
+		    listen);
 		return NULL;
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->db_path = strdup(db_path)) == NULL ||
 	    (a->body = evbuffer_new()) == NULL ||
@@ -1044,11 +1006,24 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 	evhttp_set_timeout(a->http, API_TIMEOUT_S);
 	evhttp_set_gencb(a->http, on_request, a);
 
+	/*
+	 * Bind the parsed address itself: evhttp_bind_socket() would look
+	 * the text up with AI_ADDRCONFIG, which finds nothing for 127.0.0.1
+	 * on a host whose only address is loopback (a capture-only NIC).
+	 */
 	errno = 0;
-	if ((a->sock = evhttp_bind_socket_with_handle(a->http, host, port)) ==
-	    NULL) {
+	if ((lev = evconnlistener_new_bind(base, NULL, NULL,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, (struct sockaddr *)&ss, len)) == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
 		    errno != 0 ? strerror(errno) : "address not usable");
+		api_stop(a);
+		return NULL;
+	}
+	if ((a->sock = evhttp_bind_listener(a->http, lev)) == NULL) {
+		evconnlistener_free(lev);
+		snprintf(err, errlen, "cannot listen on %s: out of memory",
+		    listen);
 		api_stop(a);
 		return NULL;
 	}

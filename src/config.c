@@ -12,6 +12,8 @@
  * The reader recovers after a bad line (OpenBSD ntpd's parse.y does the
  * same), so one run reports every mistake in a file.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -904,42 +906,15 @@ print_ignore(const struct directive *d, const struct config *cfg, FILE *out)
 	}
 }
 
-/*
- * "off", "a.b.c.d:PORT" or "[v6]:PORT": numeric addresses only, because
- * the API is bound before the network (and DNS) can be relied on.
- */
+/* "off", or a listen address as the API parses it (port 1..65535). */
 static bool
 listen_valid(const char *s)
 {
-	char host[ADDR_STRLEN];
-	uint8_t buf[16];
-	const char *colon, *h = s;
-	size_t hlen;
-	uint64_t port;
-	int af = AF_INET;
+	struct sockaddr_storage ss;
+	int sslen;
 
-	if (strcmp(s, "off") == 0)
-		return true;
-	if (s[0] == '[') {
-		if ((colon = strstr(s, "]:")) == NULL)
-			return false;
-		h = s + 1;
-		hlen = (size_t)(colon - h);
-		colon++;
-		af = AF_INET6;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return false;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return false;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(af, host, buf) != 1)
-		return false;
-	return parse_number(colon + 1, U_NONE, &port) == NUM_OK &&
-	    port >= 1 && port <= 65535;
+	return strcmp(s, "off") == 0 ||
+	    addr_parse_listen(s, false, &ss, &sslen) == 0;
 }
 
 static int

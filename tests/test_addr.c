@@ -1,7 +1,10 @@
 /*
  * test_addr.c - addresses, networks, UUIDs and the JSON writer.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +98,40 @@ test_cidr(void)
 	ok(cidr_contains(&c, &a), "/0 contains everything IPv4");
 }
 
+/* The one listen-address parser (api-listen and the API). */
+static void
+test_listen(void)
+{
+	static const char *const bad[] = {
+		"", "off", "127.0.0.1", "127.0.0.1:", ":8135", "localhost:8135",
+		"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x",
+		" 127.0.0.1:80", "127.0.0.1:80 ", "::1:8135", "[::1]8135",
+		"[::1]:", "[127.0.0.1]:80", "[fe80::1%eth0]:80", "1.2.3:80",
+		"127.0.0.1:99999999999999999999", "[]:80", "[::1]:0x50",
+	};
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	size_t i;
+	int len;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(addr_parse_listen(bad[i], true, &ss, &len) == -1,
+		    "listen \"%s\" refused", bad[i]);
+	ok(addr_parse_listen("127.0.0.1:8135", false, &ss, &len) == 0 &&
+	    ss.ss_family == AF_INET && ntohs(s4->sin_port) == 8135 &&
+	    ntohl(s4->sin_addr.s_addr) == 0x7f000001 &&
+	    len == (int)sizeof(*s4), "IPv4:PORT");
+	ok(addr_parse_listen("[::1]:65535", false, &ss, &len) == 0 &&
+	    ss.ss_family == AF_INET6 && ntohs(s6->sin6_port) == 65535 &&
+	    s6->sin6_addr.s6_addr[15] == 1 && len == (int)sizeof(*s6),
+	    "[IPv6]:PORT");
+	ok(addr_parse_listen("127.0.0.1:0", false, &ss, &len) == -1,
+	    "port 0 refused where a real port is needed (api-listen)");
+	ok(addr_parse_listen("127.0.0.1:0", true, &ss, &len) == 0 &&
+	    s4->sin_port == 0, "port 0 taken where asked for (tests)");
+}
+
 static void
 test_uuid(void)
 {
@@ -158,6 +195,7 @@ main(void)
 {
 	test_addr();
 	test_cidr();
+	test_listen();
 	test_uuid();
 	test_json();
 	return tap_done();

@@ -34,6 +34,20 @@ char	*addr_fmt(const struct addr *a, char buf[ADDR_STRLEN]);
 /** Parse either family; returns 0, or -1 on bad text. */
 int	addr_parse(struct addr *a, const char *text);
 
+struct sockaddr_storage;
+
+/**
+ * Parse a numeric listen address, "a.b.c.d:PORT" or "[v6]:PORT", into a
+ * socket address (libevent's evutil_parse_sockaddr_port() builds it).
+ * Host names and IPv6 zones are refused: a listener is bound before DNS
+ * or interface names can be relied on.  The one parser of api-listen,
+ * for the configuration and the API alike.
+ * @param any_port: accept port 0 (the kernel picks a free port; tests).
+ * @return: 0 with *ss and *sslen set, or -1 on bad text.
+ */
+int	addr_parse_listen(const char *text, bool any_port,
+	    struct sockaddr_storage *ss, int *sslen);
+
 /* A network: address + prefix length counted on the 128-bit form. */
 struct cidr {
 	struct addr	net;
