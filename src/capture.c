@@ -108,7 +108,7 @@ capture_set_filter(pcap_t *p, const char *name, const char *bpf,
 
 int
 capture_read_file(const char *path, const char *bpf, capture_handler fn,
-    void *arg, volatile bool *stop, struct capture_file_result *res,
+    void *arg, volatile sig_atomic_t *stop, struct capture_file_result *res,
     char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];

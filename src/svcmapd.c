@@ -123,7 +123,8 @@ struct daemon {
 	uint64_t		 heartbeat_seen;
 };
 
-static volatile bool offline_stop;
+/* Set by SIGINT/SIGTERM during a capture-file run; read between packets. */
+static volatile sig_atomic_t offline_stop;
 
 static void
 usage(FILE *out)
@@ -888,7 +889,7 @@ static void
 offline_signal(int sig)
 {
 	(void)sig;
-	offline_stop = true;
+	offline_stop = 1;
 }
 
 /* -t: the file parses, and the catalogs it names load. */
@@ -1057,8 +1058,13 @@ main(int argc, char **argv)
 	}
 
 	if (!live) {
-		signal(SIGINT, offline_signal);
-		signal(SIGTERM, offline_signal);
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = offline_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		status = run_offline(&d, files, nfiles);
 	} else
 		status = run_live(&d);

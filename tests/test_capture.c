@@ -99,7 +99,7 @@ struct collect {
 	int		 linktype;
 	unsigned	 seq_bad;	/* frames out of order */
 	unsigned	 stop_after;	/* set *stop after this many */
-	volatile bool	*stop;
+	volatile sig_atomic_t *stop;
 };
 
 static void
@@ -116,7 +116,7 @@ collect_cb(void *arg, const struct captured *c)
 		k->seq_bad++;
 	k->n++;
 	if (k->stop != NULL && k->n == k->stop_after)
-		*k->stop = true;
+		*k->stop = 1;
 }
 
 static void
@@ -125,7 +125,7 @@ test_generated_files(void)
 	struct capture_file_result res;
 	struct collect k;
 	char path[512], err[512];
-	volatile bool stop = false;
+	volatile sig_atomic_t stop = 0;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/svcmap-test-capture-%ld.pcap",

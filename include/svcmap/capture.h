@@ -12,6 +12,7 @@
 #ifndef SVCMAP_CAPTURE_H
 #define SVCMAP_CAPTURE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,7 @@ struct capture_file_result {
  *   record stay delivered: res->packets counts them).
  */
 int	capture_read_file(const char *path, const char *bpf,
-	    capture_handler fn, void *arg, volatile bool *stop,
+	    capture_handler fn, void *arg, volatile sig_atomic_t *stop,
 	    struct capture_file_result *res, char *err, size_t errlen);
 
 struct capture_live_config {
