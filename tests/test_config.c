@@ -573,7 +573,7 @@ test_example_and_manual(void)
 	    "example's commented values are the defaults");
 	free(text);
 
-	snprintf(path, sizeof(path), "%s/man/svcmapd.conf.5", srcdir());
+	snprintf(path, sizeof(path), "%s/man/svcmapd.conf.5.in", srcdir());
 	if ((fp = fopen(path, "r")) == NULL) {
 		ok(0, "manual %s opens", path);
 		return;
