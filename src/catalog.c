@@ -301,11 +301,13 @@ catalog_destroy(struct catalog *cat)
 	strmap_free(&cat->strings);
 	strmap_free(&cat->svc_by_key);
 	strmap_free(&cat->app_by_key);
+	strmap_free(&cat->pipe_by_name);
 	free(cat->svc);
 	free(cat->app);
 	free(cat->port);
 	free(cat->iface);
 	free(cat->dcom);
+	free(cat->pipe);
 	free(cat->listen_tcp);
 	free(cat->listen_udp);
 	free(cat->port_dynamic);

@@ -5,6 +5,7 @@
  * one listener per exact range) run once in catalog_finish(), which then
  * builds the indexes the per-flow lookups read without locking.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,9 @@ resolve_refs(struct catalog *cat, struct errs *e)
 	for (i = 0; i < cat->ndcom; i++)
 		cat->dcom[i].d.service = resolve_service(cat, e,
 		    cat->dcom[i].svc_key, &cat->dcom[i].at);
+	for (i = 0; i < cat->npipe; i++)
+		cat->pipe[i].p.service = resolve_service(cat, e,
+		    cat->pipe[i].svc_key, &cat->pipe[i].at);
 }
 
 static int *
@@ -459,6 +463,40 @@ const struct catalog_dcom *
 catalog_dcom(const struct catalog *cat, int i)
 {
 	return i >= 0 && (size_t)i < cat->ndcom ? &cat->dcom[i].d : NULL;
+}
+
+size_t
+catalog_npipes(const struct catalog *cat)
+{
+	return cat->npipe;
+}
+
+const struct catalog_pipe *
+catalog_pipe(const struct catalog *cat, int i)
+{
+	return i >= 0 && (size_t)i < cat->npipe ? &cat->pipe[i].p : NULL;
+}
+
+int
+catalog_pipe_find(const struct catalog *cat, const char *name)
+{
+	char key[CATALOG_PIPE_NAMELEN];
+	const int *idx;
+	size_t n;
+
+	/* SMB1 and SMB2 clients spell the same pipe several ways. */
+	if (strncasecmp(name, "\\pipe\\", 6) == 0)
+		name += 6;
+	else if (name[0] == '\\')
+		name++;
+	for (n = 0; name[n] != '\0'; n++) {
+		if (n + 1 >= sizeof(key))
+			return -1;
+		key[n] = (char)tolower((unsigned char)name[n]);
+	}
+	key[n] = '\0';
+	idx = catalog_strmap_get(&cat->pipe_by_name, key);
+	return idx != NULL ? *idx : -1;
 }
 
 int

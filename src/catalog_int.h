@@ -60,6 +60,12 @@ struct dcom_rec {
 	const char		*svc_key;
 };
 
+struct pipe_rec {
+	struct catalog_pipe	 p;
+	struct origin		 at;
+	const char		*svc_key;
+};
+
 struct arena_chunk {
 	struct arena_chunk	*next;
 	size_t			 used;
@@ -80,6 +86,7 @@ struct catalog {
 	struct strmap		 strings;
 	struct strmap		 svc_by_key;
 	struct strmap		 app_by_key;
+	struct strmap		 pipe_by_name;
 
 	struct svc_rec		*svc;
 	size_t			 nsvc, svc_cap;
@@ -91,6 +98,8 @@ struct catalog {
 	size_t			 niface, iface_cap;
 	struct dcom_rec		*dcom;
 	size_t			 ndcom, dcom_cap;
+	struct pipe_rec		*pipe;
+	size_t			 npipe, pipe_cap;
 
 	/*
 	 * The listener index: row per port for tcp and udp (256 KiB each),

@@ -442,6 +442,61 @@ rec_dcom(struct loadctx *lc, char **f)
 	return 0;
 }
 
+/*
+ * pipe <name> <service_key> <spec> <notes>
+ * Names are written as the canonical lowercase form lookups use, so a
+ * file cannot hold two spellings of one pipe.
+ */
+static int
+rec_pipe(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	const struct pipe_rec *prev;
+	struct pipe_rec *r;
+	const int *idx;
+	const char *name, *c;
+	unsigned nerr = lc->errs->n;
+
+	for (c = f[1]; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    strchr("_-.$ ", *c) != NULL))
+			break;
+	if (*c != '\0' || c == f[1] || c - f[1] >= CATALOG_PIPE_NAMELEN)
+		bad(lc, "bad pipe name \"%s\" (lowercase letters, digits, "
+		    "_-.$ and blanks, no \\PIPE\\ prefix, at most %d bytes)",
+		    f[1], CATALOG_PIPE_NAMELEN - 1);
+	if (!catalog_key_valid(f[2]))
+		bad(lc, "bad service key \"%s\"", f[2]);
+	if (lc->errs->n != nerr)
+		return 0;
+	if ((idx = catalog_strmap_get(&cat->pipe_by_name, f[1])) != NULL) {
+		prev = &cat->pipe[*idx];
+		bad(lc, "duplicate pipe \"%s\" (first defined at %s:%u)",
+		    f[1], prev->at.file, prev->at.line);
+		return 0;
+	}
+	if (cat->npipe >= CAT_MAX_ROWS) {
+		bad(lc, "too many pipes");
+		return 0;
+	}
+	if ((r = catalog_array_reserve(cat->pipe, &cat->pipe_cap, cat->npipe,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->pipe = r;
+	r = &cat->pipe[cat->npipe];
+	r->p.service = -1;
+	if ((name = catalog_intern(cat, f[1])) == NULL ||
+	    (r->svc_key = catalog_intern(cat, f[2])) == NULL ||
+	    (r->p.spec = catalog_intern(cat, f[3])) == NULL ||
+	    (r->p.notes = catalog_intern(cat, f[4])) == NULL ||
+	    catalog_strmap_put(&cat->pipe_by_name, name, (int)cat->npipe) == -1)
+		NOMEM(lc);
+	r->p.name = name;
+	r->at = lc->at;
+	cat->npipe++;
+	return 0;
+}
+
 static const struct {
 	const char	*kind;
 	size_t		 nfields;
@@ -452,6 +507,7 @@ static const struct {
 	{ "app", 4, rec_app },
 	{ "rpc", 7, rec_rpc },
 	{ "dcom", 6, rec_dcom },
+	{ "pipe", 5, rec_pipe },
 	{ NULL, 0, NULL }
 };
 
@@ -490,7 +546,7 @@ parse_line(struct loadctx *lc, char *line, size_t len)
 			break;
 	if (record_kinds[k].kind == NULL) {
 		bad(lc, "unknown record kind \"%.40s\" (service, port, app, "
-		    "rpc, dcom)", f[0]);
+		    "rpc, dcom, pipe)", f[0]);
 		return 0;
 	}
 	if (n != record_kinds[k].nfields) {

@@ -123,6 +123,17 @@ test_names(void)
 	ok(catalog_source_name(0x40) == NULL, "no name for an unused bit");
 }
 
+/* The service key a pipe name finds, or "(none)". */
+static const char *
+pipe_service(const struct catalog *cat, const char *name)
+{
+	int row = catalog_pipe_find(cat, name);
+
+	if (row < 0)
+		return "(none)";
+	return catalog_service(cat, catalog_pipe(cat, row)->service)->key;
+}
+
 static void
 test_lookups(void)
 {
@@ -251,6 +262,7 @@ test_lookups(void)
 	u[15] ^= 1;
 	is_int(catalog_dcom_find(cat, u), -1, "unknown clsid");
 
+
 	row = catalog_port(cat, catalog_listener(cat, TRANSPORT_TCP, 445))->app;
 	ok(catalog_app_accepts(cat, row, "SMBv23"), "smb accepts SMBv23");
 	ok(catalog_app_accepts(cat, row, "smbv23"),
@@ -338,6 +350,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-dup-rpc", 4, "duplicate interface "
 	    "12345778-1234-abcd-ef00-0123456789ab version 0.0" },
 	{ "bad-dup-clsid", 3, "duplicate clsid" },
+	{ "bad-pipe-name", 2, "bad pipe name \"SvcCtl\"" },
+	{ "bad-dup-pipe", 3, "duplicate pipe \"svcctl\" (first defined at " },
+	{ "bad-undef-pipe-service", 2, "undefined service \"nosuch\"" },
 	{ "bad-undef-service", 3, "undefined service \"nosuch\"" },
 	{ "bad-undef-rpc-service", 2, "undefined service \"nosuch\"" },
 	{ "bad-undef-app", 2, "undefined app \"http\"" },
@@ -530,6 +545,41 @@ test_files(void)
 	free(text);
 }
 
+/* Pipes of the shipped catalog: SMB's spellings of one name find one row. */
+static void
+test_pipes(void)
+{
+	const char *data = getenv("SVCMAP_DATA");
+	struct catalog *cat;
+	char err[512];
+
+	cat = catalog_open(data != NULL ? data : "data", "", err, sizeof(err));
+	ok(cat != NULL, "the shipped catalog opens (%s)", cat ? "" : err);
+	if (cat == NULL)
+		return;
+	is_str(pipe_service(cat, "svcctl"), "scm", "pipe svcctl: scm");
+	is_str(pipe_service(cat, "\\PIPE\\SvcCtl"), "scm",
+	    "pipe \\PIPE\\SvcCtl (SMB1 spelling): scm");
+	is_str(pipe_service(cat, "\\svcctl"), "scm", "pipe \\svcctl: scm");
+	is_str(pipe_service(cat, "SAMR"), "lsass", "pipe SAMR: lsass");
+	is_str(pipe_service(cat, "atsvc"), "schedule", "pipe atsvc: schedule");
+	is_str(pipe_service(cat, "protected_storage"), "lsass",
+	    "pipe protected_storage (BackupKey): lsass");
+	is_str(pipe_service(cat, "winreg"), "remoteregistry",
+	    "pipe winreg: remoteregistry");
+	is_str(pipe_service(cat, "\\pipe\\"), "(none)", "empty pipe name");
+	is_str(pipe_service(cat, "svcctl2"), "(none)", "unknown pipe");
+	is_str(pipe_service(cat, "\\PIPE\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "(none)",
+	    "an over-long name finds nothing");
+	ok(catalog_npipes(cat) >= 20, "the shipped catalog names %zu pipes",
+	    catalog_npipes(cat));
+	ok(catalog_pipe(cat, -1) == NULL &&
+	    catalog_pipe(cat, (int)catalog_npipes(cat)) == NULL,
+	    "pipe rows out of range are NULL");
+	catalog_destroy(cat);
+}
+
 /* catalog_open(): the data directory's two files plus an optional local. */
 static void
 test_open(void)
@@ -616,6 +666,7 @@ main(void)
 	test_every_error_reported();
 	test_files();
 	test_open();
+	test_pipes();
 	cleanup();
 	return tap_done();
 }

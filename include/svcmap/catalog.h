@@ -89,6 +89,21 @@ struct catalog_dcom {
 	const char	*notes;
 };
 
+/*
+ * A named pipe that SMB carries RPC over (\PIPE\svcctl).  The pipe names
+ * its owning service when the bind on it is not in the capture; a bind,
+ * where seen, names the service more precisely.
+ */
+struct catalog_pipe {
+	const char	*name;		/* lowercase, no "\PIPE\": "svcctl" */
+	int		 service;
+	const char	*spec;		/* "MS-SCMR" or "-" */
+	const char	*notes;
+};
+
+/** Longest pipe name kept, with NUL. */
+#define CATALOG_PIPE_NAMELEN 64
+
 struct catalog;
 
 /** An empty catalog, or NULL on allocation failure. */
@@ -131,12 +146,14 @@ size_t	catalog_nports(const struct catalog *cat);
 size_t	catalog_napps(const struct catalog *cat);
 size_t	catalog_nifaces(const struct catalog *cat);
 size_t	catalog_ndcom(const struct catalog *cat);
+size_t	catalog_npipes(const struct catalog *cat);
 
 const struct catalog_service *catalog_service(const struct catalog *cat, int i);
 const struct catalog_port *catalog_port(const struct catalog *cat, int i);
 const struct catalog_app *catalog_app(const struct catalog *cat, int i);
 const struct catalog_iface *catalog_iface(const struct catalog *cat, int i);
 const struct catalog_dcom *catalog_dcom(const struct catalog *cat, int i);
+const struct catalog_pipe *catalog_pipe(const struct catalog *cat, int i);
 
 /** Index of the service with this key, or -1. */
 int	catalog_service_find(const struct catalog *cat, const char *key);
@@ -165,6 +182,13 @@ int	catalog_iface_find(const struct catalog *cat, const uint8_t uuid[16],
 
 /** The DCOM class for a CLSID, or -1. */
 int	catalog_dcom_find(const struct catalog *cat, const uint8_t clsid[16]);
+
+/**
+ * The pipe row for a name as SMB sends it: any case, with or without a
+ * leading "\" or "\PIPE\" ("\PIPE\SvcCtl", "svcctl").  Returns the row
+ * index or -1.
+ */
+int	catalog_pipe_find(const struct catalog *cat, const char *name);
 
 /**
  * Does nDPI's protocol name agree with the app protocol?  True when the
