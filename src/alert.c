@@ -21,6 +21,7 @@
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
 #include "svcmap/log.h"
+#include "svcmap/record.h"
 
 #define US_PER_S 1000000ULL
 
@@ -570,33 +571,11 @@ void
 alert_record_json(struct json *j, const struct alert_record *r,
     const char *sensor, int64_t timestamp)
 {
-	char ip[ADDR_STRLEN], t[32];
-	const char *tr = transport_name(r->transport);
+	char t[32];
 
+	/* The stored alert (record.h), then what the event adds. */
 	json_object_begin(j);
-	if (r->id != 0)
-		json_kv_int(j, "id", r->id);
-	else {
-		json_key(j, "id");
-		json_null(j);
-	}
-	json_kv_string(j, "kind", alert_kind_name(r->kind));
-	json_kv_int(j, "severity", r->severity);
-	json_kv_string(j, "server_ip", addr_fmt(&r->server, ip));
-	json_kv_int(j, "port", r->port);
-	json_kv_string(j, "transport", tr != NULL ? tr : "ip");
-	json_kv_string(j, "client_ip", addr_fmt(&r->client, ip));
-	json_kv_string(j, "service", r->service[0] ? r->service : NULL);
-	json_kv_string(j, "protocol", r->protocol[0] ? r->protocol : NULL);
-	json_kv_string(j, "detail", r->detail);
-	json_kv_uint(j, "count", r->count);
-	json_kv_uint(j, "events", r->events);
-	json_kv_uint(j, "suppressed", r->suppressed);
-	json_kv_string(j, "first_seen", json_time(r->first_seen, t));
-	json_kv_string(j, "last_seen", json_time(r->last_seen, t));
-	json_kv_string(j, "state", r->resolved_at != 0 ? "resolved" : "open");
-	if (r->resolved_at != 0)
-		json_kv_string(j, "resolved_at", json_time(r->resolved_at, t));
+	record_json_fields(j, &record_alerts, r);
 	if (timestamp != 0)
 		json_kv_string(j, "timestamp", json_time(timestamp, t));
 	if (sensor != NULL)

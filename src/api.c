@@ -11,8 +11,9 @@
  * snapshot, so the writer (the same thread) is never blocked by it.
  *
  * The JSON bodies are what svcmapctl --json prints, byte for byte,
- * trailing newline included: both call the same writers (query.c,
- * catalog_query.c, alert_record_json()).
+ * trailing newline included, and format=csv what svcmapctl --csv
+ * prints: both render the same records through the same field tables
+ * (record.h).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@
 #include "svcmap/catalog_query.h"
 #include "svcmap/json.h"
 #include "svcmap/query.h"
+#include "svcmap/record.h"
 #include "svcmap/store.h"
 
 /* ------------------------------------------------------------------ */
@@ -58,13 +60,15 @@ enum param {
 	P_PORT,
 	P_UUID,
 	P_INTERFACES,
+	P_FORMAT,
 	P__COUNT
 };
 
 #define PB(p)	(1u << (p))
 
 static const char *const param_names[P__COUNT] = {
-	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces"
+	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
+	"format"
 };
 
 /* The routes and the parameters each accepts; svcmapctl's options. */
@@ -73,13 +77,13 @@ static const struct route {
 	enum api_route	 route;
 	unsigned	 params;
 } routes[API__ROUTES] = {
-	{ "/v1/services", API_SERVICES,
-	    PB(P_HOST) | PB(P_SERVICE) | PB(P_SINCE) | PB(P_ALL) },
-	{ "/v1/hosts", API_HOSTS, 0 },
-	{ "/v1/endpoints", API_ENDPOINTS, 0 },
-	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) },
-	{ "/v1/catalog", API_CATALOG,
-	    PB(P_PORT) | PB(P_SERVICE) | PB(P_UUID) | PB(P_INTERFACES) },
+	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
+	    PB(P_SINCE) | PB(P_ALL) | PB(P_FORMAT) },
+	{ "/v1/hosts", API_HOSTS, PB(P_FORMAT) },
+	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) },
+	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_FORMAT) },
+	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
+	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT) },
 	{ "/v1/status", API_STATUS, 0 },
 	{ "/metrics", API_METRICS, 0 },
 };
@@ -266,6 +270,12 @@ set_param(enum param p, const char *v, int64_t now_s,
 			what = "is not a UUID (8-4-4-4-12 hex digits)";
 		else
 			req->catalog.uuid_given = true;
+		break;
+	case P_FORMAT:
+		if (strcmp(v, "csv") == 0)
+			req->csv = true;
+		else if (strcmp(v, "json") != 0)
+			what = "is not json or csv";
 		break;
 	case P__COUNT:
 		break;
@@ -462,6 +472,7 @@ struct api {
 #define API_MAX_BODY		4096
 
 #define CT_JSON		"application/json"
+#define CT_CSV		"text/csv; charset=utf-8; header=present"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
 
 static void
@@ -537,6 +548,58 @@ send_json(struct api *a, struct evhttp_request *req)
 	send_body(a, req, 200, CT_JSON);
 }
 
+/*
+ * The records of a reply: JSON into a->j (sent by send_json(), so the
+ * bytes are svcmapctl --json's), CSV into a memory stream.
+ */
+struct reply {
+	struct record_out out;
+	FILE		*f;
+	char		*text;
+	size_t		 len;
+};
+
+static int
+reply_begin(struct api *a, struct reply *rp, bool csv,
+    const struct record_table *const *kinds, size_t nkinds)
+{
+	memset(rp, 0, sizeof(*rp));
+	json_reset(&a->j);
+	if (csv && (rp->f = open_memstream(&rp->text, &rp->len)) == NULL)
+		return -1;
+	record_out_begin(&rp->out, csv ? RECORD_CSV : RECORD_JSON, kinds,
+	    nkinds, &a->j, rp->f, true);
+	return 0;
+}
+
+/*
+ * Finish the records after the query returned rc: send them (rc 0), or
+ * drop them and send the query's error as `code` (rc -1).
+ */
+static void
+reply_send(struct api *a, struct evhttp_request *req, struct reply *rp,
+    int rc, int code, const char *err)
+{
+	int end = record_out_end(&rp->out);
+
+	if (rp->f != NULL && fclose(rp->f) != 0)
+		end = -1;
+	if (rc == -1)
+		send_error(a, req, code, err);
+	else if (end == -1)
+		send_error(a, req, 500, "out of memory");
+	else if (rp->f == NULL)
+		send_json(a, req);
+	else {
+		evbuffer_drain(a->body, evbuffer_get_length(a->body));
+		if (evbuffer_add(a->body, rp->text, rp->len) == -1)
+			send_error(a, req, 500, "out of memory");
+		else
+			send_body(a, req, 200, CT_CSV);
+	}
+	free(rp->text);
+}
+
 static void
 db_close(struct api *a)
 {
@@ -573,19 +636,20 @@ db_get(struct api *a, char *err, size_t errlen)
 	return a->store;
 }
 
-static void
-alert_row_json(void *arg, const struct alert_record *r)
-{
-	alert_record_json(arg, r, NULL, 0);
-}
-
 /* The database routes: the same calls as svcmapctl's commands. */
 static void
 answer_db(struct api *a, struct evhttp_request *req,
     const struct api_request *r)
 {
+	static const struct record_table *const kinds[] = {
+		[API_SERVICES] = &record_services,
+		[API_HOSTS] = &record_hosts,
+		[API_ENDPOINTS] = &record_endpoints,
+		[API_ALERTS] = &record_alerts,
+	};
 	struct query_filter f;
 	struct store *s;
+	struct reply rp;
 	char err[512] = "";
 	int rc = -1;
 
@@ -593,7 +657,11 @@ answer_db(struct api *a, struct evhttp_request *req,
 		send_error(a, req, 503, err);
 		return;
 	}
-	json_reset(&a->j);
+	if (r->route > API_ALERTS ||
+	    reply_begin(a, &rp, r->csv, &kinds[r->route], 1) == -1) {
+		send_error(a, req, 500, "out of memory");
+		return;
+	}
 	switch (r->route) {
 	case API_SERVICES:
 		memset(&f, 0, sizeof(f));
@@ -601,40 +669,41 @@ answer_db(struct api *a, struct evhttp_request *req,
 		f.service = r->service[0] != '\0' ? r->service : NULL;
 		f.since = r->since;
 		f.all = r->all;
-		rc = query_services_json(s, a->cat, &f, &a->j, err,
-		    sizeof(err));
+		rc = query_services(s, a->cat, &f, record_service_row, &rp.out,
+		    err, sizeof(err));
 		break;
 	case API_HOSTS:
-		rc = query_hosts_json(s, &a->j, err, sizeof(err));
+		rc = query_hosts(s, record_host_row, &rp.out, err,
+		    sizeof(err));
 		break;
 	case API_ENDPOINTS:
-		rc = query_endpoints_json(s, a->cat, &a->j, err, sizeof(err));
+		rc = query_endpoints(s, a->cat, record_endpoint_row, &rp.out,
+		    err, sizeof(err));
 		break;
 	case API_ALERTS:
-		json_array_begin(&a->j);
 		rc = store_alert_rows(s, r->kind >= 0 ?
 		    alert_kind_name((enum alert_kind)r->kind) : NULL, r->since,
-		    alert_row_json, &a->j, err, sizeof(err));
-		json_array_end(&a->j);
+		    record_alert_row, &rp.out, err, sizeof(err));
 		break;
 	default:
 		break;
 	}
-	if (rc == -1) {
-		/* The next request opens the file afresh. */
+	/* After a failed query, the next request opens the file afresh. */
+	if (rc == -1)
 		db_close(a);
-		send_error(a, req, 503, err);
-		return;
-	}
-	send_json(a, req);
+	reply_send(a, req, &rp, rc, 503, err);
 }
 
 static void
 answer_catalog(struct api *a, struct evhttp_request *req,
     const struct api_request *r)
 {
+	static const struct record_table *const kinds[] = {
+		&record_catalog_ports, &record_catalog_ifaces
+	};
 	struct catalog_query q = r->catalog;
 	struct catalog_rows rows;
+	struct reply rp;
 	char msg[128];
 
 	if (a->cat == NULL) {
@@ -652,10 +721,14 @@ answer_catalog(struct api *a, struct evhttp_request *req,
 		send_error(a, req, 500, "out of memory");
 		return;
 	}
-	json_reset(&a->j);
-	catalog_query_json(&a->j, a->cat, &q, &rows);
+	if (reply_begin(a, &rp, r->csv, kinds, 2) == -1) {
+		catalog_rows_free(&rows);
+		send_error(a, req, 500, "out of memory");
+		return;
+	}
+	catalog_query_out(&rp.out, a->cat, &q, &rows, true, true);
 	catalog_rows_free(&rows);
-	send_json(a, req);
+	reply_send(a, req, &rp, 0, 500, NULL);
 }
 
 static void

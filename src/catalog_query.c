@@ -1,6 +1,6 @@
 /*
  * catalog_query.c - catalog rows by port, service or RPC interface, and
- * their JSON form, for svcmapctl and the HTTP API alike.
+ * their records (record.h), for svcmapctl and the HTTP API alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "svcmap/catalog.h"
 #include "svcmap/catalog_query.h"
 #include "svcmap/json.h"
+#include "svcmap/record.h"
 
 void
 catalog_query_init(struct catalog_query *q)
@@ -141,80 +142,91 @@ catalog_rows_free(struct catalog_rows *rows)
 	memset(rows, 0, sizeof(*rows));
 }
 
-/* "-" in the files means none: JSON says null. */
-static void
-kv_text(struct json *j, const char *key, const char *s)
+/* "-" in the files means none. */
+static const char *
+text_or_null(const char *s)
 {
-	json_kv_string(j, key, strcmp(s, "-") == 0 ? NULL : s);
+	return strcmp(s, "-") == 0 ? NULL : s;
 }
 
-static void
-json_port(struct json *j, const struct catalog *cat,
-    const struct catalog_query *q, int row)
+void
+catalog_port_record(const struct catalog *cat, const struct catalog_query *q,
+    int row, struct catalog_port_record *r)
 {
 	const struct catalog_port *p = catalog_port(cat, row);
 	const struct catalog_service *s = catalog_service(cat, p->service);
 	const struct catalog_app *app = catalog_app(cat, p->app);
 	unsigned b;
 
-	json_object_begin(j);
-	json_kv_string(j, "kind", "port");
-	json_kv_string(j, "service", s->key);
-	json_kv_string(j, "name", s->name);
-	kv_text(j, "system_service_name", s->system_service);
-	json_kv_string(j, "transport", transport_name(p->transport));
-	json_kv_uint(j, "port_low", p->port_low);
-	json_kv_uint(j, "port_high", p->port_high);
-	json_kv_string(j, "app_protocol", p->app < 0 ? NULL :
-	    app != NULL ? app->key : "-");
-	json_kv_string(j, "role", p->role == ROLE_LISTENER ? "listener" :
-	    "dependent");
+	memset(r, 0, sizeof(*r));
+	r->service = s->key;
+	r->name = s->name;
+	r->system_service_name = text_or_null(s->system_service);
+	r->transport = transport_name(p->transport);
+	r->port_low = p->port_low;
+	r->port_high = p->port_high;
+	r->app_protocol = p->app < 0 ? NULL : app != NULL ? app->key : "-";
+	r->role = p->role == ROLE_LISTENER ? "listener" : "dependent";
 	/* For a port: is this the row whose process answers on it? */
-	if (q->port_given)
-		json_kv_bool(j, "effective_listener",
-		    catalog_listener(cat, p->transport, q->port) == row);
-	json_kv_bool(j, "dynamic_rpc", catalog_port_is_dynamic_rpc(cat, row));
-	json_key(j, "sources");
-	json_array_begin(j);
+	r->effective_listener = !q->port_given ? -1 :
+	    catalog_listener(cat, p->transport, q->port) == row;
+	r->dynamic_rpc = catalog_port_is_dynamic_rpc(cat, row);
 	for (b = 1; b <= 0x80; b <<= 1)
 		if ((p->sources & b) != 0 &&
-		    catalog_source_name((uint8_t)b) != NULL)
-			json_string(j, catalog_source_name((uint8_t)b));
-	json_array_end(j);
-	kv_text(j, "notes", p->notes);
-	json_object_end(j);
+		    catalog_source_name((uint8_t)b) != NULL &&
+		    r->nsources < sizeof(r->sources) / sizeof(r->sources[0]))
+			r->sources[r->nsources++] =
+			    catalog_source_name((uint8_t)b);
+	r->notes = text_or_null(p->notes);
 }
 
-static void
-json_iface(struct json *j, const struct catalog *cat, int row)
+void
+catalog_iface_record(const struct catalog *cat, int row,
+    struct catalog_iface_record *r)
 {
 	const struct catalog_iface *i = catalog_iface(cat, row);
 	const struct catalog_service *s = catalog_service(cat, i->service);
-	char ubuf[UUID_STRLEN], vbuf[16];
 
-	snprintf(vbuf, sizeof(vbuf), "%u.%u", i->ver_major, i->ver_minor);
-	json_object_begin(j);
-	json_kv_string(j, "kind", "interface");
-	json_kv_string(j, "uuid", uuid_fmt(i->uuid, ubuf));
-	json_kv_string(j, "version", vbuf);
-	json_kv_string(j, "interface", i->name);
-	json_kv_string(j, "service", s->key);
-	json_kv_string(j, "name", s->name);
-	kv_text(j, "spec", i->spec);
-	kv_text(j, "notes", i->notes);
-	json_object_end(j);
+	memset(r, 0, sizeof(*r));
+	uuid_fmt(i->uuid, r->uuid);
+	snprintf(r->version, sizeof(r->version), "%u.%u", i->ver_major,
+	    i->ver_minor);
+	r->interface = i->name;
+	r->service = s->key;
+	r->name = s->name;
+	r->spec = text_or_null(i->spec);
+	r->notes = text_or_null(i->notes);
+}
+
+void
+catalog_query_out(struct record_out *o, const struct catalog *cat,
+    const struct catalog_query *q, const struct catalog_rows *rows,
+    bool ports, bool ifaces)
+{
+	struct catalog_port_record pr;
+	struct catalog_iface_record ir;
+	size_t i;
+
+	for (i = 0; ports && i < rows->nports; i++) {
+		catalog_port_record(cat, q, rows->ports[i], &pr);
+		record_out_row(o, &record_catalog_ports, &pr);
+	}
+	for (i = 0; ifaces && i < rows->nifaces; i++) {
+		catalog_iface_record(cat, rows->ifaces[i], &ir);
+		record_out_row(o, &record_catalog_ifaces, &ir);
+	}
 }
 
 void
 catalog_query_json(struct json *j, const struct catalog *cat,
     const struct catalog_query *q, const struct catalog_rows *rows)
 {
-	size_t i;
+	static const struct record_table *const kinds[] = {
+		&record_catalog_ports, &record_catalog_ifaces
+	};
+	struct record_out o;
 
-	json_array_begin(j);
-	for (i = 0; i < rows->nports; i++)
-		json_port(j, cat, q, rows->ports[i]);
-	for (i = 0; i < rows->nifaces; i++)
-		json_iface(j, cat, rows->ifaces[i]);
-	json_array_end(j);
+	record_out_begin(&o, RECORD_JSON, kinds, 2, j, NULL, false);
+	catalog_query_out(&o, cat, q, rows, true, true);
+	record_out_end(&o);
 }

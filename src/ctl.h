@@ -9,6 +9,10 @@
 #define SVCMAP_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "svcmap/json.h"
+#include "svcmap/record.h"
 
 /* Global options, before the command word. */
 struct ctl_opts {
@@ -17,12 +21,28 @@ struct ctl_opts {
 	const char	*data_dir;	/* --data-dir */
 	const char	*local_catalog;	/* from the config, "" none */
 	bool		 json;		/* --json anywhere */
+	bool		 csv;		/* --csv anywhere */
 	bool		 quiet;		/* -q */
 };
 
 #define CTL_OK		0
 #define CTL_ERROR	1
 #define CTL_USAGE	2
+
+/* A command's records on standard output, in the format asked for. */
+struct ctl_out {
+	struct record_out out;
+	struct json	 j;		/* --json: printed at the end */
+};
+
+/** Begin an output of the record kinds (text: the first kind's table). */
+void	ctl_out_begin(struct ctl_out *c, const struct ctl_opts *o,
+	    const struct record_table *const *kinds, size_t nkinds);
+/**
+ * Finish it after the query returned ret (0 or -1; -1 prints nothing
+ * more).  @return: ret, or -1 when memory ran out or stdout failed.
+ */
+int	ctl_out_end(struct ctl_out *c, int ret);
 
 /* catalog [--port N[/tcp|/udp]] [--service KEY] [--uuid UUID] [--interfaces] */
 int	ctl_catalog(int argc, char **argv, const struct ctl_opts *o);

@@ -1,59 +1,36 @@
 /*
  * ctl_alerts.c - svcmapctl alerts: the alert rows svcmapd stored.
  *
- * One line per alert (kind, server, port, count, times, detail), or with
- * --json an array of the objects the JSON lines file carries, without
- * the per-event timestamp and sensor.
+ * One table row per alert (kind, server, port, count, times, detail),
+ * or with --json an array of the objects the JSON lines file carries,
+ * without the per-event timestamp and sensor; --csv has the same fields.
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "svcmap/alert.h"
-#include "svcmap/catalog.h"
-#include "svcmap/json.h"
 #include "svcmap/query.h"
+#include "svcmap/record.h"
 #include "svcmap/store.h"
 #include "ctl.h"
-
-static void
-alert_json_row(void *arg, const struct alert_record *r)
-{
-	alert_record_json(arg, r, NULL, 0);
-}
-
-static void
-alert_text_row(void *arg, const struct alert_record *r)
-{
-	char ip[ADDR_STRLEN], cl[ADDR_STRLEN], t1[32], t2[32], port[16];
-	const char *tr = transport_name(r->transport);
-
-	(void)arg;
-	snprintf(port, sizeof(port), "%u/%s", r->port, tr != NULL ? tr : "ip");
-	printf("%-6" PRId64 " %-21s %3d %-39s %-9s %-39s %8" PRIu64
-	    " %-20s %-20s %-8s %s\n", r->id, alert_kind_name(r->kind),
-	    r->severity, addr_fmt(&r->server, ip), port,
-	    addr_fmt(&r->client, cl), r->count, json_time(r->first_seen, t1),
-	    json_time(r->last_seen, t2),
-	    r->resolved_at != 0 ? "resolved" : "open", r->detail);
-}
 
 int
 ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const char usage[] = "alerts [--since TIME] [--kind KIND] "
-	    "[--json]";
+	    "[--json|--csv]";
 	static const struct option longopts[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "since", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct record_table *const kinds[] = { &record_alerts };
 	const char *kind = NULL;
 	int64_t since = 0;
 	struct store *s;
-	struct json j;
+	struct ctl_out out;
 	char err[512] = "";
 	int ch, ret;
 
@@ -93,29 +70,10 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 		return CTL_ERROR;
 	}
-	if (o->json) {
-		json_init(&j);
-		json_array_begin(&j);
-		ret = store_alert_rows(s, kind, since, alert_json_row, &j, err,
-		    sizeof(err));
-		json_array_end(&j);
-		if (ret == 0 && json_failed(&j)) {
-			snprintf(err, sizeof(err), "out of memory");
-			ret = -1;
-		}
-		if (ret == 0)
-			printf("%s\n", j.buf);
-		json_free(&j);
-	} else {
-		if (!o->quiet)
-			printf("%-6s %-21s %3s %-39s %-9s %-39s %8s %-20s %-20s "
-			    "%-8s %s\n", "ID", "KIND", "SEV", "SERVER", "PORT",
-			    "CLIENT", "COUNT", "FIRST SEEN", "LAST SEEN",
-			    "STATE", "DETAIL");
-		ret = store_alert_rows(s, kind, since, alert_text_row, NULL,
-		    err, sizeof(err));
-	}
-	if (ret == -1)
+	ctl_out_begin(&out, o, kinds, 1);
+	ret = ctl_out_end(&out, store_alert_rows(s, kind, since,
+	    record_alert_row, &out.out, err, sizeof(err)));
+	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	store_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;

@@ -6,8 +6,9 @@
  * documents 445/tcp and which process listens there (--port), what ports
  * and RPC interfaces a service needs (--service), which service an RPC
  * interface UUID belongs to (--uuid), and the interface list itself
- * (--interfaces).  Tables for people; --json writes what catalog_query.c
- * writes, so it is byte for byte what GET /v1/catalog answers.
+ * (--interfaces).  Tables for people; --json and --csv write the records
+ * of catalog_query.c, so they are byte for byte what GET /v1/catalog
+ * answers.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,165 +18,57 @@
 #include "svcmap/catalog.h"
 #include "svcmap/catalog_query.h"
 #include "svcmap/json.h"
+#include "svcmap/record.h"
 #include "svcmap/log.h"
 #include "ctl.h"
-
-#define NCOLS	6
-
-/* One table row as text; the buffers hold what is formatted here. */
-struct cells {
-	const char	*c[NCOLS];
-	char		 ports[32];
-	char		 sources[48];
-	char		 version[16];
-	char		 uuid[UUID_STRLEN];
-};
 
 static void
 catalog_usage(void)
 {
 	fprintf(stderr, "usage: svcmapctl catalog [--port N[/tcp|/udp]] "
 	    "[--service KEY] [--uuid UUID]\n"
-	    "                         [--interfaces] [--json]\n");
-}
-
-static void
-sources_fmt(uint8_t bits, char *buf, size_t len)
-{
-	unsigned b;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (b = 1; b <= 0x80; b <<= 1) {
-		const char *code = catalog_source_name((uint8_t)b);
-
-		if ((bits & b) != 0 && code != NULL && off < len)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-			    off ? "," : "", code);
-	}
-}
-
-static void
-ports_fmt(const struct catalog_port *p, char *buf, size_t len)
-{
-	const char *t = transport_name(p->transport);
-
-	if (p->port_low == 0)
-		snprintf(buf, len, "%s", t);
-	else if (p->port_low == p->port_high)
-		snprintf(buf, len, "%u/%s", p->port_low, t);
-	else
-		snprintf(buf, len, "%u-%u/%s", p->port_low, p->port_high, t);
-}
-
-static const char *
-app_key(const struct catalog *cat, int app)
-{
-	const struct catalog_app *a = catalog_app(cat, app);
-
-	return a != NULL ? a->key : "-";
-}
-
-static void
-port_cells(const struct catalog *cat, int row, struct cells *c)
-{
-	const struct catalog_port *p = catalog_port(cat, row);
-	const struct catalog_service *s = catalog_service(cat, p->service);
-
-	ports_fmt(p, c->ports, sizeof(c->ports));
-	sources_fmt(p->sources, c->sources, sizeof(c->sources));
-	c->c[0] = s->key;
-	c->c[1] = c->ports;
-	c->c[2] = p->role == ROLE_LISTENER ? "listener" : "dependent";
-	c->c[3] = app_key(cat, p->app);
-	c->c[4] = c->sources;
-	c->c[5] = s->name;
-}
-
-static void
-iface_cells(const struct catalog *cat, int row, struct cells *c)
-{
-	const struct catalog_iface *i = catalog_iface(cat, row);
-	const struct catalog_service *s = catalog_service(cat, i->service);
-
-	uuid_fmt(i->uuid, c->uuid);
-	snprintf(c->version, sizeof(c->version), "%u.%u", i->ver_major,
-	    i->ver_minor);
-	c->c[0] = c->uuid;
-	c->c[1] = c->version;
-	c->c[2] = i->name;
-	c->c[3] = s->key;
-	c->c[4] = i->spec;
-	c->c[5] = s->name;
-}
-
-/* Aligned columns; the last one (a free-text name) is not padded. */
-static void
-print_table(const struct catalog *cat, const char *const head[NCOLS],
-    void (*fill)(const struct catalog *, int, struct cells *),
-    const int *rows, size_t n, bool quiet)
-{
-	struct cells c;
-	size_t w[NCOLS], i, k;
-
-	for (k = 0; k < NCOLS; k++)
-		w[k] = quiet ? 0 : strlen(head[k]);
-	for (i = 0; i < n; i++) {
-		fill(cat, rows[i], &c);
-		for (k = 0; k < NCOLS; k++)
-			if (strlen(c.c[k]) > w[k])
-				w[k] = strlen(c.c[k]);
-	}
-	if (!quiet) {
-		for (k = 0; k < NCOLS - 1; k++)
-			printf("%-*s  ", (int)w[k], head[k]);
-		printf("%s\n", head[NCOLS - 1]);
-	}
-	for (i = 0; i < n; i++) {
-		fill(cat, rows[i], &c);
-		for (k = 0; k < NCOLS - 1; k++)
-			printf("%-*s  ", (int)w[k], c.c[k]);
-		printf("%s\n", c.c[NCOLS - 1]);
-	}
+	    "                         [--interfaces] [--json|--csv]\n");
 }
 
 static int
 catalog_show(const struct catalog *cat, const struct catalog_query *q,
     const struct ctl_opts *o)
 {
-	static const char *const port_head[NCOLS] = {
-		"SERVICE", "PORT", "ROLE", "APP", "SOURCES", "NAME"
-	};
-	static const char *const iface_head[NCOLS] = {
-		"UUID", "VERSION", "INTERFACE", "SERVICE", "SPEC", "NAME"
+	static const struct record_table *const kinds[] = {
+		&record_catalog_ports, &record_catalog_ifaces
 	};
 	struct catalog_rows rows;
-	struct json j;
+	struct ctl_out out;
 	int rc = CTL_OK;
+	bool ifaces;
 
 	if (catalog_query_select(cat, q, &rows) == -1) {
 		log_warn("catalog");
 		return CTL_ERROR;
 	}
-	if (o->json) {
-		json_init(&j);
-		catalog_query_json(&j, cat, q, &rows);
-		if (json_failed(&j)) {
-			log_warnx("catalog: out of memory for the JSON text");
+	if (o->json || o->csv) {
+		/* One array, or one CSV table with both kinds' columns. */
+		ctl_out_begin(&out, o, kinds, 2);
+		catalog_query_out(&out.out, cat, q, &rows, true, true);
+		if (ctl_out_end(&out, 0) == -1)
 			rc = CTL_ERROR;
-		} else
-			printf("%s\n", j.buf);
-		json_free(&j);
 	} else {
-		if (rows.show_ports)
-			print_table(cat, port_head, port_cells, rows.ports,
-			    rows.nports, o->quiet);
-		if (rows.show_ifaces &&
-		    (rows.nifaces > 0 || !rows.show_ports)) {
+		/* For people: a table per kind, a blank line between. */
+		ifaces = rows.show_ifaces &&
+		    (rows.nifaces > 0 || !rows.show_ports);
+		if (rows.show_ports) {
+			ctl_out_begin(&out, o, &kinds[0], 1);
+			catalog_query_out(&out.out, cat, q, &rows, true, false);
+			if (ctl_out_end(&out, 0) == -1)
+				rc = CTL_ERROR;
+		}
+		if (ifaces) {
 			if (rows.show_ports)
 				printf("\n");
-			print_table(cat, iface_head, iface_cells, rows.ifaces,
-			    rows.nifaces, o->quiet);
+			ctl_out_begin(&out, o, &kinds[1], 1);
+			catalog_query_out(&out.out, cat, q, &rows, false, true);
+			if (ctl_out_end(&out, 0) == -1)
+				rc = CTL_ERROR;
 		}
 	}
 	catalog_rows_free(&rows);

@@ -516,78 +516,6 @@ query_summary_free(struct query_summary *m)
 }
 
 void
-query_service_json(struct json *j, const struct query_service *r)
-{
-	json_object_begin(j);
-	json_kv_string(j, "service", r->service);
-	json_kv_string(j, "name", r->name);
-	json_kv_string(j, "server_ip", r->server_ip);
-	json_kv_uint(j, "port", r->port);
-	json_kv_string(j, "transport", r->transport);
-	json_kv_uint(j, "vlan", r->vlan);
-	json_kv_string(j, "method", r->method);
-	json_kv_string(j, "protocol", r->protocol);
-	json_kv_string(j, "interface", r->interface);
-	json_kv_uint(j, "flows", r->flows);
-	json_kv_uint(j, "packets", r->packets_c2s + r->packets_s2c);
-	json_kv_uint(j, "bytes", r->bytes_c2s + r->bytes_s2c);
-	json_kv_uint(j, "packets_c2s", r->packets_c2s);
-	json_kv_uint(j, "packets_s2c", r->packets_s2c);
-	json_kv_uint(j, "bytes_c2s", r->bytes_c2s);
-	json_kv_uint(j, "bytes_s2c", r->bytes_s2c);
-	json_kv_uint(j, "clients", r->clients);
-	json_kv_time(j, "first_seen", r->first_seen);
-	json_kv_time(j, "last_seen", r->last_seen);
-	json_object_end(j);
-}
-
-void
-query_host_json(struct json *j, const struct query_host *r)
-{
-	size_t i;
-
-	json_object_begin(j);
-	json_kv_string(j, "ip", r->ip);
-	json_kv_time(j, "first_seen", r->first_seen);
-	json_kv_time(j, "last_seen", r->last_seen);
-	json_key(j, "services");
-	json_array_begin(j);
-	for (i = 0; i < r->nservices; i++)
-		json_string(j, r->services[i]);
-	json_array_end(j);
-	json_kv_uint(j, "flows", r->flows);
-	json_kv_uint(j, "packets", r->packets);
-	json_kv_uint(j, "bytes", r->bytes);
-	json_object_end(j);
-}
-
-void
-query_endpoint_json(struct json *j, const struct query_endpoint *r)
-{
-	json_object_begin(j);
-	json_kv_string(j, "server_ip", r->server_ip);
-	json_kv_uint(j, "port", r->port);
-	json_kv_string(j, "transport", r->transport);
-	json_kv_string(j, "uuid", r->uuid);
-	json_kv_string(j, "version", r->version);
-	json_kv_string(j, "interface", r->interface);
-	json_kv_string(j, "service", r->service);
-	json_kv_string(j, "source", r->source);
-	json_kv_string(j, "clsid", r->clsid);
-	json_kv_time(j, "learned_at", r->learned_at);
-	json_kv_time(j, "refreshed_at", r->refreshed_at);
-	json_kv_time(j, "last_used", r->last_used);
-	json_key(j, "moved_from");
-	if (r->moved_from != 0)
-		json_uint(j, r->moved_from);
-	else
-		json_null(j);
-	json_kv_uint(j, "flows", r->flows);
-	json_kv_uint(j, "announcements", r->announcements);
-	json_object_end(j);
-}
-
-void
 query_summary_json(struct json *j, const struct query_summary *m)
 {
 	size_t i;
@@ -644,59 +572,6 @@ query_summary_json(struct json *j, const struct query_summary *m)
 	json_kv_time(j, "last_packet", m->last_packet);
 	json_kv_time(j, "last_flush", m->last_flush);
 	json_object_end(j);
-}
-
-static void
-service_to_json(void *arg, const struct query_service *r)
-{
-	query_service_json(arg, r);
-}
-
-static void
-host_to_json(void *arg, const struct query_host *r)
-{
-	query_host_json(arg, r);
-}
-
-static void
-endpoint_to_json(void *arg, const struct query_endpoint *r)
-{
-	query_endpoint_json(arg, r);
-}
-
-int
-query_services_json(struct store *s, const struct catalog *cat,
-    const struct query_filter *f, struct json *j, char *err, size_t errlen)
-{
-	int ret;
-
-	json_array_begin(j);
-	ret = query_services(s, cat, f, service_to_json, j, err, errlen);
-	json_array_end(j);
-	return ret;
-}
-
-int
-query_hosts_json(struct store *s, struct json *j, char *err, size_t errlen)
-{
-	int ret;
-
-	json_array_begin(j);
-	ret = query_hosts(s, host_to_json, j, err, errlen);
-	json_array_end(j);
-	return ret;
-}
-
-int
-query_endpoints_json(struct store *s, const struct catalog *cat,
-    struct json *j, char *err, size_t errlen)
-{
-	int ret;
-
-	json_array_begin(j);
-	ret = query_endpoints(s, cat, endpoint_to_json, j, err, errlen);
-	json_array_end(j);
-	return ret;
 }
 
 /* A whole decimal number, no sign, no junk; -1 if not. */

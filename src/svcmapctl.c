@@ -51,7 +51,7 @@ usage(FILE *out)
 
 	fprintf(out,
 	    "usage: svcmapctl [-q] [-c config] [-d database] [--data-dir dir] "
-	    "command [options] [--json]\n\ncommands:\n");
+	    "command [options] [--json|--csv]\n\ncommands:\n");
 	for (c = commands; c->name != NULL; c++)
 		fprintf(out, "  %-10s %s\n  %-10s   %s\n", c->name, c->args, "",
 		    c->help);
@@ -63,7 +63,9 @@ usage(FILE *out)
 	    "  -d FILE        the database (overrides the configuration)\n"
 	    "  --data-dir DIR shipped catalog data directory\n"
 	    "  --json         JSON output for scripts\n"
-	    "  -q             quiet: no table headers\n"
+	    "  --csv          CSV output (RFC 4180, a header row of the JSON "
+	    "names)\n"
+	    "  -q             quiet: no table or CSV header\n"
 	    "  -h, --help     this text\n"
 	    "\nexit status: 0 ok, 1 error, 2 usage.  See svcmapctl(8).\n");
 }
@@ -112,10 +114,12 @@ main(int argc, char **argv)
 	log_init("svcmapctl", false, 0);
 	memset(&o, 0, sizeof(o));
 
-	/* --json may follow the command; take it out wherever it is. */
+	/* --json and --csv may follow the command; take them out. */
 	for (i = 1, j = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			o.json = true;
+		else if (strcmp(argv[i], "--csv") == 0)
+			o.csv = true;
 		else
 			argv[j++] = argv[i];
 	}
@@ -150,7 +154,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	if (argc < 1 || (o.json && o.csv)) {
+		if (o.json && o.csv)
+			log_warnx("--json and --csv do not combine");
 		usage(stderr);
 		return CTL_USAGE;
 	}

@@ -43,6 +43,7 @@
 #include "svcmap/engine.h"
 #include "svcmap/json.h"
 #include "svcmap/query.h"
+#include "svcmap/record.h"
 #include "svcmap/store.h"
 #include "tap.h"
 
@@ -160,7 +161,14 @@ static const struct bad bads[] = {
 	{ "POST", "/nope", 404, "no route" },
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
-	{ "GET", "/v1/hosts?all=1", 400, "it takes none" },
+	{ "GET", "/v1/hosts?all=1", 400, "(accepted: format)" },
+	{ "GET", "/v1/status?all=1", 400, "it takes none" },
+	{ "GET", "/v1/status?format=csv", 400, "unknown parameter \"format\"" },
+	{ "GET", "/metrics?format=json", 400, "unknown parameter" },
+	{ "GET", "/v1/hosts?format=xml", 400, "is not json or csv" },
+	{ "GET", "/v1/hosts?format=CSV", 400, "is not json or csv" },
+	{ "GET", "/v1/alerts?format=csv&format=csv", 400, "more than once" },
+	{ "GET", "/v1/services?format=", 400, "\"format\" is empty" },
 	{ "GET", "/metrics?x", 400, "unknown parameter \"x\"" },
 	{ "GET", "/v1/services?Host=10.0.0.1", 400, "\"Host\"" },
 	{ "GET", "/v1/services?host=10.0.0.1&host=10.0.0.2", 400,
@@ -237,9 +245,15 @@ test_parse(void)
 		    (g->ntransports == 2) == (r.catalog.transports[1] != 0) &&
 		    r.catalog.uuid_given == g->uuid &&
 		    r.catalog.interfaces == g->interfaces &&
-		    r.catalog.service == -1,
+		    r.catalog.service == -1 && !r.csv,
 		    "%s %s: every field as expected", g->method, g->uri);
 	}
+	ok(api_parse_request("GET", "/v1/services?format=csv&all=1", NOW, &r,
+	    err, sizeof(err)) == 200 && r.csv && r.all,
+	    "format=csv is parsed beside the filters");
+	ok(api_parse_request("GET", "/v1/catalog?format=json&port=445", NOW,
+	    &r, err, sizeof(err)) == 200 && !r.csv && r.catalog.port == 445,
+	    "format=json is the default's JSON");
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		const struct bad *b = &bads[i];
 
@@ -507,15 +521,22 @@ run(const char *cmd)
 	return out;
 }
 
+/* svcmapctl ARGS FORMAT (--json or --csv): its standard output. */
 static char *
-ctl(const char *args)
+ctl_as(const char *args, const char *format)
 {
 	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd), "'%s/svcmapctl' -c '%s' -d '%s' "
-	    "--data-dir '%s' %s --json 2>/dev/null", builddir, conf_path,
-	    db_path, data_dir, args);
+	    "--data-dir '%s' %s %s 2>/dev/null", builddir, conf_path,
+	    db_path, data_dir, args, format);
 	return run(cmd);
+}
+
+static char *
+ctl(const char *args)
+{
+	return ctl_as(args, "--json");
 }
 
 /* Objects in a JSON array of flat-ish objects: count a key they all have. */
@@ -678,6 +699,41 @@ same_as_ctl(const char *target, const char *args, const char *inproc)
 	resp_free(&r);
 }
 
+/*
+ * target plus format=csv answers svcmapctl args --csv, byte for byte, as
+ * text/csv; format=json is the JSON without the parameter.
+ */
+static void
+same_csv_as_ctl(const char *target, const char *args)
+{
+	struct resp r, js;
+	char *want = ctl_as(args, "--csv"), *json = ctl(args), url[512];
+	char ct[128];
+	const char *sep = strchr(target, '?') != NULL ? "&" : "?";
+
+	snprintf(url, sizeof(url), "%s%sformat=csv", target, sep);
+	http("GET", url, &r);
+	is_int(r.status, 200, "GET %s: 200", url);
+	ok(want != NULL && want[0] != '\0' && r.body != NULL &&
+	    strcmp(r.body, want) == 0,
+	    "GET %s: body is byte for byte svcmapctl %s --csv (%zu bytes)",
+	    url, args, r.blen);
+	if (want == NULL || r.body == NULL || strcmp(r.body, want) != 0)
+		printf("#   got:  %.300s\n#   want: %.300s\n",
+		    r.body ? r.body : "(none)", want ? want : "(none)");
+	ok(strncmp(header(&r, "Content-Type", ct, sizeof(ct)), "text/csv",
+	    8) == 0, "GET %s: Content-Type text/csv (%s)", url, ct);
+	resp_free(&r);
+	snprintf(url, sizeof(url), "%s%sformat=json", target, sep);
+	http("GET", url, &js);
+	ok(js.status == 200 && json != NULL && js.body != NULL &&
+	    strcmp(js.body, json) == 0, "GET %s: the JSON of %s", url,
+	    target);
+	resp_free(&js);
+	free(want);
+	free(json);
+}
+
 static char *
 services_json(const struct catalog *c, const struct query_filter *f)
 {
@@ -758,6 +814,11 @@ compare_db_routes(const char *what)
 	free(in);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		same_as_ctl(cases[i].target, cases[i].args, NULL);
+	same_csv_as_ctl("/v1/services", "services");
+	same_csv_as_ctl("/v1/hosts", "hosts");
+	same_csv_as_ctl("/v1/endpoints", "endpoints");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same_csv_as_ctl(cases[i].target, cases[i].args);
 }
 
 static void
@@ -873,6 +934,8 @@ test_catalog_route(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (i != 1)
 			same_as_ctl(cases[i].target, cases[i].args, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same_csv_as_ctl(cases[i].target, cases[i].args);
 	http("GET", "/v1/catalog?service=no-such-service", &r);
 	ok(r.status == 400 && strstr(r.body, "unknown service "
 	    "\\\"no-such-service\\\"") != NULL,

@@ -19,6 +19,7 @@
 #include "svcmap/catalog.h"
 #include "svcmap/json.h"
 #include "svcmap/query.h"
+#include "svcmap/record.h"
 #include "tap.h"
 
 static char dir[256];

@@ -106,6 +106,8 @@ struct api_request {
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
 	bool		 all;		/* services: include undocumented */
 	int		 kind;		/* alerts: enum alert_kind; -1 all */
+	bool		 csv;		/* format=csv (the database and catalog
+					   routes); else JSON */
 	/* catalog: the question; its service stays -1 (key in service[]) */
 	struct catalog_query catalog;
 };

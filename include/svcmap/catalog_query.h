@@ -15,8 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svcmap/addr.h"
+
 struct catalog;
 struct json;
+struct record_out;
 
 /* The question.  catalog_query_init() sets "everything". */
 struct catalog_query {
@@ -64,6 +67,51 @@ bool	catalog_query_conflict(const struct catalog_query *q);
 int	catalog_query_select(const struct catalog *cat,
 	    const struct catalog_query *q, struct catalog_rows *rows);
 void	catalog_rows_free(struct catalog_rows *rows);
+
+/* One port row as a record (record.h: record_catalog_ports). */
+struct catalog_port_record {
+	const char	*service;	/* key */
+	const char	*name;
+	const char	*system_service_name;	/* NULL: none */
+	const char	*transport;
+	uint16_t	 port_low;	/* 0 for transports without ports */
+	uint16_t	 port_high;
+	const char	*app_protocol;	/* NULL: none */
+	const char	*role;		/* "listener" or "dependent" */
+	int		 effective_listener;	/* 1, 0; -1: no port asked */
+	bool		 dynamic_rpc;
+	const char	*sources[8];	/* edition codes */
+	size_t		 nsources;
+	const char	*notes;		/* NULL: none */
+};
+
+/* One RPC interface row as a record (record_catalog_ifaces). */
+struct catalog_iface_record {
+	char		 uuid[UUID_STRLEN];
+	char		 version[16];	/* "major.minor" */
+	const char	*interface;
+	const char	*service;	/* key */
+	const char	*name;
+	const char	*spec;		/* NULL: none */
+	const char	*notes;		/* NULL: none */
+};
+
+/** Port row `row` as asked by q; strings stay owned by cat. */
+void	catalog_port_record(const struct catalog *cat,
+	    const struct catalog_query *q, int row,
+	    struct catalog_port_record *r);
+/** Interface row `row`; strings stay owned by cat. */
+void	catalog_iface_record(const struct catalog *cat, int row,
+	    struct catalog_iface_record *r);
+
+/**
+ * The selected rows to o (begun with record_catalog_ports and/or
+ * record_catalog_ifaces): the port rows if ports, then the interface
+ * rows if ifaces.
+ */
+void	catalog_query_out(struct record_out *o, const struct catalog *cat,
+	    const struct catalog_query *q, const struct catalog_rows *rows,
+	    bool ports, bool ifaces);
 
 /**
  * The selected rows as one JSON array: port objects ("kind": "port")

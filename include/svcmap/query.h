@@ -4,10 +4,10 @@
  *
  * Each query runs over a store opened read-only (store_open(path, true))
  * and hands its rows one at a time to a callback as a typed record whose
- * strings live until the callback returns; the *_json() helpers turn a
- * record, or a whole query, into JSON with the field names the API
- * documents (docs/schema.md, "Query output").  Times are UTC seconds in
- * the records and ISO 8601 UTC strings in JSON.  Rows come in a fixed
+ * strings live until the callback returns; record.h's field tables turn
+ * a record into JSON (with the field names the API documents,
+ * docs/schema.md "Query output"), CSV or a table.  Times are UTC seconds
+ * in the records and ISO 8601 UTC strings in JSON.  Rows come in a fixed
  * order, so the same database always gives the same output.
  *
  * The catalog is optional everywhere (NULL): without it service names
@@ -154,20 +154,8 @@ int	query_summary(struct store *s, struct query_summary *sum, char *err,
 	    size_t errlen);
 void	query_summary_free(struct query_summary *sum);
 
-/* One record as one JSON object. */
-void	query_service_json(struct json *j, const struct query_service *r);
-void	query_host_json(struct json *j, const struct query_host *r);
-void	query_endpoint_json(struct json *j, const struct query_endpoint *r);
+/* The summary as one JSON object. */
 void	query_summary_json(struct json *j, const struct query_summary *sum);
-
-/* A whole query as one JSON array of objects: 0, or -1 with err. */
-int	query_services_json(struct store *s, const struct catalog *cat,
-	    const struct query_filter *f, struct json *j, char *err,
-	    size_t errlen);
-int	query_hosts_json(struct store *s, struct json *j, char *err,
-	    size_t errlen);
-int	query_endpoints_json(struct store *s, const struct catalog *cat,
-	    struct json *j, char *err, size_t errlen);
 
 /**
  * Parse a time for --since / ?since=: ISO 8601 UTC ("2024-01-15T09:00:00Z",
