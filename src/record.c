@@ -883,17 +883,3 @@ query_endpoints_json(struct store *s, const struct catalog *cat,
 	record_out_end(&o);
 	return ret;
 }
-
-int
-record_format_parse(const char *name, enum record_format *fmt)
-{
-	static const char *const names[] = { "text", "json", "csv", "kv" };
-	size_t i;
-
-	for (i = 0; i < NFIELDS(names); i++)
-		if (strcmp(name, names[i]) == 0) {
-			*fmt = (enum record_format)i;
-			return 0;
-		}
-	return -1;
-}

@@ -369,8 +369,6 @@ test_catalog(void)
 int
 main(void)
 {
-	enum record_format fmt;
-
 	check_contract(&record_services, service_keys);
 	check_contract(&record_hosts, host_keys);
 	check_contract(&record_endpoints, endpoint_keys);
@@ -381,9 +379,5 @@ main(void)
 	test_hosts_endpoints();
 	test_alerts();
 	test_catalog();
-	ok(record_format_parse("csv", &fmt) == 0 && fmt == RECORD_CSV &&
-	    record_format_parse("json", &fmt) == 0 && fmt == RECORD_JSON &&
-	    record_format_parse("CSV", &fmt) == -1,
-	    "format names: lower case only");
 	return tap_done();
 }

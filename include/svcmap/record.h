@@ -183,10 +183,4 @@ int	query_hosts_json(struct store *s, struct json *j, char *err,
 int	query_endpoints_json(struct store *s, const struct catalog *cat,
 	    struct json *j, char *err, size_t errlen);
 
-/**
- * Parse a format name: "text", "json", "csv" or "kv".
- * @return: 0 with *fmt set, or -1.
- */
-int	record_format_parse(const char *name, enum record_format *fmt);
-
 #endif /* SVCMAP_RECORD_H */
