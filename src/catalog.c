@@ -48,6 +48,15 @@ static const struct {
 	{ NULL, 0 }
 };
 
+static const struct {
+	const char	*name;
+	uint8_t		 bit;
+} op_flags[] = {
+	{ "sensitive", CATALOG_OP_SENSITIVE },
+	{ "reserved", CATALOG_OP_RESERVED },
+	{ NULL, 0 }
+};
+
 void
 catalog_verrs_add(struct errs *e, const struct origin *at, const char *fmt,
     va_list ap)
@@ -117,6 +126,28 @@ catalog_source_parse(const char *code)
 		if (strcmp(source_codes[i].code, code) == 0)
 			return source_codes[i].bit;
 	return 0;
+}
+
+uint8_t
+catalog_op_flag_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; op_flags[i].name != NULL; i++)
+		if (strcmp(op_flags[i].name, name) == 0)
+			return op_flags[i].bit;
+	return 0;
+}
+
+const char *
+catalog_op_flag_name(uint8_t bit)
+{
+	size_t i;
+
+	for (i = 0; op_flags[i].name != NULL; i++)
+		if (op_flags[i].bit == bit)
+			return op_flags[i].name;
+	return NULL;
 }
 
 bool
@@ -308,6 +339,9 @@ catalog_destroy(struct catalog *cat)
 	free(cat->iface);
 	free(cat->dcom);
 	free(cat->pipe);
+	free(cat->op);
+	free(cat->iface_op_first);
+	free(cat->iface_nops);
 	free(cat->listen_tcp);
 	free(cat->listen_udp);
 	free(cat->port_dynamic);

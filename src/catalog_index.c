@@ -175,6 +175,143 @@ check_duplicates(struct catalog *cat, struct errs *e)
 	return 0;
 }
 
+/* The interface row of exactly (uuid, major, minor), or -1. */
+static int
+iface_exact(const struct catalog *cat, const uint8_t uuid[16], uint16_t major,
+    uint16_t minor)
+{
+	const struct catalog_iface *r;
+	size_t lo = 0, hi = cat->niface, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		r = &cat->iface[cat->iface_sorted[mid]].i;
+		if ((c = memcmp(r->uuid, uuid, 16)) == 0)
+			c = r->ver_major != major ? (r->ver_major < major ?
+			    -1 : 1) : r->ver_minor != minor ?
+			    (r->ver_minor < minor ? -1 : 1) : 0;
+		if (c == 0)
+			return cat->iface_sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Operation rows by interface row, opnum, then load order. */
+static int
+cmp_op(const void *a, const void *b, void *arg)
+{
+	const struct catalog *cat = arg;
+	const struct catalog_op *x = &cat->op[*(const int *)a].o;
+	const struct catalog_op *y = &cat->op[*(const int *)b].o;
+
+	if (x->iface != y->iface)
+		return x->iface < y->iface ? -1 : 1;
+	if (x->opnum != y->opnum)
+		return x->opnum < y->opnum ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Resolve each operation's interface, reject a second row for an
+ * (interface, opnum) and a second opnum for a name within an interface
+ * (an IDL cannot declare a method twice; a repeated name is a typo),
+ * then sort the rows and index them per interface row.  Needs
+ * iface_sorted.  Returns -1 only when memory ran out.
+ */
+static int
+index_ops(struct catalog *cat, struct errs *e)
+{
+	const struct op_rec *a, *b;
+	struct op_rec *sorted;
+	char ubuf[UUID_STRLEN];
+	int *order;
+	size_t i, j, start;
+	bool bad = false;
+
+	for (i = 0; i < cat->nop; i++) {
+		struct op_rec *r = &cat->op[i];
+
+		r->o.iface = iface_exact(cat, r->uuid, r->ver_major,
+		    r->ver_minor);
+		if (r->o.iface == -1) {
+			catalog_errs_add(e, &r->at, "undefined interface %s "
+			    "version %u.%u (no rpc record)",
+			    uuid_fmt(r->uuid, ubuf), r->ver_major,
+			    r->ver_minor);
+			bad = true;
+		}
+	}
+	if (bad)
+		return 0;
+	if ((order = index_array(cat->nop)) == NULL)
+		return -1;
+	qsort_r(order, cat->nop, sizeof(int), cmp_op, cat);
+	for (start = 0; start < cat->nop; start = i) {
+		a = &cat->op[order[start]];
+		for (i = start + 1; i < cat->nop &&
+		    cat->op[order[i]].o.iface == a->o.iface; i++)
+			;
+		/* One interface's rows: order[start..i), by opnum. */
+		for (j = start + 1; j < i; j++) {
+			a = &cat->op[order[j - 1]];
+			b = &cat->op[order[j]];
+			if (a->o.opnum == b->o.opnum)
+				catalog_errs_add(e, &b->at, "duplicate "
+				    "operation: opnum %u of %s version %u.%u "
+				    "(first at %s:%u)", b->o.opnum,
+				    uuid_fmt(b->uuid, ubuf), b->ver_major,
+				    b->ver_minor, a->at.file, a->at.line);
+		}
+		/* Names are interned: equal names are equal pointers. */
+		for (j = start; j < i; j++) {
+			size_t k;
+
+			b = &cat->op[order[j]];
+			for (k = start; k < j; k++) {
+				a = &cat->op[order[k]];
+				if (a->o.name == b->o.name &&
+				    a->o.opnum != b->o.opnum) {
+					catalog_errs_add(e, &b->at, "operation "
+					    "\"%s\" is already opnum %u of "
+					    "this interface (%s:%u)", b->o.name,
+					    a->o.opnum, a->at.file, a->at.line);
+					break;
+				}
+			}
+		}
+	}
+	if ((sorted = calloc(cat->nop ? cat->nop : 1, sizeof(*sorted))) ==
+	    NULL ||
+	    (cat->iface_op_first = calloc(cat->niface ? cat->niface : 1,
+	    sizeof(*cat->iface_op_first))) == NULL ||
+	    (cat->iface_nops = calloc(cat->niface ? cat->niface : 1,
+	    sizeof(*cat->iface_nops))) == NULL) {
+		free(sorted);
+		free(order);
+		return -1;
+	}
+	for (i = 0; i < cat->nop; i++)
+		sorted[i] = cat->op[order[i]];
+	free(order);
+	free(cat->op);
+	cat->op = sorted;
+	cat->op_cap = cat->nop;
+	for (i = 0; i < cat->niface; i++)
+		cat->iface_op_first[i] = -1;
+	for (i = 0; i < cat->nop; i++) {
+		int f = cat->op[i].o.iface;
+
+		if (cat->iface_nops[f]++ == 0)
+			cat->iface_op_first[f] = (int32_t)i;
+	}
+	return 0;
+}
+
 static void
 ports_fmt(const struct catalog_port *p, char *buf, size_t len)
 {
@@ -320,7 +457,7 @@ catalog_finish(struct catalog *cat, char *err, size_t errlen)
 		return -1;
 	}
 	resolve_refs(cat, &errs);
-	if (check_duplicates(cat, &errs) == -1)
+	if (check_duplicates(cat, &errs) == -1 || index_ops(cat, &errs) == -1)
 		goto nomem;
 	if ((lrows = calloc(cat->nport ? cat->nport : 1, sizeof(int))) == NULL)
 		goto nomem;
@@ -361,7 +498,8 @@ catalog_open(const char *data_dir, const char *local_path, char *err,
     size_t errlen)
 {
 	static const char *const shipped[] = {
-		"services.catalog", "rpc-interfaces.catalog"
+		"services.catalog", "rpc-interfaces.catalog",
+		"rpc-operations.catalog"
 	};
 	char path[4096], scratch[512];
 	struct catalog *cat;
@@ -475,6 +613,64 @@ const struct catalog_pipe *
 catalog_pipe(const struct catalog *cat, int i)
 {
 	return i >= 0 && (size_t)i < cat->npipe ? &cat->pipe[i].p : NULL;
+}
+
+size_t
+catalog_nops(const struct catalog *cat)
+{
+	return cat->nop;
+}
+
+const struct catalog_op *
+catalog_op(const struct catalog *cat, int i)
+{
+	return i >= 0 && (size_t)i < cat->nop ? &cat->op[i].o : NULL;
+}
+
+size_t
+catalog_iface_ops(const struct catalog *cat, int iface, int *first)
+{
+	*first = -1;
+	if (!cat->finished || iface < 0 || (size_t)iface >= cat->niface)
+		return 0;
+	*first = cat->iface_op_first[iface];
+	return cat->iface_nops[iface];
+}
+
+/*
+ * Called per RPC request PDU.  The shipped tables name every opnum from
+ * the first to the last (reserved slots included), so the row is at
+ * first + (opnum - first opnum); a table with gaps falls back to a
+ * binary search of the interface's rows.
+ */
+int
+catalog_op_find(const struct catalog *cat, int iface, uint16_t opnum)
+{
+	const struct op_rec *ops;
+	size_t n, lo, hi, mid;
+	uint16_t base;
+
+	if (!cat->finished || iface < 0 || (size_t)iface >= cat->niface ||
+	    (n = cat->iface_nops[iface]) == 0)
+		return -1;
+	ops = &cat->op[cat->iface_op_first[iface]];
+	base = ops[0].o.opnum;
+	if (opnum < base)
+		return -1;
+	if ((size_t)(opnum - base) < n && ops[opnum - base].o.opnum == opnum)
+		return cat->iface_op_first[iface] + (opnum - base);
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ops[mid].o.opnum < opnum)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && ops[lo].o.opnum == opnum)
+		return cat->iface_op_first[iface] + (int)lo;
+	return -1;
 }
 
 int

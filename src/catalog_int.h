@@ -66,6 +66,15 @@ struct pipe_rec {
 	const char		*svc_key;
 };
 
+/* The interface is kept as its (uuid, version) until catalog_finish(). */
+struct op_rec {
+	struct catalog_op	 o;
+	struct origin		 at;
+	uint8_t			 uuid[16];
+	uint16_t		 ver_major;
+	uint16_t		 ver_minor;
+};
+
 struct arena_chunk {
 	struct arena_chunk	*next;
 	size_t			 used;
@@ -100,6 +109,8 @@ struct catalog {
 	size_t			 ndcom, dcom_cap;
 	struct pipe_rec		*pipe;
 	size_t			 npipe, pipe_cap;
+	struct op_rec		*op;
+	size_t			 nop, op_cap;
 
 	/*
 	 * The listener index: row per port for tcp and udp (256 KiB each),
@@ -114,6 +125,12 @@ struct catalog {
 	bool			*port_dynamic;	/* per port row: dynamic RPC */
 	int			*iface_sorted;	/* by uuid, major, minor */
 	int			*dcom_sorted;	/* by clsid */
+	/*
+	 * Per interface row: its first operation row (op[] is sorted by
+	 * interface row, then opnum) and how many it has.
+	 */
+	int32_t			*iface_op_first;
+	uint32_t		*iface_nops;
 	int			 rpc_dynamic;	/* service index or -1 */
 	bool			 finished;
 };

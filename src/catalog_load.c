@@ -497,6 +497,76 @@ rec_pipe(struct loadctx *lc, char **f)
 	return 0;
 }
 
+/*
+ * op <uuid> <major.minor> <opnum> <name> <flags> <notes>
+ * The interface is named by (uuid, version), not by its name: several
+ * rows share a name (jetback 1.0 and 2.0, clusapi 2.0 and 3.0).  It is
+ * resolved in catalog_finish(), since a site file may add operations to
+ * an interface defined in another file.
+ */
+static int
+rec_op(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	struct op_rec r, *rp;
+	char buf[CAT_MAX_LINE + 1], *tok, *save;
+	const char *c, *p = f[3];
+	unsigned long opnum = 0;
+	uint8_t bit;
+	unsigned nerr = lc->errs->n;
+
+	memset(&r, 0, sizeof(r));
+	if (uuid_parse(r.uuid, f[1]) == -1)
+		bad(lc, "bad uuid \"%s\" (8-4-4-4-12 hex digits)", f[1]);
+	if (!parse_version(f[2], &r.ver_major, &r.ver_minor))
+		bad(lc, "bad version \"%s\" (M.m, each 0..65535)", f[2]);
+	if (!parse_dec(&p, 65535, &opnum) || *p != '\0' ||
+	    (f[3][0] == '0' && f[3][1] != '\0'))
+		bad(lc, "bad opnum \"%s\" (0..65535, no leading zero)", f[3]);
+	/* IDL method names are C identifiers. */
+	for (c = f[4]; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    *c == '_' || (c != f[4] && *c >= '0' && *c <= '9')))
+			break;
+	if (*c != '\0' || c - f[4] >= CATALOG_OP_NAMELEN)
+		bad(lc, "bad operation name \"%s\" (an IDL identifier, at "
+		    "most %d bytes)", f[4], CATALOG_OP_NAMELEN - 1);
+	if (strcmp(f[5], "-") != 0) {
+		snprintf(buf, sizeof(buf), "%s", f[5]);
+		if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
+		    strstr(buf, ",,") != NULL)
+			bad(lc, "empty flag in \"%s\"", f[5]);
+		else
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if ((bit = catalog_op_flag_parse(tok)) == 0) {
+					bad(lc, "unknown flag \"%s\" "
+					    "(sensitive, reserved)", tok);
+					break;
+				}
+				r.o.flags |= bit;
+			}
+	}
+	if (lc->errs->n != nerr)
+		return 0;
+	if (cat->nop >= CAT_MAX_ROWS) {
+		bad(lc, "too many operations");
+		return 0;
+	}
+	if ((rp = catalog_array_reserve(cat->op, &cat->op_cap, cat->nop,
+	    sizeof(*rp))) == NULL)
+		NOMEM(lc);
+	cat->op = rp;
+	r.o.iface = -1;
+	r.o.opnum = (uint16_t)opnum;
+	r.at = lc->at;
+	if ((r.o.name = catalog_intern(cat, f[4])) == NULL ||
+	    (r.o.notes = catalog_intern(cat, f[6])) == NULL)
+		NOMEM(lc);
+	cat->op[cat->nop++] = r;
+	return 0;
+}
+
 static const struct {
 	const char	*kind;
 	size_t		 nfields;
@@ -508,6 +578,7 @@ static const struct {
 	{ "rpc", 7, rec_rpc },
 	{ "dcom", 6, rec_dcom },
 	{ "pipe", 5, rec_pipe },
+	{ "op", 7, rec_op },
 	{ NULL, 0, NULL }
 };
 
@@ -546,7 +617,7 @@ parse_line(struct loadctx *lc, char *line, size_t len)
 			break;
 	if (record_kinds[k].kind == NULL) {
 		bad(lc, "unknown record kind \"%.40s\" (service, port, app, "
-		    "rpc, dcom, pipe)", f[0]);
+		    "rpc, dcom, pipe, op)", f[0]);
 		return 0;
 	}
 	if (n != record_kinds[k].nfields) {

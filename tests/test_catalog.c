@@ -5,6 +5,7 @@
  * bad-*.catalog must fail with its message on its line.  Files with
  * lines too long to keep in the tree are written to a temporary directory.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,6 +363,16 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-overlong", 2, "invalid UTF-8" },
 	{ "bad-control", 2, "control character" },
 	{ "bad-many", 2, "bad ports \"0\"" },
+	{ "bad-op-opnum", 3, "bad opnum \"65536\"" },
+	{ "bad-op-opnum-zero", 3, "bad opnum \"007\"" },
+	{ "bad-op-name", 3, "bad operation name \"R-Open\"" },
+	{ "bad-op-flag", 3, "unknown flag \"sensitve\" (sensitive, reserved)" },
+	{ "bad-op-flag-empty", 3, "empty flag in \"sensitive,\"" },
+	{ "bad-dup-op", 4, "duplicate operation: opnum 3 of "
+	    "12345678-1234-abcd-ef00-0123456789ab version 1.0 (first at " },
+	{ "bad-dup-op-name", 4, "operation \"Open\" is already opnum 0" },
+	{ "bad-undef-op-iface", 3, "undefined interface "
+	    "12345678-1234-abcd-ef00-0123456789ab version 2.0" },
 	{ NULL, 0, NULL }
 };
 
@@ -396,6 +407,10 @@ test_bad_files(void)
 	    sizeof(err)));
 	ok(strstr(err, "bad-dup-rpc.catalog:2)") != NULL,
 	    "duplicate interface names the first row (%s)", err);
+	catalog_destroy(load(fixture("bad-dup-op.catalog"), NULL, err,
+	    sizeof(err)));
+	ok(strstr(err, "bad-dup-op.catalog:3)") != NULL,
+	    "duplicate operation names the first row (%s)", err);
 	catalog_destroy(load(fixture("bad-listener.catalog"), NULL, err,
 	    sizeof(err)));
 	ok(strstr(err, "\"other\" here and \"svc\" at ") != NULL &&
@@ -602,8 +617,14 @@ test_open(void)
 	snprintf(link, sizeof(link), "%s/rpc-interfaces.catalog", dir);
 	symlink(fixture("good-crlf.catalog"), link);
 	cat = catalog_open(dir, NULL, err, sizeof(err));
+	ok(cat == NULL && strstr(err, "rpc-operations.catalog") != NULL,
+	    "catalog_open: missing rpc-operations.catalog (%s)", err);
+
+	snprintf(link, sizeof(link), "%s/rpc-operations.catalog", dir);
+	symlink(fixture("good-empty.catalog"), link);
+	cat = catalog_open(dir, NULL, err, sizeof(err));
 	ok(cat != NULL && catalog_nservices(cat) == 14,
-	    "catalog_open: both shipped files (%s)", err);
+	    "catalog_open: the three shipped files (%s)", err);
 	catalog_destroy(cat);
 
 	cat = catalog_open(dir, "", err, sizeof(err));
@@ -631,13 +652,462 @@ test_open(void)
 	    "catalog_open: a bad local file fails with file:line (%s)", err);
 }
 
+/* The operation row for (uuid, major, opnum), or -1. */
+static int
+op_row(const struct catalog *cat, const char *uuid, uint16_t major,
+    uint16_t opnum)
+{
+	uint8_t u[16];
+
+	if (uuid_parse(u, uuid) == -1)
+		return -1;
+	return catalog_op_find(cat, catalog_iface_find(cat, u, major), opnum);
+}
+
+static const char *
+op_name(const struct catalog *cat, const char *uuid, uint16_t major,
+    uint16_t opnum)
+{
+	int row = op_row(cat, uuid, major, opnum);
+
+	return row < 0 ? "(none)" : catalog_op(cat, row)->name;
+}
+
+/* good-ops.catalog: a dense table, a table with gaps, two versions. */
+static void
+test_ops_fixture(void)
+{
+	static const char dense[] = "00000143-0000-0000-c000-000000000046";
+	static const char gappy[] = "12345678-1234-abcd-ef00-0123456789ab";
+	static const uint16_t absent[] = { 1, 3, 6, 8, 299, 301, 65534 };
+	const struct catalog_op *o;
+	char err[512];
+	struct catalog *cat;
+	size_t i, n;
+	int first, row;
+
+	is_int(catalog_op_flag_parse("sensitive"), CATALOG_OP_SENSITIVE,
+	    "op flag sensitive");
+	is_int(catalog_op_flag_parse("reserved"), CATALOG_OP_RESERVED,
+	    "op flag reserved");
+	is_int(catalog_op_flag_parse("Sensitive"), 0, "op flags are lowercase");
+	is_str(catalog_op_flag_name(CATALOG_OP_RESERVED), "reserved",
+	    "op flag name reserved");
+	ok(catalog_op_flag_name(0x80) == NULL, "no name for an unused op bit");
+
+	cat = load(fixture("good-ops.catalog"), NULL, err, sizeof(err));
+	ok(cat != NULL, "good-ops.catalog loads (%s)", err);
+	if (cat == NULL)
+		return;
+	is_int(catalog_nops(cat), 9, "good-ops: 9 operations");
+	is_str(op_name(cat, dense, 0, 3), "First", "dense table: opnum 3");
+	is_str(op_name(cat, dense, 0, 4), "Second", "dense table: opnum 4");
+	is_str(op_name(cat, dense, 0, 5), "Third", "dense table: opnum 5");
+	is_str(op_name(cat, dense, 0, 2), "(none)", "below the first opnum");
+	is_str(op_name(cat, dense, 0, 6), "(none)", "after the last opnum");
+	row = op_row(cat, dense, 0, 4);
+	o = catalog_op(cat, row);
+	ok(o != NULL && o->flags == (CATALOG_OP_SENSITIVE |
+	    CATALOG_OP_RESERVED) && strcmp(o->notes, "why it matters") == 0,
+	    "flags and notes of opnum 4");
+	ok(o != NULL && strcmp(catalog_iface(cat, o->iface)->name, "dense")
+	    == 0, "an operation names its interface row");
+	o = catalog_op(cat, op_row(cat, dense, 0, 3));
+	ok(o != NULL && o->flags == 0 && strcmp(o->notes, "-") == 0,
+	    "\"-\" flags are none");
+
+	is_str(op_name(cat, gappy, 1, 0), "Zero", "gaps: opnum 0");
+	is_str(op_name(cat, gappy, 1, 2), "Two", "gaps: opnum 2");
+	is_str(op_name(cat, gappy, 1, 7), "Seven", "gaps: opnum 7");
+	is_str(op_name(cat, gappy, 1, 300), "Far", "gaps: opnum 300");
+	is_str(op_name(cat, gappy, 1, 65535), "Last", "gaps: opnum 65535");
+	for (i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		is_str(op_name(cat, gappy, 1, absent[i]), "(none)",
+		    "gaps: no opnum %u", absent[i]);
+	is_str(op_name(cat, gappy, 2, 0), "ZeroV2",
+	    "the version picks the interface row");
+	is_str(op_name(cat, gappy, 2, 2), "(none)",
+	    "version 2.0 does not inherit 1.0's rows");
+	is_str(op_name(cat, "6bffd098-a112-3610-9833-012892020162", 0, 0),
+	    "(none)", "an interface without operations");
+	is_int(catalog_op_find(cat, -1, 0), -1, "interface row -1");
+	is_int(catalog_op_find(cat, (int)catalog_nifaces(cat), 0), -1,
+	    "interface row out of range");
+
+	n = catalog_iface_ops(cat, catalog_op(cat, op_row(cat, gappy, 1,
+	    0))->iface, &first);
+	ok(n == 5 && first >= 0, "gappy has 5 rows from %d", first);
+	for (i = 1; i < n; i++)
+		ok(catalog_op(cat, first + (int)i - 1)->opnum <
+		    catalog_op(cat, first + (int)i)->opnum,
+		    "gappy row %zu is in opnum order", i);
+	n = catalog_iface_ops(cat, -1, &first);
+	ok(n == 0 && first == -1, "no rows for interface -1");
+	ok(catalog_op(cat, -1) == NULL && catalog_op(cat,
+	    (int)catalog_nops(cat)) == NULL, "op rows out of range are NULL");
+	catalog_destroy(cat);
+}
+
+/*
+ * The shipped default watch list, by (uuid, version, opnum).  Each opnum
+ * was checked against the specification's method page and a second
+ * source (data/CATALOG-NOTES.md, "RPC operations").
+ */
+static const struct {
+	const char	*uuid;
+	uint16_t	 major;
+	uint16_t	 opnum;
+	const char	*name;
+} sensitive_ops[] = {
+#define SCMR "367abb81-9844-35f1-ad32-98f038001003"
+	{ SCMR, 2, 11, "RChangeServiceConfigW" },
+	{ SCMR, 2, 12, "RCreateServiceW" },
+	{ SCMR, 2, 23, "RChangeServiceConfigA" },
+	{ SCMR, 2, 24, "RCreateServiceA" },
+	{ SCMR, 2, 44, "RCreateServiceWOW64A" },
+	{ SCMR, 2, 45, "RCreateServiceWOW64W" },
+	{ SCMR, 2, 60, "RCreateWowService" },
+	{ "1ff70682-0a51-30e8-076d-740be8cee98b", 1, 0, "NetrJobAdd" },
+	{ "378e52b0-c0a9-11cf-822d-00aa0051e40f", 1, 0,
+	    "SASetAccountInformation" },
+	{ "86d35949-83c9-4044-b424-db363231fd0c", 1, 1, "SchRpcRegisterTask" },
+#define DRSR "e3514235-4b06-11d1-ab04-00c04fc2dcd2"
+	{ DRSR, 4, 3, "IDL_DRSGetNCChanges" },
+	{ DRSR, 4, 5, "IDL_DRSReplicaAdd" },
+	{ DRSR, 4, 17, "IDL_DRSAddEntry" },
+#define NRPC "12345678-1234-abcd-ef00-01234567cffb"
+	{ NRPC, 1, 6, "NetrServerPasswordSet" },
+	{ NRPC, 1, 15, "NetrServerAuthenticate2" },
+	{ NRPC, 1, 26, "NetrServerAuthenticate3" },
+	{ NRPC, 1, 30, "NetrServerPasswordSet2" },
+#define EFSR(u) \
+	{ u, 1, 0, "EfsRpcOpenFileRaw" }, \
+	{ u, 1, 4, "EfsRpcEncryptFileSrv" }, \
+	{ u, 1, 5, "EfsRpcDecryptFileSrv" }, \
+	{ u, 1, 6, "EfsRpcQueryUsersOnFile" }, \
+	{ u, 1, 7, "EfsRpcQueryRecoveryAgents" }, \
+	{ u, 1, 8, "EfsRpcRemoveUsersFromFile" }, \
+	{ u, 1, 9, "EfsRpcAddUsersToFile" }, \
+	{ u, 1, 12, "EfsRpcFileKeyInfo" }, \
+	{ u, 1, 13, "EfsRpcDuplicateEncryptionInfoFile" }, \
+	{ u, 1, 15, "EfsRpcAddUsersToFileEx" }, \
+	{ u, 1, 16, "EfsRpcFileKeyInfoEx" }, \
+	{ u, 1, 18, "EfsRpcGetEncryptedFileMetadata" }, \
+	{ u, 1, 19, "EfsRpcSetEncryptedFileMetadata" }, \
+	{ u, 1, 21, "EfsRpcEncryptFileExSrv" }, \
+	{ u, 1, 22, "EfsRpcQueryProtectors" }
+	EFSR("df1941c5-fe89-4e79-bf10-463657acf44d"),
+	EFSR("c681d488-d850-11d0-8c52-00c04fd90f7e"),
+#define RPRN "12345678-1234-abcd-ef00-0123456789ab"
+	{ RPRN, 1, 9, "RpcAddPrinterDriver" },
+	{ RPRN, 1, 62, "RpcRemoteFindFirstPrinterChangeNotification" },
+	{ RPRN, 1, 65, "RpcRemoteFindFirstPrinterChangeNotificationEx" },
+	{ RPRN, 1, 89, "RpcAddPrinterDriverEx" },
+	{ "76f03f96-cdfd-44fc-a22c-64950a001209", 1, 39,
+	    "RpcAsyncAddPrinterDriver" },
+	{ "338cd001-2244-31f1-aaaa-900038001003", 1, 20, "BaseRegSaveKey" },
+	{ "338cd001-2244-31f1-aaaa-900038001003", 1, 31, "BaseRegSaveKeyEx" },
+	{ "82273fdc-e32a-18c3-3f78-827929dc23ea", 0, 0, "ElfrClearELFW" },
+	{ "82273fdc-e32a-18c3-3f78-827929dc23ea", 0, 12, "ElfrClearELFA" },
+	{ "f6beaff7-1e19-4fbb-9f8f-b89e2018337c", 1, 6, "EvtRpcClearLog" },
+	{ "12345778-1234-abcd-ef00-0123456789ab", 0, 43,
+	    "LsarRetrievePrivateData" },
+	{ "12345778-1234-abcd-ef00-0123456789ab", 0, 141,
+	    "LsarRetrievePrivateData2" },
+	{ "4fc742e0-4a10-11cf-8273-00aa004ae673", 3, 12, "NetrDfsAddStdRoot" },
+	{ "4fc742e0-4a10-11cf-8273-00aa004ae673", 3, 13,
+	    "NetrDfsRemoveStdRoot" },
+	{ "a8e0653c-2744-4389-a61d-7373df8b2292", 1, 8, "IsPathSupported" },
+	{ "a8e0653c-2744-4389-a61d-7373df8b2292", 1, 9, "IsPathShadowCopied" },
+	{ "9556dc99-828c-11cf-a37e-00aa003240c7", 0, 24, "ExecMethod" },
+	{ "9556dc99-828c-11cf-a37e-00aa003240c7", 0, 25, "ExecMethodAsync" },
+	{ "894de0c0-0d55-11d3-a322-00c04fa321a1", 1, 0,
+	    "BaseInitiateShutdown" },
+	{ "894de0c0-0d55-11d3-a322-00c04fa321a1", 1, 2,
+	    "BaseInitiateShutdownEx" },
+	{ "d95afe70-a6d5-4259-822e-2c84da1ddb0d", 1, 0,
+	    "WsdrInitiateShutdown" },
+#undef SCMR
+#undef DRSR
+#undef NRPC
+#undef EFSR
+#undef RPRN
+};
+
+/*
+ * Operation rows per shipped interface, so that a deleted or added row
+ * turns a test red: (first opnum, count); every shipped table is dense.
+ */
+static const struct {
+	const char	*name;
+	const char	*uuid;
+	uint16_t	 major;
+	uint16_t	 first;
+	size_t		 count;
+} shipped_op_tables[] = {
+	{ "svcctl", "367abb81-9844-35f1-ad32-98f038001003", 2, 0, 65 },
+	{ "atsvc", "1ff70682-0a51-30e8-076d-740be8cee98b", 1, 0, 4 },
+	{ "sasec", "378e52b0-c0a9-11cf-822d-00aa0051e40f", 1, 0, 4 },
+	{ "itaskschedulerservice", "86d35949-83c9-4044-b424-db363231fd0c", 1,
+	    0, 20 },
+	{ "samr", "12345778-1234-abcd-ef00-0123456789ac", 1, 0, 78 },
+	{ "lsarpc", "12345778-1234-abcd-ef00-0123456789ab", 0, 0, 142 },
+	{ "drsuapi", "e3514235-4b06-11d1-ab04-00c04fc2dcd2", 4, 0, 31 },
+	{ "dsaop", "7c44d7d4-31d5-424c-bd5e-2b3e1f323d22", 1, 0, 2 },
+	{ "netlogon", "12345678-1234-abcd-ef00-01234567cffb", 1, 0, 60 },
+	{ "winreg", "338cd001-2244-31f1-aaaa-900038001003", 1, 0, 36 },
+	{ "srvsvc", "4b324fc8-1670-01d3-1278-5a47bf6ee188", 3, 0, 58 },
+	{ "wkssvc", "6bffd098-a112-3610-9833-46c3f87e345a", 1, 0, 38 },
+	{ "spoolss", "12345678-1234-abcd-ef00-0123456789ab", 1, 0, 124 },
+	{ "iremotewinspool", "76f03f96-cdfd-44fc-a22c-64950a001209", 1, 0,
+	    75 },
+	{ "efsrpc", "df1941c5-fe89-4e79-bf10-463657acf44d", 1, 0, 45 },
+	{ "efsrpc-lsa", "c681d488-d850-11d0-8c52-00c04fd90f7e", 1, 0, 45 },
+	{ "eventlog", "82273fdc-e32a-18c3-3f78-827929dc23ea", 0, 0, 27 },
+	{ "even6", "f6beaff7-1e19-4fbb-9f8f-b89e2018337c", 1, 0, 29 },
+	{ "backupkey", "3dde7c30-165d-11d1-ab8f-00805f14db40", 1, 0, 1 },
+	{ "dssetup", "3919286a-b10c-11d0-9ba8-00c04fd92ef5", 0, 0, 12 },
+	{ "netdfs", "4fc742e0-4a10-11cf-8273-00aa004ae673", 3, 0, 26 },
+	{ "fileservervssagent", "a8e0653c-2744-4389-a61d-7373df8b2292", 1, 0,
+	    13 },
+	{ "initshutdown", "894de0c0-0d55-11d3-a322-00c04fa321a1", 1, 0, 3 },
+	{ "windowsshutdown", "d95afe70-a6d5-4259-822e-2c84da1ddb0d", 1, 0, 2 },
+	{ "epmapper", "e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 0, 7 },
+	{ "mgmt", "afa8bd80-7d8a-11c9-bef4-08002b102989", 1, 0, 5 },
+	{ "iactivation", "4d9f4ab8-7d1c-11cf-861e-0020af6e7c57", 0, 0, 1 },
+	{ "iremotescmactivator", "000001a0-0000-0000-c000-000000000046", 0, 0,
+	    5 },
+	{ "iobjectexporter", "99fcfec4-5260-101b-bbcb-00aa0021347a", 0, 0, 6 },
+	{ "iremunknown", "00000131-0000-0000-c000-000000000046", 0, 3, 3 },
+	{ "iremunknown2", "00000143-0000-0000-c000-000000000046", 0, 3, 4 },
+	{ "iwbemlevel1login", "f309ad18-d86a-11d0-a075-00c04fb68820", 0, 3,
+	    4 },
+	{ "iwbemservices", "9556dc99-828c-11cf-a37e-00aa003240c7", 0, 3, 23 },
+	{ "iwbemloginclientid", "d4781cd6-e5d3-44df-ad94-930efe48a887", 0, 3,
+	    1 },
+	{ "iwbemloginhelper", "541679ab-2e5f-11d3-b34e-00104bcc4b4a", 0, 3,
+	    1 },
+	{ "ienumwbemclassobject", "027947e1-d731-11ce-a357-000000000001", 0,
+	    3, 5 },
+	{ "iwbemcallresult", "44aca675-e8fc-11d0-a07c-00c04fb68820", 0, 3, 4 },
+	{ "iwbemfetchsmartenum", "1c1c45ee-4395-11d2-b60b-00104b703efd", 0, 3,
+	    1 },
+	{ "iwbemwcosmartenum", "423ec01e-2e35-11d2-b604-00104b703efd", 0, 3,
+	    1 },
+	{ "iwbemobjectsink", "7c857801-7381-11cf-884d-00aa004b2e24", 0, 3, 2 },
+	{ "iwbemremoterefresher", "f1e9c5b2-f59b-11d2-b362-00105a1f8177", 0,
+	    3, 3 },
+	{ "iwbemrefreshingservices", "2c9273e0-1dc3-11d3-b364-00105a1f8177",
+	    0, 3, 6 },
+	{ "iwbembackuprestore", "c49e32c7-bc8b-11d2-85d4-00105a1f8304", 0, 3,
+	    2 },
+	{ "iwbembackuprestoreex", "a359dec5-e813-4834-8a2a-ba7f1d777d76", 0,
+	    3, 4 },
+	{ "idispatch", "00020400-0000-0000-c000-000000000046", 0, 3, 4 },
+};
+
+static void
+test_ops_shipped(void)
+{
+	const char *data = getenv("SVCMAP_DATA");
+	const struct catalog_op *o;
+	const struct catalog_iface *ifc;
+	struct catalog *cat;
+	char err[512], want[64];
+	uint8_t u[16];
+	size_t i, k, n, total = 0, nsens = 0, nres = 0, badres = 0;
+	int first, row;
+
+	cat = catalog_open(data != NULL ? data : "data", "", err, sizeof(err));
+	ok(cat != NULL, "the shipped catalog opens (%s)", cat ? "" : err);
+	if (cat == NULL)
+		return;
+	for (i = 0; i < sizeof(sensitive_ops) / sizeof(sensitive_ops[0]);
+	    i++) {
+		row = op_row(cat, sensitive_ops[i].uuid, sensitive_ops[i].major,
+		    sensitive_ops[i].opnum);
+		o = catalog_op(cat, row);
+		ok(o != NULL && strcmp(o->name, sensitive_ops[i].name) == 0 &&
+		    (o->flags & CATALOG_OP_SENSITIVE) &&
+		    strcmp(o->notes, "-") != 0,
+		    "%s %u.0 opnum %u is %s, sensitive, with a reason",
+		    catalog_iface(cat, o ? o->iface : -1) ?
+		    catalog_iface(cat, o->iface)->name : sensitive_ops[i].uuid,
+		    sensitive_ops[i].major, sensitive_ops[i].opnum,
+		    sensitive_ops[i].name);
+		if (o != NULL && strcmp(o->name, sensitive_ops[i].name) != 0)
+			printf("#   catalog says %s\n", o->name);
+	}
+	for (i = 0; i < catalog_nops(cat); i++) {
+		o = catalog_op(cat, (int)i);
+		nsens += (o->flags & CATALOG_OP_SENSITIVE) != 0;
+		if (o->flags & CATALOG_OP_RESERVED) {
+			nres++;
+			snprintf(want, sizeof(want), "Opnum%uNotUsedOnWire",
+			    o->opnum);
+			badres += strcmp(o->name, want) != 0 ||
+			    (o->flags & CATALOG_OP_SENSITIVE) != 0;
+		} else if (strstr(o->name, "NotUsedOnWire") != NULL)
+			badres++;
+	}
+	is_int(nsens, sizeof(sensitive_ops) / sizeof(sensitive_ops[0]),
+	    "every sensitive row is in the list above");
+	ok(nres > 0 && badres == 0, "the %zu reserved rows are exactly the "
+	    "OpnumNNotUsedOnWire ones, with their own opnum", nres);
+
+	for (i = 0; i < sizeof(shipped_op_tables) /
+	    sizeof(shipped_op_tables[0]); i++) {
+		uuid_parse(u, shipped_op_tables[i].uuid);
+		row = catalog_iface_find(cat, u, shipped_op_tables[i].major);
+		ifc = catalog_iface(cat, row);
+		n = catalog_iface_ops(cat, row, &first);
+		total += n;
+		for (k = 0; k < n; k++)
+			if (catalog_op(cat, first + (int)k)->opnum !=
+			    shipped_op_tables[i].first + k)
+				break;
+		ok(ifc != NULL && strcmp(ifc->name, shipped_op_tables[i].name)
+		    == 0 && n == shipped_op_tables[i].count && k == n,
+		    "%s: %zu operations, opnums %u..%zu without gaps",
+		    shipped_op_tables[i].name, shipped_op_tables[i].count,
+		    shipped_op_tables[i].first, shipped_op_tables[i].first +
+		    shipped_op_tables[i].count - 1);
+		if (n != shipped_op_tables[i].count)
+			printf("#   has %zu\n", n);
+	}
+	is_int(catalog_nops(cat), total,
+	    "no operation rows outside the tables above");
+	is_str(op_name(cat, "e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 3),
+	    "ept_map", "epmapper opnum 3 is ept_map");
+	is_str(op_name(cat, "99fcfec4-5260-101b-bbcb-00aa0021347a", 0, 5),
+	    "ServerAlive2", "IObjectExporter opnum 5 is ServerAlive2");
+	is_str(op_name(cat, "367abb81-9844-35f1-ad32-98f038001003", 2, 65),
+	    "(none)", "svcctl has no opnum 65");
+	catalog_destroy(cat);
+}
+
+/*
+ * tshark's name and the specification's name for the same method, where
+ * the normalisation below cannot tell: Wireshark keeps Samba's older
+ * names.  Each pair was matched by the method's description in the
+ * specification and in Wireshark's dissector, so a shifted opnum fails.
+ */
+static const struct {
+	const char	*tshark;
+	const char	*spec;
+} tshark_aliases[] = {
+	{ "DsWriteAccountSpn", "IDL_DRSWriteSPN" },
+	{ "DsGetDomainControllerInfo", "IDL_DRSDomainControllerInfo" },
+	{ "lsa_QueryInfoPolicy", "LsarQueryInformationPolicy" },
+	{ "NetrLogonDummyRoutine1", "NetrLogonGetCapabilities" },
+	{ "Close", "SamrCloseHandle" },
+	{ "QuerySecurity", "SamrQuerySecurityObject" },
+	{ "LookupDomain", "SamrLookupDomainInSamServer" },
+	{ "EnumDomains", "SamrEnumerateDomainsInSamServer" },
+	{ "QueryDomainInfo", "SamrQueryInformationDomain" },
+	{ "EnumDomainUsers", "SamrEnumerateUsersInDomain" },
+	{ "LookupNames", "SamrLookupNamesInDomain" },
+	{ "LookupRids", "SamrLookupIdsInDomain" },
+	{ "QueryUserInfo", "SamrQueryInformationUser" },
+	{ "NetShareEnumAll", "NetrShareEnum" },
+};
+
+/*
+ * The normalised form of a method name: lowercase, without '_', without
+ * the first of these prefixes it starts with.  Wireshark drops the
+ * specification's R/Samr/Lsar/IDL_DRS/ept_ prefixes or writes its own
+ * (lsa_, Ds, DRSUAPI_); what remains must be equal.
+ */
+static void
+op_norm(const char *name, char *out, size_t len)
+{
+	static const char *const prefixes[] = {
+		"drsuapi", "idldrs", "lsar", "lsa", "samr", "netr", "net",
+		"ept", "ds", "r", NULL
+	};
+	char buf[128];
+	size_t i, n = 0;
+
+	for (i = 0; name[i] != '\0' && n + 1 < sizeof(buf); i++)
+		if (name[i] != '_')
+			buf[n++] = (char)tolower((unsigned char)name[i]);
+	buf[n] = '\0';
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(buf, prefixes[i], strlen(prefixes[i])) == 0)
+			break;
+	snprintf(out, len, "%s", buf + (prefixes[i] != NULL ?
+	    strlen(prefixes[i]) : 0));
+}
+
+/*
+ * The numbering on real traffic: every (interface, opnum) tshark names in
+ * a request of the shared captures (tests/data/tshark-opnames.tsv) has
+ * the same method in the catalog.
+ */
+static void
+test_ops_tshark(void)
+{
+	const char *data = getenv("SVCMAP_DATA");
+	const char *top = getenv("top_srcdir");
+	char path[1200], line[512], a[128], b[128], err[512];
+	char *f[7], *p;
+	struct catalog *cat;
+	const char *mine;
+	size_t i, n, rows = 0;
+	unsigned major, opnum;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/tests/data/tshark-opnames.tsv",
+	    top != NULL ? top : SVCMAP_SRCDATADIR "/..");
+	cat = catalog_open(data != NULL ? data : "data", "", err, sizeof(err));
+	if ((fp = fopen(path, "r")) == NULL || cat == NULL) {
+		ok(0, "open %s and the shipped catalog", path);
+		if (fp != NULL)
+			fclose(fp);
+		catalog_destroy(cat);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (n = 0, p = line; n < 7 && p != NULL; n++) {
+			f[n] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		if (n != 7 || sscanf(f[2], "%u.", &major) != 1 ||
+		    sscanf(f[3], "%u", &opnum) != 1) {
+			ok(0, "tshark-opnames.tsv: bad row \"%s\"", line);
+			continue;
+		}
+		rows++;
+		mine = op_name(cat, f[1], (uint16_t)major, (uint16_t)opnum);
+		op_norm(mine, a, sizeof(a));
+		op_norm(f[4], b, sizeof(b));
+		for (i = 0; i < sizeof(tshark_aliases) /
+		    sizeof(tshark_aliases[0]); i++)
+			if (strcmp(tshark_aliases[i].tshark, f[4]) == 0)
+				break;
+		ok(strcmp(a, b) == 0 || (i < sizeof(tshark_aliases) /
+		    sizeof(tshark_aliases[0]) &&
+		    strcmp(tshark_aliases[i].spec, mine) == 0),
+		    "%s opnum %u: tshark %s, catalog %s (%s requests)", f[0],
+		    opnum, f[4], mine, f[5]);
+	}
+	fclose(fp);
+	ok(rows >= 60, "tshark-opnames.tsv has %zu rows", rows);
+	catalog_destroy(cat);
+}
+
 /* Remove what the tests wrote, and only that. */
 static void
 cleanup(void)
 {
 	static const char *const files[] = {
 		"stderr.txt", "long.catalog", "full.catalog",
-		"data/services.catalog", "data/rpc-interfaces.catalog", NULL
+		"data/services.catalog", "data/rpc-interfaces.catalog",
+		"data/rpc-operations.catalog", NULL
 	};
 	size_t i;
 
@@ -667,6 +1137,9 @@ main(void)
 	test_files();
 	test_open();
 	test_pipes();
+	test_ops_fixture();
+	test_ops_shipped();
+	test_ops_tshark();
 	cleanup();
 	return tap_done();
 }

@@ -3,8 +3,8 @@
  *
  * Built from KB 832017 (four editions) and the Configuration Manager port
  * article: services, the (transport, port) rows each documents, which service
- * actually listens on each port, the RPC interfaces (UUID -> service) and
- * DCOM classes.  The file format is documented in data/README.md.
+ * actually listens on each port, the RPC interfaces (UUID -> service), their
+ * operations (opnum -> method name, sensitive or not) and DCOM classes.  The file format is documented in data/README.md.
  *
  * A catalog is loaded once (and again on SIGHUP into a new object), then is
  * read-only: lookups take no lock and are safe from any thread.
@@ -104,6 +104,27 @@ struct catalog_pipe {
 /** Longest pipe name kept, with NUL. */
 #define CATALOG_PIPE_NAMELEN 64
 
+/* Flags of an RPC operation (op records). */
+#define CATALOG_OP_SENSITIVE	0x01	/* in the shipped default watch list */
+#define CATALOG_OP_RESERVED	0x02	/* "OpnumNNotUsedOnWire": never sent */
+
+/*
+ * One operation of an RPC interface: an opnum and the method name the
+ * open specification's IDL gives it ("RCreateServiceW").  Rows are
+ * sorted by (interface row, opnum) once the catalog is finished, so the
+ * operations of one interface are consecutive rows.
+ */
+struct catalog_op {
+	int		 iface;		/* index of struct catalog_iface */
+	uint16_t	 opnum;
+	uint8_t		 flags;		/* CATALOG_OP_* */
+	const char	*name;		/* "RCreateServiceW", "Opnum10NotUsedOnWire" */
+	const char	*notes;		/* why it is sensitive, or "-" */
+};
+
+/** Longest operation name kept, with NUL. */
+#define CATALOG_OP_NAMELEN 64
+
 struct catalog;
 
 /** An empty catalog, or NULL on allocation failure. */
@@ -121,8 +142,10 @@ int	catalog_load_file(struct catalog *cat, const char *path, bool local,
 	    char *err, size_t errlen);
 
 /**
- * Check references across files (services, app keys), the uniqueness of
- * listeners per exact (transport, ports), and build the lookup indexes.
+ * Check references across files (services, app keys, the interface of
+ * each operation), the uniqueness of listeners per exact (transport,
+ * ports) and of operations per (interface, opnum), and build the lookup
+ * indexes.
  * Must be called once after the last catalog_load_file().
  * @return: 0, or -1 with err set ("file:line: message").
  */
@@ -130,8 +153,8 @@ int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
 
 /**
  * Load the shipped catalog files from data_dir (services.catalog,
- * rpc-interfaces.catalog) and, if local_path is not NULL and exists, the
- * site-local file; then finish.  Returns the catalog or NULL with err set.
+ * rpc-interfaces.catalog, rpc-operations.catalog) and, if local_path is
+ * not NULL and exists, the site-local file; then finish.  Returns the catalog or NULL with err set.
  * Every problem has been logged already (log_warnx), so a caller that
  * only reports need not print err again.
  */
@@ -147,6 +170,7 @@ size_t	catalog_napps(const struct catalog *cat);
 size_t	catalog_nifaces(const struct catalog *cat);
 size_t	catalog_ndcom(const struct catalog *cat);
 size_t	catalog_npipes(const struct catalog *cat);
+size_t	catalog_nops(const struct catalog *cat);
 
 const struct catalog_service *catalog_service(const struct catalog *cat, int i);
 const struct catalog_port *catalog_port(const struct catalog *cat, int i);
@@ -154,6 +178,7 @@ const struct catalog_app *catalog_app(const struct catalog *cat, int i);
 const struct catalog_iface *catalog_iface(const struct catalog *cat, int i);
 const struct catalog_dcom *catalog_dcom(const struct catalog *cat, int i);
 const struct catalog_pipe *catalog_pipe(const struct catalog *cat, int i);
+const struct catalog_op *catalog_op(const struct catalog *cat, int i);
 
 /** Index of the service with this key, or -1. */
 int	catalog_service_find(const struct catalog *cat, const char *key);
@@ -189,6 +214,28 @@ int	catalog_dcom_find(const struct catalog *cat, const uint8_t clsid[16]);
  * index or -1.
  */
 int	catalog_pipe_find(const struct catalog *cat, const char *name);
+
+/**
+ * The operation row for an opnum of an interface row (as returned by
+ * catalog_iface_find()), or -1: unknown interface row, an interface
+ * without operation rows, or an opnum the catalog does not name.
+ * Meant for every RPC request PDU: no allocation, no string compare,
+ * one array load for the dense tables the shipped catalog has (opnums
+ * consecutive from the first), else a binary search within the
+ * interface's rows.  Safe from any thread once finished.
+ */
+int	catalog_op_find(const struct catalog *cat, int iface, uint16_t opnum);
+
+/**
+ * The operation rows of an interface row: stores the first row index in
+ * *first (-1 if none) and returns the count.  The rows are in opnum order.
+ */
+size_t	catalog_iface_ops(const struct catalog *cat, int iface, int *first);
+
+/** The CATALOG_OP_* bit of a flag name ("sensitive"), or 0. */
+uint8_t	catalog_op_flag_parse(const char *name);
+/** A CATALOG_OP_* bit's name as the files write it, or NULL. */
+const char *catalog_op_flag_name(uint8_t bit);
 
 /**
  * Does nDPI's protocol name agree with the app protocol?  True when the

@@ -68,6 +68,16 @@ walk(const struct catalog *cat)
 		if (catalog_iface_find(cat, rif->uuid, rif->ver_major) < 0)
 			abort();
 	}
+	/* Every operation row is found again by its (interface, opnum). */
+	for (i = 0; i < catalog_nops(cat); i++) {
+		const struct catalog_op *o = catalog_op(cat, (int)i);
+
+		sum += touch(o->name) + touch(o->notes);
+		if (catalog_op_find(cat, o->iface, o->opnum) != (int)i)
+			abort();
+		sum += (size_t)catalog_op_find(cat, o->iface,
+		    (uint16_t)(o->opnum + 1));
+	}
 	for (i = 0; i < catalog_ndcom(cat); i++) {
 		d = catalog_dcom(cat, (int)i);
 		sum += touch(d->name) + touch(d->spec) + touch(d->notes);
