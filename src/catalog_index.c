@@ -674,6 +674,19 @@ catalog_op_find(const struct catalog *cat, int iface, uint16_t opnum)
 }
 
 int
+catalog_op_find_name(const struct catalog *cat, int iface, const char *name)
+{
+	size_t i, n;
+	int first;
+
+	n = catalog_iface_ops(cat, iface, &first);
+	for (i = 0; i < n; i++)
+		if (strcmp(cat->op[first + (int)i].o.name, name) == 0)
+			return first + (int)i;
+	return -1;
+}
+
+int
 catalog_pipe_find(const struct catalog *cat, const char *name)
 {
 	char key[CATALOG_PIPE_NAMELEN];

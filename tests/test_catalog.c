@@ -983,6 +983,17 @@ test_ops_shipped(void)
 	    "ServerAlive2", "IObjectExporter opnum 5 is ServerAlive2");
 	is_str(op_name(cat, "367abb81-9844-35f1-ad32-98f038001003", 2, 65),
 	    "(none)", "svcctl has no opnum 65");
+	uuid_parse(u, "367abb81-9844-35f1-ad32-98f038001003");
+	row = catalog_iface_find(cat, u, 2);
+	o = catalog_op(cat, catalog_op_find_name(cat, row, "RCreateServiceW"));
+	ok(o != NULL && o->opnum == 12, "by name: svcctl RCreateServiceW is "
+	    "opnum 12");
+	is_int(catalog_op_find_name(cat, row, "rcreateservicew"), -1,
+	    "by name: the spelling must be exact");
+	is_int(catalog_op_find_name(cat, row, "IDL_DRSGetNCChanges"), -1,
+	    "by name: only the interface's own operations");
+	is_int(catalog_op_find_name(cat, -1, "RCreateServiceW"), -1,
+	    "by name: interface row -1");
 	catalog_destroy(cat);
 }
 

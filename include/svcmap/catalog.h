@@ -227,6 +227,14 @@ int	catalog_pipe_find(const struct catalog *cat, const char *name);
 int	catalog_op_find(const struct catalog *cat, int iface, uint16_t opnum);
 
 /**
+ * The operation row of an interface row whose method name is exactly
+ * name ("RCreateServiceW"), or -1.  A scan of the interface's rows: for
+ * configuration (a watch list written by name), not for packets.
+ */
+int	catalog_op_find_name(const struct catalog *cat, int iface,
+	    const char *name);
+
+/**
  * The operation rows of an interface row: stores the first row index in
  * *first (-1 if none) and returns the count.  The rows are in opnum order.
  */
