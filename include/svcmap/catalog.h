@@ -4,7 +4,8 @@
  * Built from KB 832017 (four editions) and the Configuration Manager port
  * article: services, the (transport, port) rows each documents, which service
  * actually listens on each port, the RPC interfaces (UUID -> service), their
- * operations (opnum -> method name, sensitive or not) and DCOM classes.  The file format is documented in data/README.md.
+ * operations (opnum -> method name, sensitive or not) and DCOM classes.
+ * The file format is documented in data/README.md.
  *
  * A catalog is loaded once (and again on SIGHUP into a new object), then is
  * read-only: lookups take no lock and are safe from any thread.
@@ -118,7 +119,7 @@ struct catalog_op {
 	int		 iface;		/* index of struct catalog_iface */
 	uint16_t	 opnum;
 	uint8_t		 flags;		/* CATALOG_OP_* */
-	const char	*name;		/* "RCreateServiceW", "Opnum10NotUsedOnWire" */
+	const char	*name;		/* "RCreateServiceW", as the IDL */
 	const char	*notes;		/* why it is sensitive, or "-" */
 };
 
@@ -154,7 +155,8 @@ int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
 /**
  * Load the shipped catalog files from data_dir (services.catalog,
  * rpc-interfaces.catalog, rpc-operations.catalog) and, if local_path is
- * not NULL and exists, the site-local file; then finish.  Returns the catalog or NULL with err set.
+ * not NULL and exists, the site-local file; then finish.  Returns the
+ * catalog or NULL with err set.
  * Every problem has been logged already (log_warnx), so a caller that
  * only reports need not print err again.
  */
