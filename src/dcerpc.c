@@ -1,6 +1,7 @@
 /*
- * dcerpc.c - connection-oriented DCE/RPC over TCP: PDU framing across
- * segments, bind/alter_context, bind_ack, requests and responses.
+ * dcerpc.c - connection-oriented DCE/RPC over TCP and byte streams: PDU
+ * framing across segments, bind/alter_context, bind_ack, requests and
+ * responses.
  *
  * specification: C706 chapter 12 (PDU formats), [MS-RPCE] 2.2.2.
  *
@@ -17,13 +18,18 @@
  * auth trailer is: auth_pad bytes, an 8-byte sec_trailer (type, level,
  * pad length, reserved, context id), then auth_length verifier bytes.
  *
- * A TCP direction is read as a stream of PDUs: complete PDUs are parsed
- * straight from the segment, and only a PDU cut by a segment end is
+ * Each direction is read as a stream of PDUs: complete PDUs are parsed
+ * straight from the bytes fed, and only a PDU cut by the end of a feed is
  * copied (the header into a fixed array, the rest into a buffer that grows
- * up to max_frag_len).  A header that cannot be trusted, or missing TCP
- * data, puts the direction into resync: bytes are skipped until a
- * plausible header starts, so a lost segment costs the PDUs it touched and
- * never makes the parser read stub bytes as a header it believes.
+ * up to max_frag_len).  A header that cannot be trusted, or missing data,
+ * puts the direction into resync: bytes are skipped until a plausible
+ * header starts, so a lost segment costs the PDUs it touched and never
+ * makes the parser read stub bytes as a header it believes.
+ *
+ * Two entry points share that framing: dcerpc_stream() takes the bytes of
+ * an in-order stream (a named pipe, which SMB delivers already ordered),
+ * and dcerpc_tcp() is TCP sequence tracking in front of it: it trims
+ * retransmitted bytes and turns a sequence jump into a gap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,8 +141,8 @@ dcerpc_flow_destroy(struct dcerpc_flow *f)
 {
 	if (f == NULL)
 		return;
-	free(f->dir[0].buf);
-	free(f->dir[1].buf);
+	free(f->dir[0].s.buf);
+	free(f->dir[1].s.buf);
 	free(f->rbuf);
 	free(f);
 }
@@ -633,7 +639,7 @@ co_pdu(struct dcerpc_parser *p, struct dcerpc_flow *f, const uint8_t *pdu,
 
 /* A header failed: count it once, then scan until one is trusted. */
 static void
-bad_header(struct dcerpc_parser *p, struct rpc_dir *d, enum hdr_verdict v)
+bad_header(struct dcerpc_parser *p, struct rpc_stream *d, enum hdr_verdict v)
 {
 	if (d->resync)
 		return;
@@ -643,10 +649,10 @@ bad_header(struct dcerpc_parser *p, struct rpc_dir *d, enum hdr_verdict v)
 	d->resync = true;
 }
 
-/* Keep the rest of a PDU whose header is good for the next segment. */
+/* Keep the rest of a PDU whose header is good for the next bytes. */
 static void
-hold_partial(struct dcerpc_parser *p, struct rpc_dir *d, const uint8_t *data,
-    size_t len, size_t fl)
+hold_partial(struct dcerpc_parser *p, struct rpc_stream *d,
+    const uint8_t *data, size_t len, size_t fl)
 {
 	size_t ncap;
 	uint8_t *nb;
@@ -671,9 +677,9 @@ hold_partial(struct dcerpc_parser *p, struct rpc_dir *d, const uint8_t *data,
 	d->want = fl;
 }
 
-/* Parse whole PDUs straight from segment bytes; hold what is left. */
+/* Parse whole PDUs straight from the bytes fed; hold what is left. */
 static void
-co_scan(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rpc_dir *d,
+co_scan(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rpc_stream *d,
     const uint8_t *data, size_t len, const struct dcerpc_sink *sink)
 {
 	enum hdr_verdict v;
@@ -703,44 +709,17 @@ co_scan(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rpc_dir *d,
 	}
 }
 
-void
-dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
-    uint32_t seq, const uint8_t *data, size_t len,
-    const struct dcerpc_sink *sink)
+/*
+ * The framing proper, shared by both entry points: finish a held header
+ * or PDU with the new bytes first, then parse what follows in place.
+ */
+static void
+co_stream(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rpc_stream *d,
+    const uint8_t *data, size_t len, const struct dcerpc_sink *sink)
 {
-	struct rpc_dir *d;
 	enum hdr_verdict v;
 	uint8_t tmp[CO_HDR_LEN];
 	size_t take, fl = 0, n;
-	int32_t delta;
-
-	if (len == 0 || dir < 0 || dir > 1)
-		return;
-	d = &f->dir[dir];
-	if (!d->seq_known) {
-		d->seq_known = true;
-		d->next_seq = seq;
-	}
-	/* Serial-number arithmetic: behind is a retransmission, ahead a gap. */
-	delta = (int32_t)(seq - d->next_seq);
-	if (delta < 0) {
-		if ((uint32_t)-(int64_t)delta >= len)
-			return;
-		data += (uint32_t)-(int64_t)delta;
-		len -= (uint32_t)-(int64_t)delta;
-		seq = d->next_seq;
-	} else if (delta > 0) {
-		p->st.gaps++;
-		if (d->blen > 0 || d->hlen > 0)
-			p->st.truncated++;
-		d->blen = 0;
-		d->hlen = 0;
-		d->resync = true;
-		/* A response fragment may be what went missing. */
-		if (dir == 1)
-			f->ractive = false;
-	}
-	d->next_seq = seq + (uint32_t)len;
 
 	while (len > 0) {
 		if (d->blen > 0) {
@@ -790,4 +769,70 @@ dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
 		co_scan(p, f, d, data, len, sink);
 		return;
 	}
+}
+
+/*
+ * Bytes went missing: whatever PDU was being held is lost (counted
+ * truncated), and the next header is found by resynchronisation.
+ */
+static void
+co_gap(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir)
+{
+	struct rpc_stream *d = &f->dir[dir].s;
+
+	p->st.gaps++;
+	if (d->blen > 0 || d->hlen > 0)
+		p->st.truncated++;
+	d->blen = 0;
+	d->hlen = 0;
+	d->resync = true;
+	/* A response fragment may be what went missing. */
+	if (dir == 1)
+		f->ractive = false;
+}
+
+void
+dcerpc_stream(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
+    const uint8_t *data, size_t len, const struct dcerpc_sink *sink)
+{
+	if (len == 0 || dir < 0 || dir > 1)
+		return;
+	co_stream(p, f, &f->dir[dir].s, data, len, sink);
+}
+
+void
+dcerpc_stream_gap(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir)
+{
+	if (dir < 0 || dir > 1)
+		return;
+	co_gap(p, f, dir);
+}
+
+void
+dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
+    uint32_t seq, const uint8_t *data, size_t len,
+    const struct dcerpc_sink *sink)
+{
+	struct rpc_dir *d;
+	int32_t delta;
+
+	if (len == 0 || dir < 0 || dir > 1)
+		return;
+	d = &f->dir[dir];
+	if (!d->seq_known) {
+		d->seq_known = true;
+		d->next_seq = seq;
+	}
+	/* Serial-number arithmetic: behind is a retransmission, ahead a gap. */
+	delta = (int32_t)(seq - d->next_seq);
+	if (delta < 0) {
+		if ((uint32_t)-(int64_t)delta >= len)
+			return;
+		data += (uint32_t)-(int64_t)delta;
+		len -= (uint32_t)-(int64_t)delta;
+		seq = d->next_seq;
+	} else if (delta > 0)
+		co_gap(p, f, dir);
+	d->next_seq = seq + (uint32_t)len;
+	co_stream(p, f, &d->s, data, len, sink);
 }

@@ -81,17 +81,25 @@ struct rpc_call {
 	uint8_t		clsid[16];
 };
 
-/* One TCP direction: sequence tracking and the partial PDU. */
-struct rpc_dir {
-	bool		seq_known;
+/*
+ * Framing of one direction's byte stream: a PDU header or a PDU cut by
+ * the end of the bytes fed so far, and whether the framing lost track.
+ */
+struct rpc_stream {
 	bool		resync;		/* scanning for a trustworthy header */
-	uint32_t	next_seq;	/* sequence number expected next */
 	uint8_t		hdr[CO_HDR_LEN]; /* a header cut by the segment end */
 	size_t		hlen;
 	uint8_t		*buf;		/* a PDU cut by the segment end */
 	size_t		blen;		/* bytes of it held */
 	size_t		bcap;
 	size_t		want;		/* its frag_length */
+};
+
+/* One direction: TCP sequence tracking (dcerpc_tcp only) and its stream. */
+struct rpc_dir {
+	bool		seq_known;
+	uint32_t	next_seq;	/* sequence number expected next */
+	struct rpc_stream s;
 };
 
 struct dcerpc_flow {

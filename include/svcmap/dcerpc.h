@@ -1,9 +1,10 @@
 /*
  * dcerpc.h - DCE/RPC parsing: bound interfaces and endpoint announcements.
  *
- * Connection-oriented DCE/RPC over TCP ([MS-RPCE] 2.2.2, C706 chapter 12):
- * PDUs reassembled across TCP segments in sequence order, several PDUs per
- * segment, fragmented requests/responses rebuilt up to a bound, little- and
+ * Connection-oriented DCE/RPC over TCP ([MS-RPCE] 2.2.2, C706 chapter 12)
+ * and over any in-order byte stream (the named pipes SMB carries, [MS-RPCE]
+ * 2.1.1.2): PDUs reassembled across TCP segments in sequence order or
+ * across the pieces of a stream, several PDUs per segment, fragmented requests/responses rebuilt up to a bound, little- and
  * big-endian data representations, NDR and NDR64, auth trailers skipped.
  * Connectionless DCE/RPC over UDP (C706 chapter 12.5).
  *
@@ -74,7 +75,7 @@ struct dcerpc_stats {
 	uint64_t	pdus;		/* complete PDUs parsed */
 	uint64_t	truncated;	/* PDUs cut short (snaplen, lost segment) */
 	uint64_t	invalid;	/* PDUs with a lying length/count/version */
-	uint64_t	gaps;		/* missing TCP data: resynchronised */
+	uint64_t	gaps;		/* missing TCP or stream data: resynchronised */
 	uint64_t	oversize;	/* fragments/reassemblies over the bounds */
 	uint64_t	binds;
 	uint64_t	epm_replies;	/* ept_map / ept_lookup responses parsed */
@@ -92,18 +93,47 @@ struct dcerpc_parser *dcerpc_parser_create(const struct dcerpc_config *cfg);
 void	dcerpc_parser_destroy(struct dcerpc_parser *p);
 const struct dcerpc_stats *dcerpc_parser_stats(const struct dcerpc_parser *p);
 
-/** Per-flow state, or NULL on allocation failure. */
+/**
+ * Per-association state (a TCP connection, or one named pipe of an SMB
+ * session), or NULL on allocation failure.  Feed one state through one
+ * entry point only: TCP and stream feeds do not mix.  Holds at most one
+ * partial PDU per direction (up to max_frag_len) and one response being
+ * reassembled (up to max_reassembly).
+ */
 struct dcerpc_flow *dcerpc_flow_create(struct dcerpc_parser *p);
 void	dcerpc_flow_destroy(struct dcerpc_flow *f);
 
 /**
- * Feed a TCP segment's payload.
+ * Feed a TCP segment's payload: sequence tracking in front of
+ * dcerpc_stream().  Bytes already seen (a retransmission) are skipped;
+ * a sequence jump is a gap (see dcerpc_stream_gap()).
  * @param dir: 0 client -> server, 1 server -> client.
  * @param seq: the segment's TCP sequence number (for ordering and gaps).
  */
 void	dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
 	    uint32_t seq, const uint8_t *data, size_t len,
 	    const struct dcerpc_sink *sink);
+
+/**
+ * Feed the next bytes of one direction of an in-order byte stream, such
+ * as the data of named-pipe writes (dir 0) and reads (dir 1) that an SMB
+ * analyzer matched to one file id.  The caller delivers every byte once
+ * and in order; PDUs may be cut anywhere between two calls.  Complete
+ * PDUs are parsed from data in place; a cut one is copied and finished
+ * by the next call.  data is not kept after the call.
+ * @param dir: 0 client -> server, 1 server -> client.
+ */
+void	dcerpc_stream(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
+	    const uint8_t *data, size_t len, const struct dcerpc_sink *sink);
+
+/**
+ * Bytes of one direction of a stream are missing (a lost or truncated
+ * message): counted as a gap, a PDU held in part is dropped (counted
+ * truncated), and the direction resynchronises on the next plausible
+ * header.
+ */
+void	dcerpc_stream_gap(struct dcerpc_parser *p, struct dcerpc_flow *f,
+	    int dir);
 
 /** Feed one UDP datagram's payload (connectionless DCE/RPC). */
 void	dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
