@@ -1,7 +1,8 @@
 /*
  * test_dcerpc.c - DCE/RPC parsing on crafted PDUs: TCP reassembly, byte
  * orders, fragments, auth trailers, hostile towers, bind/bind_ack, EPM
- * (ept_map, ept_lookup over TCP and UDP) and DCOM string bindings.
+ * (ept_map, ept_lookup over TCP and UDP), DCOM string bindings, and the
+ * byte-stream entry point (every cut of a conversation, hostile lengths).
  *
  * PDUs are built here with a small NDR writer, so every expected value is
  * known exactly.
@@ -845,6 +846,277 @@ test_udp(void)
 	dcerpc_parser_destroy(p);
 }
 
+/* ---- dcerpc_stream(): the framing of an in-order byte stream ---- */
+
+/*
+ * One association as the two directions of a named pipe carry it: the
+ * client binds EPM and asks ept_map twice, the server acks and answers
+ * the first call with one PDU and the second with two fragments.
+ */
+struct pipe_conv {
+	struct w	c2s;
+	struct w	s2c;
+};
+
+static void
+pipe_conv_build(struct pipe_conv *pc)
+{
+	static const struct bctx epm[] = { { 0, EPM_UUID, 3, 0, NDR_UUID } };
+	static const uint16_t acc[] = { 0 };
+	static const char *ndr[] = { NDR_UUID };
+	struct w t[2], s, part, o, req;
+
+	pc->c2s.n = 0;
+	pc->s2c.n = 0;
+	bind_pdu(&o, true, 11, epm, 1);
+	w_bytes(&pc->c2s, o.b, o.n);
+	req.n = 0;
+	req.le = true;
+	w_bytes(&req, (uint8_t[24]){ 0 }, 24);
+	call_pdu(&o, true, 0, 3, 40, 0, 3, &req, 0, 0);
+	w_bytes(&pc->c2s, o.b, o.n);
+	call_pdu(&o, true, 0, 3, 41, 0, 3, &req, 0, 0);
+	w_bytes(&pc->c2s, o.b, o.n);
+
+	bind_ack_pdu(&o, true, "\\PIPE\\epmapper", acc, ndr, 1);
+	w_bytes(&pc->s2c, o.b, o.n);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	call_pdu(&o, true, 2, 3, 40, 0, 0, &s, 0, 0);
+	w_bytes(&pc->s2c, o.b, o.n);
+	tower(&t[0], DRSUAPI, 4, 0, 0x07, 49155, ip5);
+	tower(&t[1], LSARPC, 0, 0, 0x07, 49159, ip5);
+	ept_map_stub(&s, true, t, 2, 0);
+	part.n = 0;
+	w_bytes(&part, s.b, 33);
+	call_pdu(&o, true, 2, 1, 41, 0, 0, &part, 0, 0);
+	w_bytes(&pc->s2c, o.b, o.n);
+	part.n = 0;
+	w_bytes(&part, s.b + 33, s.n - 33);
+	call_pdu(&o, true, 2, 2, 41, 0, 0, &part, 0, 0);
+	w_bytes(&pc->s2c, o.b, o.n);
+}
+
+/* What one feeding of the conversation produced. */
+struct pipe_result {
+	unsigned	nbound;
+	unsigned	ngot;
+	uint16_t	ports[4];
+	struct dcerpc_stats st;
+};
+
+/* Feed each direction in pieces that end at the offsets of cuts[]. */
+static void
+pipe_feed(const struct pipe_conv *pc, const size_t *cc, size_t ncc,
+    const size_t *cs, size_t ncs, struct pipe_result *res)
+{
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	size_t i, at;
+	unsigned k;
+
+	reset();
+	for (i = 0, at = 0; i <= ncc; i++) {
+		size_t end = i < ncc ? cc[i] : pc->c2s.n;
+
+		dcerpc_stream(p, f, 0, pc->c2s.b + at, end - at, &sink);
+		at = end;
+	}
+	for (i = 0, at = 0; i <= ncs; i++) {
+		size_t end = i < ncs ? cs[i] : pc->s2c.n;
+
+		dcerpc_stream(p, f, 1, pc->s2c.b + at, end - at, &sink);
+		at = end;
+	}
+	memset(res, 0, sizeof(*res));
+	res->nbound = nbound;
+	res->ngot = ngot;
+	for (k = 0; k < ngot && k < 4; k++)
+		res->ports[k] = got[k].port;
+	res->st = *dcerpc_parser_stats(p);
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+static bool
+pipe_same(const struct pipe_result *a, const struct pipe_result *b)
+{
+	return a->nbound == b->nbound && a->ngot == b->ngot &&
+	    memcmp(a->ports, b->ports, sizeof(a->ports)) == 0 &&
+	    memcmp(&a->st, &b->st, sizeof(a->st)) == 0;
+}
+
+static void
+test_stream_whole(void)
+{
+	struct pipe_conv pc;
+	struct pipe_result r;
+
+	pipe_conv_build(&pc);
+	pipe_feed(&pc, NULL, 0, NULL, 0, &r);
+	is_int(r.nbound, 1, "stream: bind to EPM reported");
+	is_int(r.ngot, 3, "stream: three towers, no endpoint from a pipe "
+	    "secondary address");
+	ok(r.ports[0] == 49158 && r.ports[1] == 49155 && r.ports[2] == 49159,
+	    "stream: ports of the single and the fragmented reply");
+	is_int(r.st.pdus, 7, "stream: seven PDUs framed");
+	is_int(r.st.epm_replies, 2, "stream: two EPM replies");
+	ok(r.st.invalid == 0 && r.st.truncated == 0 && r.st.gaps == 0,
+	    "stream: nothing counted bad");
+}
+
+/* Every single cut, every pair of cuts, and one byte at a time. */
+static void
+test_stream_every_split(void)
+{
+	struct pipe_conv pc;
+	struct pipe_result want, r;
+	size_t cuts[2], *bytes;
+	size_t i, j, n, bad1 = 0, bad2 = 0, npairs = 0;
+
+	pipe_conv_build(&pc);
+	pipe_feed(&pc, NULL, 0, NULL, 0, &want);
+	n = pc.c2s.n > pc.s2c.n ? pc.c2s.n : pc.s2c.n;
+	for (i = 0; i <= n; i++) {
+		cuts[0] = i;
+		pipe_feed(&pc, cuts, i <= pc.c2s.n, cuts, i <= pc.s2c.n, &r);
+		if (!pipe_same(&r, &want))
+			bad1++;
+	}
+	is_int(bad1, 0, "stream: a cut at each of %zu offsets changes nothing",
+	    n + 1);
+	for (i = 0; i <= pc.s2c.n; i++)
+		for (j = i; j <= pc.s2c.n; j++) {
+			cuts[0] = i;
+			cuts[1] = j;
+			npairs++;
+			pipe_feed(&pc, NULL, 0, cuts, 2, &r);
+			if (!pipe_same(&r, &want))
+				bad2++;
+		}
+	is_int(bad2, 0, "stream: %zu pairs of cuts in the replies change "
+	    "nothing", npairs);
+	bytes = calloc(n, sizeof(*bytes));
+	for (i = 0; i < n; i++)
+		bytes[i] = i;
+	pipe_feed(&pc, bytes, pc.c2s.n, bytes, pc.s2c.n, &r);
+	ok(pipe_same(&r, &want), "stream: one byte at a time changes nothing");
+	free(bytes);
+}
+
+/* The TCP entry point is the same framing behind sequence tracking. */
+static void
+test_stream_matches_tcp(void)
+{
+	struct pipe_conv pc;
+	struct pipe_result want;
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	size_t i, step;
+	uint32_t seq[2] = { 77, 0xffffff00 };
+
+	pipe_conv_build(&pc);
+	pipe_feed(&pc, NULL, 0, NULL, 0, &want);
+	reset();
+	for (i = 0; i < pc.c2s.n; i += step) {
+		step = pc.c2s.n - i < 13 ? pc.c2s.n - i : 13;
+		dcerpc_tcp(p, f, 0, seq[0], pc.c2s.b + i, step, &sink);
+		seq[0] += (uint32_t)step;
+	}
+	for (i = 0; i < pc.s2c.n; i += step) {
+		step = pc.s2c.n - i < 29 ? pc.s2c.n - i : 29;
+		dcerpc_tcp(p, f, 1, seq[1], pc.s2c.b + i, step, &sink);
+		seq[1] += (uint32_t)step;
+	}
+	ok(ngot == want.ngot && nbound == want.nbound &&
+	    memcmp(dcerpc_parser_stats(p), &want.st, sizeof(want.st)) == 0,
+	    "TCP segments of 13 and 29 bytes give what the stream gives");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+static void
+test_stream_hostile(void)
+{
+	struct pipe_conv pc;
+	struct dcerpc_parser *p = dcerpc_parser_create(&cfg);
+	struct dcerpc_flow *f = dcerpc_flow_create(p);
+	const struct dcerpc_stats *st = dcerpc_parser_stats(p);
+	struct w bad, o, s, t[1], part;
+	static const struct dcerpc_config small = { 64, 100 };
+	size_t i;
+
+	pipe_conv_build(&pc);
+	reset();
+	/* Nothing happens on an empty feed or a direction out of range. */
+	dcerpc_stream(p, f, 0, pc.c2s.b, 0, &sink);
+	dcerpc_stream(p, f, 2, pc.c2s.b, pc.c2s.n, &sink);
+	dcerpc_stream(p, f, -1, pc.c2s.b, pc.c2s.n, &sink);
+	dcerpc_stream_gap(p, f, 7);
+	ok(st->pdus == 0 && st->gaps == 0 && nbound == 0,
+	    "stream: empty feed and bad directions ignored");
+
+	/* frag_length 8, then 65535 (> max_frag_len), then an auth_length
+	 * longer than the fragment: each counted once, then resync. */
+	pdu(&bad, true, 0, 3, 30, (const uint8_t *)"12345678", 8, 0, 0);
+	bad.b[8] = 8;
+	bad.b[9] = 0;
+	dcerpc_stream(p, f, 0, bad.b, bad.n, &sink);
+	is_int(st->invalid, 1, "stream: frag_length 8 rejected");
+	dcerpc_stream(p, f, 0, pc.c2s.b, pc.c2s.n, &sink);
+	is_int(nbound, 1, "stream: the bind after it is found by resync");
+	pdu(&bad, true, 0, 3, 31, (const uint8_t *)"12345678", 8, 0, 0);
+	bad.b[8] = 0xff;
+	bad.b[9] = 0xff;
+	dcerpc_stream(p, f, 0, bad.b, bad.n, &sink);
+	ok(st->invalid == 2 && st->oversize == 1,
+	    "stream: frag_length 65535 rejected and counted oversize");
+	/* Still resynchronising: bad bytes now are not counted again. */
+	dcerpc_stream(p, f, 0, bad.b, bad.n, &sink);
+	is_int(st->invalid, 2, "stream: one bad run counted once");
+	dcerpc_stream(p, f, 0, pc.c2s.b, pc.c2s.n, &sink);
+	is_int(nbound, 2, "stream: resync ends at the next bind");
+	pdu(&bad, true, 0, 3, 32, (const uint8_t *)"12345678", 8, 0, 0);
+	bad.b[10] = 0xf0;	/* auth_length 240 in a 24-byte fragment */
+	/* fed byte by byte: the header is held, then found wanting */
+	for (i = 0; i < bad.n; i++)
+		dcerpc_stream(p, f, 0, bad.b + i, 1, &sink);
+	is_int(st->invalid, 3, "stream: auth_length past the fragment rejected "
+	    "(header cut at every byte)");
+	dcerpc_stream(p, f, 0, pc.c2s.b, pc.c2s.n, &sink);
+	is_int(nbound, 3, "stream: and the next bind is read again");
+
+	/* A gap in the middle of a held PDU: truncated, then resync. */
+	dcerpc_stream(p, f, 1, pc.s2c.b, 60, &sink);
+	dcerpc_stream_gap(p, f, 1);
+	ok(st->gaps == 1 && st->truncated == 1,
+	    "stream: a gap drops the held PDU (gap and truncated counted)");
+	dcerpc_stream(p, f, 1, pc.s2c.b, pc.s2c.n, &sink);
+	is_int(ngot, 3, "stream: after the gap the replies are read again");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+
+	/* Bounds of a small parser: a 64-byte frag limit and a 100-byte
+	 * reassembly limit hold against a long fragmented response. */
+	p = dcerpc_parser_create(&small);
+	f = dcerpc_flow_create(p);
+	st = dcerpc_parser_stats(p);
+	reset();
+	dcerpc_stream(p, f, 0, pc.c2s.b, pc.c2s.n, &sink);
+	tower(&t[0], NETLOGON, 1, 0, 0x07, 49158, ip5);
+	ept_map_stub(&s, true, t, 1, 0);
+	for (i = 0; i + 40 < s.n; i += 40) {
+		part.n = 0;
+		w_bytes(&part, s.b + i, 40);
+		call_pdu(&o, true, 2, i == 0 ? 1 : 0, 40, 0, 0, &part, 0, 0);
+		dcerpc_stream(p, f, 1, o.b, o.n, &sink);
+	}
+	ok(st->oversize >= 1 && ngot == 0,
+	    "stream: reassembly past max_reassembly dropped, counted oversize");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
 int
 main(void)
 {
@@ -862,5 +1134,9 @@ main(void)
 	test_bind_and_ack();
 	test_dcom_resolve_oxid2();
 	test_udp();
+	test_stream_whole();
+	test_stream_every_split();
+	test_stream_matches_tcp();
+	test_stream_hostile();
 	return tap_done();
 }

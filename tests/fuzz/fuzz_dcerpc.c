@@ -7,9 +7,13 @@
  *   h0 bit 1: UDP datagram instead of TCP segment
  *   h0 bit 2: skip h0 >> 3 bytes of TCP sequence first (a gap; with
  *             bit 3 of h1 set the sequence goes back: a retransmission)
+ *   h0 bits 1 and 2 both: bytes of a byte stream (dcerpc_stream(), the
+ *             entry point SMB pipes use) on a second flow; with bit 3 of
+ *             h1 set, a gap in that stream (dcerpc_stream_gap()) first
  *   h1:       payload length (whatever is left if shorter)
- * One parser and one flow see every chunk, so state carries across
- * segments the way it does on a real connection.
+ * One parser sees every chunk; one flow takes the TCP and UDP chunks and
+ * another the stream chunks, so state carries across segments the way it
+ * does on a real connection or pipe.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -49,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	static const struct dcerpc_config cfg = { 2048, 6144 };
 	struct dcerpc_parser *p;
-	struct dcerpc_flow *f;
+	struct dcerpc_flow *f, *sf;
 	struct dcerpc_sink sink;
 	uint32_t seq[2] = { 0, 0x7ffffff0 };
 	size_t n, sum = 0;
@@ -58,7 +62,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((p = dcerpc_parser_create(&cfg)) == NULL)
 		return 0;
-	if ((f = dcerpc_flow_create(p)) == NULL) {
+	f = dcerpc_flow_create(p);
+	sf = dcerpc_flow_create(p);
+	if (f == NULL || sf == NULL) {
+		dcerpc_flow_destroy(f);
+		dcerpc_flow_destroy(sf);
 		dcerpc_parser_destroy(p);
 		return 0;
 	}
@@ -72,15 +80,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 2;
 		n = h1 < size ? h1 : size;
 		dir = h0 & 1;
-		if (h0 & 4) {
+		if ((h0 & 6) == 6) {
 			if (h1 & 8)
-				seq[dir] -= (uint32_t)(h0 >> 3);
-			else
-				seq[dir] += (uint32_t)(h0 >> 3);
-		}
-		if (h0 & 2)
+				dcerpc_stream_gap(p, sf, dir);
+			dcerpc_stream(p, sf, dir, data, n, &sink);
+		} else if (h0 & 2)
 			dcerpc_udp(p, f, dir, data, n, &sink);
 		else {
+			if (h0 & 4) {
+				if (h1 & 8)
+					seq[dir] -= (uint32_t)(h0 >> 3);
+				else
+					seq[dir] += (uint32_t)(h0 >> 3);
+			}
 			(void)dcerpc_looks_like_bind(data, n);
 			dcerpc_tcp(p, f, dir, seq[dir], data, n, &sink);
 			seq[dir] += (uint32_t)n;
@@ -89,6 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= n;
 	}
 	dcerpc_flow_destroy(f);
+	dcerpc_flow_destroy(sf);
 	dcerpc_parser_destroy(p);
 	return 0;
 }
