@@ -160,3 +160,16 @@ classify_dpi(const struct classify_ctx *c, struct flow *f, const char *name,
 	    (master == NULL || !catalog_app_accepts(c->cat, row->app, master));
 	return f->app_mismatch;
 }
+
+void
+classify_evidence(const struct classify_ctx *c, struct flow_evidence *ev)
+{
+	ev->service = -1;
+	ev->iface = -1;
+	if (ev->has_uuid) {
+		ev->iface = catalog_iface_find(c->cat, ev->uuid, ev->ver_major);
+		if (ev->iface >= 0)
+			ev->service = catalog_iface(c->cat, ev->iface)->service;
+	} else if (ev->key[0] != '\0')
+		ev->service = catalog_service_find(c->cat, ev->key);
+}

@@ -1,24 +1,24 @@
 /*
- * engine.c - the per-packet pipeline: decode, flows, nDPI, DCE/RPC,
- * classification, counters.
+ * engine.c - the per-packet pipeline: decode, flows, classification,
+ * the analyzers (nDPI, DCE/RPC ...), counters.
  *
- * Hot path budget: one decode, one flow lookup, and for a flow's first
- * packets nDPI; DCE/RPC only on RPC flows.  Nothing here allocates per
- * packet: flows come from the table's preallocated slots, nDPI and
- * DCE/RPC state is allocated once per flow that needs it, and statistics
- * rows once per (service, server, bucket) at drain time.
+ * Hot path budget: one decode, one flow lookup, and an indirect call per
+ * analyzer that holds state for the flow (nDPI for a flow's first
+ * packets, DCE/RPC on RPC flows) or still probes its payloads.  Nothing
+ * here allocates per packet: flows come from the table's preallocated
+ * slots, analyzer state is allocated once per flow that needs it, and
+ * statistics rows once per (service, server, bucket) at drain time.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "svcmap/alert.h"
+#include "svcmap/analyzer.h"
 #include "svcmap/capture.h"
 #include "svcmap/catalog.h"
 #include "svcmap/classify.h"
 #include "svcmap/config.h"
-#include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
-#include "svcmap/dpi.h"
 #include "svcmap/endpoint.h"
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
@@ -28,6 +28,20 @@
 /* How often (packet time) idle flows and endpoints are looked at. */
 #define EXPIRE_EVERY_US		(1 * US_PER_S)
 #define ENDPOINT_EXPIRE_EVERY_US (60 * US_PER_S)
+
+/*
+ * The analyzers, in the order they see each packet (analyzer.h).  nDPI
+ * runs first: a DCE/RPC bind on a flow then refines what the port said.
+ * A new analyzer is one row here plus its file.
+ */
+static const struct analyzer *const analyzers[] = {
+	&analyzer_dpi,
+	&analyzer_dcerpc,
+};
+#define NANALYZERS (sizeof(analyzers) / sizeof(analyzers[0]))
+_Static_assert(NANALYZERS <= FLOW_ANALYZERS,
+    "struct flow has a state slot per analyzer");
+_Static_assert(FLOW_ANALYZERS <= 8, "an_active/an_probe are 8-bit masks");
 
 /*
  * Later IP fragments carry no ports.  A small direct-mapped table
@@ -52,22 +66,17 @@ struct engine {
 	const struct catalog	*cat;
 	struct classify_ctx	 cctx;
 	struct flow_table	*flows;
-	struct dpi		*dpi;
-	struct dcerpc_parser	*rpc;
 	struct endpoint_table	*endpoints;
 	struct stats_batch	*batch;
 	struct alerts		*alerts;	/* NULL: no alerts */
 	struct run_totals	 totals;
-	uint64_t		 now_us;
+	/* Lent to the analyzers; its now_us is the engine's clock. */
+	struct analyzer_host	 host;
+	void			*mods[NANALYZERS]; /* analyzer module state */
 	uint64_t		 next_expire_us;
 	uint64_t		 next_ep_expire_us;
 	/* A drain ran out of memory: the next one scans every flow. */
 	bool			 drain_all;
-
-	/* The flow and packet a DCE/RPC callback reports about. */
-	struct flow		*cur_flow;
-	const struct packet	*cur_pkt;
-	struct dcerpc_sink	 sink;
 
 	struct frag_slot	 frags[FRAG_SLOTS];
 };
@@ -107,55 +116,13 @@ engine_is_service(void *arg, uint8_t proto, const struct addr *ip,
 	return row >= 0 && !catalog_port_is_dynamic_rpc(e->cat, row);
 }
 
-static void
-rpc_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
-    uint16_t ver_minor)
-{
-	struct engine *e = arg;
-
-	(void)ver_minor;
-	classify_bound(&e->cctx, e->cur_flow, uuid, ver_major);
-}
-
-/*
- * A reply announced an endpoint.  Towers with host 0.0.0.0 (or none) mean
- * "the server answering you": the reply's sender, IPv4 or IPv6.
- */
-static void
-rpc_endpoint(void *arg, const struct dcerpc_endpoint *ep)
-{
-	struct engine *e = arg;
-	const struct addr *ip = &e->cur_pkt->src;
-
-	if (e->endpoints == NULL)
-		return;
-	/*
-	 * A bind_ack's secondary address only confirms the port the flow
-	 * already goes to.  Worth keeping where the port documents nothing
-	 * by itself (a dynamic range); on 135 or 593 it would turn the
-	 * endpoint mapper's own port into a "learned" one.
-	 */
-	if (ep->source == EP_SOURCE_BIND_ACK) {
-		int row = catalog_listener(e->cat, e->cur_flow->proto,
-		    ep->port);
-
-		if (ep->port != e->cur_flow->server_port ||
-		    (row >= 0 && !catalog_port_is_dynamic_rpc(e->cat, row)))
-			return;
-	}
-	if (ep->has_addr && !addr_is_unspecified(&ep->addr))
-		ip = &ep->addr;
-	if (endpoint_learn(e->endpoints, ep, ip, e->now_us) == 1)
-		e->totals.endpoints_learned++;
-}
-
 struct engine *
 engine_create(const struct config *cfg, const struct catalog *cat,
     struct endpoint_table *endpoints, char *err, size_t errlen)
 {
 	struct flow_table_config fc;
-	struct dcerpc_config rc;
 	struct engine *e;
+	size_t i;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "engine: out of memory");
@@ -168,9 +135,9 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 	e->cctx.endpoints = endpoints;
 	e->cctx.monitored = e->cfg.monitored;
 	e->cctx.nmonitored = e->cfg.nmonitored;
-	e->sink.arg = e;
-	e->sink.bound = rpc_bound;
-	e->sink.endpoint = rpc_endpoint;
+	e->host.cfg = &e->cfg;
+	e->host.cctx = &e->cctx;
+	e->host.totals = &e->totals;
 
 	memset(&fc, 0, sizeof(fc));
 	fc.capacity = cfg->flow_capacity;
@@ -178,8 +145,6 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 	fc.tcp_closed_s = cfg->tcp_closed_s;
 	fc.udp_idle_s = cfg->udp_idle_s;
 	fc.other_idle_s = cfg->other_idle_s;
-	rc.max_frag_len = cfg->rpc_max_frag;
-	rc.max_reassembly = cfg->rpc_max_reassembly;
 
 	if ((e->flows = flow_table_create(&fc, engine_is_service,
 	    engine_flow_end, e)) == NULL) {
@@ -187,12 +152,11 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 		    cfg->flow_capacity);
 		goto fail;
 	}
-	if ((e->dpi = dpi_create()) == NULL) {
-		snprintf(err, errlen, "cannot initialise nDPI");
-		goto fail;
-	}
-	if ((e->rpc = dcerpc_parser_create(&rc)) == NULL ||
-	    (e->batch = stats_batch_create()) == NULL) {
+	for (i = 0; i < NANALYZERS; i++)
+		if ((e->mods[i] = analyzers[i]->init(&e->host, err,
+		    errlen)) == NULL)
+			goto fail;
+	if ((e->batch = stats_batch_create()) == NULL) {
 		snprintf(err, errlen, "engine: out of memory");
 		goto fail;
 	}
@@ -205,31 +169,19 @@ fail:
 void
 engine_destroy(struct engine *e)
 {
+	size_t i;
+
 	if (e == NULL)
 		return;
-	/* Ending the flows needs nDPI and the parser: tear down in order. */
+	/* Ending the flows needs the analyzers: tear down in order. */
 	if (e->flows != NULL)
 		flow_table_destroy(e->flows);
-	if (e->rpc != NULL)
-		dcerpc_parser_destroy(e->rpc);
-	if (e->dpi != NULL)
-		dpi_destroy(e->dpi);
+	for (i = NANALYZERS; i-- > 0;)
+		if (e->mods[i] != NULL)
+			analyzers[i]->fini(e->mods[i]);
 	if (e->batch != NULL)
 		stats_batch_destroy(e->batch);
 	free(e);
-}
-
-static void
-dpi_finish(struct engine *e, struct flow *f, const struct dpi_result *res)
-{
-	f->ndpi_master = res->master;
-	f->ndpi_app = res->app;
-	f->dpi_done = true;
-	if (classify_dpi(&e->cctx, f, dpi_result_name(e->dpi, res),
-	    res->master != 0 ? dpi_proto_name(e->dpi, res->master) : NULL))
-		e->totals.dpi_mismatches++;
-	dpi_flow_destroy(f->dpi);
-	f->dpi = NULL;
 }
 
 /*
@@ -243,7 +195,6 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 {
 	const struct catalog_port *row;
 	struct alert_facts fa;
-	struct dpi_result res;
 
 	memset(&fa, 0, sizeof(fa));
 	fa.server_monitored = classify_monitored(&e->cctx, &f->server);
@@ -256,98 +207,96 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 	}
 	if (f->service >= 0)
 		fa.service = catalog_service(e->cat, f->service)->key;
-	if (f->dpi_done && (f->ndpi_app != 0 || f->ndpi_master != 0)) {
-		res.master = f->ndpi_master;
-		res.app = f->ndpi_app;
-		res.guessed = false;
-		fa.protocol = dpi_result_name(e->dpi, &res);
-	}
+	if (f->dpi_done)
+		fa.protocol = f->protocol;
 	fa.mismatch = f->app_mismatch;
 	fa.now_us = f->last_us;
 	fa.start_us = (uint64_t)e->totals.first_s * US_PER_S;
 	alert_flow(e->alerts, f, &fa, final);
 }
 
+/* Free one analyzer's state on the flow. */
 static void
-run_dpi(struct engine *e, struct flow *f, const struct packet *pkt)
+analyzer_detach(struct engine *e, struct flow *f, size_t i)
 {
-	struct dpi_result res;
-
-	if (dpi_process(e->dpi, f->dpi, pkt, &res)) {
-		dpi_finish(e, f, &res);
-		return;
-	}
-	if (f->pkts[FLOW_C2S] + f->pkts[FLOW_S2C] >= e->cfg.dpi_max_packets) {
-		dpi_giveup(e->dpi, f->dpi, &res);
-		dpi_finish(e, f, &res);
-	}
-}
-
-static bool
-is_rpc_service_port(const struct flow *f)
-{
-	if (f->proto == TRANSPORT_TCP)
-		return f->server_port == 135 || f->server_port == 593;
-	return f->proto == TRANSPORT_UDP && f->server_port == 135;
+	analyzers[i]->flow_free(e->mods[i], f->an[i]);
+	f->an[i] = NULL;
+	f->an_active &= (uint8_t)~(1u << i);
 }
 
 static void
-run_dcerpc(struct engine *e, struct flow *f, const struct packet *pkt,
-    int dir)
+analyzer_attach(struct engine *e, struct flow *f, size_t i)
 {
-	if (f->rpc == NULL) {
-		/*
-		 * Flows on dynamic or unexpected ports get a parser only
-		 * when their client opens with a bind.
-		 */
-		if (f->proto != TRANSPORT_TCP || dir != FLOW_C2S ||
-		    f->payload_pkts > 2 ||
-		    !dcerpc_looks_like_bind(pkt->payload, pkt->payload_len))
-			return;
-		if ((f->rpc = dcerpc_flow_create(e->rpc)) == NULL)
-			return;
-	}
-	e->cur_flow = f;
-	e->cur_pkt = pkt;
-	if (f->proto == TRANSPORT_TCP)
-		dcerpc_tcp(e->rpc, f->rpc, dir, pkt->tcp_seq, pkt->payload,
-		    pkt->payload_len, &e->sink);
-	else
-		dcerpc_udp(e->rpc, f->rpc, dir, pkt->payload, pkt->payload_len,
-		    &e->sink);
-	e->cur_flow = NULL;
-	e->cur_pkt = NULL;
+	if ((f->an[i] = analyzers[i]->flow_new(e->mods[i], f)) != NULL)
+		f->an_active |= (uint8_t)(1u << i);
 }
 
 /*
- * nDPI's verdict is checked against the catalog and names what a
- * monitored server runs, so it goes to flows whose server is monitored,
- * and to a monitored host's multicast and broadcast (LLMNR, mDNS, SSDP,
- * NetBIOS), which serve the local segment.  A monitored client's flows to
- * outside servers are attributed by port without it unless dpi-outbound
- * asks: on a link to the Internet they are most of the flows, and nDPI
- * most of the cost of each (docs/benchmark.md).
+ * A packet of a flow with analyzers: each attached one sees it, each
+ * probing one decides whether to attach.  The packet is charged to the
+ * evidence record an analyzer named, once, after all of them ran.
  */
-static bool
-dpi_wanted(const struct engine *e, const struct flow *f)
+static void
+analyzers_packet(struct engine *e, struct flow *f, const struct packet *pkt,
+    int dir)
 {
-	return e->cfg.dpi_outbound || addr_is_group(&f->server) ||
-	    classify_monitored(&e->cctx, &f->server);
+	struct analyzer_packet ap;
+	const struct analyzer *a;
+	unsigned bit;
+	size_t i;
+
+	ap.pkt = pkt;
+	ap.dir = dir;
+	ap.charge = 0;
+	for (i = 0; i < NANALYZERS; i++) {
+		bit = 1u << i;
+		a = analyzers[i];
+		if (f->an_probe & bit) {
+			if (pkt->payload_len == 0)
+				continue;
+			switch (a->probe(e->mods[i], f, &ap)) {
+			case ANALYZER_PROBE:
+				continue;
+			case ANALYZER_SKIP:
+				f->an_probe &= (uint8_t)~bit;
+				continue;
+			case ANALYZER_ATTACH:
+				f->an_probe &= (uint8_t)~bit;
+				analyzer_attach(e, f, i);
+				break;
+			}
+		}
+		if (!(f->an_active & bit) || ((a->flags &
+		    ANALYZER_PAYLOAD_ONLY) && pkt->payload_len == 0))
+			continue;
+		if (!a->packet(e->mods[i], f->an[i], f, &ap))
+			analyzer_detach(e, f, i);
+	}
+	if (ap.charge > 0)
+		flow_evidence_charge(f, ap.charge, dir, pkt->wire_len);
 }
 
 static void
 engine_flow_new(struct engine *e, struct flow *f)
 {
-	classify_flow(&e->cctx, f, e->now_us);
+	size_t i;
+
+	classify_flow(&e->cctx, f, e->host.now_us);
 	/* Unmonitored traffic is counted, not analysed. */
 	if (f->cls == FLOW_UNMONITORED)
 		return;
-	if (!dpi_wanted(e, f))
-		f->dpi_done = true;
-	else if ((f->dpi = dpi_flow_create(e->dpi)) == NULL)
-		f->dpi_done = true;
-	if (is_rpc_service_port(f))
-		f->rpc = dcerpc_flow_create(e->rpc);
+	for (i = 0; i < NANALYZERS; i++)
+		switch (analyzers[i]->on_flow(e->mods[i], f)) {
+		case ANALYZER_SKIP:
+			break;
+		case ANALYZER_ATTACH:
+			analyzer_attach(e, f, i);
+			break;
+		case ANALYZER_PROBE:
+			if (analyzers[i]->probe != NULL)
+				f->an_probe |= (uint8_t)(1u << i);
+			break;
+		}
 }
 
 static struct frag_slot *
@@ -421,8 +370,8 @@ engine_packet(void *arg, const struct captured *c)
 	e->totals.packets++;
 	e->totals.bytes += c->wirelen;
 	/* Capture files may step back a little; the clock never does. */
-	if (c->ts_us > e->now_us)
-		e->now_us = c->ts_us;
+	if (c->ts_us > e->host.now_us)
+		e->host.now_us = c->ts_us;
 	if (e->totals.first_s == 0)
 		e->totals.first_s = (int64_t)(c->ts_us / US_PER_S);
 
@@ -453,21 +402,19 @@ engine_packet(void *arg, const struct captured *c)
 		engine_flow_new(e, f);
 	if (pkt.fragmented)
 		frag_remember(e, &pkt);
-	if (f->dpi != NULL && !f->dpi_done)
-		run_dpi(e, f, &pkt);
-	if (pkt.payload_len > 0 && f->cls != FLOW_UNMONITORED)
-		run_dcerpc(e, f, &pkt, dir);
+	if ((f->an_active | f->an_probe) != 0)
+		analyzers_packet(e, f, &pkt, dir);
 	if (e->alerts != NULL && f->dpi_done && alert_flow_due(f))
 		engine_alert(e, f, false);
 
 expire:
-	if (e->now_us >= e->next_expire_us) {
-		flow_table_expire(e->flows, e->now_us);
-		e->next_expire_us = e->now_us + EXPIRE_EVERY_US;
+	if (e->host.now_us >= e->next_expire_us) {
+		flow_table_expire(e->flows, e->host.now_us);
+		e->next_expire_us = e->host.now_us + EXPIRE_EVERY_US;
 	}
-	if (e->endpoints != NULL && e->now_us >= e->next_ep_expire_us) {
-		endpoint_expire(e->endpoints, e->now_us);
-		e->next_ep_expire_us = e->now_us + ENDPOINT_EXPIRE_EVERY_US;
+	if (e->endpoints != NULL && e->host.now_us >= e->next_ep_expire_us) {
+		endpoint_expire(e->endpoints, e->host.now_us);
+		e->next_ep_expire_us = e->host.now_us + ENDPOINT_EXPIRE_EVERY_US;
 	}
 }
 
@@ -485,42 +432,46 @@ copy_name(char *dst, size_t len, const char *src)
 }
 
 /*
- * Move a flow's counts since its last drain into the batch, in the bucket
- * of its latest packet.  Its first drain also counts it as a flow and its
- * client as a client of the service.  Out of memory, the flow stays
- * undrained and the next drain scans every flow to find it again (the
- * touched walk would not: its mark is gone).
+ * One evidence record of a flow, as a drain sees it: what names it and
+ * its counts since its last drain.  Record 0 is the flow's own
+ * classification; the others are the flow's evidence list.
  */
-static void
-drain_flow(struct engine *e, struct flow *f)
-{
-	uint64_t dp[2], db[2];
+struct drain_rec {
+	int		 service;
+	int		 iface;
+	enum flow_method method;
 	enum packet_class pc;
+	uint64_t	 dp[2];		/* packets since the last drain */
+	uint64_t	 db[2];		/* bytes since the last drain */
+	bool		 counted;	/* its row has counted the flow */
+};
+
+/*
+ * Move one record's counts into its row of the batch, in the bucket of
+ * the flow's latest packet, and into the run totals' partition.  Its first
+ * drain also counts it as a flow of the row and the client as a client of
+ * its service.  Returns false when out of memory (nothing was counted).
+ */
+static bool
+drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
+{
 	struct stats_client cl;
 	struct stats_key key;
 	struct stats_row *row;
-	struct dpi_result res;
 	int64_t first_s, last_s;
 	int d;
-
-	for (d = 0; d < 2; d++) {
-		dp[d] = f->pkts[d] - f->drained_pkts[d];
-		db[d] = f->bytes[d] - f->drained_bytes[d];
-	}
-	if (dp[0] + dp[1] == 0 && f->counted)
-		return;
 
 	last_s = (int64_t)(f->last_us / US_PER_S);
 	if (f->cls != FLOW_UNMONITORED) {
 		memset(&key, 0, sizeof(key));
-		if (f->service >= 0)
+		if (r->service >= 0)
 			copy_name(key.service, sizeof(key.service),
-			    catalog_service(e->cat, f->service)->key);
+			    catalog_service(e->cat, r->service)->key);
 		key.server = f->server;
 		key.port = f->server_port;
 		key.vlan = f->vlan;
 		key.transport = f->proto;
-		key.method = (uint8_t)f->method;
+		key.method = (uint8_t)r->method;
 		key.bucket = last_s - last_s % (int64_t)e->cfg.bucket_s;
 
 		/*
@@ -537,10 +488,8 @@ drain_flow(struct engine *e, struct flow *f)
 		cl.first_s = (int64_t)(f->first_us / US_PER_S);
 		cl.last_s = last_s;
 		if (stats_batch_client(e->batch, &cl) == -1 ||
-		    (row = stats_batch_row(e->batch, &key)) == NULL) {
-			e->drain_all = true;
-			return;
-		}
+		    (row = stats_batch_row(e->batch, &key)) == NULL)
+			return false;
 		first_s = (int64_t)(f->first_us / US_PER_S);
 		if (first_s < key.bucket)
 			first_s = key.bucket;
@@ -548,34 +497,103 @@ drain_flow(struct engine *e, struct flow *f)
 			row->first_s = first_s;
 		if (last_s > row->last_s)
 			row->last_s = last_s;
-		row->flows += f->counted ? 0 : 1;
+		row->flows += r->counted ? 0 : 1;
 		for (d = 0; d < 2; d++) {
-			row->pkts[d] += dp[d];
-			row->bytes[d] += db[d];
+			row->pkts[d] += r->dp[d];
+			row->bytes[d] += r->db[d];
 		}
-		if (f->dpi_done && (f->ndpi_app != 0 || f->ndpi_master != 0)) {
-			res.master = f->ndpi_master;
-			res.app = f->ndpi_app;
-			res.guessed = false;
+		if (f->dpi_done && f->protocol != NULL)
 			copy_name(row->protocol, sizeof(row->protocol),
-			    dpi_result_name(e->dpi, &res));
-		}
-		if (f->iface >= 0)
+			    f->protocol);
+		if (r->iface >= 0)
 			copy_name(row->interface, sizeof(row->interface),
-			    catalog_iface(e->cat, f->iface)->name);
+			    catalog_iface(e->cat, r->iface)->name);
 	}
+	e->totals.pkt_class[r->pc] += r->dp[0] + r->dp[1];
+	e->totals.byte_class[r->pc] += r->db[0] + r->db[1];
+	return true;
+}
 
-	pc = flow_packet_class(f);
-	e->totals.pkt_class[pc] += dp[0] + dp[1];
-	e->totals.byte_class[pc] += db[0] + db[1];
-	if (!f->counted) {
-		e->totals.flows++;
-		e->totals.flow_class[f->cls]++;
-		f->counted = true;
-	}
+/*
+ * Move a flow's counts since its last drain into the batch: each
+ * evidence record's into its own row, the rest into the row of the
+ * flow's classification, so every packet is counted once.  The flow
+ * counts once in the run totals, with its own record.  Out of memory,
+ * what is not drained stays for the next drain, which scans every flow
+ * to find it again (the touched walk would not: its mark is gone).
+ */
+static void
+drain_flow(struct engine *e, struct flow *f)
+{
+	struct flow_evidence_list *l = f->evidence;
+	struct flow_evidence *ev = NULL;
+	struct drain_rec r;
+	uint64_t own_pkts[2], own_bytes[2];
+	unsigned i, n;
+	int d;
+
+	/* Most drains find a flow with nothing new: leave before the work. */
+	if (l == NULL && f->counted && f->pkts[0] == f->drained_pkts[0] &&
+	    f->pkts[1] == f->drained_pkts[1])
+		return;
+	n = l != NULL ? l->n : 0;
 	for (d = 0; d < 2; d++) {
-		f->drained_pkts[d] = f->pkts[d];
-		f->drained_bytes[d] = f->bytes[d];
+		own_pkts[d] = f->pkts[d];
+		own_bytes[d] = f->bytes[d];
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 2; d++) {
+			own_pkts[d] -= l->ev[i].pkts[d];
+			own_bytes[d] -= l->ev[i].bytes[d];
+		}
+	/* The records first, the flow's own last: it counts the flow. */
+	for (i = 0; i <= n; i++) {
+		if (i < n) {
+			ev = &l->ev[i];
+			for (d = 0; d < 2; d++) {
+				r.dp[d] = ev->pkts[d] - ev->drained_pkts[d];
+				r.db[d] = ev->bytes[d] - ev->drained_bytes[d];
+			}
+			r.service = ev->service;
+			r.iface = ev->iface;
+			r.method = (enum flow_method)ev->method;
+			r.pc = ev->service >= 0 ? PKT_CLASSIFIED :
+			    PKT_UNDOCUMENTED;
+			r.counted = ev->counted;
+		} else {
+			for (d = 0; d < 2; d++) {
+				r.dp[d] = own_pkts[d] - f->drained_pkts[d];
+				r.db[d] = own_bytes[d] - f->drained_bytes[d];
+			}
+			r.service = f->service;
+			r.iface = f->iface;
+			r.method = f->method;
+			r.pc = flow_packet_class(f);
+			r.counted = f->counted;
+		}
+		if (r.dp[0] + r.dp[1] == 0 && r.counted)
+			continue;
+		if (!drain_record(e, f, &r)) {
+			e->drain_all = true;
+			return;
+		}
+		if (i < n) {
+			ev->counted = true;
+			for (d = 0; d < 2; d++) {
+				ev->drained_pkts[d] = ev->pkts[d];
+				ev->drained_bytes[d] = ev->bytes[d];
+			}
+			continue;
+		}
+		if (!f->counted) {
+			e->totals.flows++;
+			e->totals.flow_class[f->cls]++;
+			f->counted = true;
+		}
+		for (d = 0; d < 2; d++) {
+			f->drained_pkts[d] = own_pkts[d];
+			f->drained_bytes[d] = own_bytes[d];
+		}
 	}
 }
 
@@ -583,21 +601,23 @@ static void
 engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 {
 	struct engine *e = arg;
-	struct dpi_result res;
+	size_t i;
 
 	(void)why;
-	/* A flow too short for nDPI to decide still gets its best guess. */
-	if (f->dpi != NULL) {
-		dpi_giveup(e->dpi, f->dpi, &res);
-		dpi_finish(e, f, &res);
+	/* Analyzers finish first: their verdicts go into the last drain. */
+	for (i = 0; i < NANALYZERS; i++) {
+		if (!(f->an_active & (1u << i)))
+			continue;
+		if (analyzers[i]->flow_end != NULL)
+			analyzers[i]->flow_end(e->mods[i], f->an[i], f);
+		analyzer_detach(e, f, i);
 	}
+	f->an_probe = 0;
 	if (e->alerts != NULL)
 		engine_alert(e, f, true);
 	drain_flow(e, f);
-	if (f->rpc != NULL) {
-		dcerpc_flow_destroy(f->rpc);
-		f->rpc = NULL;
-	}
+	if (f->evidence != NULL)
+		flow_evidence_free(f);
 }
 
 static void
@@ -609,8 +629,8 @@ drain_visit(void *arg, struct flow *f)
 void
 engine_drain(struct engine *e, bool end_flows)
 {
-	const struct dcerpc_stats *rs;
 	struct flow_table_stats fs;
+	size_t i;
 
 	/*
 	 * Only flows with packets since the last drain have anything new;
@@ -628,13 +648,16 @@ engine_drain(struct engine *e, bool end_flows)
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;
 	e->totals.flows_evicted = fs.evicted;
-	rs = dcerpc_parser_stats(e->rpc);
-	e->totals.rpc_pdus = rs->pdus;
-	e->totals.rpc_truncated = rs->truncated;
-	e->totals.rpc_invalid = rs->invalid;
-	e->totals.rpc_gaps = rs->gaps;
-	e->totals.epm_replies = rs->epm_replies;
-	e->totals.last_s = (int64_t)(e->now_us / US_PER_S);
+	/* The parser counters are absolute: every analyzer adds its own. */
+	e->totals.rpc_pdus = 0;
+	e->totals.rpc_truncated = 0;
+	e->totals.rpc_invalid = 0;
+	e->totals.rpc_gaps = 0;
+	e->totals.epm_replies = 0;
+	for (i = 0; i < NANALYZERS; i++)
+		if (analyzers[i]->totals != NULL)
+			analyzers[i]->totals(e->mods[i], &e->totals);
+	e->totals.last_s = (int64_t)(e->host.now_us / US_PER_S);
 }
 
 struct stats_batch *
@@ -655,30 +678,28 @@ engine_flow_stats(const struct engine *e, struct flow_table_stats *st)
 	flow_table_get_stats(e->flows, st);
 }
 
-const struct dcerpc_stats *
-engine_rpc_stats(const struct engine *e)
-{
-	return dcerpc_parser_stats(e->rpc);
-}
-
 uint64_t
 engine_now(const struct engine *e)
 {
-	return e->now_us;
+	return e->host.now_us;
 }
 
 static void
 reclassify_visit(void *arg, struct flow *f)
 {
 	struct engine *e = arg;
+	unsigned i;
 
-	classify_flow(&e->cctx, f, e->now_us);
+	classify_flow(&e->cctx, f, e->host.now_us);
+	for (i = 0; f->evidence != NULL && i < f->evidence->n; i++)
+		classify_evidence(&e->cctx, &f->evidence->ev[i]);
 }
 
 /*
  * Flows hold catalog indexes.  Drain them under the old catalog first,
  * then name every live flow again under the new one.  A flow named by its
- * bind falls back to its port until it binds again.
+ * bind falls back to its port until it binds again; evidence records keep
+ * what named them (an interface, a service key) and are named again.
  */
 void
 engine_set_catalog(struct engine *e, const struct catalog *cat)

@@ -225,7 +225,8 @@ hash_unlink(struct flow_table *t, struct flow *f)
 
 /*
  * The one way a flow ends.  The callback runs first, with the flow still
- * whole; it owns the dpi/rpc state and must have freed it when it returns,
+ * whole; it owns the analyzer state and the evidence list and must have
+ * freed them when it returns,
  * because the slot is wiped and may be reused by the very next packet.
  */
 static void
@@ -255,6 +256,65 @@ flow_end(struct flow_table *t, struct flow *f, enum flow_end why)
 	memset(f, 0, sizeof(*f));
 	f->hnext = t->free_head;
 	t->free_head = idx;
+}
+
+int
+flow_evidence_add(struct flow *f, const struct flow_evidence *ev)
+{
+	struct flow_evidence_list *l = f->evidence;
+	struct flow_evidence *e;
+	unsigned i;
+
+	if (l == NULL) {
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			return -1;
+		f->evidence = l;
+	}
+	for (i = 0; i < l->n; i++) {
+		e = &l->ev[i];
+		if (e->method == ev->method && e->has_uuid == ev->has_uuid &&
+		    (ev->has_uuid ? e->ver_major == ev->ver_major &&
+		    memcmp(e->uuid, ev->uuid, 16) == 0 :
+		    strcmp(e->key, ev->key) == 0))
+			return (int)i + 1;
+	}
+	if (l->n == FLOW_MAX_EVIDENCE)
+		return -1;
+	e = &l->ev[l->n++];
+	*e = *ev;
+	e->key[sizeof(e->key) - 1] = '\0';
+	e->counted = false;
+	memset(e->pkts, 0, sizeof(e->pkts));
+	memset(e->bytes, 0, sizeof(e->bytes));
+	memset(e->drained_pkts, 0, sizeof(e->drained_pkts));
+	memset(e->drained_bytes, 0, sizeof(e->drained_bytes));
+	return (int)l->n;
+}
+
+struct flow_evidence *
+flow_evidence_get(struct flow *f, int idx)
+{
+	if (f->evidence == NULL || idx < 1 || (unsigned)idx > f->evidence->n)
+		return NULL;
+	return &f->evidence->ev[idx - 1];
+}
+
+void
+flow_evidence_charge(struct flow *f, int idx, int dir, uint32_t wire_len)
+{
+	struct flow_evidence *e = flow_evidence_get(f, idx);
+
+	if (e == NULL || dir < 0 || dir > 1)
+		return;
+	e->pkts[dir]++;
+	e->bytes[dir] += wire_len;
+}
+
+void
+flow_evidence_free(struct flow *f)
+{
+	free(f->evidence);
+	f->evidence = NULL;
 }
 
 /* A random seed, so that chain lengths cannot be steered from the wire. */

@@ -164,7 +164,7 @@ test_orientation(void)
 	    "SYN sender is the client whatever the ports");
 	ok(f->service == -1 && f->port_row == -1 && f->iface == -1 &&
 	    f->method == METHOD_NONE && f->cls == FLOW_CLASSIFIED &&
-	    f->dpi == NULL && f->rpc == NULL,
+	    f->an_active == 0 && f->an_probe == 0 && f->evidence == NULL,
 	    "new flow starts unclassified");
 
 	/* SYN+ACK first (capture started after the SYN): sender serves. */

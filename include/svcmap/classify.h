@@ -21,6 +21,7 @@
 struct catalog;
 struct endpoint_table;
 struct flow;
+struct flow_evidence;
 
 struct classify_ctx {
 	const struct catalog	*cat;
@@ -53,5 +54,13 @@ void	classify_bound(const struct classify_ctx *c, struct flow *f,
  */
 bool	classify_dpi(const struct classify_ctx *c, struct flow *f,
 	    const char *name, const char *master);
+
+/**
+ * Name an evidence record (flow.h) by what it saw: its interface's
+ * service if it has a uuid, else the service of its key; -1 when the
+ * catalog knows neither.  Sets its service and iface.
+ */
+void	classify_evidence(const struct classify_ctx *c,
+	    struct flow_evidence *ev);
 
 #endif /* SVCMAP_CLASSIFY_H */

@@ -27,7 +27,6 @@ struct endpoint_table;
 struct flow_table_stats;
 struct run_totals;
 struct stats_batch;
-struct dcerpc_stats;
 
 struct engine;
 
@@ -57,7 +56,6 @@ struct stats_batch *engine_batch(struct engine *e);
 /** Run totals as of the last drain. */
 const struct run_totals *engine_totals(const struct engine *e);
 void	engine_flow_stats(const struct engine *e, struct flow_table_stats *st);
-const struct dcerpc_stats *engine_rpc_stats(const struct engine *e);
 /** Packet time of the latest packet, microseconds (0 before any). */
 uint64_t engine_now(const struct engine *e);
 

@@ -21,8 +21,7 @@
 #include "svcmap/addr.h"
 
 struct packet;
-struct dpi_flow;
-struct dcerpc_flow;
+struct flow_evidence_list;
 
 #define FLOW_C2S 0	/* client -> server */
 #define FLOW_S2C 1	/* server -> client */
@@ -57,6 +56,9 @@ const char *flow_class_name(enum flow_class c);
 #define FLOW_TCP_DATA_C		0x40
 #define FLOW_TCP_DATA_S		0x80
 
+/* Analyzer state slots per flow: rows of the engine's analyzer table. */
+#define FLOW_ANALYZERS		4
+
 enum flow_end {
 	FLOW_END_CLOSED = 0,	/* FIN both ways or RST, then linger elapsed */
 	FLOW_END_IDLE,		/* idle timeout */
@@ -88,16 +90,27 @@ struct flow {
 	int		 service;	/* catalog service index, -1 if none */
 	int		 port_row;	/* catalog listener row, -1 if none */
 	int		 iface;		/* catalog RPC interface, -1 if none */
-	uint16_t	 ndpi_master;	/* nDPI verdict, 0 = unknown */
-	uint16_t	 ndpi_app;
 	bool		 dpi_done;	/* nDPI decided or gave up */
 	bool		 app_mismatch;	/* nDPI disagrees with the catalog */
 	bool		 counted;	/* already counted once in "flows" */
 	bool		 server_replied; /* any packet server -> client */
 	uint32_t	 alert_flags;	/* alert.h: what was raised for this flow */
+	/*
+	 * The application protocol an analyzer named (nDPI's verdict:
+	 * "SMBv23", "Kerberos"), a string its module owns; NULL: unknown.
+	 */
+	const char	*protocol;
 
-	struct dpi_flow	*dpi;		/* nDPI state; NULL once done */
-	struct dcerpc_flow *rpc;	/* DCE/RPC state; NULL unless RPC */
+	/*
+	 * Analyzers (analyzer.h), by row of the engine's table: their state
+	 * (NULL: none); an_active and an_probe below say which rows have
+	 * state and which still probe payloads.  The engine frees every
+	 * state before the flow ends.
+	 */
+	void		*an[FLOW_ANALYZERS];
+
+	/* Evidence beyond the classification above; NULL for most flows. */
+	struct flow_evidence_list *evidence;
 
 	/* Table internals. */
 	uint32_t	 hash;
@@ -107,9 +120,67 @@ struct flow {
 	uint8_t		 list;		/* which timeout list */
 	bool		 in_use;
 	bool		 touched;	/* a packet since the last drain walk */
+
+	uint8_t		 an_active;	/* bit per analyzer row: an[row] is set */
+	uint8_t		 an_probe;	/* bit per analyzer row: probing payloads */
 };
 
 #define FLOW_NIL UINT32_MAX
+
+/*
+ * Evidence records: what an analyzer learned about a service the flow
+ * carries beside the one its classification names (cls, service, method,
+ * iface above: the flow's own record, index 0).  An SMB session with
+ * svcctl and samr pipes is one flow classified `server`, with a record
+ * per pipe service.  A record names what was seen (an interface or a
+ * service key), so that a new catalog can name it again, and counts the
+ * packets charged to it; the flow's own record counts the rest, so every
+ * packet counts once.  A list is allocated for a flow when its first
+ * record is added (never per packet) and holds FLOW_MAX_EVIDENCE.
+ */
+#define FLOW_MAX_EVIDENCE	8
+#define FLOW_EVIDENCE_KEY_LEN	48	/* service key, with NUL */
+
+struct flow_evidence {
+	/* Identity: what names it (compared when adding). */
+	uint8_t		 method;	/* enum flow_method */
+	bool		 has_uuid;	/* named by an interface ... */
+	uint16_t	 ver_major;
+	uint8_t		 uuid[16];	/* ... (text order, addr.h) */
+	char		 key[FLOW_EVIDENCE_KEY_LEN]; /* ... else a service key */
+	/* Resolved against the catalog (classify_evidence()). */
+	int		 service;	/* catalog service index, -1 none */
+	int		 iface;		/* catalog RPC interface, -1 none */
+	/* Counts, as for the flow: charged packets and the drained part. */
+	bool		 counted;	/* its row counted the flow once */
+	uint64_t	 pkts[2];
+	uint64_t	 bytes[2];
+	uint64_t	 drained_pkts[2];
+	uint64_t	 drained_bytes[2];
+};
+
+struct flow_evidence_list {
+	unsigned		n;
+	struct flow_evidence	ev[FLOW_MAX_EVIDENCE];	/* index i is ev[i - 1] */
+};
+
+/**
+ * Add a record to the flow, or find the one with the same identity
+ * (method and uuid/version or key); its counts start at zero.
+ * @return: its index (>= 1), or -1 when the list is full or cannot be
+ *   allocated (the packets then stay with the flow's own record).
+ */
+int	flow_evidence_add(struct flow *f, const struct flow_evidence *ev);
+/** Record idx (>= 1) of the flow, or NULL. */
+struct flow_evidence *flow_evidence_get(struct flow *f, int idx);
+/**
+ * Count one of the flow's packets (already counted by the flow table)
+ * under record idx instead of the flow's own record.
+ */
+void	flow_evidence_charge(struct flow *f, int idx, int dir,
+	    uint32_t wire_len);
+/** Free the flow's records (at its end). */
+void	flow_evidence_free(struct flow *f);
 
 struct flow_table_config {
 	uint32_t	capacity;	/* max concurrent flows (slots) */
@@ -136,7 +207,8 @@ struct flow_table_stats {
 typedef bool (*flow_is_service_fn)(void *arg, uint8_t proto,
 	    const struct addr *ip, uint16_t port);
 /**
- * Called once per flow before its slot is reused; frees dpi/rpc state.
+ * Called once per flow before its slot is reused; frees analyzer state
+ * and the evidence list.
  * It must not call back into the table: the slot is wiped when it returns.
  */
 typedef void (*flow_end_fn)(void *arg, struct flow *f, enum flow_end why);
