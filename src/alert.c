@@ -16,12 +16,12 @@
 #include <syslog.h>
 
 #include "svcmap/alert.h"
-#include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
 #include "svcmap/log.h"
 #include "svcmap/record.h"
+#include "svcmap/transport.h"
 
 #define US_PER_S 1000000ULL
 

@@ -23,6 +23,7 @@
 #include "svcmap/endpoint.h"
 #include "svcmap/flow.h"
 #include "svcmap/stats.h"
+#include "svcmap/transport.h"
 
 struct an_dcerpc {
 	const struct analyzer_host	*h;

@@ -19,21 +19,8 @@
 #include "svcmap/addr.h"
 #include "svcmap/catalog.h"
 #include "svcmap/log.h"
+#include "svcmap/transport.h"
 #include "catalog_int.h"
-
-static const struct {
-	uint8_t		 proto;
-	const char	*name;
-} transports[] = {
-	{ TRANSPORT_TCP, "tcp" },
-	{ TRANSPORT_UDP, "udp" },
-	{ TRANSPORT_ICMP, "icmp" },
-	{ TRANSPORT_ICMPV6, "icmpv6" },
-	{ TRANSPORT_GRE, "gre" },
-	{ TRANSPORT_ESP, "esp" },
-	{ TRANSPORT_AH, "ah" },
-	{ 0, NULL }
-};
 
 static const struct {
 	const char	*code;
@@ -82,28 +69,6 @@ catalog_errs_add(struct errs *e, const struct origin *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	catalog_verrs_add(e, at, fmt, ap);
 	va_end(ap);
-}
-
-const char *
-transport_name(uint8_t proto)
-{
-	size_t i;
-
-	for (i = 0; transports[i].name != NULL; i++)
-		if (transports[i].proto == proto)
-			return transports[i].name;
-	return NULL;
-}
-
-uint8_t
-transport_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 0; transports[i].name != NULL; i++)
-		if (strcmp(transports[i].name, name) == 0)
-			return transports[i].proto;
-	return 0;
 }
 
 const char *

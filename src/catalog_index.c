@@ -16,6 +16,7 @@
 #include "svcmap/addr.h"
 #include "svcmap/catalog.h"
 #include "svcmap/log.h"
+#include "svcmap/transport.h"
 #include "catalog_int.h"
 
 /*

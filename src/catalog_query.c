@@ -11,6 +11,7 @@
 #include "svcmap/catalog_query.h"
 #include "svcmap/json.h"
 #include "svcmap/record.h"
+#include "svcmap/transport.h"
 
 void
 catalog_query_init(struct catalog_query *q)

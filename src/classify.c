@@ -1,11 +1,12 @@
 /*
  * classify.c - name the documented service of a flow.
  *
- * Evidence ranks: learned endpoint (epm) > interface bound on the flow
- * (bind) > catalog listener of the server port (port).  A port inside a
- * dynamic RPC range documents nothing by itself: the RPC runtime hands
- * those ports to whichever service asks, so only EPM/DCOM replies or the
- * flow's own bind can name the service there.
+ * At creation a learned endpoint (epm) names the flow before the catalog
+ * listener of the server port (port); a bind on the flow later names it
+ * by its interface over either, keeping method epm where it was.  A port
+ * inside a dynamic RPC range documents nothing by itself: the RPC runtime
+ * hands those ports to whichever service asks, so only EPM/DCOM replies
+ * or the flow's own bind can name the service there.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "svcmap/classify.h"
 #include "svcmap/endpoint.h"
 #include "svcmap/flow.h"
+#include "svcmap/transport.h"
 
 /* Interfaces learned on one port that a lookup considers. */
 #define CLASSIFY_MAX_CANDIDATES 16

@@ -28,9 +28,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/log.h"
+#include "svcmap/transport.h"
 
 /* Longest line accepted, newline excluded; longer lines are an error. */
 #define CONFIG_LINE_MAX		4096

@@ -20,6 +20,7 @@
 #include "svcmap/json.h"
 #include "svcmap/record.h"
 #include "svcmap/log.h"
+#include "svcmap/transport.h"
 #include "ctl.h"
 
 static void

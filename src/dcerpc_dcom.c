@@ -36,9 +36,9 @@
 #include <string.h>
 
 #include "svcmap/addr.h"
-#include "svcmap/catalog.h"
 #include "svcmap/dcerpc.h"
 #include "svcmap/rd.h"
+#include "svcmap/transport.h"
 
 #include "dcerpc_int.h"
 

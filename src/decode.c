@@ -88,9 +88,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "svcmap/catalog.h"
 #include "svcmap/decode.h"
 #include "svcmap/rd.h"
+#include "svcmap/transport.h"
 
 /* Outer plus inner tags of QinQ, with room for a provider's extra pair. */
 #define DECODE_MAX_TAGS		4

@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "svcmap/catalog.h"
 #include "svcmap/decode.h"
 #include "svcmap/flow.h"
+#include "svcmap/transport.h"
 
 /* The timeout lists.  TCP flows move to the closed list on FIN+FIN/RST. */
 enum flow_list {

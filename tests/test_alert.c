@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "svcmap/alert.h"
-#include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 #define T0 1705309200ULL	/* 2024-01-15T09:00:00Z */

@@ -26,8 +26,8 @@
 #include <unistd.h>
 
 #include "svcmap/capture.h"
-#include "svcmap/catalog.h"
 #include "svcmap/decode.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 #define FRAME_LEN	100

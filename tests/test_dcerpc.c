@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "svcmap/addr.h"
-#include "svcmap/catalog.h"
 #include "svcmap/dcerpc.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 #define EPM_UUID	"e1af8308-5d1f-11c9-91a4-08002b14a0fa"

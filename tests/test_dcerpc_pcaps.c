@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "svcmap/addr.h"
-#include "svcmap/catalog.h"
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 #define MAX_FILES	64

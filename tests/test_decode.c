@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "svcmap/catalog.h"
 #include "svcmap/decode.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 /* A frame under construction. */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "svcmap/addr.h"
-#include "svcmap/catalog.h"
 #include "svcmap/endpoint.h"
+#include "svcmap/transport.h"
 #include "tap.h"
 
 #define NETLOGON	"12345678-1234-abcd-ef00-01234567cffb"

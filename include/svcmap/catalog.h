@@ -17,19 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Transports are IP protocol numbers, so decode output indexes them directly. */
-#define TRANSPORT_ICMP		1
-#define TRANSPORT_TCP		6
-#define TRANSPORT_UDP		17
-#define TRANSPORT_GRE		47
-#define TRANSPORT_ESP		50
-#define TRANSPORT_AH		51
-#define TRANSPORT_ICMPV6	58
-
-/** "tcp", "udp", ... or NULL for a protocol the catalog has no name for. */
-const char *transport_name(uint8_t proto);
-/** Inverse of transport_name(); returns 0 for an unknown name. */
-uint8_t	transport_parse(const char *name);
+/* Rows are keyed by transport: the TRANSPORT_* numbers of transport.h. */
+#include "svcmap/transport.h"
 
 /* Edition codes (bit flags) of the seed documents a row comes from. */
 #define SOURCE_SV	0x01	/* KB 832017 Swedish */

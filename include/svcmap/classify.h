@@ -1,13 +1,18 @@
 /*
  * classify.h - which documented service a flow belongs to, and why.
  *
- * Order of evidence (strongest first): an endpoint learned from an EPM or
- * DCOM reply (method epm) > an RPC interface bound on the flow itself
- * (method bind) > the catalog's listener for (transport, server port)
- * (method port).  A monitored server that nothing explains is
+ * When a flow is created: an endpoint learned from an EPM or DCOM reply
+ * for the server's (address, transport, port) names it (method epm),
+ * dynamic RPC range or not; else the catalog's listener for (transport,
+ * server port) does (method port), unless the port is in a dynamic RPC
+ * range, which documents nothing by itself.  Later, an RPC interface the
+ * catalog knows, bound on the flow itself, names the flow's service and
+ * interface whatever named it before (a bind names one interface where a
+ * learned port may name several); the method stays epm if it was, else
+ * becomes bind.  A flow with either end monitored that nothing names is
  * undocumented; a flow with neither end in the monitored networks is
- * counted but not attributed.  nDPI's verdict is recorded and checked
- * against the catalog's application protocol for the port.
+ * counted but not attributed.  nDPI's verdict is checked against the
+ * catalog's application protocol only for flows named by their port.
  */
 #ifndef SVCMAP_CLASSIFY_H
 #define SVCMAP_CLASSIFY_H
@@ -33,13 +38,19 @@ struct classify_ctx {
 /** Is the address inside a monitored network? */
 bool	classify_monitored(const struct classify_ctx *c, const struct addr *a);
 
-/** Decide a new flow's class, service and method (at its first packet). */
+/**
+ * Decide a flow's class, service, method, interface and port row from
+ * scratch: at its first packet, and again for every live flow when the
+ * catalog is replaced (a bind's naming is then forgotten).
+ */
 void	classify_flow(const struct classify_ctx *c, struct flow *f,
 	    uint64_t now_us);
 
 /**
- * The flow bound an RPC interface.  Names the flow by it unless a learned
- * endpoint already did (learned endpoints rank first).
+ * The flow bound an RPC interface.  If the catalog knows it, it names the
+ * flow's service and interface, also over a learned endpoint's naming
+ * (which keeps method epm; any other method becomes bind), and the flow
+ * is classified.  Unknown interfaces and unmonitored flows are ignored.
  */
 void	classify_bound(const struct classify_ctx *c, struct flow *f,
 	    const uint8_t uuid[16], uint16_t ver_major);
@@ -49,8 +60,11 @@ void	classify_bound(const struct classify_ctx *c, struct flow *f,
  * protocol for the flow's port row.  `name` is its most specific verdict,
  * `master` the protocol under it (NULL if none): a DNS lookup of a
  * Microsoft name is app "Microsoft" over master "DNS", and agrees with a
- * DNS port.
- * @return: true if neither agrees (a protocol mismatch).
+ * DNS port.  Only flows named by their port (method port) are checked; a
+ * verdict of "Unknown" and an application with no nDPI names accept
+ * anything.
+ * @return: true if neither agrees (a protocol mismatch), also recorded
+ *   in f->app_mismatch.
  */
 bool	classify_dpi(const struct classify_ctx *c, struct flow *f,
 	    const char *name, const char *master);

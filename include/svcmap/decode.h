@@ -63,7 +63,7 @@ struct packet {
 	uint32_t	 cap_len;	/* bytes captured */
 	uint16_t	 vlan;		/* innermost 802.1Q VLAN id, 0 if untagged */
 	uint8_t		 ip_version;	/* 4 or 6 */
-	uint8_t		 proto;		/* IP protocol of the transport (TRANSPORT_*) */
+	uint8_t		 proto;		/* IP protocol (transport.h: TRANSPORT_*) */
 	struct addr	 src;
 	struct addr	 dst;
 	uint16_t	 sport;		/* 0 for transports without ports */

@@ -1,16 +1,22 @@
 /*
  * engine.h - the per-packet pipeline of one classifier thread.
  *
- * decode -> flow -> nDPI (first packets) -> DCE/RPC (RPC flows) ->
- * classify -> counters.  An engine owns its flow table, nDPI module and
- * DCE/RPC parser and must be driven by one thread.  Packet time is the
- * clock: flows expire and buckets turn by the timestamps of the packets,
- * so a capture file gives the same result on every run.
+ * decode -> flow -> classify (when the flow is created) -> analyzers
+ * (analyzer.h: nDPI on a flow's first packets, DCE/RPC on RPC flows;
+ * they refine the classification and add evidence records) -> alerts.
+ * Counts reach the statistics batch when a flow is drained, not per
+ * packet.  An engine owns its flow table, its analyzers' modules and its
+ * batch, and must be driven by one thread; the learned-endpoint table
+ * and the alert module are lent to it.  Packet time is the clock: flows
+ * expire and buckets turn by the timestamps of the packets, so a capture
+ * file gives the same result on every run.
  *
- * Statistics leave the engine only through engine_drain(): every live
- * flow's new counts go into the engine's batch (ended flows have put
- * theirs there already), and the run totals are brought up to date, so
- * at each drain the packet partition sums exactly to the packets read.
+ * Flows are drained into the engine's batch when they end (expiry and
+ * eviction happen inside engine_packet()), when the catalog is replaced,
+ * and at engine_drain(), which also brings the run totals up to date:
+ * after a drain the packet partition sums exactly to the packets read,
+ * unless the batch ran out of memory, in which case the counts it could
+ * not take stay on their flows until the next drain.
  */
 #ifndef SVCMAP_ENGINE_H
 #define SVCMAP_ENGINE_H
@@ -34,7 +40,8 @@ struct engine;
  * @param cfg: flow, DPI, DCE/RPC and classification settings (copied).
  * @param cat: the catalog; must outlive the engine or be replaced with
  *   engine_set_catalog() first.
- * @param endpoints: learned endpoint table (shared, not owned).
+ * @param endpoints: learned endpoint table (shared, not owned); NULL:
+ *   nothing is learned and no flow is named by a learned endpoint.
  * @return: the engine, or NULL with err set.
  */
 struct engine *engine_create(const struct config *cfg,
@@ -46,17 +53,27 @@ void	engine_destroy(struct engine *e);
 void	engine_packet(void *engine, const struct captured *pkt);
 
 /**
- * Drain new counts of every live flow into the engine's batch and update
- * the run totals.  With end_flows, end every flow first (end of input).
+ * Drain the new counts of every live flow that had packets since the
+ * last drain (every live flow after a drain that ran out of memory) into
+ * the engine's batch and update the run totals.  With end_flows, end
+ * every flow instead, which drains it (end of input).
  */
 void	engine_drain(struct engine *e, bool end_flows);
 
 /** The batch drained statistics go to (owned by the engine). */
 struct stats_batch *engine_batch(struct engine *e);
-/** Run totals as of the last drain. */
+/**
+ * Run totals.  Packets, bytes, decode reasons, fragments, the non-IP and
+ * malformed classes, nDPI mismatches and learned endpoints count as
+ * packets arrive; the classes of flow packets, flows, active and evicted
+ * flows, the DCE/RPC counters and last_s are as of the last drain.
+ */
 const struct run_totals *engine_totals(const struct engine *e);
 void	engine_flow_stats(const struct engine *e, struct flow_table_stats *st);
-/** Packet time of the latest packet, microseconds (0 before any). */
+/**
+ * The engine's clock: the latest packet time seen, microseconds (0
+ * before any); an earlier timestamp does not move it back.
+ */
 uint64_t engine_now(const struct engine *e);
 
 /**
@@ -65,9 +82,18 @@ uint64_t engine_now(const struct engine *e);
  */
 void	engine_set_alerts(struct engine *e, struct alerts *a);
 
-/** Use another catalog from now on (SIGHUP); existing flows keep theirs. */
+/**
+ * Use another catalog from now on (SIGHUP).  Live flows are drained under
+ * the old one, then classified again under the new one: a flow named by
+ * its bind falls back to its port or learned endpoint until it binds
+ * again.  The old catalog is not used after the call.
+ */
 void	engine_set_catalog(struct engine *e, const struct catalog *cat);
-/** Apply reloadable settings (monitored networks, flow timeouts). */
+/**
+ * Apply reloadable settings: monitored networks (for flows created from
+ * now on, and for live flows at the next engine_set_catalog()), flow
+ * timeouts (from the next expiry) and dpi-outbound (for new flows).
+ */
 void	engine_set_config(struct engine *e, const struct config *cfg);
 
 #endif /* SVCMAP_ENGINE_H */

@@ -21,7 +21,7 @@
 #include "svcmap/addr.h"
 #include "svcmap/alert.h"
 #include "svcmap/api.h"
-#include "svcmap/catalog.h"
+#include "svcmap/transport.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -28,9 +28,9 @@
 #include <string.h>
 
 #include "svcmap/addr.h"
-#include "svcmap/catalog.h"
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
+#include "svcmap/transport.h"
 
 #define MAX_SEED	8192	/* bytes; make fuzz's -max_len for dcerpc */
 #define MAX_FLOWS	24	/* fed conversations kept per capture */
