@@ -850,8 +850,9 @@ test_udp(void)
 
 /*
  * One association as the two directions of a named pipe carry it: the
- * client binds EPM and asks ept_map twice, the server acks and answers
- * the first call with one PDU and the second with two fragments.
+ * client binds EPM, asks ept_map twice and ends with a bare 16-byte PDU
+ * (orphaned); the server acks and answers the first call with one PDU
+ * and the second with two fragments.
  */
 struct pipe_conv {
 	struct w	c2s;
@@ -876,6 +877,8 @@ pipe_conv_build(struct pipe_conv *pc)
 	call_pdu(&o, true, 0, 3, 40, 0, 3, &req, 0, 0);
 	w_bytes(&pc->c2s, o.b, o.n);
 	call_pdu(&o, true, 0, 3, 41, 0, 3, &req, 0, 0);
+	w_bytes(&pc->c2s, o.b, o.n);
+	pdu(&o, true, 19, 3, 42, NULL, 0, 0, 0);
 	w_bytes(&pc->c2s, o.b, o.n);
 
 	bind_ack_pdu(&o, true, "\\PIPE\\epmapper", acc, ndr, 1);
@@ -959,7 +962,7 @@ test_stream_whole(void)
 	    "secondary address");
 	ok(r.ports[0] == 49158 && r.ports[1] == 49155 && r.ports[2] == 49159,
 	    "stream: ports of the single and the fragmented reply");
-	is_int(r.st.pdus, 7, "stream: seven PDUs framed");
+	is_int(r.st.pdus, 8, "stream: eight PDUs framed");
 	is_int(r.st.epm_replies, 2, "stream: two EPM replies");
 	ok(r.st.invalid == 0 && r.st.truncated == 0 && r.st.gaps == 0,
 	    "stream: nothing counted bad");
@@ -1086,6 +1089,23 @@ test_stream_hostile(void)
 	dcerpc_stream(p, f, 0, pc.c2s.b, pc.c2s.n, &sink);
 	is_int(nbound, 3, "stream: and the next bind is read again");
 
+	/*
+	 * A header that fails only once complete (frag_length 5): its tail
+	 * is scanned again, and the bind starting inside it is found.
+	 */
+	{
+		struct w fake;
+		uint64_t inv = st->invalid;
+
+		fake.n = 0;
+		w_bytes(&fake, (uint8_t[8]){ 5, 0, 0, 3, 0x10, 0, 0, 0 }, 8);
+		w_bytes(&fake, pc.c2s.b, pc.c2s.n);
+		dcerpc_stream(p, f, 0, fake.b, 11, &sink);
+		dcerpc_stream(p, f, 0, fake.b + 11, fake.n - 11, &sink);
+		ok(nbound == 4 && st->invalid == inv + 1,
+		    "stream: a bind inside a held bad header is found again");
+	}
+
 	/* A gap in the middle of a held PDU: truncated, then resync. */
 	dcerpc_stream(p, f, 1, pc.s2c.b, 60, &sink);
 	dcerpc_stream_gap(p, f, 1);
@@ -1093,6 +1113,19 @@ test_stream_hostile(void)
 	    "stream: a gap drops the held PDU (gap and truncated counted)");
 	dcerpc_stream(p, f, 1, pc.s2c.b, pc.s2c.n, &sink);
 	is_int(ngot, 3, "stream: after the gap the replies are read again");
+	/* A gap while only part of a header is held drops that part too. */
+	{
+		uint64_t pdus = st->pdus, inv = st->invalid;
+
+		dcerpc_stream(p, f, 1, pc.s2c.b, 12, &sink);
+		dcerpc_stream_gap(p, f, 1);
+		dcerpc_stream(p, f, 1, pc.s2c.b, pc.s2c.n, &sink);
+		ok(st->pdus == pdus + 4 && st->invalid == inv,
+		    "stream: a gap in a held header drops it: the next four "
+		    "PDUs frame cleanly (%llu, %llu invalid)",
+		    (unsigned long long)(st->pdus - pdus),
+		    (unsigned long long)(st->invalid - inv));
+	}
 	dcerpc_flow_destroy(f);
 	dcerpc_parser_destroy(p);
 
