@@ -51,10 +51,10 @@ struct run_totals;
 
 /* What the engine lends its analyzers; owned by the engine. */
 struct analyzer_host {
-	const struct config	*cfg;	/* the engine's settings (reloadable) */
-	struct classify_ctx	*cctx;	/* catalog, learned endpoints, networks */
-	struct run_totals	*totals; /* run counters analyzers add to */
-	uint64_t		 now_us; /* packet-time clock (never steps back) */
+	const struct config	*cfg;	/* settings (reloadable) */
+	struct classify_ctx	*cctx;	/* catalog, endpoints, nets */
+	struct run_totals	*totals; /* counters analyzers add to */
+	uint64_t		 now_us; /* packet time; never steps back */
 };
 
 /* The packet an analyzer is fed. */
@@ -77,7 +77,7 @@ enum analyzer_attach {
 };
 
 /* struct analyzer.flags */
-#define ANALYZER_PAYLOAD_ONLY	0x01	/* packet() only sees payload */
+#define ANALYZER_PAYLOAD_ONLY	0x01	/* packet(): payload only */
 
 struct analyzer {
 	const char	*name;		/* "dpi", "dcerpc" */
