@@ -166,12 +166,18 @@ classify_dpi(const struct classify_ctx *c, struct flow *f, const char *name,
 void
 classify_evidence(const struct classify_ctx *c, struct flow_evidence *ev)
 {
+	int row;
+
 	ev->service = -1;
 	ev->iface = -1;
-	if (ev->has_uuid) {
-		ev->iface = catalog_iface_find(c->cat, ev->uuid, ev->ver_major);
-		if (ev->iface >= 0)
-			ev->service = catalog_iface(c->cat, ev->iface)->service;
-	} else if (ev->key[0] != '\0')
+	/* A bind names the service more precisely than its pipe. */
+	if (ev->has_uuid &&
+	    (ev->iface = catalog_iface_find(c->cat, ev->uuid,
+	    ev->ver_major)) >= 0)
+		ev->service = catalog_iface(c->cat, ev->iface)->service;
+	else if (ev->pipe[0] != '\0' &&
+	    (row = catalog_pipe_find(c->cat, ev->pipe)) >= 0)
+		ev->service = catalog_pipe(c->cat, row)->service;
+	else if (ev->key[0] != '\0')
 		ev->service = catalog_service_find(c->cat, ev->key);
 }

@@ -273,15 +273,17 @@ flow_evidence_add(struct flow *f, const struct flow_evidence *ev)
 	for (i = 0; i < l->n; i++) {
 		e = &l->ev[i];
 		if (e->method == ev->method && e->has_uuid == ev->has_uuid &&
-		    (ev->has_uuid ? e->ver_major == ev->ver_major &&
-		    memcmp(e->uuid, ev->uuid, 16) == 0 :
-		    strcmp(e->key, ev->key) == 0))
+		    (!ev->has_uuid || (e->ver_major == ev->ver_major &&
+		    memcmp(e->uuid, ev->uuid, 16) == 0)) &&
+		    strncmp(e->pipe, ev->pipe, sizeof(e->pipe)) == 0 &&
+		    strncmp(e->key, ev->key, sizeof(e->key)) == 0)
 			return (int)i + 1;
 	}
 	if (l->n == FLOW_MAX_EVIDENCE)
 		return -1;
 	e = &l->ev[l->n++];
 	*e = *ev;
+	e->pipe[sizeof(e->pipe) - 1] = '\0';
 	e->key[sizeof(e->key) - 1] = '\0';
 	e->counted = false;
 	memset(e->pkts, 0, sizeof(e->pkts));

@@ -238,6 +238,31 @@ test_evidence(struct engine *e)
 	    pipe->flows == 0, "second drain: one new packet each, no flows");
 	ok(partition_sum(e) == e->totals.packets, "partition still adds up");
 
+	/* A pipe opened without its bind in the capture names its owner. */
+	memset(&ev, 0, sizeof(ev));
+	ev.method = METHOD_BIND;
+	snprintf(ev.pipe, sizeof(ev.pipe), "\\PIPE\\SvcCtl");
+	classify_evidence(&e->cctx, &ev);
+	ok(ev.service >= 0 && ev.iface == -1 &&
+	    strcmp(catalog_service(e->cat, ev.service)->key, "scm") == 0,
+	    "a record named by pipe \\PIPE\\SvcCtl names scm");
+	ev.has_uuid = true;
+	ev.ver_major = 2;
+	uuid_parse(ev.uuid, SVCCTL);
+	ok(flow_evidence_add(f, &ev) == 2,
+	    "pipe and interface together: a record of its own");
+	ok(flow_evidence_add(f, &ev) == 2, "and only one");
+	memset(&ev, 0, sizeof(ev));
+	ev.method = METHOD_BIND;
+	snprintf(ev.pipe, sizeof(ev.pipe), "lsarpc");
+	ev.has_uuid = true;
+	ev.ver_major = 1;
+	uuid_parse(ev.uuid, "12345678-1234-abcd-ef00-01234567cffb");
+	classify_evidence(&e->cctx, &ev);
+	ok(ev.service >= 0 && ev.iface >= 0 &&
+	    strcmp(catalog_iface(e->cat, ev.iface)->name, "netlogon") == 0,
+	    "the bound interface names a record before its pipe");
+
 	/* Identity by key; unknown services are undocumented; a bound. */
 	memset(&ev, 0, sizeof(ev));
 	ev.method = METHOD_PORT;
@@ -245,7 +270,7 @@ test_evidence(struct engine *e)
 	classify_evidence(&e->cctx, &ev);
 	ok(ev.service == -1, "an unknown key names nothing");
 	idx2 = flow_evidence_add(f, &ev);
-	is_int(idx2, 2, "a record named by key is its own record");
+	is_int(idx2, 3, "a record named by key is its own record");
 	send_pkt(e, TRANSPORT_TCP, 3, 50010, 4, 445, TCP_ACK, 1000, data,
 	    sizeof(data));
 	flow_evidence_charge(f, idx2, FLOW_C2S, 140);
@@ -254,7 +279,7 @@ test_evidence(struct engine *e)
 		if (flow_evidence_add(f, &ev) == -1)
 			full++;
 	}
-	is_int(full, 4, "the list holds FLOW_MAX_EVIDENCE records");
+	is_int(full, 5, "the list holds FLOW_MAX_EVIDENCE records");
 	flow_evidence_charge(f, 99, FLOW_C2S, 140);
 	ok(flow_evidence_get(f, 99) == NULL && flow_evidence_get(f, 0) ==
 	    NULL, "no record 0 or past the end");

@@ -70,9 +70,9 @@ bool	classify_dpi(const struct classify_ctx *c, struct flow *f,
 	    const char *name, const char *master);
 
 /**
- * Name an evidence record (flow.h) by what it saw: its interface's
- * service if it has a uuid, else the service of its key; -1 when the
- * catalog knows neither.  Sets its service and iface.
+ * Name an evidence record (flow.h) by what it saw: the service of its
+ * interface if the catalog knows it (and iface), else of its named pipe
+ * (catalog_pipe_find()), else of its service key; -1 when none is known.
  */
 void	classify_evidence(const struct classify_ctx *c,
 	    struct flow_evidence *ev);

@@ -132,22 +132,26 @@ struct flow {
  * carries beside the one its classification names (cls, service, method,
  * iface above: the flow's own record, index 0).  An SMB session with
  * svcctl and samr pipes is one flow classified `server`, with a record
- * per pipe service.  A record names what was seen (an interface or a
- * service key), so that a new catalog can name it again, and counts the
- * packets charged to it; the flow's own record counts the rest, so every
- * packet counts once.  A list is allocated for a flow when its first
+ * per pipe service.  A record keeps what was seen (an interface bound, a
+ * named pipe, or a service key), so that a new catalog can name it
+ * again, and counts the packets charged to it; the flow's own record
+ * counts the rest, so every packet counts once.  A list is allocated for a flow when its first
  * record is added (never per packet) and holds FLOW_MAX_EVIDENCE.
  */
 #define FLOW_MAX_EVIDENCE	8
-#define FLOW_EVIDENCE_KEY_LEN	48	/* service key, with NUL */
+#define FLOW_EVIDENCE_NAME_LEN	64	/* pipe name or service key, with NUL */
 
 struct flow_evidence {
-	/* Identity: what names it (compared when adding). */
+	/*
+	 * Identity: what was seen, all of it compared when adding.  An
+	 * interface names the service first, then a pipe, then a key.
+	 */
 	uint8_t		 method;	/* enum flow_method */
-	bool		 has_uuid;	/* named by an interface ... */
+	bool		 has_uuid;	/* an interface bound: */
 	uint16_t	 ver_major;
-	uint8_t		 uuid[16];	/* ... (text order, addr.h) */
-	char		 key[FLOW_EVIDENCE_KEY_LEN]; /* ... else a service key */
+	uint8_t		 uuid[16];	/* (text order, addr.h) */
+	char		 pipe[FLOW_EVIDENCE_NAME_LEN]; /* as sent; "" none */
+	char		 key[FLOW_EVIDENCE_NAME_LEN];  /* service; "" none */
 	/* Resolved against the catalog (classify_evidence()). */
 	int		 service;	/* catalog service index, -1 none */
 	int		 iface;		/* catalog RPC interface, -1 none */
@@ -166,7 +170,7 @@ struct flow_evidence_list {
 
 /**
  * Add a record to the flow, or find the one with the same identity
- * (method and uuid/version or key); its counts start at zero.
+ * (method, uuid and version, pipe, key); its counts start at zero.
  * @return: its index (>= 1), or -1 when the list is full or cannot be
  *   allocated (the packets then stay with the flow's own record).
  */
