@@ -451,8 +451,12 @@ struct drain_rec {
  * the flow's latest packet, and into the run totals' partition.  Its first
  * drain also counts it as a flow of the row and the client as a client of
  * its service.  Returns false when out of memory (nothing was counted).
+ *
+ * Inlined into both callers: the flow's own record is drained for
+ * nearly every flow at every flush, and a call there costs more than
+ * the record's own bookkeeping.
  */
-static bool
+static inline __attribute__((always_inline)) bool
 drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
 {
 	struct stats_client cl;
@@ -515,6 +519,46 @@ drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
 }
 
 /*
+ * Drain a flow's evidence records, each into its own row, and add up
+ * the packets and bytes charged to them (all of them, drained before or
+ * not).  Returns false when out of memory.
+ */
+static bool
+drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
+    uint64_t cbytes[2])
+{
+	struct flow_evidence *ev;
+	struct drain_rec r;
+	unsigned i;
+	int d;
+
+	for (i = 0; i < f->evidence->n; i++) {
+		ev = &f->evidence->ev[i];
+		for (d = 0; d < 2; d++) {
+			cpkts[d] += ev->pkts[d];
+			cbytes[d] += ev->bytes[d];
+			r.dp[d] = ev->pkts[d] - ev->drained_pkts[d];
+			r.db[d] = ev->bytes[d] - ev->drained_bytes[d];
+		}
+		if (r.dp[0] + r.dp[1] == 0 && ev->counted)
+			continue;
+		r.service = ev->service;
+		r.iface = ev->iface;
+		r.method = (enum flow_method)ev->method;
+		r.pc = ev->service >= 0 ? PKT_CLASSIFIED : PKT_UNDOCUMENTED;
+		r.counted = ev->counted;
+		if (!drain_record(e, f, &r))
+			return false;
+		ev->counted = true;
+		for (d = 0; d < 2; d++) {
+			ev->drained_pkts[d] = ev->pkts[d];
+			ev->drained_bytes[d] = ev->bytes[d];
+		}
+	}
+	return true;
+}
+
+/*
  * Move a flow's counts since its last drain into the batch: each
  * evidence record's into its own row, the rest into the row of the
  * flow's classification, so every packet is counted once.  The flow
@@ -525,75 +569,37 @@ drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
 static void
 drain_flow(struct engine *e, struct flow *f)
 {
-	struct flow_evidence_list *l = f->evidence;
-	struct flow_evidence *ev = NULL;
+	uint64_t cpkts[2] = { 0, 0 }, cbytes[2] = { 0, 0 };
 	struct drain_rec r;
-	uint64_t own_pkts[2], own_bytes[2];
-	unsigned i, n;
 	int d;
 
-	/* Most drains find a flow with nothing new: leave before the work. */
-	if (l == NULL && f->counted && f->pkts[0] == f->drained_pkts[0] &&
-	    f->pkts[1] == f->drained_pkts[1])
+	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
+		e->drain_all = true;
 		return;
-	n = l != NULL ? l->n : 0;
-	for (d = 0; d < 2; d++) {
-		own_pkts[d] = f->pkts[d];
-		own_bytes[d] = f->bytes[d];
 	}
-	for (i = 0; i < n; i++)
-		for (d = 0; d < 2; d++) {
-			own_pkts[d] -= l->ev[i].pkts[d];
-			own_bytes[d] -= l->ev[i].bytes[d];
-		}
-	/* The records first, the flow's own last: it counts the flow. */
-	for (i = 0; i <= n; i++) {
-		if (i < n) {
-			ev = &l->ev[i];
-			for (d = 0; d < 2; d++) {
-				r.dp[d] = ev->pkts[d] - ev->drained_pkts[d];
-				r.db[d] = ev->bytes[d] - ev->drained_bytes[d];
-			}
-			r.service = ev->service;
-			r.iface = ev->iface;
-			r.method = (enum flow_method)ev->method;
-			r.pc = ev->service >= 0 ? PKT_CLASSIFIED :
-			    PKT_UNDOCUMENTED;
-			r.counted = ev->counted;
-		} else {
-			for (d = 0; d < 2; d++) {
-				r.dp[d] = own_pkts[d] - f->drained_pkts[d];
-				r.db[d] = own_bytes[d] - f->drained_bytes[d];
-			}
-			r.service = f->service;
-			r.iface = f->iface;
-			r.method = f->method;
-			r.pc = flow_packet_class(f);
-			r.counted = f->counted;
-		}
-		if (r.dp[0] + r.dp[1] == 0 && r.counted)
-			continue;
-		if (!drain_record(e, f, &r)) {
-			e->drain_all = true;
-			return;
-		}
-		if (i < n) {
-			ev->counted = true;
-			for (d = 0; d < 2; d++) {
-				ev->drained_pkts[d] = ev->pkts[d];
-				ev->drained_bytes[d] = ev->bytes[d];
-			}
-			continue;
-		}
-		if (!f->counted) {
-			e->totals.flows++;
-			e->totals.flow_class[f->cls]++;
-			f->counted = true;
-		}
-		for (d = 0; d < 2; d++) {
-			f->drained_pkts[d] = own_pkts[d];
-			f->drained_bytes[d] = own_bytes[d];
-		}
+	for (d = 0; d < 2; d++) {
+		r.dp[d] = f->pkts[d] - cpkts[d] - f->drained_pkts[d];
+		r.db[d] = f->bytes[d] - cbytes[d] - f->drained_bytes[d];
+	}
+	if (r.dp[0] + r.dp[1] == 0 && f->counted)
+		return;
+	r.service = f->service;
+	r.iface = f->iface;
+	r.method = f->method;
+	r.pc = flow_packet_class(f);
+	r.counted = f->counted;
+	if (!drain_record(e, f, &r)) {
+		e->drain_all = true;
+		return;
+	}
+	if (!f->counted) {
+		e->totals.flows++;
+		e->totals.flow_class[f->cls]++;
+		f->counted = true;
+	}
+	for (d = 0; d < 2; d++) {
+		f->drained_pkts[d] = f->pkts[d] - cpkts[d];
+		f->drained_bytes[d] = f->bytes[d] - cbytes[d];
 	}
 }
 
