@@ -24,13 +24,16 @@
  * Analyzers report what they learn by refining the flow's classification
  * (classify_bound(), classify_dpi()), by naming its application protocol
  * (struct flow.protocol: a string the module owns), or by adding evidence
- * records
- * (flow.h: flow_evidence_add()): a flow carrying several services (an
- * SMB session with svcctl and samr pipes) gets one record per service,
- * and the packets that carried each service are charged to its record
- * (struct analyzer_packet.charge).  At a drain every record becomes its
- * own statistics row; every packet is counted once, under the record it
- * was charged to or else under the flow's own classification.
+ * records (flow.h: flow_evidence_add(), named by classify_evidence()): a
+ * flow carrying several services (an SMB session with svcctl and samr
+ * pipes) gets one record per service, and the packets that carried each
+ * service are charged to its record (struct analyzer_packet.charge).  At
+ * a drain every record becomes its own statistics row; every packet is
+ * counted once, under the record it was charged to or else under the
+ * flow's own classification.  An analyzer that needs DCE/RPC inside its
+ * protocol (SMB pipes) keeps its own dcerpc_parser and a dcerpc_flow per
+ * pipe, feeds it with dcerpc_stream(), and adds its parser's counters in
+ * its totals() hook.
  *
  * Per-packet rule: nothing on the packet path allocates.  State is
  * allocated once per flow (flow_new()), evidence lists once per flow.
