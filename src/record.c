@@ -19,6 +19,7 @@
 #include "svcmap/json.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
+#include "svcmap/transport.h"
 
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 
