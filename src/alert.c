@@ -21,6 +21,7 @@
 #include "svcmap/json.h"
 #include "svcmap/log.h"
 #include "svcmap/record.h"
+#include "svcmap/store.h"
 #include "svcmap/transport.h"
 
 #define US_PER_S 1000000ULL
@@ -623,6 +624,24 @@ alert_out_events(struct alert_out *o, struct alert_batch *b)
 			publish(o, &b->recs[i]);
 		b->recs[i].pending = 0;
 	}
+}
+
+static int
+sink_flush(void *state, struct flush_handover *h, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	if (h->alerts != NULL)
+		alert_out_events(state, h->alerts);
+	return 0;
+}
+
+struct sink
+alert_out_sink(struct alert_out *o)
+{
+	struct sink k = { "alerts", sink_flush, o };
+
+	return k;
 }
 
 uint64_t

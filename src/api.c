@@ -16,7 +16,6 @@
  * (record.h).
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
@@ -46,7 +45,6 @@
 #include "svcmap/json.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
-#include "svcmap/store.h"
 
 /* ------------------------------------------------------------------ */
 /* Request parsing */
@@ -454,9 +452,7 @@ struct api {
 	struct evhttp_bound_socket *sock;
 	uint16_t		 port;
 	char			*db_path;
-	struct store		*store;		/* NULL until readable */
-	dev_t			 db_dev;	/* the file it was opened on */
-	ino_t			 db_ino;
+	struct reader		*reader;	/* NULL until readable */
 	const struct catalog	*cat;
 	api_status_fn		 status;
 	void			*status_arg;
@@ -603,37 +599,26 @@ reply_send(struct api *a, struct evhttp_request *req, struct reply *rp,
 static void
 db_close(struct api *a)
 {
-	store_close(a->store);
-	a->store = NULL;
+	reader_close(a->reader);
+	a->reader = NULL;
 }
 
 /*
- * The read connection.  Checked against the file at each request: a
- * connection to a deleted or replaced file would go on answering from
- * the old one forever.  One stat() per request, no SQL.
+ * The read connection, checked at each request: a store replaced or
+ * removed since it was opened is opened afresh (reader_stale(): for
+ * SQLite one stat() per request, no SQL).
  */
-static struct store *
+static struct reader *
 db_get(struct api *a, char *err, size_t errlen)
 {
-	struct stat sb;
+	char why[400];
 
-	if (stat(a->db_path, &sb) == -1) {
-		snprintf(err, errlen, "database %s: %s", a->db_path,
-		    strerror(errno));
+	if (a->reader != NULL && reader_stale(a->reader))
 		db_close(a);
-		return NULL;
-	}
-	if (a->store != NULL &&
-	    (sb.st_dev != a->db_dev || sb.st_ino != a->db_ino))
-		db_close(a);
-	if (a->store == NULL) {
-		if ((a->store = store_open(a->db_path, true, err, errlen)) ==
-		    NULL)
-			return NULL;
-		a->db_dev = sb.st_dev;
-		a->db_ino = sb.st_ino;
-	}
-	return a->store;
+	if (a->reader == NULL &&
+	    (a->reader = reader_open(a->db_path, why, sizeof(why))) == NULL)
+		snprintf(err, errlen, "database %s", why);
+	return a->reader;
 }
 
 /* The database routes: the same calls as svcmapctl's commands. */
@@ -648,7 +633,7 @@ answer_db(struct api *a, struct evhttp_request *req,
 		[API_ALERTS] = &record_alerts,
 	};
 	struct query_filter f;
-	struct store *s;
+	struct reader *s;
 	struct reply rp;
 	char err[512] = "";
 	int rc = -1;
@@ -681,7 +666,7 @@ answer_db(struct api *a, struct evhttp_request *req,
 		    err, sizeof(err));
 		break;
 	case API_ALERTS:
-		rc = store_alert_rows(s, r->kind >= 0 ?
+		rc = query_alerts(s, r->kind >= 0 ?
 		    alert_kind_name((enum alert_kind)r->kind) : NULL, r->since,
 		    record_alert_row, &rp.out, err, sizeof(err));
 		break;

@@ -30,6 +30,7 @@
 
 #include "svcmap/config.h"
 #include "svcmap/log.h"
+#include "svcmap/store.h"
 #include "svcmap/transport.h"
 
 /* Longest line accepted, newline excluded; longer lines are an error. */
@@ -110,6 +111,8 @@ static int	set_ignore(const struct directive *, struct config *,
 		    struct load *, int, char **);
 static int	set_listen(const struct directive *, struct config *,
 		    struct load *, int, char **);
+static int	set_database(const struct directive *, struct config *,
+		    struct load *, int, char **);
 static void	print_bool(const struct directive *, const struct config *,
 		    FILE *);
 static void	print_uint(const struct directive *, const struct config *,
@@ -137,6 +140,7 @@ static const struct dtype t_facility = { 1, 1, set_facility, print_facility };
 static const struct dtype t_alert = { 2, 4, set_alert, print_alert };
 static const struct dtype t_ignore = { 2, 4, set_ignore, print_ignore };
 static const struct dtype t_listen = { 1, 1, set_listen, print_string };
+static const struct dtype t_database = { 1, 1, set_database, print_string };
 
 #define FIELD(f) \
 	offsetof(struct config, f), sizeof(((struct config *)0)->f), NOCOUNT
@@ -173,9 +177,9 @@ static const struct directive directives[] = {
 	  0, "65536", "packets the capture-to-classifier ring holds" },
 
 	/* storage */
-	{ "database", &t_string, FIELD(db_path), NOBOUNDS, 0,
+	{ "database", &t_database, FIELD(db_path), NOBOUNDS, 0,
 	  "\"" SVCMAP_LOCALSTATEDIR "/svcmap.db\"",
-	  "SQLite statistics database" },
+	  "statistics database: a path or sqlite:PATH" },
 	{ "flush-interval", &t_uint, FIELD(flush_interval_s), U_SECONDS,
 	  1, HOUR, 0, D_RELOAD, "10s", "time between database writes" },
 	{ "bucket", &t_uint, FIELD(bucket_s), U_SECONDS, MINUTE, HOUR, HOUR,
@@ -924,6 +928,21 @@ set_listen(const struct directive *d, struct config *cfg, struct load *ld,
 	if (!listen_valid(argv[0])) {
 		load_error(ld, "%s: \"%s\" is not IPv4:PORT, [IPv6]:PORT "
 		    "(port 1..65535) or off", d->name, argv[0]);
+		return -1;
+	}
+	return set_string(d, cfg, ld, argc, argv);
+}
+
+/* A store URL (store.h): a path or sqlite:PATH; other schemes refused. */
+static int
+set_database(const struct directive *d, struct config *cfg, struct load *ld,
+    int argc, char **argv)
+{
+	struct store_url u;
+	char why[300];
+
+	if (store_url_parse(argv[0], &u, why, sizeof(why)) == -1) {
+		load_error(ld, "%s: %s", d->name, why);
 		return -1;
 	}
 	return set_string(d, cfg, ld, argc, argv);

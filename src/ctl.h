@@ -20,6 +20,7 @@ struct ctl_opts {
 	const char	*config_path;	/* -c */
 	const char	*data_dir;	/* --data-dir */
 	const char	*local_catalog;	/* from the config, "" none */
+	const char	*sensor;	/* from the config: migrate's writer */
 	bool		 json;		/* --json anywhere */
 	bool		 csv;		/* --csv anywhere */
 	bool		 quiet;		/* -q */
@@ -54,6 +55,8 @@ int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */
 int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
+/* migrate: bring the database to this build's schema version */
+int	ctl_migrate(int argc, char **argv, const struct ctl_opts *o);
 /* alerts [--since TIME] [--kind KIND] */
 int	ctl_alerts(int argc, char **argv, const struct ctl_opts *o);
 

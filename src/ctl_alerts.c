@@ -13,7 +13,6 @@
 #include "svcmap/alert.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
-#include "svcmap/store.h"
 #include "ctl.h"
 
 int
@@ -29,7 +28,7 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 	static const struct record_table *const kinds[] = { &record_alerts };
 	const char *kind = NULL;
 	int64_t since = 0;
-	struct store *s;
+	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
 	int ch, ret;
@@ -66,15 +65,15 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 		    "in the configuration\n");
 		return CTL_ERROR;
 	}
-	if ((s = store_open(o->db_path, true, err, sizeof(err))) == NULL) {
+	if ((s = reader_open(o->db_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "svcmapctl: %s\n", err);
 		return CTL_ERROR;
 	}
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, store_alert_rows(s, kind, since,
+	ret = ctl_out_end(&out, query_alerts(s, kind, since,
 	    record_alert_row, &out.out, err, sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
-	store_close(s);
+	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }

@@ -23,10 +23,10 @@
 #include "svcmap/store.h"
 #include "ctl.h"
 
-static struct store *
+static struct reader *
 open_db(const struct ctl_opts *o)
 {
-	struct store *s;
+	struct reader *s;
 	char err[512];
 
 	if (o->db_path == NULL || o->db_path[0] == '\0') {
@@ -34,7 +34,7 @@ open_db(const struct ctl_opts *o)
 		    "in the configuration\n");
 		return NULL;
 	}
-	if ((s = store_open(o->db_path, true, err, sizeof(err))) == NULL)
+	if ((s = reader_open(o->db_path, err, sizeof(err))) == NULL)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	return s;
 }
@@ -122,7 +122,7 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	};
 	struct query_filter f;
 	struct catalog *cat;
-	struct store *s;
+	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
 	int ch, ret;
@@ -167,7 +167,7 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)
 		catalog_destroy(cat);
-	store_close(s);
+	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
@@ -175,7 +175,7 @@ int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const struct record_table *const kinds[] = { &record_hosts };
-	struct store *s;
+	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
 	int ret;
@@ -189,7 +189,7 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	    sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
-	store_close(s);
+	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
@@ -290,7 +290,7 @@ int
 ctl_summary(int argc, char **argv, const struct ctl_opts *o)
 {
 	struct query_summary m;
-	struct store *s;
+	struct reader *s;
 	struct json j;
 	char err[512];
 	int ret = 0;
@@ -301,7 +301,7 @@ ctl_summary(int argc, char **argv, const struct ctl_opts *o)
 		return CTL_ERROR;
 	if (query_summary(s, &m, err, sizeof(err)) == -1) {
 		fprintf(stderr, "svcmapctl: %s\n", err);
-		store_close(s);
+		reader_close(s);
 		return CTL_ERROR;
 	}
 	if (o->json) {
@@ -318,7 +318,7 @@ ctl_summary(int argc, char **argv, const struct ctl_opts *o)
 	else
 		print_summary(stdout, &m);
 	query_summary_free(&m);
-	store_close(s);
+	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
@@ -329,7 +329,7 @@ ctl_endpoints(int argc, char **argv, const struct ctl_opts *o)
 		&record_endpoints
 	};
 	struct catalog *cat;
-	struct store *s;
+	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
 	int ret;
@@ -346,6 +346,40 @@ ctl_endpoints(int argc, char **argv, const struct ctl_opts *o)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)
 		catalog_destroy(cat);
-	store_close(s);
+	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
+/*
+ * Open the database for writing, which migrates it (store.h), and close
+ * it: readers refuse an older schema, and an operator may migrate before
+ * starting the daemon.  Rows of an older schema become the sensor of its
+ * latest run (docs/schema.md).
+ */
+int
+ctl_migrate(int argc, char **argv, const struct ctl_opts *o)
+{
+	struct store *s;
+	char err[512];
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: svcmapctl migrate\n");
+		return CTL_USAGE;
+	}
+	(void)argv;
+	if (o->db_path == NULL || o->db_path[0] == '\0') {
+		fprintf(stderr, "svcmapctl: no database: use -d or set db_path "
+		    "in the configuration\n");
+		return CTL_ERROR;
+	}
+	if ((s = store_open(o->db_path, o->sensor, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "svcmapctl: %s\n", err);
+		return CTL_ERROR;
+	}
+	store_close(s);
+	if (!o->quiet)
+		printf("%s: schema version %d\n", o->db_path,
+		    STORE_SCHEMA_VERSION);
+	return CTL_OK;
 }

@@ -848,7 +848,7 @@ static const struct record_table *const endpoints_kind[] = {
 };
 
 int
-query_services_json(struct store *s, const struct catalog *cat,
+query_services_json(struct reader *s, const struct catalog *cat,
     const struct query_filter *f, struct json *j, char *err, size_t errlen)
 {
 	struct record_out o;
@@ -861,7 +861,7 @@ query_services_json(struct store *s, const struct catalog *cat,
 }
 
 int
-query_hosts_json(struct store *s, struct json *j, char *err, size_t errlen)
+query_hosts_json(struct reader *s, struct json *j, char *err, size_t errlen)
 {
 	struct record_out o;
 	int ret;
@@ -873,7 +873,7 @@ query_hosts_json(struct store *s, struct json *j, char *err, size_t errlen)
 }
 
 int
-query_endpoints_json(struct store *s, const struct catalog *cat,
+query_endpoints_json(struct reader *s, const struct catalog *cat,
     struct json *j, char *err, size_t errlen)
 {
 	struct record_out o;

@@ -60,6 +60,92 @@ packet_class_name(enum packet_class c)
 	return class_names[c];
 }
 
+#define RT(f)	offsetof(struct run_totals, f)
+#define C(name, unit, help, f) \
+	{ name, help, unit, COUNTER_COUNTER, RT(f) }
+#define G(name, unit, help, f) \
+	{ name, help, unit, COUNTER_GAUGE, RT(f) }
+
+/* The names of the first rows are schema v2's runs columns (migration). */
+const struct counter_def counter_defs[] = {
+	C("packets", "packets", "Packets read.", packets),
+	C("bytes", "bytes", "Bytes read (captured length).", bytes),
+	C("pkt_classified", "packets", "Packets of flows to a documented "
+	    "service.", pkt_class[PKT_CLASSIFIED]),
+	C("pkt_undocumented", "packets", "Packets of monitored flows no "
+	    "catalog entry explains.", pkt_class[PKT_UNDOCUMENTED]),
+	C("pkt_unmonitored", "packets", "Packets of flows to servers "
+	    "outside the monitored networks.", pkt_class[PKT_UNMONITORED]),
+	C("pkt_non_ip", "packets", "Packets that are not IP.",
+	    pkt_class[PKT_NON_IP]),
+	C("pkt_malformed", "packets", "Packets with truncated or malformed "
+	    "headers.", pkt_class[PKT_MALFORMED]),
+	C("byte_classified", "bytes", "Bytes of classified packets.",
+	    byte_class[PKT_CLASSIFIED]),
+	C("byte_undocumented", "bytes", "Bytes of undocumented packets.",
+	    byte_class[PKT_UNDOCUMENTED]),
+	C("byte_unmonitored", "bytes", "Bytes of unmonitored packets.",
+	    byte_class[PKT_UNMONITORED]),
+	C("byte_non_ip", "bytes", "Bytes of non-IP packets.",
+	    byte_class[PKT_NON_IP]),
+	C("byte_malformed", "bytes", "Bytes of malformed packets.",
+	    byte_class[PKT_MALFORMED]),
+	C("flows", "flows", "Flows counted (each once).", flows),
+	C("flows_classified", "flows", "Flows to a documented service.",
+	    flow_class[0]),
+	C("flows_undocumented", "flows", "Monitored flows no catalog entry "
+	    "explains.", flow_class[1]),
+	C("flows_unmonitored", "flows", "Flows to servers outside the "
+	    "monitored networks.", flow_class[2]),
+	C("fragments", "packets", "Later IP fragments (no transport "
+	    "header).", fragments),
+	C("flows_evicted", "flows", "Flows evicted because the flow table "
+	    "was full.", flows_evicted),
+	G("flows_active", "flows", "Flows tracked at the last flush.",
+	    flows_active),
+	C("dpi_mismatches", "flows", "Flows where nDPI disagreed with the "
+	    "catalog.", dpi_mismatches),
+	C("rpc_pdus", "pdus", "DCE/RPC PDUs parsed.", rpc_pdus),
+	C("rpc_truncated", "pdus", "DCE/RPC PDUs cut short by the capture.",
+	    rpc_truncated),
+	C("rpc_invalid", "pdus", "DCE/RPC PDUs with invalid fields.",
+	    rpc_invalid),
+	C("rpc_gaps", "gaps", "Gaps in DCE/RPC streams (lost segments).",
+	    rpc_gaps),
+	C("epm_replies", "pdus", "Endpoint mapper replies parsed.",
+	    epm_replies),
+	C("endpoints_learned", "endpoints", "RPC endpoints learned from "
+	    "EPM replies, binds and DCOM.", endpoints_learned),
+};
+
+const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);
+
+uint64_t
+counter_get(const struct run_totals *t, const struct counter_def *d)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)t + d->offset, sizeof(v));
+	return v;
+}
+
+void
+counter_set(struct run_totals *t, const struct counter_def *d, uint64_t v)
+{
+	memcpy((char *)t + d->offset, &v, sizeof(v));
+}
+
+const struct counter_def *
+counter_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < counter_ndefs; i++)
+		if (strcmp(counter_defs[i].name, name) == 0)
+			return &counter_defs[i];
+	return NULL;
+}
+
 /* FNV-1a, fed one field at a time (the service key). */
 static uint32_t
 fnv(uint32_t h, const void *p, size_t n)

@@ -41,6 +41,8 @@ static const struct ctl_command commands[] = {
 	    "RPC endpoints learned from EPM and DCOM replies" },
 	{ "alerts", ctl_alerts, true, "[--since TIME] [--kind KIND]",
 	    "undocumented services, protocol mismatches, new services" },
+	{ "migrate", ctl_migrate, true, "",
+	    "bring the database to this svcmap's schema (svcmapd does too)" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 
@@ -183,6 +185,7 @@ main(int argc, char **argv)
 		o.data_dir = cfg.data_dir;
 	o.data_dir = datadir_resolve(o.data_dir);
 	o.local_catalog = cfg.local_catalog;
+	o.sensor = cfg.sensor;
 
 	optind = 0;	/* glibc: re-initialise getopt for the command */
 	return cmd->fn(argc, argv, &o);

@@ -137,7 +137,8 @@ usage(FILE *out)
 	    "  -r FILE     read a pcap/pcapng capture file (repeatable)\n"
 	    "  -i IFACE    capture live on an interface (repeatable; default:\n"
 	    "              the configured interfaces)\n"
-	    "  -d FILE     SQLite database (default from the configuration)\n"
+	    "  -d URL      database: a path or sqlite:PATH (default from the\n"
+	    "              configuration)\n"
 	    "  -c FILE     configuration (default " SVCMAP_SYSCONFDIR
 	    "/svcmapd.conf)\n"
 	    "  -f FILTER   BPF filter expression\n"
@@ -211,27 +212,50 @@ set_flushing_ok(struct daemon *d, bool ok, const char *err)
 }
 
 /*
- * Write a batch and its alerts; on success they are emptied, on failure
- * kept.  Alert events are published once whether or not their rows could
- * be stored: an operator hears of them even while the disk is full.
+ * Hand one flush to every sink: the store first (it sets the alert
+ * records' ids), then the alert outputs.  On success the batch and its
+ * alerts are emptied; on a store failure they are kept for the next
+ * flush.  Alert events are published once whether or not their rows
+ * could be stored: an operator hears of them even while the disk is
+ * full.  Live, the interfaces' capture counters ride along.
  */
 static int
 write_batch(struct daemon *d, struct stats_batch *b,
     const struct run_totals *t, struct alert_batch *ab, int64_t now_s)
 {
-	char err[512];
-	int ret = 0;
+	struct flush_capture caps[CONFIG_MAX_IFACES];
+	struct capture_live_stats cs;
+	struct flush_handover h;
+	struct sink sinks[2];
+	char err[512], ignored[8];
+	size_t i;
+	int ret;
 
-	if (store_flush(d->store, d->run_id, b, t, d->endpoints, now_s, err,
-	    sizeof(err)) == -1)
-		ret = -1;
-	else {
-		stats_batch_clear(b);
-		if (store_alerts(d->store, ab, err, sizeof(err)) == -1)
-			ret = -1;
+	memset(&h, 0, sizeof(h));
+	h.run_id = d->run_id;
+	h.now_s = now_s;
+	h.batch = b;
+	h.totals = t;
+	h.endpoints = d->endpoints;
+	h.alerts = ab;
+	for (i = 0; i < d->ncaps; i++) {
+		capture_live_get_stats(d->caps[i], &cs);
+		caps[i].iface = capture_live_name(d->caps[i]);
+		caps[i].received = cs.received;
+		caps[i].dropped = cs.dropped + cs.ring_dropped;
+		caps[i].if_dropped = cs.if_dropped;
 	}
-	alert_out_events(d->alert_out, ab);
+	h.captures = caps;
+	h.ncaptures = d->ncaps;
+
+	sinks[0] = store_sink(d->store);
+	sinks[1] = alert_out_sink(d->alert_out);
+	ret = sinks[0].flush(sinks[0].state, &h, err, sizeof(err));
+	/* The outputs count their own failures (alert_out_errors()). */
+	for (i = 1; i < sizeof(sinks) / sizeof(sinks[0]); i++)
+		sinks[i].flush(sinks[i].state, &h, ignored, sizeof(ignored));
 	if (ret == 0) {
+		stats_batch_clear(b);
 		alert_batch_clear(ab);
 		d->last_flush = (int64_t)time(NULL);
 	}
@@ -431,20 +455,6 @@ classifier_main(void *arg)
 /* Live: the main thread */
 
 static void
-store_capture_counters(struct daemon *d)
-{
-	struct capture_live_stats cs;
-	size_t i;
-
-	for (i = 0; i < d->ncaps; i++) {
-		capture_live_get_stats(d->caps[i], &cs);
-		store_capture_stats(d->store, d->run_id,
-		    capture_live_name(d->caps[i]), cs.received,
-		    cs.dropped + cs.ring_dropped, cs.if_dropped);
-	}
-}
-
-static void
 on_handover(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -458,9 +468,8 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 	totals = d->handed_totals;
 	pthread_mutex_unlock(&d->lock);
 	/* A database that refuses the batch would only stall on more. */
-	if (write_batch(d, d->writing, &totals, d->alerts_writing,
-	    (int64_t)time(NULL)) == 0)
-		store_capture_counters(d);
+	write_batch(d, d->writing, &totals, d->alerts_writing,
+	    (int64_t)time(NULL));
 	if (atomic_load(&d->classifier_done))
 		event_base_loopbreak(d->base);
 }
@@ -656,16 +665,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-static uint64_t
-file_bytes(const char *path, const char *suffix)
-{
-	char name[CONFIG_PATH_LEN + 8];
-	struct stat st;
-
-	snprintf(name, sizeof(name), "%s%s", path, suffix);
-	return stat(name, &st) == 0 ? (uint64_t)st.st_size : 0;
-}
-
 static void
 api_status(void *arg, struct api_status *st)
 {
@@ -700,8 +699,7 @@ api_status(void *arg, struct api_status *st)
 	st->endpoint_capacity = d->cfg.endpoint_capacity;
 	st->alerts_published = alert_out_published(d->alert_out);
 	st->db_path = d->cfg.db_path;
-	st->db_bytes = file_bytes(d->cfg.db_path, "") +
-	    file_bytes(d->cfg.db_path, "-wal");
+	st->db_bytes = store_bytes(d->store);
 	st->last_flush = d->last_flush;
 	st->db_ok = !d->flush_failing;
 	st->reloads = d->reloads;
@@ -862,8 +860,10 @@ run_live(struct daemon *d)
 			status = 1;
 		}
 	}
+	/* The capture counters as the interfaces closed. */
 	if (!d->flush_failing)
-		store_capture_counters(d);
+		write_batch(d, d->writing, &d->handed_totals, d->alerts_writing,
+		    (int64_t)time(NULL));
 	if (d->api != NULL)
 		api_stop(d->api);
 	for (i = 0; i < d->ncaps; i++)
@@ -1019,7 +1019,8 @@ main(int argc, char **argv)
 	    NULL)
 		return 1;
 	d.engine_cat = d.cat;
-	if ((d.store = store_open(d.cfg.db_path, false, err, sizeof(err))) ==
+	if ((d.store = store_open(d.cfg.db_path, d.cfg.sensor, err,
+	    sizeof(err))) ==
 	    NULL) {
 		log_warnx("%s", err);
 		return 1;
@@ -1050,8 +1051,8 @@ main(int argc, char **argv)
 		snprintf(inputs + len, sizeof(inputs) - len, "%s%s",
 		    i ? "," : "", nfiles ? files[i] : d.cfg.interfaces[i]);
 	}
-	d.run_id = store_run_begin(d.store, d.cfg.sensor,
-	    nfiles ? "offline" : "live", inputs, (int64_t)time(NULL));
+	d.run_id = store_run_begin(d.store, nfiles ? "offline" : "live",
+	    inputs, (int64_t)time(NULL));
 	if (d.run_id == -1) {
 		log_warnx("cannot record the run in %s", d.cfg.db_path);
 		return 1;

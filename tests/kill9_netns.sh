@@ -38,7 +38,8 @@ crash() {
 	DAEMON_PID=
 }
 run_packets() {
-	sqlite3 "$db" "SELECT packets FROM runs WHERE id = $1"
+	sqlite3 "$db" "SELECT value FROM run_counters
+	    WHERE run_id = $1 AND name = 'packets'"
 }
 
 # 1. Quiet for two flush intervals before the crash: nothing lost.
@@ -63,7 +64,8 @@ seen=0
 i=0
 while [ $i -lt 8 ]; do
 	sleep 0.2
-	n=$(sqlite3 "$db" "SELECT packets FROM runs WHERE id = 2" 2>/dev/null)
+	n=$(sqlite3 "$db" "SELECT value FROM run_counters
+	    WHERE run_id = 2 AND name = 'packets'" 2>/dev/null)
 	[ -n "$n" ] && seen=$n
 	i=$((i + 1))
 done

@@ -564,6 +564,7 @@ build_db(const char *const *pcaps, size_t n)
 	struct alerts *al = NULL;
 	struct store *s = NULL;
 	struct config cfg;
+	struct flush_handover h;
 	char err[512];
 	int64_t run_id;
 	size_t i;
@@ -574,12 +575,12 @@ build_db(const char *const *pcaps, size_t n)
 	    cfg.endpoint_expiry_s)) == NULL ||
 	    (e = engine_create(&cfg, cat, eps, err, sizeof(err))) == NULL ||
 	    (al = alert_create(&cfg, err, sizeof(err))) == NULL ||
-	    (s = store_open(db_path, false, err, sizeof(err))) == NULL) {
+	    (s = store_open(db_path, "test", err, sizeof(err))) == NULL) {
 		printf("# build_db: %s\n", err);
 		goto out;
 	}
 	engine_set_alerts(e, al);
-	if ((run_id = store_run_begin(s, "test", "offline", "test",
+	if ((run_id = store_run_begin(s, "offline", "test",
 	    1705309200)) == -1)
 		goto out;
 	for (i = 0; i < n; i++)
@@ -589,9 +590,14 @@ build_db(const char *const *pcaps, size_t n)
 			goto out;
 		}
 	engine_drain(e, true);
-	if (store_flush(s, run_id, engine_batch(e), engine_totals(e), eps,
-	    (int64_t)(engine_now(e) / 1000000), err, sizeof(err)) == -1 ||
-	    store_alerts(s, alert_batch(al), err, sizeof(err)) == -1) {
+	memset(&h, 0, sizeof(h));
+	h.run_id = run_id;
+	h.now_s = (int64_t)(engine_now(e) / 1000000);
+	h.batch = engine_batch(e);
+	h.totals = engine_totals(e);
+	h.endpoints = eps;
+	h.alerts = alert_batch(al);
+	if (store_flush(s, &h, err, sizeof(err)) == -1) {
 		printf("# build_db: %s\n", err);
 		goto out;
 	}
@@ -737,32 +743,32 @@ same_csv_as_ctl(const char *target, const char *args)
 static char *
 services_json(const struct catalog *c, const struct query_filter *f)
 {
-	struct store *s;
+	struct reader *s;
 	struct json j;
 	char err[256];
 	char *out = NULL;
 
-	if ((s = store_open(db_path, true, err, sizeof(err))) == NULL)
+	if ((s = reader_open(db_path, err, sizeof(err))) == NULL)
 		return NULL;
 	json_init(&j);
 	if (query_services_json(s, c, f, &j, err, sizeof(err)) == 0 &&
 	    !json_failed(&j))
 		out = strdup(j.buf);
 	json_free(&j);
-	store_close(s);
+	reader_close(s);
 	return out;
 }
 
 static char *
 other_json(int which)
 {
-	struct store *s;
+	struct reader *s;
 	struct json j;
 	char err[256];
 	char *out = NULL;
 	int rc;
 
-	if ((s = store_open(db_path, true, err, sizeof(err))) == NULL)
+	if ((s = reader_open(db_path, err, sizeof(err))) == NULL)
 		return NULL;
 	json_init(&j);
 	rc = which == 0 ? query_hosts_json(s, &j, err, sizeof(err)) :
@@ -770,7 +776,7 @@ other_json(int which)
 	if (rc == 0 && !json_failed(&j))
 		out = strdup(j.buf);
 	json_free(&j);
-	store_close(s);
+	reader_close(s);
 	return out;
 }
 
@@ -1366,7 +1372,7 @@ test_server(void)
 	 * the new inode and answer from the new file.
 	 */
 	remove_db();
-	s = store_open(db_path, false, err, sizeof(err));
+	s = store_open(db_path, "test", err, sizeof(err));
 	store_close(s);
 	http("GET", "/v1/hosts", &r);
 	ok(r.status == 200 && strcmp(r.body, "[]\n") == 0,

@@ -1,5 +1,6 @@
 /*
- * test_store.c - the SQLite store and its read side (query.c).
+ * test_store.c - the SQLite back end (src/sqlite_*.c) behind the store
+ * and reader interfaces, and the read side (query.c).
  *
  * Covers: create, schema version and migrations, refusal of newer and
  * foreign files, WAL, flush (rows, clients, hosts, totals, endpoints),
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/store.c"
+#include "../src/sqlite_open.c"
 #include "svcmap/catalog.h"
 #include "svcmap/json.h"
 #include "svcmap/query.h"
@@ -40,7 +41,7 @@ sql_int(sqlite3 *db, const char *sql)
 {
 	int64_t v = -1;
 
-	if (query_int(db, sql, &v) == -1)
+	if (sqlite_query_int(db, sql, &v) == -1)
 		return -12345;
 	return v;
 }
@@ -55,6 +56,46 @@ raw_open(const char *path)
 		return NULL;
 	}
 	return db;
+}
+
+/* The writer's connection, for checks in SQL. */
+static sqlite3 *
+store_db(struct store *s)
+{
+	return ((struct sqlite_store *)s)->db;
+}
+
+/* One flush of these parts through the store's sink interface. */
+static int
+flush(struct store *s, int64_t run, const struct stats_batch *b,
+    const struct run_totals *t, struct endpoint_table *ep, int64_t now,
+    char *err, size_t errlen)
+{
+	struct flush_handover h;
+	struct sink k = store_sink(s);
+
+	memset(&h, 0, sizeof(h));
+	h.run_id = run;
+	h.now_s = now;
+	h.batch = b;
+	h.totals = t;
+	h.endpoints = ep;
+	return k.flush(k.state, &h, err, errlen);
+}
+
+static int
+capture_stats(struct store *s, int64_t run, const char *iface,
+    uint64_t received, uint64_t dropped, uint64_t if_dropped)
+{
+	struct flush_capture c = { iface, received, dropped, if_dropped };
+	struct flush_handover h;
+	char err[256];
+
+	memset(&h, 0, sizeof(h));
+	h.run_id = run;
+	h.captures = &c;
+	h.ncaptures = 1;
+	return store_flush(s, &h, err, sizeof(err));
 }
 
 static void
@@ -149,7 +190,7 @@ test_create(void)
 	sqlite3 *db;
 	int64_t tables;
 
-	s = store_open(path_in("a.db"), false, err, sizeof(err));
+	s = store_open(path_in("a.db"), "sensor1", err, sizeof(err));
 	ok(s != NULL, "create a new database (%s)", err);
 	if (s == NULL)
 		return;
@@ -162,7 +203,7 @@ test_create(void)
 	    "foreign keys on");
 	store_close(s);
 
-	s = store_open(path_in("a.db"), false, err, sizeof(err));
+	s = store_open(path_in("a.db"), "sensor1", err, sizeof(err));
 	ok(s != NULL, "reopen an existing database");
 	if (s == NULL)
 		return;
@@ -240,6 +281,7 @@ static void
 test_refusals(void)
 {
 	char err[512] = "";
+	struct reader *rd;
 	struct store *s;
 	sqlite3 *db;
 	FILE *f;
@@ -248,15 +290,15 @@ test_refusals(void)
 	sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 99",
 	    NULL, NULL, NULL);
 	sqlite3_close(db);
-	s = store_open(path_in("new.db"), false, err, sizeof(err));
+	s = store_open(path_in("new.db"), "sensor1", err, sizeof(err));
 	ok(s == NULL && strstr(err, "database schema version 99 is newer "
-	    "than this svcmap (2)") != NULL, "writer refuses a newer "
+	    "than this svcmap (3)") != NULL, "writer refuses a newer "
 	    "schema (%s)", err);
 	store_close(s);
-	s = store_open(path_in("new.db"), true, err, sizeof(err));
-	ok(s == NULL && strstr(err, "newer") != NULL,
+	rd = reader_open(path_in("new.db"), err, sizeof(err));
+	ok(rd == NULL && strstr(err, "newer") != NULL,
 	    "reader refuses a newer schema");
-	store_close(s);
+	reader_close(rd);
 
 	f = fopen(path_in("text.db"), "w");
 	if (f != NULL) {
@@ -265,32 +307,32 @@ test_refusals(void)
 		    "..............................................\n", f);
 		fclose(f);
 	}
-	s = store_open(path_in("text.db"), true, err, sizeof(err));
-	ok(s == NULL && strstr(err, "not an svcmap database") != NULL,
+	rd = reader_open(path_in("text.db"), err, sizeof(err));
+	ok(rd == NULL && strstr(err, "not an svcmap database") != NULL,
 	    "reader refuses a text file (%s)", err);
-	store_close(s);
+	reader_close(rd);
 
 	db = raw_open(path_in("empty.db"));
 	sqlite3_close(db);
-	s = store_open(path_in("empty.db"), true, err, sizeof(err));
-	ok(s == NULL && strstr(err, "not an svcmap database") != NULL,
+	rd = reader_open(path_in("empty.db"), err, sizeof(err));
+	ok(rd == NULL && strstr(err, "not an svcmap database") != NULL,
 	    "reader refuses a database without the schema (%s)", err);
-	store_close(s);
+	reader_close(rd);
 	ok(access(path_in("empty.db-wal"), F_OK) == -1,
 	    "a refused read-only open leaves no WAL behind");
 
 	db = raw_open(path_in("foreign.db"));
 	sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL);
 	sqlite3_close(db);
-	s = store_open(path_in("foreign.db"), false, err, sizeof(err));
+	s = store_open(path_in("foreign.db"), "sensor1", err, sizeof(err));
 	ok(s == NULL && strstr(err, "not an svcmap database") != NULL,
 	    "writer refuses another program's database (%s)", err);
 	store_close(s);
 
-	s = store_open(path_in("missing.db"), true, err, sizeof(err));
-	ok(s == NULL && strstr(err, strerror(ENOENT)) != NULL,
+	rd = reader_open(path_in("missing.db"), err, sizeof(err));
+	ok(rd == NULL && strstr(err, strerror(ENOENT)) != NULL,
 	    "reader says a missing file is missing (%s)", err);
-	store_close(s);
+	reader_close(rd);
 	ok(access(path_in("missing.db"), F_OK) == -1,
 	    "a read-only open creates nothing");
 }
@@ -378,13 +420,13 @@ test_flush(void)
 	sqlite3 *db;
 	int64_t run;
 
-	s = store_open(path_in("f.db"), false, err, sizeof(err));
+	s = store_open(path_in("f.db"), "sensor1", err, sizeof(err));
 	if (s == NULL) {
 		ok(0, "open for flush (%s)", err);
 		return;
 	}
 	db = store_db(s);
-	run = store_run_begin(s, "sensor1", "offline", "a.pcap,b.pcap",
+	run = store_run_begin(s, "offline", "a.pcap,b.pcap",
 	    1705309100);
 	ok(run > 0, "run begins");
 	b = make_batch();
@@ -392,7 +434,7 @@ test_flush(void)
 	ep = make_endpoints(49667, 0);
 	ok(ep != NULL && endpoint_count(ep) == 2, "endpoint table of two");
 
-	ok(store_flush(s, run, b, &t, ep, 1705309400, err, sizeof(err)) == 0,
+	ok(flush(s, run, b, &t, ep, 1705309400, err, sizeof(err)) == 0,
 	    "first flush (%s)", err);
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats"), 4,
 	    "four stats rows");
@@ -400,21 +442,32 @@ test_flush(void)
 	    "stats packets as flushed");
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats WHERE "
 	    "resolution = 60 AND transport = 'tcp' AND method = 'epm' AND "
-	    "service = 'lsass' AND server_ip = '10.0.0.10' AND port = 49667"),
-	    1, "row identity stored as text words");
+	    "service = 'lsass' AND server_ip = svcmap_ip_blob('10.0.0.10') AND "
+	    "port = 49667"), 1, "row identity stored as text words");
 	is_int(sql_int(db, "SELECT count(*) FROM hosts"), 2,
 	    "hosts from the servers of the rows");
 	is_int(sql_int(db, "SELECT first_seen FROM hosts WHERE "
-	    "ip = '10.0.0.10'"), 1705309205, "host first seen");
+	    "ip = svcmap_ip_blob('10.0.0.10')"), 1705309205,
+	    "host first seen");
 	is_int(sql_int(db, "SELECT last_seen FROM hosts WHERE "
-	    "ip = '10.0.0.10'"), 1705309310, "host last seen");
+	    "ip = svcmap_ip_blob('10.0.0.10')"), 1705309310,
+	    "host last seen");
 	is_int(sql_int(db, "SELECT count(*) FROM service_clients"), 3,
 	    "three clients");
-	is_int(sql_int(db, "SELECT packets FROM runs"), 100, "run packets");
-	is_int(sql_int(db, "SELECT pkt_non_ip FROM runs"), 7,
-	    "run non-IP packets");
-	is_int(sql_int(db, "SELECT flows_unmonitored FROM runs"), 1,
-	    "run unmonitored flows");
+	is_int(sql_int(db, "SELECT value FROM run_counters WHERE "
+	    "name = 'packets'"), 100, "run packets");
+	is_int(sql_int(db, "SELECT value FROM run_counters WHERE "
+	    "name = 'pkt_non_ip'"), 7, "run non-IP packets");
+	is_int(sql_int(db, "SELECT value FROM run_counters WHERE "
+	    "name = 'flows_unmonitored'"), 1, "run unmonitored flows");
+	is_int(sql_int(db, "SELECT count(*) FROM run_counters"),
+	    (int64_t)counter_ndefs, "one run_counters row per registered "
+	    "counter");
+	is_int(sql_int(db, "SELECT count(*) FROM service_stats WHERE "
+	    "sensor = 'sensor1'") + sql_int(db, "SELECT count(*) FROM hosts "
+	    "WHERE sensor = 'sensor1'"), 6, "rows carry the sensor");
+	is_int(sql_int(db, "SELECT length(ip) FROM hosts LIMIT 1"), 16,
+	    "addresses stored as 16 bytes");
 	is_int(sql_int(db, "SELECT last_flush FROM runs"), 1705309400,
 	    "run last flush");
 	is_int(sql_int(db, "SELECT count(*) FROM run_decode"), 3,
@@ -433,7 +486,7 @@ test_flush(void)
 
 	/* The same batch again: counters add up, totals are absolute. */
 	make_totals(&t, 2);
-	ok(store_flush(s, run, b, &t, ep, 1705309500, err, sizeof(err)) == 0,
+	ok(flush(s, run, b, &t, ep, 1705309500, err, sizeof(err)) == 0,
 	    "second flush");
 	is_int(sum_packets(db), 2 * 3 * (10 + 5 + 20 + 7),
 	    "stats counters add across flushes");
@@ -442,8 +495,8 @@ test_flush(void)
 	    "flows add across flushes");
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats"), 4,
 	    "upsert keeps one row per identity");
-	is_int(sql_int(db, "SELECT packets FROM runs"), 200,
-	    "run totals are replaced, not added");
+	is_int(sql_int(db, "SELECT value FROM run_counters WHERE "
+	    "name = 'packets'"), 200, "run totals are replaced, not added");
 	is_int(sql_int(db, "SELECT count FROM run_decode WHERE reason = "
 	    "'truncated_ip'"), 6, "decode counts replaced");
 	is_int(sql_int(db, "SELECT count(*) FROM service_clients"), 3,
@@ -474,7 +527,7 @@ test_flush(void)
 
 	/* drsuapi moved to another port: the old row goes. */
 	ep2 = make_endpoints(49668, 49667);
-	ok(store_flush(s, run, NULL, NULL, ep2, 1705309600, err,
+	ok(flush(s, run, NULL, NULL, ep2, 1705309600, err,
 	    sizeof(err)) == 0, "flush of a moved endpoint");
 	is_int(sql_int(db, "SELECT count(*) FROM rpc_endpoints WHERE "
 	    "port = 49667"), 0, "old port of a moved endpoint deleted");
@@ -482,8 +535,8 @@ test_flush(void)
 	    "port = 49668"), 49667, "new port records moved_from");
 	endpoint_table_destroy(ep2);
 
-	ok(store_capture_stats(s, run, "eth0", 1000, 5, 1) == 0 &&
-	    store_capture_stats(s, run, "eth0", 2000, 7, 2) == 0,
+	ok(capture_stats(s, run, "eth0", 1000, 5, 1) == 0 &&
+	    capture_stats(s, run, "eth0", 2000, 7, 2) == 0,
 	    "capture stats upsert");
 	is_int(sql_int(db, "SELECT received FROM capture_stats"), 2000,
 	    "capture stats replaced by the latest");
@@ -511,13 +564,13 @@ test_failures(void)
 	int64_t run, pages;
 	int i;
 
-	s = store_open(path_in("x.db"), false, err, sizeof(err));
+	s = store_open(path_in("x.db"), "sensor1", err, sizeof(err));
 	if (s == NULL) {
 		ok(0, "open for failures (%s)", err);
 		return;
 	}
 	db = store_db(s);
-	run = store_run_begin(s, "sensor1", "live", "eth0", 1705309100);
+	run = store_run_begin(s, "live", "eth0", 1705309100);
 	b = make_batch();
 	make_totals(&t, 1);
 
@@ -527,14 +580,14 @@ test_failures(void)
 	ok(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL) ==
 	    SQLITE_OK, "second connection takes the write lock");
 	eps = make_endpoints(49667, 0);
-	ok(store_flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
+	ok(flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
 	    -1, "flush fails while locked");
 	ok(strstr(err, "locked") != NULL, "error says locked (%s)", err);
 	ok(sqlite3_get_autocommit(db), "no transaction left open");
 	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(other);
 	is_int(sum_packets(db), 0, "nothing of the failed flush stored");
-	ok(store_flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
+	ok(flush(s, run, b, &t, eps, 1705309400, err, sizeof(err)) ==
 	    0, "retry after the lock is released");
 	is_int(sum_packets(db), 3 * (10 + 5 + 20 + 7),
 	    "retried flush stored exactly once");
@@ -545,13 +598,13 @@ test_failures(void)
 
 	/* Read-only connection. */
 	sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL);
-	ok(store_flush(s, run, b, &t, NULL, 1705309500, err, sizeof(err)) ==
+	ok(flush(s, run, b, &t, NULL, 1705309500, err, sizeof(err)) ==
 	    -1 && strstr(err, "readonly") != NULL,
 	    "flush fails on a read-only database (%s)", err);
 	sqlite3_exec(db, "PRAGMA query_only = OFF", NULL, NULL, NULL);
 	is_int(sum_packets(db), 3 * (10 + 5 + 20 + 7),
 	    "read-only failure stored nothing");
-	ok(store_flush(s, run, b, &t, NULL, 1705309500, err, sizeof(err)) ==
+	ok(flush(s, run, b, &t, NULL, 1705309500, err, sizeof(err)) ==
 	    0, "retry once writable");
 	is_int(sum_packets(db), 2 * 3 * (10 + 5 + 20 + 7),
 	    "read-only retry stored exactly once");
@@ -573,13 +626,13 @@ test_failures(void)
 		    (long long)pages + 2);
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
-	ok(store_flush(s, run, big, &t, NULL, 1705309600, err, sizeof(err))
+	ok(flush(s, run, big, &t, NULL, 1705309600, err, sizeof(err))
 	    == -1 && strstr(err, "full") != NULL,
 	    "flush fails when the database is full (%s)", err);
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats WHERE "
 	    "service = 'server'"), 0, "full-disk failure stored nothing");
 	sqlite3_exec(db, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL);
-	ok(store_flush(s, run, big, &t, NULL, 1705309600, err, sizeof(err)) ==
+	ok(flush(s, run, big, &t, NULL, 1705309600, err, sizeof(err)) ==
 	    0, "retry with room (%s)", err);
 	is_int(sql_int(db, "SELECT sum(pkts_c2s) FROM service_stats WHERE "
 	    "service = 'server'"), 3000, "full-disk retry stored exactly once");
@@ -601,27 +654,27 @@ static void
 test_concurrent_read(void)
 {
 	char err[512] = "";
-	struct store *w, *r;
+	struct store *w;
+	struct reader *r;
 	sqlite3 *other;
 	int n = 0;
 
-	w = store_open(path_in("f.db"), false, err, sizeof(err));
+	w = store_open(path_in("f.db"), "sensor1", err, sizeof(err));
 	other = raw_open(path_in("f.db"));
 	ok(w != NULL && other != NULL && sqlite3_exec(other,
-	    "BEGIN IMMEDIATE; INSERT INTO hosts VALUES ('10.9.9.9', 1, 2);",
+	    "BEGIN IMMEDIATE; INSERT INTO hosts VALUES ('sensor1',"
+	    " x'00000000000000000000ffff0a090909', 1, 2);",
 	    NULL, NULL, NULL) == SQLITE_OK, "writer holds an open transaction");
-	r = store_open(path_in("f.db"), true, err, sizeof(err));
+	r = reader_open(path_in("f.db"), err, sizeof(err));
 	ok(r != NULL, "read-only open during the write (%s)", err);
 	if (r != NULL) {
 		ok(query_hosts(r, count_host, &n, err, sizeof(err)) == 0,
 		    "query during the write (%s)", err);
 		is_int(n, 2, "reader sees the committed hosts only");
-		ok(store_flush(r, 1, NULL, NULL, NULL, 0, err, sizeof(err)) ==
-		    -1, "a read-only store does not flush");
 	}
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(other);
-	store_close(r);
+	reader_close(r);
 	store_close(w);
 }
 
@@ -648,7 +701,7 @@ test_prune(void)
 	int64_t total;
 	int i;
 
-	s = store_open(path_in("p.db"), false, err, sizeof(err));
+	s = store_open(path_in("p.db"), "sensor1", err, sizeof(err));
 	if (s == NULL) {
 		ok(0, "open for prune (%s)", err);
 		return;
@@ -667,7 +720,7 @@ test_prune(void)
 	for (i = 0; i < 10; i++)
 		add_row(b, "kdc", "10.0.0.10", 88, METHOD_PORT,
 		    now - 3600 + 60 * i, 1, 10, NULL);
-	ok(store_flush(s, 0, b, NULL, NULL, now, err, sizeof(err)) == 0,
+	ok(flush(s, 0, b, NULL, NULL, now, err, sizeof(err)) == 0,
 	    "flush rows to prune");
 	total = stats_sum(db, 60);
 	is_int(total, 180 * 181 / 2 + 10, "minute rows stored");
@@ -698,7 +751,7 @@ test_prune(void)
 	for (i = 0; i < 120; i++)
 		add_row(b, "dns", "10.0.0.11", 53, METHOD_PORT,
 		    now - 2 * 86400 + 60 * i, 2, 10, NULL);
-	ok(store_flush(s, 0, b, NULL, NULL, now, err, sizeof(err)) == 0 &&
+	ok(flush(s, 0, b, NULL, NULL, now, err, sizeof(err)) == 0 &&
 	    store_prune(s, &ret, now, err, sizeof(err)) == 0,
 	    "flush and prune minutes of two days ago");
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats WHERE "
@@ -726,7 +779,7 @@ static void
 test_queries(void)
 {
 	char err[512] = "";
-	struct store *s;
+	struct reader *s;
 	struct query_summary m;
 	struct query_filter f;
 	struct catalog *cat = NULL;
@@ -741,7 +794,7 @@ test_queries(void)
 	    "\"clients\":", "\"first_seen\":", "\"last_seen\":", NULL };
 	int i, missing = 0;
 
-	s = store_open(path_in("f.db"), true, err, sizeof(err));
+	s = reader_open(path_in("f.db"), err, sizeof(err));
 	if (s == NULL) {
 		ok(0, "open read-only for queries (%s)", err);
 		return;
@@ -849,7 +902,7 @@ test_queries(void)
 
 	if (cat != NULL)
 		catalog_destroy(cat);
-	store_close(s);
+	reader_close(s);
 }
 
 static void

@@ -67,6 +67,9 @@ struct alert_record {
 	int64_t		 resolved_at;	/* 0: open */
 	uint32_t	 pending;	/* raises not yet published */
 	uint32_t	 slot;		/* dedup table slot (batch merging) */
+	/* The sensor of a stored alert, set by readers (query.h); NULL in
+	 * the engine, whose alerts are its own sensor's. */
+	const char	*sensor;
 };
 
 /* What the engine knows of a flow beyond struct flow. */
@@ -148,6 +151,13 @@ struct alert_out *alert_out_reopen(struct alert_out *o,
 	    const struct config *cfg);
 /** Publish every pending raise of the batch and clear the pending marks. */
 void	alert_out_events(struct alert_out *o, struct alert_batch *b);
+/**
+ * The outputs as a sink of the flush (store.h): publishes the pending
+ * raises of the handover's alerts (after the store set their ids) and
+ * never fails.  State: o; rebuild it after alert_out_reopen().
+ */
+struct sink;
+struct sink alert_out_sink(struct alert_out *o);
 /** Events published, and JSON lines write errors. */
 uint64_t alert_out_published(const struct alert_out *o);
 uint64_t alert_out_errors(const struct alert_out *o);

@@ -2,7 +2,8 @@
  * query.h - the read side of the database, shared by svcmapctl and the
  * HTTP API.
  *
- * Each query runs over a store opened read-only (store_open(path, true))
+ * Each query runs over a reader (reader_open(url): the store's read
+ * side, SQLite today, PostgreSQL next behind the same struct reader_ops)
  * and hands its rows one at a time to a callback as a typed record whose
  * strings live until the callback returns; record.h's field tables turn
  * a record into JSON (with the field names the API documents,
@@ -22,9 +23,10 @@
 
 #include "svcmap/stats.h"
 
+struct alert_record;
 struct catalog;
 struct json;
-struct store;
+struct reader;
 
 /* The service key shown for traffic no catalog entry explains. */
 #define QUERY_UNDOCUMENTED "undocumented"
@@ -36,8 +38,14 @@ struct query_filter {
 	bool		 all;		/* include undocumented traffic */
 };
 
+/*
+ * Every record names the sensor that observed it (schema v3): many
+ * sensors can share one store, and their rows are never merged.
+ */
+
 /* One observed service: service_stats summed over time buckets. */
 struct query_service {
+	const char	*sensor;
 	const char	*service;	/* key, or "undocumented" */
 	const char	*name;		/* catalog name, else the key */
 	const char	*server_ip;
@@ -59,6 +67,7 @@ struct query_service {
 
 /* One server: the hosts table plus what service_stats says of it. */
 struct query_host {
+	const char	*sensor;
 	const char	*ip;
 	int64_t		 first_seen;
 	int64_t		 last_seen;
@@ -71,6 +80,7 @@ struct query_host {
 
 /* One learned RPC endpoint, named through the catalog. */
 struct query_endpoint {
+	const char	*sensor;
 	const char	*server_ip;
 	uint16_t	 port;
 	const char	*transport;	/* "tcp", "udp", "http" */
@@ -121,6 +131,8 @@ struct query_summary {
 	int64_t		 first_packet;	/* 0 = no packet yet */
 	int64_t		 last_packet;
 	int64_t		 last_flush;
+	/* Every registered counter (stats.h counter_defs), summed. */
+	struct run_totals totals;
 	struct query_decode *decode;	/* by reason name; owned */
 	size_t		 ndecode;
 	struct query_capture *capture;	/* by interface name; owned */
@@ -130,27 +142,77 @@ struct query_summary {
 typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
+/* A stored alert: alert.h's record, its sensor member set. */
+typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
+
+/*
+ * The reader interface: a back end's read operations.  They produce the
+ * records above with stored values only; the query_*() functions below
+ * check the filter and add the catalog's names, so each back end stays
+ * a translation of its storage.
+ */
+struct reader_ops {
+	int	(*services)(struct reader *rd, const struct query_filter *f,
+		    query_service_fn fn, void *arg, char *err, size_t errlen);
+	int	(*hosts)(struct reader *rd, query_host_fn fn, void *arg,
+		    char *err, size_t errlen);
+	int	(*endpoints)(struct reader *rd, query_endpoint_fn fn,
+		    void *arg, char *err, size_t errlen);
+	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
+		    query_alert_fn fn, void *arg, char *err, size_t errlen);
+	int	(*summary)(struct reader *rd, struct query_summary *sum,
+		    char *err, size_t errlen);
+	/* True when the store was replaced under the reader (reopen). */
+	bool	(*stale)(struct reader *rd);
+	void	(*close)(struct reader *rd);
+};
+
+/* The head of every back end's reader. */
+struct reader {
+	const struct reader_ops	*ops;
+};
+
+/**
+ * Open the store `url` (store.h store_url_parse()) for queries only; the
+ * schema version must match exactly.
+ * @return: the reader, or NULL with a message in err.
+ */
+struct reader *reader_open(const char *url, char *err, size_t errlen);
+/** Close; NULL is a no-op. */
+void	reader_close(struct reader *rd);
+/**
+ * True when the store was replaced or removed since the reader opened it
+ * (the API reopens then, so it never answers from a deleted file).
+ */
+bool	reader_stale(struct reader *rd);
 
 /**
  * Services matching the filter, ordered by server_ip, transport, port,
  * service, method.  A filter service of "undocumented" selects the
  * undocumented rows (and implies `all`).
- * @return: 0, or -1 with err set (bad host address, SQLite error).
+ * @return: 0, or -1 with err set (bad host address, back end error).
  */
-int	query_services(struct store *s, const struct catalog *cat,
+int	query_services(struct reader *rd, const struct catalog *cat,
 	    const struct query_filter *f, query_service_fn fn, void *arg,
 	    char *err, size_t errlen);
 
-/** Servers ordered by address text. */
-int	query_hosts(struct store *s, query_host_fn fn, void *arg, char *err,
+/** Servers ordered by address text, then sensor. */
+int	query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    size_t errlen);
 
 /** Learned endpoints ordered by server_ip, transport, port, uuid. */
-int	query_endpoints(struct store *s, const struct catalog *cat,
+int	query_endpoints(struct reader *rd, const struct catalog *cat,
 	    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
 
+/**
+ * Alerts ordered by id, of one kind (NULL: all) last seen at or after
+ * since (UTC seconds); the record lives until fn returns.
+ */
+int	query_alerts(struct reader *rd, const char *kind, int64_t since,
+	    query_alert_fn fn, void *arg, char *err, size_t errlen);
+
 /** Fill sum (free it with query_summary_free()); 0 or -1 with err. */
-int	query_summary(struct store *s, struct query_summary *sum, char *err,
+int	query_summary(struct reader *rd, struct query_summary *sum, char *err,
 	    size_t errlen);
 void	query_summary_free(struct query_summary *sum);
 

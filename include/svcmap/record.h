@@ -174,13 +174,13 @@ void	record_alert_row(void *arg, const struct alert_record *r);
  */
 struct catalog;
 struct query_filter;
-struct store;
-int	query_services_json(struct store *s, const struct catalog *cat,
+struct reader;
+int	query_services_json(struct reader *s, const struct catalog *cat,
 	    const struct query_filter *f, struct json *j, char *err,
 	    size_t errlen);
-int	query_hosts_json(struct store *s, struct json *j, char *err,
+int	query_hosts_json(struct reader *s, struct json *j, char *err,
 	    size_t errlen);
-int	query_endpoints_json(struct store *s, const struct catalog *cat,
+int	query_endpoints_json(struct reader *s, const struct catalog *cat,
 	    struct json *j, char *err, size_t errlen);
 
 #endif /* SVCMAP_RECORD_H */

@@ -98,6 +98,40 @@ struct run_totals {
 	int64_t		last_s;		/* latest packet time */
 };
 
+/*
+ * The counter registry: one row per counter of struct run_totals, which
+ * every consumer iterates (svcmapd's end-of-run summary, svcmapctl
+ * summary, /v1/status, /metrics and the store's run_counters table).
+ * Adding a counter is one uint64_t in struct run_totals, one row in
+ * counter_defs[] (stats.c) and its increment; no consumer and no schema
+ * changes.  Names are [a-z0-9_], stable (they are stored and exported),
+ * and the first rows keep the column names of schema v2's runs table.
+ */
+enum counter_kind {
+	COUNTER_COUNTER = 0,	/* only grows within a run */
+	COUNTER_GAUGE		/* a level now (flows tracked) */
+};
+
+struct counter_def {
+	const char	*name;
+	const char	*help;		/* one sentence, for /metrics */
+	const char	*unit;		/* "packets", "bytes", "flows", ... */
+	enum counter_kind kind;
+	size_t		 offset;	/* of a uint64_t in struct run_totals */
+};
+
+/* The registry, in output order; counter_ndefs rows. */
+extern const struct counter_def counter_defs[];
+extern const size_t counter_ndefs;
+
+/** The value of one registered counter in t. */
+uint64_t counter_get(const struct run_totals *t, const struct counter_def *d);
+/** Set one registered counter in t. */
+void	counter_set(struct run_totals *t, const struct counter_def *d,
+	    uint64_t v);
+/** The registry row named `name`, or NULL. */
+const struct counter_def *counter_find(const char *name);
+
 struct stats_batch;
 
 /** An empty batch, or NULL on allocation failure. */

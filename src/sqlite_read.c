@@ -1,0 +1,556 @@
+/*
+ * sqlite_read.c - the SQLite reader (query.h struct reader_ops).
+ *
+ * Each query is one or two SQL statements over a read-only connection;
+ * one read transaction (a WAL snapshot) covers it, so a flush committed
+ * in the middle never shows half.  Addresses are stored as 16-byte BLOBs
+ * and come out as text through svcmap_ip_text() (sqlite_open.c), which
+ * also orders them: the output keeps the order of address text that
+ * schema v2 gave.  Names come from the catalog in query.c.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "svcmap/addr.h"
+#include "svcmap/alert.h"
+#include "svcmap/log.h"
+#include "svcmap/query.h"
+#include "svcmap/stats.h"
+#include "sqlite_int.h"
+
+struct sqlite_reader {
+	struct reader	 base;		/* first: a struct reader * */
+	sqlite3		*db;
+	char		*path;
+	dev_t		 dev;		/* the file it was opened on */
+	ino_t		 ino;
+};
+
+static sqlite3 *
+rdb(struct reader *rd)
+{
+	return ((struct sqlite_reader *)rd)->db;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? s : "";
+}
+
+static uint64_t
+col_u64(sqlite3_stmt *st, int i)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Text of a nullable column, NULL for SQL NULL and for "". */
+static const char *
+col_opt(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/*
+ * One snapshot for the whole query: without it, each statement of a
+ * two-statement query could see a different flush.
+ */
+static int
+begin_read(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite_dberr(db, err, errlen, "BEGIN");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+end_read(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+static int
+prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
+    size_t errlen)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		sqlite_dberr(db, err, errlen, "query");
+		return -1;
+	}
+	return 0;
+}
+
+/* Room for one more element in an array of n (cap doubles from 8). */
+static int
+grow(void **array, size_t n, size_t *cap, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((p = reallocarray(*array, ncap, elem)) == NULL)
+		return -1;
+	*array = p;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * The latest non-empty protocol (and interface) of a group comes from
+ * max() over "<last_seen, zero-padded> <value>": one pass over the rows,
+ * no index needed, where a correlated subquery per group would scan the
+ * table again for every service.
+ */
+static const char services_sql[] =
+    "SELECT s.service, svcmap_ip_text(s.server_ip) AS ip, s.port,"
+    " s.transport, s.vlan, s.method,"
+    " sum(s.flows), sum(s.pkts_c2s), sum(s.pkts_s2c), sum(s.bytes_c2s),"
+    " sum(s.bytes_s2c), min(s.first_seen), max(s.last_seen),"
+    " substr(max(CASE WHEN s.protocol <> '' THEN"
+    "   printf('%020d ', s.last_seen) || s.protocol END), 22),"
+    " substr(max(CASE WHEN s.interface <> '' THEN"
+    "   printf('%020d ', s.last_seen) || s.interface END), 22),"
+    " (SELECT count(*) FROM service_clients c WHERE c.sensor = s.sensor"
+    "   AND c.service = s.service AND c.server_ip = s.server_ip"
+    "   AND c.port = s.port AND c.transport = s.transport"
+    "   AND c.vlan = s.vlan AND c.last_seen >= ?3),"
+    " s.sensor"
+    " FROM service_stats s"
+    " WHERE (?1 IS NULL OR s.server_ip = ?1)"
+    " AND (?2 IS NULL OR s.service = ?2)"
+    " AND s.last_seen >= ?3 AND (?4 OR s.service <> '')"
+    " GROUP BY s.sensor, s.service, s.server_ip, s.port, s.transport,"
+    " s.vlan, s.method"
+    " ORDER BY ip, s.transport, s.port, s.service, s.method, s.vlan,"
+    " s.sensor";
+
+static int
+read_services(struct reader *rd, const struct query_filter *f,
+    query_service_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_service r;
+	struct addr a;
+	const char *svc = f->service;
+	bool all = f->all;
+	int rc;
+
+	if (f->host != NULL && addr_parse(&a, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	if (svc != NULL && strcmp(svc, QUERY_UNDOCUMENTED) == 0) {
+		svc = "";
+		all = true;
+	}
+	if (prepare(db, services_sql, &st, err, errlen) == -1)
+		return -1;
+	if (f->host != NULL)
+		sqlite_bind_addr(st, 1, &a);
+	if (svc != NULL)
+		sqlite3_bind_text(st, 2, svc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f->since);
+	sqlite3_bind_int(st, 4, all);
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.service = col_text(st, 0);
+		r.server_ip = col_text(st, 1);
+		r.port = (uint16_t)sqlite3_column_int(st, 2);
+		r.transport = col_text(st, 3);
+		r.vlan = (uint16_t)sqlite3_column_int(st, 4);
+		r.method = col_text(st, 5);
+		r.flows = col_u64(st, 6);
+		r.packets_c2s = col_u64(st, 7);
+		r.packets_s2c = col_u64(st, 8);
+		r.bytes_c2s = col_u64(st, 9);
+		r.bytes_s2c = col_u64(st, 10);
+		r.first_seen = sqlite3_column_int64(st, 11);
+		r.last_seen = sqlite3_column_int64(st, 12);
+		r.protocol = col_opt(st, 13);
+		r.interface = col_opt(st, 14);
+		r.clients = col_u64(st, 15);
+		r.sensor = col_text(st, 16);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "services");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The documented services of every host, walked alongside the hosts. */
+struct key_list {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+static int
+key_list_add(struct key_list *l, const char *s)
+{
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) == -1)
+		return -1;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void
+key_list_clear(struct key_list *l)
+{
+	while (l->n > 0)
+		free(l->v[--l->n]);
+}
+
+/* Order of (address text, sensor) pairs, as the two queries sort them. */
+static int
+cmp_host(sqlite3_stmt *sv, const struct query_host *r)
+{
+	int c = strcmp(col_text(sv, 0), r->ip);
+
+	return c != 0 ? c : strcmp(col_text(sv, 1), r->sensor);
+}
+
+static int
+read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	static const char hosts_sql[] =
+	    "SELECT svcmap_ip_text(h.ip) AS ipt, h.first_seen, h.last_seen,"
+	    " coalesce(t.f, 0), coalesce(t.p, 0), coalesce(t.b, 0), h.sensor"
+	    " FROM hosts h LEFT JOIN"
+	    " (SELECT sensor, server_ip, sum(flows) AS f,"
+	    "   sum(pkts_c2s + pkts_s2c) AS p,"
+	    "   sum(bytes_c2s + bytes_s2c) AS b"
+	    "  FROM service_stats GROUP BY sensor, server_ip) t"
+	    " ON t.sensor = h.sensor AND t.server_ip = h.ip"
+	    " ORDER BY ipt, h.sensor";
+	static const char services_of_sql[] =
+	    "SELECT DISTINCT svcmap_ip_text(server_ip) AS ipt, sensor, service"
+	    " FROM service_stats WHERE service <> ''"
+	    " ORDER BY ipt, sensor, service";
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *h = NULL, *sv = NULL;
+	struct key_list keys = { NULL, 0, 0 };
+	struct query_host r;
+	int rc, src = SQLITE_DONE, ret = -1;
+
+	if (begin_read(db, err, errlen) == -1)
+		return -1;
+	if (prepare(db, hosts_sql, &h, err, errlen) == -1 ||
+	    prepare(db, services_of_sql, &sv, err, errlen) == -1)
+		goto out;
+	/* Both are ordered by address text (BINARY, i.e. strcmp order). */
+	src = sqlite3_step(sv);
+	while ((rc = sqlite3_step(h)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.ip = col_text(h, 0);
+		r.first_seen = sqlite3_column_int64(h, 1);
+		r.last_seen = sqlite3_column_int64(h, 2);
+		r.flows = col_u64(h, 3);
+		r.packets = col_u64(h, 4);
+		r.bytes = col_u64(h, 5);
+		r.sensor = col_text(h, 6);
+		while (src == SQLITE_ROW && cmp_host(sv, &r) < 0)
+			src = sqlite3_step(sv);
+		key_list_clear(&keys);
+		while (src == SQLITE_ROW && cmp_host(sv, &r) == 0) {
+			if (key_list_add(&keys, col_text(sv, 2)) == -1) {
+				snprintf(err, errlen, "hosts: out of memory");
+				goto out;
+			}
+			src = sqlite3_step(sv);
+		}
+		if (src != SQLITE_ROW && src != SQLITE_DONE)
+			break;
+		r.services = (const char *const *)keys.v;
+		r.nservices = keys.n;
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE || (src != SQLITE_ROW && src != SQLITE_DONE))
+		sqlite_dberr(db, err, errlen, "hosts");
+	else
+		ret = 0;
+out:
+	key_list_clear(&keys);
+	free(keys.v);
+	sqlite3_finalize(h);
+	sqlite3_finalize(sv);
+	end_read(db);
+	return ret;
+}
+
+static int
+read_endpoints(struct reader *rd, query_endpoint_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT svcmap_ip_text(server_ip) AS ipt, port, transport, uuid,"
+	    " version, source, clsid, learned_at, refreshed_at, last_used,"
+	    " moved_from, flows, announcements, sensor FROM rpc_endpoints"
+	    " ORDER BY ipt, transport, port, uuid, sensor";
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_endpoint r;
+	int rc;
+
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.server_ip = col_text(st, 0);
+		r.port = (uint16_t)sqlite3_column_int(st, 1);
+		r.transport = col_text(st, 2);
+		r.uuid = col_text(st, 3);
+		r.version = col_text(st, 4);
+		r.source = col_text(st, 5);
+		r.clsid = col_opt(st, 6);
+		r.learned_at = sqlite3_column_int64(st, 7);
+		r.refreshed_at = sqlite3_column_int64(st, 8);
+		r.last_used = sqlite3_column_int64(st, 9);
+		r.moved_from = (uint16_t)sqlite3_column_int(st, 10);
+		r.flows = col_u64(st, 11);
+		r.announcements = col_u64(st, 12);
+		r.sensor = col_text(st, 13);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "endpoints");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+read_alerts(struct reader *rd, const char *kind, int64_t since,
+    query_alert_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT " SQLITE_ALERT_COLUMNS " FROM alerts"
+	    " WHERE (?1 IS NULL OR kind = ?1) AND last_seen >= ?2"
+	    " ORDER BY id";
+	sqlite3 *db = rdb(rd);
+	struct alert_record a;
+	sqlite3_stmt *st;
+	size_t bad = 0;
+	int rc;
+
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	if (kind != NULL)
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite_parse_alert(st, &a) == -1) {
+			bad++;
+			continue;
+		}
+		a.sensor = col_text(st, 17);
+		fn(arg, &a);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sqlite_dberr(db, err, errlen, "alerts");
+		return -1;
+	}
+	if (bad > 0)
+		log_warnx("alerts: %zu unreadable rows skipped", bad);
+	return 0;
+}
+
+static int
+summary_runs(sqlite3 *db, struct query_summary *m, char *err, size_t errlen)
+{
+	static const char runs_sql[] =
+	    "SELECT count(*),"
+	    " min(CASE WHEN first_packet > 0 THEN first_packet END),"
+	    " max(last_packet), max(last_flush) FROM runs";
+	static const char counters_sql[] =
+	    "SELECT name, sum(value) FROM run_counters GROUP BY name";
+	const struct counter_def *d;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, runs_sql, &st, err, errlen) == -1)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite_dberr(db, err, errlen, "summary");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	/* min() and max() of no rows are NULL, which reads back as 0. */
+	m->runs = col_u64(st, 0);
+	m->first_packet = sqlite3_column_int64(st, 1);
+	m->last_packet = sqlite3_column_int64(st, 2);
+	m->last_flush = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+
+	/* A name this build does not know (a newer writer's) is skipped. */
+	if (prepare(db, counters_sql, &st, err, errlen) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((d = counter_find(col_text(st, 0))) != NULL)
+			counter_set(&m->totals, d, col_u64(st, 1));
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "summary");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+summary_decode(sqlite3 *db, struct query_summary *m, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT reason, sum(count) FROM run_decode GROUP BY reason"
+	    " ORDER BY reason";
+	struct query_decode *n;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&m->decode, m->ndecode, &cap,
+		    sizeof(*m->decode)) == -1) {
+			snprintf(err, errlen, "summary: out of memory");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		n = &m->decode[m->ndecode++];
+		snprintf(n->reason, sizeof(n->reason), "%s", col_text(st, 0));
+		n->count = col_u64(st, 1);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "summary");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+summary_capture(sqlite3 *db, struct query_summary *m, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT iface, sum(received), sum(dropped), sum(if_dropped)"
+	    " FROM capture_stats GROUP BY iface ORDER BY iface";
+	struct query_capture *n;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&m->capture, m->ncapture, &cap,
+		    sizeof(*m->capture)) == -1) {
+			snprintf(err, errlen, "summary: out of memory");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		n = &m->capture[m->ncapture++];
+		snprintf(n->iface, sizeof(n->iface), "%s", col_text(st, 0));
+		n->received = col_u64(st, 1);
+		n->dropped = col_u64(st, 2);
+		n->if_dropped = col_u64(st, 3);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "summary");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+read_summary(struct reader *rd, struct query_summary *m, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = rdb(rd);
+	int ret;
+
+	if (begin_read(db, err, errlen) == -1)
+		return -1;
+	ret = summary_runs(db, m, err, errlen) == 0 &&
+	    summary_decode(db, m, err, errlen) == 0 &&
+	    summary_capture(db, m, err, errlen) == 0 ? 0 : -1;
+	end_read(db);
+	return ret;
+}
+
+/*
+ * A connection to a deleted or replaced file would go on answering from
+ * the old one forever: one stat() per request, no SQL.
+ */
+static bool
+read_stale(struct reader *rd)
+{
+	struct sqlite_reader *r = (struct sqlite_reader *)rd;
+	struct stat sb;
+
+	return stat(r->path, &sb) == -1 || sb.st_dev != r->dev ||
+	    sb.st_ino != r->ino;
+}
+
+static void
+read_close(struct reader *rd)
+{
+	struct sqlite_reader *r = (struct sqlite_reader *)rd;
+
+	sqlite3_close(r->db);
+	free(r->path);
+	free(r);
+}
+
+static const struct reader_ops sqlite_reader_ops = {
+	.services = read_services,
+	.hosts = read_hosts,
+	.endpoints = read_endpoints,
+	.alerts = read_alerts,
+	.summary = read_summary,
+	.stale = read_stale,
+	.close = read_close,
+};
+
+struct reader *
+sqlite_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct sqlite_reader *r;
+	struct stat sb;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->path = strdup(path)) == NULL) {
+		free(r);
+		sqlite_seterr(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	r->base.ops = &sqlite_reader_ops;
+	/* The file checked for replacement is the one about to be opened. */
+	if (stat(path, &sb) == 0) {
+		r->dev = sb.st_dev;
+		r->ino = sb.st_ino;
+	}
+	if ((r->db = sqlite_open_readonly(path, err, errlen)) == NULL) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	return &r->base;
+}

@@ -1,0 +1,203 @@
+/*
+ * sqlite_state.c - the saved state of the SQLite back end: what svcmapd
+ * restores at start, so that a restart neither forgets learned RPC
+ * endpoints nor raises known alerts again.  Only the opener's sensor's
+ * rows are restored: another sensor's endpoints were learned on another
+ * link.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "svcmap/alert.h"
+#include "svcmap/endpoint.h"
+#include "svcmap/log.h"
+#include "svcmap/store.h"
+#include "sqlite_int.h"
+
+/* One stored endpoint row back into an entry; -1 if a field is bad. */
+static int
+parse_endpoint(sqlite3_stmt *st, struct endpoint_entry *e)
+{
+	const char *tr = (const char *)sqlite3_column_text(st, 1);
+	const char *u = (const char *)sqlite3_column_text(st, 3);
+	const char *ver = (const char *)sqlite3_column_text(st, 4);
+	const char *src = (const char *)sqlite3_column_text(st, 5);
+	const char *clsid = (const char *)sqlite3_column_text(st, 6);
+	int port = sqlite3_column_int(st, 2), moved = sqlite3_column_int(st, 12);
+	unsigned major, minor;
+	int v;
+
+	memset(e, 0, sizeof(*e));
+	if (tr == NULL || u == NULL || ver == NULL || src == NULL ||
+	    sqlite_column_addr(st, 0, &e->ip) == -1 ||
+	    sqlite_transport_value(tr, &e->transport) == -1 ||
+	    uuid_parse(e->uuid, u) == -1 ||
+	    sscanf(ver, "%u.%u", &major, &minor) != 2 ||
+	    major > UINT16_MAX || minor > UINT16_MAX || port < 0 ||
+	    port > UINT16_MAX || moved < 0 || moved > UINT16_MAX)
+		return -1;
+	e->port = (uint16_t)port;
+	e->ver_major = (uint16_t)major;
+	e->ver_minor = (uint16_t)minor;
+	if (sqlite_source_value(src, &v) == -1)
+		return -1;
+	e->source = (enum endpoint_source)v;
+	if (clsid != NULL) {
+		if (uuid_parse(e->clsid, clsid) == -1)
+			return -1;
+		e->has_clsid = true;
+	}
+	e->learned_us = (uint64_t)sqlite3_column_int64(st, 7) * US_PER_S;
+	e->refreshed_us = (uint64_t)sqlite3_column_int64(st, 8) * US_PER_S;
+	e->last_used_us = (uint64_t)sqlite3_column_int64(st, 9) * US_PER_S;
+	e->announcements = (uint32_t)sqlite3_column_int64(st, 10);
+	e->flows = (uint32_t)sqlite3_column_int64(st, 11);
+	e->moved_from = (uint16_t)moved;
+	e->dirty = false;
+	return 0;
+}
+
+/*
+ * Oldest refresh first: if the table is smaller than what was saved, the
+ * ones it keeps (it drops the least recently used) are the freshest.
+ */
+int
+sqlite_load_endpoints(struct store *base, struct endpoint_table *t,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT server_ip, transport, port, uuid, version, source, clsid,"
+	    " learned_at, refreshed_at, last_used, announcements, flows,"
+	    " moved_from FROM rpc_endpoints WHERE sensor = ?1"
+	    " ORDER BY refreshed_at, server_ip, transport, port, uuid";
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct endpoint_entry e;
+	sqlite3_stmt *st;
+	size_t bad = 0, refused = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite_dberr(s->db, err, errlen, "rpc_endpoints");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (parse_endpoint(st, &e) == -1)
+			bad++;
+		else if (endpoint_restore(t, &e) == -1)
+			refused++;
+	}
+	if (rc != SQLITE_DONE) {
+		sqlite_dberr(s->db, err, errlen, "rpc_endpoints");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (bad > 0 || refused > 0)
+		log_warnx("learned endpoints: %zu unreadable rows skipped, "
+		    "%zu not restored", bad, refused);
+	return 0;
+}
+
+/* A row of SQLITE_ALERT_COLUMNS into a record; -1 if a field is bad. */
+int
+sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r)
+{
+	const char *kind = (const char *)sqlite3_column_text(st, 1);
+	const char *tr = (const char *)sqlite3_column_text(st, 4);
+	int port = sqlite3_column_int(st, 5), k;
+
+	memset(r, 0, sizeof(*r));
+	if (kind == NULL || tr == NULL ||
+	    (k = alert_kind_find(kind)) == -1 ||
+	    sqlite_column_addr(st, 3, &r->server) == -1 ||
+	    sqlite_column_addr(st, 6, &r->client) == -1 ||
+	    sqlite_transport_value(tr, &r->transport) == -1 || port < 0 ||
+	    port > UINT16_MAX)
+		return -1;
+	r->id = sqlite3_column_int64(st, 0);
+	r->kind = (uint8_t)k;
+	r->severity = (uint8_t)sqlite3_column_int(st, 2);
+	r->port = (uint16_t)port;
+	snprintf(r->service, sizeof(r->service), "%s",
+	    (const char *)sqlite3_column_text(st, 7));
+	snprintf(r->protocol, sizeof(r->protocol), "%s",
+	    (const char *)sqlite3_column_text(st, 8));
+	snprintf(r->detail, sizeof(r->detail), "%s",
+	    (const char *)sqlite3_column_text(st, 9));
+	r->count = (uint64_t)sqlite3_column_int64(st, 10);
+	r->events = (uint64_t)sqlite3_column_int64(st, 11);
+	r->suppressed = (uint64_t)sqlite3_column_int64(st, 12);
+	r->first_seen = sqlite3_column_int64(st, 13);
+	r->last_seen = sqlite3_column_int64(st, 14);
+	r->last_event = sqlite3_column_int64(st, 15);
+	r->resolved_at = sqlite3_column_int64(st, 16);
+	return 0;
+}
+
+/*
+ * Dedup state after a restart: the alert rows, the (server, service)
+ * pairs served before (new_service), and the first packet ever stored
+ * (the learning period runs from there), all of this sensor.
+ */
+int
+sqlite_load_alerts(struct store *base, struct alerts *a, char *err,
+    size_t errlen)
+{
+	static const char rows[] =
+	    "SELECT " SQLITE_ALERT_COLUMNS " FROM alerts WHERE sensor = ?1"
+	    " ORDER BY id";
+	static const char known[] =
+	    "SELECT DISTINCT server_ip, service FROM service_stats"
+	    " WHERE sensor = ?1 AND service <> ''";
+	static const char first[] =
+	    "SELECT coalesce(min(first_packet), 0) FROM runs"
+	    " WHERE sensor = ?1 AND first_packet > 0";
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct alert_record r;
+	struct addr ip;
+	sqlite3_stmt *st = NULL;
+	size_t bad = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, rows, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite_parse_alert(st, &r) == -1)
+			bad++;
+		else
+			alert_restore(a, &r);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (bad > 0)
+		log_warnx("alerts: %zu unreadable rows skipped", bad);
+
+	if (sqlite3_prepare_v2(s->db, known, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite_column_addr(st, 0, &ip) == 0)
+			alert_restore_known(a, &ip,
+			    (const char *)sqlite3_column_text(st, 1));
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(s->db, first, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		alert_restore_start(a,
+		    (uint64_t)sqlite3_column_int64(st, 0) * US_PER_S);
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite_dberr(s->db, err, errlen, "alert state");
+	sqlite3_finalize(st);
+	return -1;
+}
