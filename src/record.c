@@ -177,6 +177,7 @@ catalog_iface_kind(const void *rec, struct record_value *v)
 
 #define QS	struct query_service
 static const struct record_field service_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QS, sensor), 0, NULL },
 	{ "service", RECORD_STRING, 0, S(QS, service), 4, "SERVICE" },
 	{ "name", RECORD_STRING, 0, S(QS, name), 14, "NAME" },
 	{ "server_ip", RECORD_STRING, 0, S(QS, server_ip), 1, "SERVER" },
@@ -207,6 +208,7 @@ static const struct record_field service_fields[] = {
 
 #define QH	struct query_host
 static const struct record_field host_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QH, sensor), 0, NULL },
 	{ "ip", RECORD_STRING, 0, S(QH, ip), 1, "SERVER" },
 	{ "first_seen", RECORD_TIME, 0, S(QH, first_seen), 2, "FIRST SEEN" },
 	{ "last_seen", RECORD_TIME, 0, S(QH, last_seen), 3, "LAST SEEN" },
@@ -220,6 +222,7 @@ static const struct record_field host_fields[] = {
 
 #define QE	struct query_endpoint
 static const struct record_field endpoint_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QE, sensor), 0, NULL },
 	{ "server_ip", RECORD_STRING, 0, S(QE, server_ip), 1, "SERVER" },
 	{ "port", RECORD_UINT, 0, S(QE, port), 0, NULL },
 	{ NULL, RECORD_STRING, 0, 0, 0, endpoint_port, 2, "PORT" },
@@ -266,6 +269,9 @@ static const struct record_field alert_fields[] = {
 	{ "state", RECORD_STRING, 0, 0, 0, alert_state, 10, "STATE" },
 	{ "resolved_at", RECORD_TIME, RECORD_OMIT, S(AR, resolved_at), 0,
 	    NULL },
+	/* A stored alert's (readers set it); the engine's have none. */
+	{ "sensor", RECORD_STRING, RECORD_NULLABLE | RECORD_OMIT,
+	    S(AR, sensor), 0, NULL },
 };
 #undef AR
 

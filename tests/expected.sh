@@ -33,6 +33,10 @@ if [ "${1:-}" = "--update" ]; then
 fi
 scratch
 
+# The records name their sensor; the default is the host name, so the
+# golden files are written by a sensor of a fixed name.
+printf 'sensor golden\n' >"$SCRATCH/golden.conf"
+
 # run CAPTURE OUTDIR [OPTION ...]: classify into a fresh database and
 # write each query's JSON, pretty-printed in the order the fields come
 # (jq keeps it), into OUTDIR.
@@ -42,7 +46,8 @@ run() {
 	_db="$SCRATCH/run.db"
 	rm -f "$_db" "$_db-wal" "$_db-shm"
 	mkdir -p "$_out"
-	"$SVCMAPD" -c /dev/null -d "$_db" -r "$SVCMAP_PCAPS/$_cap" "$@" \
+	"$SVCMAPD" -c "$SCRATCH/golden.conf" -d "$_db" \
+	    -r "$SVCMAP_PCAPS/$_cap" "$@" \
 	    >/dev/null 2>"$SCRATCH/stderr" || return 1
 	for _q in $QUERY_FILES; do
 		# shellcheck disable=SC2046

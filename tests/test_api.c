@@ -840,8 +840,8 @@ test_filters(void)
 	http("GET", "/v1/services?service=undocumented", &und);
 	http("GET", "/v1/services?since=2024-01-15T09:00:03Z&all=1", &since);
 	http("GET", "/v1/services?service=kdc", &kdc);
-	nall = count_str(all.body, "{\"service\":");
-	nhost = count_str(host.body, "{\"service\":");
+	nall = count_str(all.body, ",\"service\":");
+	nhost = count_str(host.body, ",\"service\":");
 	ok(nall > 10, "all=1 lists every service row (%d)", nall);
 	ok(nhost > 0 && nhost < nall &&
 	    count_str(host.body, "\"server_ip\":\"10.20.0.10\"") == nhost,
@@ -849,15 +849,15 @@ test_filters(void)
 	ok(mapped.body != NULL && host.body != NULL &&
 	    strcmp(mapped.body, host.body) == 0,
 	    "host=::ffff:10.20.0.10 is the same server as 10.20.0.10");
-	ok(count_str(und.body, "{\"service\":\"undocumented\"") == 2 &&
-	    count_str(und.body, "{\"service\":") == 2,
+	ok(count_str(und.body, ",\"service\":\"undocumented\"") == 2 &&
+	    count_str(und.body, ",\"service\":") == 2,
 	    "service=undocumented: the two undocumented servers only");
-	ok(count_str(since.body, "{\"service\":") > 0 &&
-	    count_str(since.body, "{\"service\":") < nall,
+	ok(count_str(since.body, ",\"service\":") > 0 &&
+	    count_str(since.body, ",\"service\":") < nall,
 	    "since= drops rows last seen before it (%d of %d)",
-	    count_str(since.body, "{\"service\":"), nall);
-	ok(count_str(kdc.body, "{\"service\":\"kdc\"") == 2 &&
-	    count_str(kdc.body, "{\"service\":") == 2,
+	    count_str(since.body, ",\"service\":"), nall);
+	ok(count_str(kdc.body, ",\"service\":\"kdc\"") == 2 &&
+	    count_str(kdc.body, ",\"service\":") == 2,
 	    "service=kdc: 88/tcp and 88/udp");
 	resp_free(&all);
 	resp_free(&host);
@@ -1328,7 +1328,7 @@ test_server(void)
 	files[0] = pcap;
 	ok(build_db(files, 1) == 0, "the pipeline stores the sample");
 	http("GET", "/v1/services", &r);
-	ok(r.status == 200 && count_str(r.body, "{\"service\":") > 5,
+	ok(r.status == 200 && count_str(r.body, ",\"service\":") > 5,
 	    "once the database exists: 200 with rows");
 	resp_free(&r);
 

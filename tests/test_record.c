@@ -22,20 +22,22 @@
 #include "tap.h"
 
 /* The documented keys, NULL-terminated, in JSON order. */
-static const char *const service_keys[] = { "service", "name", "server_ip",
+static const char *const service_keys[] = { "sensor", "service", "name",
+	"server_ip",
 	"port", "transport", "vlan", "method", "protocol", "interface",
 	"flows", "packets", "bytes", "packets_c2s", "packets_s2c",
 	"bytes_c2s", "bytes_s2c", "clients", "first_seen", "last_seen", NULL };
-static const char *const host_keys[] = { "ip", "first_seen", "last_seen",
+static const char *const host_keys[] = { "sensor", "ip", "first_seen",
+	"last_seen",
 	"services", "flows", "packets", "bytes", NULL };
-static const char *const endpoint_keys[] = { "server_ip", "port",
+static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"transport", "uuid", "version", "interface", "service", "source",
 	"clsid", "learned_at", "refreshed_at", "last_used", "moved_from",
 	"flows", "announcements", NULL };
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
 	"detail", "count", "events", "suppressed", "first_seen", "last_seen",
-	"state", "resolved_at", NULL };
+	"state", "resolved_at", "sensor", NULL };
 static const char *const catalog_port_keys[] = { "kind", "service", "name",
 	"system_service_name", "transport", "port_low", "port_high",
 	"app_protocol", "role", "effective_listener", "dynamic_rpc",
@@ -127,6 +129,7 @@ test_services(void)
 	char *s;
 
 	memset(r, 0, sizeof(r));
+	r[0].sensor = "s1";
 	r[0].service = "kdc";
 	r[0].name = "Kerberos Key Distribution Center";
 	r[0].server_ip = "10.20.0.10";
@@ -149,8 +152,8 @@ test_services(void)
 	r[1].interface = "";
 
 	s = render(RECORD_JSON, &record_services, r, sizeof(r[0]), 1, true);
-	is_str(s, "[{\"service\":\"kdc\",\"name\":\"Kerberos Key Distribution "
-	    "Center\",\"server_ip\":\"10.20.0.10\",\"port\":88,\"transport\":"
+	is_str(s, "[{\"sensor\":\"s1\",\"service\":\"kdc\",\"name\":"
+	    "\"Kerberos Key Distribution Center\",\"server_ip\":\"10.20.0.10\",\"port\":88,\"transport\":"
 	    "\"udp\",\"vlan\":0,\"method\":\"port\",\"protocol\":\"Kerberos\","
 	    "\"interface\":null,\"flows\":3,\"packets\":7,\"bytes\":7208,"
 	    "\"packets_c2s\":3,\"packets_s2c\":4,\"bytes_c2s\":2987,"
@@ -160,13 +163,13 @@ test_services(void)
 	free(s);
 
 	s = render(RECORD_CSV, &record_services, r, sizeof(r[0]), 2, true);
-	is_str(s, "service,name,server_ip,port,transport,vlan,method,protocol,"
-	    "interface,flows,packets,bytes,packets_c2s,packets_s2c,bytes_c2s,"
-	    "bytes_s2c,clients,first_seen,last_seen\n"
-	    "kdc,Kerberos Key Distribution Center,10.20.0.10,88,udp,0,port,"
+	is_str(s, "sensor,service,name,server_ip,port,transport,vlan,method,"
+	    "protocol,interface,flows,packets,bytes,packets_c2s,packets_s2c,"
+	    "bytes_c2s,bytes_s2c,clients,first_seen,last_seen\n"
+	    "s1,kdc,Kerberos Key Distribution Center,10.20.0.10,88,udp,0,port,"
 	    "Kerberos,,3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
 	    "2024-01-15T09:00:02Z\n"
-	    "kdc,\"odd \"\"name\"\", with a comma\",10.20.0.10,88,udp,42,port,"
+	    "s1,kdc,\"odd \"\"name\"\", with a comma\",10.20.0.10,88,udp,42,port,"
 	    ",\"\",3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
 	    "2024-01-15T09:00:02Z\n",
 	    "services CSV: header of the keys, RFC 4180 quoting, null empty, "
@@ -174,7 +177,7 @@ test_services(void)
 	free(s);
 
 	s = render(RECORD_CSV, &record_services, r, sizeof(r[0]), 1, false);
-	ok(s != NULL && strncmp(s, "kdc,", 4) == 0,
+	ok(s != NULL && strncmp(s, "s1,kdc,", 7) == 0,
 	    "services CSV without header: rows only");
 	free(s);
 
@@ -193,11 +196,11 @@ test_services(void)
 	free(s);
 
 	s = render(RECORD_KV, &record_services, r, sizeof(r[0]), 2, true);
-	ok(s != NULL && strncmp(s, "service=kdc\nname=Kerberos Key "
-	    "Distribution Center\n", 47) == 0 &&
+	ok(s != NULL && strncmp(s, "sensor=s1\nservice=kdc\nname=Kerberos "
+	    "Key Distribution Center\n", 57) == 0 &&
 	    strstr(s, "\nprotocol=\ninterface=\n") != NULL &&
-	    strstr(s, "last_seen=2024-01-15T09:00:02Z\n\nservice=kdc\n") !=
-	    NULL, "services name=value: a block per record, blank line "
+	    strstr(s, "last_seen=2024-01-15T09:00:02Z\n\nsensor=s1\n"
+	    "service=kdc\n") != NULL, "services name=value: a block per record, blank line "
 	    "between");
 	free(s);
 }
@@ -211,6 +214,7 @@ test_hosts_endpoints(void)
 	char *s;
 
 	memset(h, 0, sizeof(h));
+	h[0].sensor = "s1";
 	h[0].ip = "10.0.0.1";
 	h[0].services = keys;
 	h[0].nservices = 2;
@@ -224,10 +228,12 @@ test_hosts_endpoints(void)
 	    "hosts JSON: services an array, [] when none");
 	free(s);
 	s = render(RECORD_CSV, &record_hosts, h, sizeof(h[0]), 2, true);
-	is_str(s, "ip,first_seen,last_seen,services,flows,packets,bytes\n"
-	    "10.0.0.1,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,kdc netlogon,"
+	is_str(s, "sensor,ip,first_seen,last_seen,services,flows,packets,"
+	    "bytes\n"
+	    "s1,10.0.0.1,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,kdc netlogon,"
 	    "0,0,0\n"
-	    "10.0.0.2,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,\"\",0,0,0\n",
+	    "s1,10.0.0.2,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,\"\",0,0,"
+	    "0\n",
 	    "hosts CSV: a list joined by spaces, an empty one \"\"");
 	free(s);
 	s = render(RECORD_TEXT, &record_hosts, h, sizeof(h[0]), 2, false);
@@ -299,9 +305,10 @@ test_alerts(void)
 	    "event's timestamp and sensor");
 	json_free(&j);
 	s = render(RECORD_CSV, &record_alerts, &a, sizeof(a), 1, true);
-	ok(s != NULL && strstr(s, ",state,resolved_at\n,undocumented_"
+	ok(s != NULL && strstr(s, ",state,resolved_at,sensor\n,undocumented_"
 	    "service,4,") != NULL && strstr(s, ",resolved,2024-01-15T09:01:40Z"
-	    "\n") != NULL, "alerts CSV: every column, id empty when null");
+	    ",\n") != NULL, "alerts CSV: every column, id and sensor empty "
+	    "when null");
 	free(s);
 }
 

@@ -786,7 +786,7 @@ test_queries(void)
 	struct json j;
 	uint64_t sum;
 	const char *data = getenv("SVCMAP_DATA");
-	static const char *const fields[] = { "\"service\":", "\"name\":",
+	static const char *const fields[] = { "\"sensor\":", "\"service\":", "\"name\":",
 	    "\"server_ip\":", "\"port\":", "\"transport\":", "\"vlan\":",
 	    "\"method\":", "\"protocol\":", "\"interface\":", "\"flows\":",
 	    "\"packets\":", "\"bytes\":", "\"packets_c2s\":",
@@ -835,7 +835,8 @@ test_queries(void)
 	is_int(missing, 0, "services JSON has every contract field");
 	ok(strstr(j.buf, "undocumented") == NULL,
 	    "undocumented rows hidden by default");
-	ok(strstr(j.buf, "{\"service\":\"kdc\"") != NULL &&
+	ok(strstr(j.buf, "{\"sensor\":\"sensor1\",\"service\":\"kdc\"") !=
+	    NULL &&
 	    strstr(j.buf, "\"flows\":4,\"packets\":90,\"bytes\":9000,"
 	    "\"packets_c2s\":30,\"packets_s2c\":60,\"bytes_c2s\":3000,"
 	    "\"bytes_s2c\":6000,\"clients\":2,"
@@ -877,7 +878,8 @@ test_queries(void)
 
 	json_init(&j);
 	ok(query_hosts_json(s, &j, err, sizeof(err)) == 0 &&
-	    strstr(j.buf, "{\"ip\":\"10.0.0.10\",\"first_seen\":"
+	    strstr(j.buf, "{\"sensor\":\"sensor1\",\"ip\":\"10.0.0.10\","
+	    "\"first_seen\":"
 	    "\"2024-01-15T09:00:05Z\",\"last_seen\":\"2024-01-15T09:01:50Z\","
 	    "\"services\":[\"kdc\",\"lsass\"],\"flows\":6,\"packets\":210,") !=
 	    NULL, "hosts with their sorted services and totals");
@@ -888,7 +890,8 @@ test_queries(void)
 
 	json_init(&j);
 	ok(query_endpoints_json(s, cat, &j, err, sizeof(err)) == 0 &&
-	    strstr(j.buf, "\"server_ip\":\"10.0.0.10\",\"port\":49668,"
+	    strstr(j.buf, "\"sensor\":\"sensor1\",\"server_ip\":\"10.0.0.10\","
+	    "\"port\":49668,"
 	    "\"transport\":\"tcp\",\"uuid\":\"e3514235-4b06-11d1-ab04-"
 	    "00c04fc2dcd2\",\"version\":\"4.0\"") != NULL,
 	    "endpoints JSON");
