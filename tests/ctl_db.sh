@@ -75,4 +75,29 @@ is "$(ctl endpoints --json | jq 'all(.[]; has("server_ip", "port", "transport",
     true "every endpoint object has the contract fields"
 is "$(ctl endpoints --json | jq -r '[.[] | select(.port == 49668) | .interface] | sort | join(",")')" \
     "drsuapi,netlogon" "endpoints named through the catalog"
+
+# Store URLs (store.h store_url_parse()): a path or sqlite:PATH; any other
+# scheme is refused by name; a ':' after a non-scheme stays in the path.
+is "$("$SVCMAPCTL" -d "sqlite:$db" hosts --json)" "$(ctl hosts --json)" \
+    "sqlite:PATH reads the same database as PATH"
+"$SVCMAPCTL" -d "postgresql://svcmap@db/svcmap" hosts >/dev/null \
+    2>"$SCRATCH/err"
+is "$?" 1 "postgresql:// (no back end yet): exit 1"
+ok "unknown scheme: says so" grep -q '"postgresql:": unknown database scheme' \
+    "$SCRATCH/err"
+"$SVCMAPCTL" -d "foo:bar" hosts >/dev/null 2>"$SCRATCH/err"
+ok "foo: is an unknown scheme" grep -q '"foo:": unknown database scheme' \
+    "$SCRATCH/err"
+"$SVCMAPD" -c /dev/null -d "foo:$SCRATCH/x.db" -r "$SCRATCH/s.pcap" \
+    >/dev/null 2>"$SCRATCH/err"
+is "$?" 1 "svcmapd -d with an unknown scheme: exit 1"
+ok "svcmapd names the scheme" grep -q '"foo:": unknown database scheme' \
+    "$SCRATCH/err"
+(cd "$SCRATCH" && "$SVCMAPD" -c /dev/null -d "./a:b.db" -r s.pcap \
+    >/dev/null 2>&1)
+ok "./a:b.db is a path: svcmapd writes it" test -f "$SCRATCH/a:b.db"
+is "$(cd "$SCRATCH" && "$SVCMAPCTL" -d "./a:b.db" hosts --json)" \
+    "$(ctl hosts --json)" "./a:b.db is a path: svcmapctl reads it"
+is "$("$SVCMAPCTL" -d "sqlite:$SCRATCH/a:b.db" hosts --json)" \
+    "$(ctl hosts --json)" "sqlite:PATH with a ':' in PATH"
 done_testing

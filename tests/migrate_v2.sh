@@ -1,0 +1,72 @@
+#!/bin/sh
+# Schema v2 -> v3 in place: databases the v2 release (396cc30) wrote from
+# shared captures (tests/v2/CAPTURE.sql, sqlite3 .dump) are loaded,
+# refused by a reader as too old, migrated by `svcmapctl migrate`, and
+# then every query's output must equal the golden file
+# tests/expected/CAPTURE/QUERY.json apart from the "sensor" field that v3
+# adds (whose value must be the v2 runs' sensor).
+. "${top_srcdir:-.}/tests/lib.sh"
+need_cmd jq sqlite3
+scratch
+
+nosensor='walk(if type == "object" then del(.sensor) else . end)'
+for dump in "$top_srcdir"/tests/v2/*.sql; do
+	cap=$(basename "$dump" .sql)
+	db="$SCRATCH/$cap.db"
+	sqlite3 "$db" <"$dump"
+	is "$(sqlite3 "$db" 'PRAGMA user_version')" 2 "$cap: a v2 database"
+	"$SVCMAPCTL" -d "$db" hosts >/dev/null 2>"$SCRATCH/err"
+	ok "$cap: a reader refuses v2 and says how to migrate" \
+	    grep -q "older than this svcmap (3): start svcmapd once" \
+	    "$SCRATCH/err"
+	ok "$cap: svcmapctl migrate" "$SVCMAPCTL" -q -c /dev/null -d "$db" \
+	    migrate
+	is "$(sqlite3 "$db" 'PRAGMA user_version')" 3 "$cap: now v3"
+	is "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok \
+	    "$cap: integrity_check ok"
+	sensor=$(sqlite3 "$db" 'SELECT sensor FROM runs ORDER BY id DESC
+	    LIMIT 1')
+	for q in services hosts endpoints alerts summary; do
+		args=$q
+		[ "$q" = services ] && args="services --all"
+		# shellcheck disable=SC2086
+		"$SVCMAPCTL" -d "$db" $args --json >"$SCRATCH/out.json"
+		jq "$nosensor" "$SCRATCH/out.json" >"$SCRATCH/new"
+		jq "$nosensor" "$top_srcdir/tests/expected/$cap/$q.json" \
+		    >"$SCRATCH/old"
+		if diff -u "$SCRATCH/old" "$SCRATCH/new" >"$SCRATCH/diff"; then
+			ok "$cap: $q as before the migration" true
+		else
+			ok "$cap: $q as before the migration" false
+			head -40 "$SCRATCH/diff" | sed 's/^/# /'
+		fi
+		is "$(jq -r "[.. | objects | select(has(\"sensor\")) |
+		    .sensor] | unique | map(select(. != \"$sensor\")) |
+		    length" "$SCRATCH/out.json")" 0 \
+		    "$cap: $q records are the v2 runs' sensor ($sensor)"
+	done
+	ok "$cap: migrating again changes nothing" "$SVCMAPCTL" -q -c /dev/null \
+	    -d "$db" migrate
+done
+
+# The columns of v2's runs moved to run_counters, one row per counter.
+db="$SCRATCH/zeek__dce-rpc__mapi.pcap.db"
+is "$(sqlite3 "$db" "SELECT value FROM run_counters WHERE name = 'packets'")" \
+    800 "run counters copied from the v2 runs columns"
+is "$(sqlite3 "$db" "SELECT count(*) FROM pragma_table_info('runs')
+    WHERE name = 'packets'")" 0 "the v2 counter columns left runs"
+
+# A v2 file that holds a row that is no address fails whole: nothing moves.
+sqlite3 "$SCRATCH/bad.db" <"$top_srcdir/tests/v2/nDPI__dcerpc.pcap.sql"
+sqlite3 "$SCRATCH/bad.db" "INSERT INTO hosts VALUES ('not-an-ip', 1, 2)"
+"$SVCMAPCTL" -c /dev/null -d "$SCRATCH/bad.db" migrate >/dev/null \
+    2>"$SCRATCH/err"
+is "$?" 1 "a row that cannot migrate: exit 1"
+ok "the error names the migration" grep -q "migration to schema version 3" \
+    "$SCRATCH/err"
+is "$(sqlite3 "$SCRATCH/bad.db" 'PRAGMA user_version')" 2 \
+    "the failed migration left version 2"
+is "$(sqlite3 "$SCRATCH/bad.db" 'SELECT count(*) FROM hosts')" \
+    "$(($(grep -c 'INSERT INTO hosts' "$top_srcdir/tests/v2/nDPI__dcerpc.pcap.sql") + 1))" \
+    "the failed migration left every row"
+done_testing
