@@ -796,6 +796,13 @@ answer_status(struct api *a, struct evhttp_request *req)
 	kv_time(j, "last_flush", st.last_flush);
 	json_kv_uint(j, "reloads", st.reloads);
 	kv_time(j, "last_reload", st.last_reload);
+	/* Every registered counter (stats.h), by its stored name. */
+	json_key(j, "counters");
+	json_object_begin(j);
+	for (i = 0; i < counter_ndefs; i++)
+		json_kv_uint(j, counter_defs[i].name,
+		    counter_get(&st.totals, &counter_defs[i]));
+	json_object_end(j);
 	json_object_end(j);
 	send_json(a, req);
 }
@@ -891,17 +898,24 @@ answer_metrics(struct api *a, struct evhttp_request *req)
 	gauge(b, "svcmap_uptime_seconds", "Seconds since svcmapd started.",
 	    nonneg(st.now - st.started_at));
 
-	counter(b, "svcmap_packets_total",
-	    "Packets classified, as of the last flush.", st.packets);
-	counter(b, "svcmap_bytes_total",
-	    "Bytes classified, as of the last flush.", st.bytes);
-	metric_family(b, "svcmap_packets_by_class_total", "counter",
-	    "Packets by class; the classes partition svcmap_packets_total.");
-	for (i = 0; i < PKT__COUNT; i++) {
+	/* Every registered counter; a family's rows are adjacent. */
+	for (i = 0; i < counter_ndefs; i++) {
+		const struct counter_def *c = &counter_defs[i];
+
+		if (i == 0 || strcmp(c->metric, counter_defs[i - 1].metric) != 0)
+			metric_family(b, c->metric, c->kind == COUNTER_GAUGE ?
+			    "gauge" : "counter", c->help);
 		l[0] = "class";
-		l[1] = packet_class_name((enum packet_class)i);
-		sample(b, "svcmap_packets_by_class_total", l, 1,
-		    st.pkt_class[i]);
+		l[1] = c->class;
+		sample(b, c->metric, l, c->class != NULL ? 1 : 0,
+		    counter_get(&st.totals, c));
+	}
+	metric_family(b, "svcmap_decode_total", "counter",
+	    "Frames by decode outcome (ok, or why the decoder stopped).");
+	for (i = 0; i < DR__COUNT; i++) {
+		l[0] = "reason";
+		l[1] = decode_reason_name(i);
+		sample(b, "svcmap_decode_total", l, 1, st.totals.decode[i]);
 	}
 
 	metric_family(b, "svcmap_capture_received_total", "counter",
@@ -928,14 +942,8 @@ answer_metrics(struct api *a, struct evhttp_request *req)
 		}
 	}
 
-	counter(b, "svcmap_flows_total", "Flows seen since start.", st.flows);
-	gauge(b, "svcmap_flows_active", "Flows tracked now.",
-	    st.flows_active);
 	gauge(b, "svcmap_flow_capacity", "Size of the flow table.",
 	    st.flow_capacity);
-	counter(b, "svcmap_flows_evicted_total",
-	    "Flows evicted because the flow table was full.",
-	    st.flows_evicted);
 	gauge(b, "svcmap_endpoints_learned",
 	    "RPC endpoints in the learned-endpoint table now.",
 	    st.endpoints_learned);

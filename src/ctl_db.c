@@ -193,31 +193,21 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
+/*
+ * name=value lines: the run count, every registered counter (stats.h
+ * counter_defs[], by its key), decode reasons, capture counters per
+ * interface, and the times.
+ */
 static void
 print_summary(FILE *f, const struct query_summary *m)
 {
-	static const char *const flow_words[3] = {
-		"classified", "undocumented", "unmonitored"
-	};
 	char b[32];
 	size_t i;
 
 	fprintf(f, "runs=%" PRIu64 "\n", m->runs);
-	fprintf(f, "packets=%" PRIu64 "\n", m->packets);
-	for (i = 0; i < PKT__COUNT; i++)
-		fprintf(f, "packets.%s=%" PRIu64 "\n", packet_class_name(i),
-		    m->pkt_class[i]);
-	fprintf(f, "bytes=%" PRIu64 "\n", m->bytes);
-	for (i = 0; i < PKT__COUNT; i++)
-		fprintf(f, "bytes.%s=%" PRIu64 "\n", packet_class_name(i),
-		    m->byte_class[i]);
-	fprintf(f, "flows=%" PRIu64 "\n", m->flows);
-	for (i = 0; i < 3; i++)
-		fprintf(f, "flows.%s=%" PRIu64 "\n", flow_words[i],
-		    m->flow_class[i]);
-	fprintf(f, "flows.evicted=%" PRIu64 "\n", m->flows_evicted);
-	fprintf(f, "fragments=%" PRIu64 "\n", m->fragments);
-	fprintf(f, "dpi_mismatches=%" PRIu64 "\n", m->dpi_mismatches);
+	for (i = 0; i < counter_ndefs; i++)
+		fprintf(f, "%s=%" PRIu64 "\n", counter_defs[i].key,
+		    counter_get(&m->totals, &counter_defs[i]));
 	for (i = 0; i < m->ndecode; i++)
 		fprintf(f, "decode.%s=%" PRIu64 "\n", m->decode[i].reason,
 		    m->decode[i].count);
@@ -229,12 +219,6 @@ print_summary(FILE *f, const struct query_summary *m)
 		fprintf(f, "capture.%s.if_dropped=%" PRIu64 "\n",
 		    m->capture[i].iface, m->capture[i].if_dropped);
 	}
-	fprintf(f, "rpc.pdus=%" PRIu64 "\n", m->rpc_pdus);
-	fprintf(f, "rpc.truncated=%" PRIu64 "\n", m->rpc_truncated);
-	fprintf(f, "rpc.invalid=%" PRIu64 "\n", m->rpc_invalid);
-	fprintf(f, "rpc.gaps=%" PRIu64 "\n", m->rpc_gaps);
-	fprintf(f, "rpc.epm_replies=%" PRIu64 "\n", m->epm_replies);
-	fprintf(f, "rpc.endpoints_learned=%" PRIu64 "\n", m->endpoints_learned);
 	fprintf(f, "first_packet=%s\n", fmt_time(m->first_packet, b));
 	fprintf(f, "last_packet=%s\n", fmt_time(m->last_packet, b));
 	fprintf(f, "last_flush=%s\n", fmt_time(m->last_flush, b));

@@ -61,61 +61,93 @@ packet_class_name(enum packet_class c)
 }
 
 #define RT(f)	offsetof(struct run_totals, f)
-#define C(name, unit, help, f) \
-	{ name, help, unit, COUNTER_COUNTER, RT(f) }
-#define G(name, unit, help, f) \
-	{ name, help, unit, COUNTER_GAUGE, RT(f) }
+#define C(name, key, metric, class, unit, help, f) \
+	{ name, key, metric, class, help, unit, COUNTER_COUNTER, RT(f) }
+#define G(name, key, metric, class, unit, help, f) \
+	{ name, key, metric, class, help, unit, COUNTER_GAUGE, RT(f) }
 
-/* The names of the first rows are schema v2's runs columns (migration). */
+#define PKT_HELP	"Packets by class; the classes partition " \
+			"svcmap_packets_total."
+#define BYTE_HELP	"Bytes by class; the classes partition " \
+			"svcmap_bytes_total."
+#define FLOW_HELP	"Flows by class; the classes partition " \
+			"svcmap_flows_total."
+
+/*
+ * The names of the rows are schema v2's runs columns (the v3 migration
+ * copies those columns by name); the keys are svcmapctl summary's
+ * name=value keys and the metrics /metrics exported before the registry,
+ * so that neither changed.  The order is the output order.
+ */
 const struct counter_def counter_defs[] = {
-	C("packets", "packets", "Packets read.", packets),
-	C("bytes", "bytes", "Bytes read (captured length).", bytes),
-	C("pkt_classified", "packets", "Packets of flows to a documented "
-	    "service.", pkt_class[PKT_CLASSIFIED]),
-	C("pkt_undocumented", "packets", "Packets of monitored flows no "
-	    "catalog entry explains.", pkt_class[PKT_UNDOCUMENTED]),
-	C("pkt_unmonitored", "packets", "Packets of flows to servers "
-	    "outside the monitored networks.", pkt_class[PKT_UNMONITORED]),
-	C("pkt_non_ip", "packets", "Packets that are not IP.",
-	    pkt_class[PKT_NON_IP]),
-	C("pkt_malformed", "packets", "Packets with truncated or malformed "
-	    "headers.", pkt_class[PKT_MALFORMED]),
-	C("byte_classified", "bytes", "Bytes of classified packets.",
+	C("packets", "packets", "svcmap_packets_total", NULL, "packets",
+	    "Packets read, as of the last flush.", packets),
+	C("pkt_classified", "packets.classified",
+	    "svcmap_packets_by_class_total", "classified", "packets",
+	    PKT_HELP, pkt_class[PKT_CLASSIFIED]),
+	C("pkt_undocumented", "packets.undocumented",
+	    "svcmap_packets_by_class_total", "undocumented", "packets",
+	    PKT_HELP, pkt_class[PKT_UNDOCUMENTED]),
+	C("pkt_unmonitored", "packets.unmonitored",
+	    "svcmap_packets_by_class_total", "unmonitored", "packets",
+	    PKT_HELP, pkt_class[PKT_UNMONITORED]),
+	C("pkt_non_ip", "packets.non_ip", "svcmap_packets_by_class_total",
+	    "non_ip", "packets", PKT_HELP, pkt_class[PKT_NON_IP]),
+	C("pkt_malformed", "packets.malformed",
+	    "svcmap_packets_by_class_total", "malformed", "packets",
+	    PKT_HELP, pkt_class[PKT_MALFORMED]),
+	C("bytes", "bytes", "svcmap_bytes_total", NULL, "bytes",
+	    "Bytes read (whole frames), as of the last flush.", bytes),
+	C("byte_classified", "bytes.classified",
+	    "svcmap_bytes_by_class_total", "classified", "bytes", BYTE_HELP,
 	    byte_class[PKT_CLASSIFIED]),
-	C("byte_undocumented", "bytes", "Bytes of undocumented packets.",
-	    byte_class[PKT_UNDOCUMENTED]),
-	C("byte_unmonitored", "bytes", "Bytes of unmonitored packets.",
+	C("byte_undocumented", "bytes.undocumented",
+	    "svcmap_bytes_by_class_total", "undocumented", "bytes",
+	    BYTE_HELP, byte_class[PKT_UNDOCUMENTED]),
+	C("byte_unmonitored", "bytes.unmonitored",
+	    "svcmap_bytes_by_class_total", "unmonitored", "bytes", BYTE_HELP,
 	    byte_class[PKT_UNMONITORED]),
-	C("byte_non_ip", "bytes", "Bytes of non-IP packets.",
-	    byte_class[PKT_NON_IP]),
-	C("byte_malformed", "bytes", "Bytes of malformed packets.",
-	    byte_class[PKT_MALFORMED]),
-	C("flows", "flows", "Flows counted (each once).", flows),
-	C("flows_classified", "flows", "Flows to a documented service.",
+	C("byte_non_ip", "bytes.non_ip", "svcmap_bytes_by_class_total",
+	    "non_ip", "bytes", BYTE_HELP, byte_class[PKT_NON_IP]),
+	C("byte_malformed", "bytes.malformed", "svcmap_bytes_by_class_total",
+	    "malformed", "bytes", BYTE_HELP, byte_class[PKT_MALFORMED]),
+	C("flows", "flows", "svcmap_flows_total", NULL, "flows",
+	    "Flows seen (each counted once).", flows),
+	C("flows_classified", "flows.classified",
+	    "svcmap_flows_by_class_total", "classified", "flows", FLOW_HELP,
 	    flow_class[0]),
-	C("flows_undocumented", "flows", "Monitored flows no catalog entry "
-	    "explains.", flow_class[1]),
-	C("flows_unmonitored", "flows", "Flows to servers outside the "
-	    "monitored networks.", flow_class[2]),
-	C("fragments", "packets", "Later IP fragments (no transport "
-	    "header).", fragments),
-	C("flows_evicted", "flows", "Flows evicted because the flow table "
-	    "was full.", flows_evicted),
-	G("flows_active", "flows", "Flows tracked at the last flush.",
-	    flows_active),
-	C("dpi_mismatches", "flows", "Flows where nDPI disagreed with the "
-	    "catalog.", dpi_mismatches),
-	C("rpc_pdus", "pdus", "DCE/RPC PDUs parsed.", rpc_pdus),
-	C("rpc_truncated", "pdus", "DCE/RPC PDUs cut short by the capture.",
-	    rpc_truncated),
-	C("rpc_invalid", "pdus", "DCE/RPC PDUs with invalid fields.",
+	C("flows_undocumented", "flows.undocumented",
+	    "svcmap_flows_by_class_total", "undocumented", "flows",
+	    FLOW_HELP, flow_class[1]),
+	C("flows_unmonitored", "flows.unmonitored",
+	    "svcmap_flows_by_class_total", "unmonitored", "flows", FLOW_HELP,
+	    flow_class[2]),
+	C("flows_evicted", "flows.evicted", "svcmap_flows_evicted_total",
+	    NULL, "flows", "Flows evicted because the flow table was full.",
+	    flows_evicted),
+	G("flows_active", "flows.active", "svcmap_flows_active", NULL,
+	    "flows", "Flows tracked at the last flush.", flows_active),
+	C("fragments", "fragments", "svcmap_fragments_total", NULL, "packets",
+	    "IP fragments after the first (they carry no ports).", fragments),
+	C("dpi_mismatches", "dpi_mismatches", "svcmap_dpi_mismatches_total",
+	    NULL, "flows", "Flows where nDPI's protocol disagreed with the "
+	    "catalog's.", dpi_mismatches),
+	C("rpc_pdus", "rpc.pdus", "svcmap_rpc_pdus_total", NULL, "pdus",
+	    "DCE/RPC PDUs parsed.", rpc_pdus),
+	C("rpc_truncated", "rpc.truncated", "svcmap_rpc_truncated_total",
+	    NULL, "pdus", "DCE/RPC PDUs cut short (snap length, lost "
+	    "segment).", rpc_truncated),
+	C("rpc_invalid", "rpc.invalid", "svcmap_rpc_invalid_total", NULL,
+	    "pdus", "DCE/RPC PDUs with a lying length, count or version.",
 	    rpc_invalid),
-	C("rpc_gaps", "gaps", "Gaps in DCE/RPC streams (lost segments).",
-	    rpc_gaps),
-	C("epm_replies", "pdus", "Endpoint mapper replies parsed.",
+	C("rpc_gaps", "rpc.gaps", "svcmap_rpc_gaps_total", NULL, "gaps",
+	    "TCP gaps the DCE/RPC parser resynchronised over.", rpc_gaps),
+	C("epm_replies", "rpc.epm_replies", "svcmap_epm_replies_total", NULL,
+	    "pdus", "Endpoint mapper ept_map/ept_lookup replies parsed.",
 	    epm_replies),
-	C("endpoints_learned", "endpoints", "RPC endpoints learned from "
-	    "EPM replies, binds and DCOM.", endpoints_learned),
+	C("endpoints_learned", "rpc.endpoints_learned",
+	    "svcmap_endpoints_learned_total", NULL, "endpoints",
+	    "RPC endpoints learned (new, not refreshed).", endpoints_learned),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);

@@ -314,30 +314,19 @@ offline_packet(void *arg, const struct captured *pkt)
 	o->next_write_ns = monotonic_ns() + (int64_t)o->interval_us * 1000;
 }
 
+/* Every registered counter (stats.h), then what only the daemon knows. */
 static void
 print_summary(struct daemon *d)
 {
 	const struct run_totals *t = engine_totals(d->engine);
-	int i;
+	size_t i;
 
-	printf("packets %" PRIu64 "  bytes %" PRIu64 "  flows %" PRIu64 "\n",
-	    t->packets, t->bytes, t->flows);
-	printf("packets by class:");
-	for (i = 0; i < PKT__COUNT; i++)
-		printf(" %s %" PRIu64, packet_class_name(i), t->pkt_class[i]);
-	printf("\nflows by class: classified %" PRIu64 " undocumented %"
-	    PRIu64 " unmonitored %" PRIu64 "  evicted %" PRIu64 "\n",
-	    t->flow_class[FLOW_CLASSIFIED], t->flow_class[FLOW_UNDOCUMENTED],
-	    t->flow_class[FLOW_UNMONITORED], t->flows_evicted);
-	printf("dce/rpc: pdus %" PRIu64 " epm replies %" PRIu64
-	    " endpoints learned %" PRIu64 " (truncated %" PRIu64 " invalid %"
-	    PRIu64 " gaps %" PRIu64 ")\n", t->rpc_pdus, t->epm_replies,
-	    t->endpoints_learned, t->rpc_truncated, t->rpc_invalid, t->rpc_gaps);
-	printf("nDPI disagreements with the catalog: %" PRIu64 "\n",
-	    t->dpi_mismatches);
+	for (i = 0; i < counter_ndefs; i++)
+		printf("%-24s %14" PRIu64 "  %s\n", counter_defs[i].key,
+		    counter_get(t, &counter_defs[i]), counter_defs[i].unit);
 	for (i = 0; i < DR__COUNT; i++)
 		if (i != DR_OK && t->decode[i] != 0)
-			printf("  decode %s: %" PRIu64 "\n",
+			printf("decode.%-17s %14" PRIu64 "  packets\n",
 			    decode_reason_name(i), t->decode[i]);
 	printf("alerts: %" PRIu64 " events published, %" PRIu64 " JSON lines "
 	    "write errors, %" PRIu64 " not tracked (table full)\n",
@@ -688,6 +677,7 @@ api_status(void *arg, struct api_status *st)
 		st->ifaces[i].ring_dropped = cs.ring_dropped;
 	}
 	st->nifaces = d->ncaps;
+	st->totals = t;
 	st->packets = t.packets;
 	st->bytes = t.bytes;
 	memcpy(st->pkt_class, t.pkt_class, sizeof(st->pkt_class));

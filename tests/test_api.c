@@ -659,6 +659,16 @@ stub_init(void)
 	stub.pkt_class[PKT_UNDOCUMENTED] = 31;
 	stub.pkt_class[PKT_UNMONITORED] = 6;
 	stub.pkt_class[PKT_NON_IP] = 2;
+	/* The registry's view of the same figures (/metrics, counters). */
+	stub.totals.packets = 219;
+	stub.totals.bytes = 45489;
+	memcpy(stub.totals.pkt_class, stub.pkt_class,
+	    sizeof(stub.totals.pkt_class));
+	stub.totals.flows = 30;
+	stub.totals.flows_active = 3;
+	stub.totals.flows_evicted = 11;
+	stub.totals.rpc_pdus = 77;
+	stub.totals.decode[DR_OK] = 217;
 	stub.flows = 30;
 	stub.flows_active = 3;
 	stub.flow_capacity = 262144;
@@ -1038,7 +1048,10 @@ test_status(int *calls)
 		"\"db_bytes\":123456", "\"db_ok\":true",
 		"\"last_flush\":\"2024-01-15T09:59:50Z\"",
 		"\"last_flush_s\":1705312790", "\"reloads\":1",
-		"\"last_reload\":null", "\"last_reload_s\":0}\n",
+		"\"last_reload\":null", "\"last_reload_s\":0,",
+		/* Added by the counter registry, after every older field. */
+		"\"counters\":{\"packets\":219,\"pkt_classified\":180,",
+		"\"rpc_pdus\":77,", "\"endpoints_learned\":0}}\n",
 	};
 	struct resp r;
 	size_t i;
@@ -1163,6 +1176,9 @@ test_metrics(void)
 		"# TYPE svcmap_packets_total counter\n",
 		"# TYPE svcmap_flows_active gauge\n",
 		"svcmap_api_requests_total{code=\"404\"} ",
+		"svcmap_rpc_pdus_total 77\n",
+		"svcmap_decode_total{reason=\"ok\"} 217\n",
+		"# TYPE svcmap_flows_by_class_total counter\n",
 	};
 	char typed[64][64], name[64], kind, ct[128], *line, *save, *text;
 	size_t ntyped = 0, i, nlines = 0, bad = 0, untyped = 0, badname = 0;
@@ -1178,6 +1194,18 @@ test_metrics(void)
 		    "/metrics has %.*s", (int)strcspn(want[i], "\n"), want[i]);
 	ok(r.blen > 0 && r.body[r.blen - 1] == '\n', "/metrics ends in a "
 	    "newline");
+	/* Every registered counter is exported (stats.h counter_defs[]). */
+	for (i = 0, bad = 0; i < counter_ndefs; i++) {
+		snprintf(ct, sizeof(ct), "\n%s%s", counter_defs[i].metric,
+		    counter_defs[i].class != NULL ? "{class=\"" : " ");
+		if (r.body == NULL || strstr(r.body, ct) == NULL) {
+			printf("#   no sample of %s\n", counter_defs[i].name);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "/metrics exports all %zu registered counters",
+	    counter_ndefs);
+	bad = 0;
 	text = strdup(r.body != NULL ? r.body : "");
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {

@@ -279,9 +279,42 @@ test_hosts(void)
 	stats_batch_destroy(b);
 }
 
+/* The counter registry: stored names unique and plain, offsets real. */
+static void
+test_registry(void)
+{
+	struct run_totals t;
+	size_t i, k, bad = 0;
+
+	for (i = 0; i < counter_ndefs; i++) {
+		const struct counter_def *d = &counter_defs[i];
+
+		if (strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		    strlen(d->name) || d->key == NULL || d->help == NULL ||
+		    d->unit == NULL || strncmp(d->metric, "svcmap_", 7) != 0 ||
+		    d->offset + sizeof(uint64_t) > sizeof(t) ||
+		    counter_find(d->name) != d)
+			bad++;
+		for (k = 0; k < i; k++)
+			if (strcmp(counter_defs[k].name, d->name) == 0 ||
+			    strcmp(counter_defs[k].key, d->key) == 0 ||
+			    counter_defs[k].offset == d->offset)
+				bad++;
+	}
+	is_int(bad, 0, "%zu registered counters: names, keys and fields "
+	    "distinct", counter_ndefs);
+	memset(&t, 0, sizeof(t));
+	counter_set(&t, counter_find("rpc_gaps"), 42);
+	is_int(t.rpc_gaps, 42, "counter_set() writes its field");
+	is_int(counter_get(&t, counter_find("rpc_gaps")), 42,
+	    "counter_get() reads it");
+	ok(counter_find("no_such_counter") == NULL, "unknown name: NULL");
+}
+
 int
 main(void)
 {
+	test_registry();
 	test_names();
 	test_rows();
 	test_clients();

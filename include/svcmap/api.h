@@ -67,6 +67,8 @@ struct api_status {
 	bool		 db_ok;		/* the last write succeeded */
 	uint64_t	 reloads;	/* SIGHUPs applied */
 	int64_t		 last_reload;	/* UTC seconds; 0 none */
+	/* Every registered counter (stats.h), as of the last flush. */
+	struct run_totals totals;
 };
 
 /* Fills *st; called on the main thread for /v1/status and /metrics. */

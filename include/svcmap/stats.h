@@ -113,8 +113,11 @@ enum counter_kind {
 };
 
 struct counter_def {
-	const char	*name;
-	const char	*help;		/* one sentence, for /metrics */
+	const char	*name;		/* stored (run_counters.name) */
+	const char	*key;		/* svcmapctl summary name=value key */
+	const char	*metric;	/* /metrics family, svcmap_... */
+	const char	*class;		/* its class="..." label; NULL none */
+	const char	*help;		/* one sentence: the family's for a class */
 	const char	*unit;		/* "packets", "bytes", "flows", ... */
 	enum counter_kind kind;
 	size_t		 offset;	/* of a uint64_t in struct run_totals */
