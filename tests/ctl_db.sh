@@ -100,4 +100,33 @@ is "$(cd "$SCRATCH" && "$SVCMAPCTL" -d "./a:b.db" hosts --json)" \
     "$(ctl hosts --json)" "./a:b.db is a path: svcmapctl reads it"
 is "$("$SVCMAPCTL" -d "sqlite:$SCRATCH/a:b.db" hosts --json)" \
     "$(ctl hosts --json)" "sqlite:PATH with a ':' in PATH"
+
+# Two sensors in one store (schema v3): their rows stay apart.
+printf 'sensor alpha\n' >"$SCRATCH/alpha.conf"
+printf 'sensor beta\n' >"$SCRATCH/beta.conf"
+two="$SCRATCH/two.db"
+"$SVCMAPD" -c "$SCRATCH/alpha.conf" -d "$two" -r "$SCRATCH/s.pcap" \
+    >/dev/null 2>&1
+"$SVCMAPCTL" -d "$two" services --all --json >"$SCRATCH/alpha.json"
+"$SVCMAPD" -c "$SCRATCH/beta.conf" -d "$two" -r "$SCRATCH/s.pcap" \
+    >/dev/null 2>&1
+"$SVCMAPCTL" -d "$two" services --all --json >"$SCRATCH/both.json"
+nosensor='map(del(.sensor))'
+is "$(jq length "$SCRATCH/both.json")" \
+    "$(($(jq length "$SCRATCH/alpha.json") * 2))" \
+    "two sensors, same traffic: a row per sensor, none merged"
+is "$(jq -c "[.[] | select(.sensor == \"beta\")] | $nosensor" \
+    "$SCRATCH/both.json")" \
+    "$(jq -c "$nosensor" "$SCRATCH/alpha.json")" \
+    "the second sensor's rows equal the first's, sensor apart"
+is "$(jq -c "[.[] | select(.sensor == \"alpha\")]" "$SCRATCH/both.json")" \
+    "$(jq -c . "$SCRATCH/alpha.json")" \
+    "the first sensor's rows unchanged by the second run"
+is "$("$SVCMAPCTL" -d "$two" hosts --json | jq '[.[].sensor] | unique')" \
+    "$(printf '[\n  "alpha",\n  "beta"\n]')" "hosts name both sensors"
+is "$("$SVCMAPCTL" -d "$two" endpoints --json |
+    jq '[.[] | select(.sensor == "beta")] | length')" \
+    "$("$SVCMAPCTL" -d "$two" endpoints --json |
+    jq '[.[] | select(.sensor == "alpha")] | length')" \
+    "each sensor keeps its own learned endpoints"
 done_testing
