@@ -963,8 +963,8 @@ sqlite_open_readonly(const char *path, char *err, size_t errlen)
 		goto fail;
 	if (version < STORE_SCHEMA_VERSION) {
 		sqlite_seterr(err, errlen, "%s: database schema version %" PRId64
-		    " is older than this svcmap (%d): start svcmapd once to "
-		    "migrate it", path, version, STORE_SCHEMA_VERSION);
+		    " is older than this svcmap (%d): run 'svcmapctl migrate' "
+		    "or start svcmapd once to migrate it", path, version, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
 	return db;

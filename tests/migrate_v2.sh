@@ -17,7 +17,7 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	is "$(sqlite3 "$db" 'PRAGMA user_version')" 2 "$cap: a v2 database"
 	"$SVCMAPCTL" -d "$db" hosts >/dev/null 2>"$SCRATCH/err"
 	ok "$cap: a reader refuses v2 and says how to migrate" \
-	    grep -q "older than this svcmap (3): start svcmapd once" \
+	    grep -q "older than this svcmap (3): run .svcmapctl migrate. or start svcmapd once" \
 	    "$SCRATCH/err"
 	ok "$cap: svcmapctl migrate" "$SVCMAPCTL" -q -c /dev/null -d "$db" \
 	    migrate
