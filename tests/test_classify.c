@@ -1,0 +1,1384 @@
+/*
+ * test_classify.c - one check (at least) per classification rule.
+ *
+ * Two layers.  classify.c's rules are called directly on flows built here,
+ * against the shipped catalog (SVCMAP_DATA) and a real endpoint table:
+ * monitored networks, epm > bind > port, learned ports with several
+ * interfaces, DCOM class naming, unknown interfaces on learned ports, the
+ * ncacn_http fallback, dynamic ranges documenting nothing, the nDPI
+ * agreement rule.  engine.c's rules (and flow.c's orientation, which
+ * engine.c feeds) are driven through engine_packet() with crafted
+ * Ethernet frames and observed where the daemon's output comes from: the
+ * drained statistics rows, the run totals and the learned-endpoint table.
+ * Only "unmonitored flows are not analysed" has no output of its own, so
+ * one helper (flow_analysers) looks inside the engine for it; that is the
+ * reason this file includes engine.c.
+ *
+ * Every check here is meant to turn red when its rule is deleted or
+ * inverted; see the mutant table of issue 12.
+ */
+#include "../src/engine.c"
+
+#include <pcap/dlt.h>
+
+#include "tap.h"
+
+#define EPM_UUID	"e1af8308-5d1f-11c9-91a4-08002b14a0fa"
+#define NETLOGON	"12345678-1234-abcd-ef00-01234567cffb"
+#define DRSUAPI		"e3514235-4b06-11d1-ab04-00c04fc2dcd2"
+#define LSARPC		"12345778-1234-abcd-ef00-0123456789ab"
+#define REMUNKNOWN	"00000131-0000-0000-c000-000000000046"
+#define WBEMLOGIN	"8bc3f05e-d86b-11d0-a075-00c04fb68820"
+#define UNKNOWN_IF	"0badf00d-1111-2222-3333-444455556666"
+#define NDR_UUID	"8a885d04-1ceb-11c9-9fe8-08002b104860"
+
+#define SEC		1000000ULL
+#define T0		(1705309200ULL * SEC)
+
+static const struct catalog *cat;
+
+/* ---- catalog facts the checks rely on (checked, not assumed) ---- */
+
+static int
+svc(const char *key)
+{
+	return catalog_service_find(cat, key);
+}
+
+static const char *
+svc_key(int i)
+{
+	return i >= 0 ? catalog_service(cat, i)->key : "(none)";
+}
+
+static const char *
+iface_name(int i)
+{
+	return i >= 0 ? catalog_iface(cat, i)->name : "(none)";
+}
+
+static void
+test_catalog_facts(void)
+{
+	int row;
+
+	row = catalog_listener(cat, TRANSPORT_TCP, 88);
+	ok(row >= 0 && catalog_port(cat, row)->service == svc("kdc") &&
+	    !catalog_port_is_dynamic_rpc(cat, row), "fact: tcp/88 is kdc");
+	row = catalog_listener(cat, TRANSPORT_TCP, 49700);
+	ok(row >= 0 && catalog_port_is_dynamic_rpc(cat, row),
+	    "fact: tcp/49700 is in a dynamic RPC range");
+	row = catalog_listener(cat, TRANSPORT_TCP, 5722);
+	ok(row >= 0 && !catalog_port_is_dynamic_rpc(cat, row) &&
+	    catalog_port(cat, row)->service == svc("dfsr"),
+	    "fact: tcp/5722 is a documented RPC listener (dfsr)");
+	ok(catalog_listener(cat, TRANSPORT_TCP, 999) < 0,
+	    "fact: tcp/999 has no listener");
+	ok(svc("rpc-dynamic") >= 0 && svc("netlogon") >= 0 &&
+	    svc("lsass") >= 0 && svc("winmgmt") >= 0 && svc("dcom") >= 0,
+	    "fact: the services named here exist");
+}
+
+/* ---- flows and endpoints built by hand ---- */
+
+static struct addr
+ip(const char *text)
+{
+	struct addr a;
+
+	if (addr_parse(&a, text) != 0)
+		memset(&a, 0, sizeof(a));
+	return a;
+}
+
+static void
+mkflow(struct flow *f, uint8_t proto, const char *client, const char *server,
+    uint16_t port)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = proto;
+	f->client = ip(client);
+	f->server = ip(server);
+	f->client_port = 50123;
+	f->server_port = port;
+	f->service = f->port_row = f->iface = -1;
+}
+
+static void
+learn(struct endpoint_table *t, const char *server, uint8_t transport,
+    uint16_t port, const char *uuid, uint16_t maj, const char *clsid,
+    uint64_t now)
+{
+	struct dcerpc_endpoint ep;
+	struct addr a = ip(server);
+
+	memset(&ep, 0, sizeof(ep));
+	uuid_parse(ep.uuid, uuid);
+	ep.ver_major = maj;
+	ep.transport = transport;
+	ep.port = port;
+	ep.source = EP_SOURCE_EPT_MAP;
+	if (clsid != NULL) {
+		ep.has_clsid = true;
+		ep.source = EP_SOURCE_DCOM;
+		uuid_parse(ep.clsid, clsid);
+	}
+	endpoint_learn(t, &ep, &a, now);
+}
+
+static struct cidr nets[2];
+
+static void
+ctx_init(struct classify_ctx *c, struct endpoint_table *t)
+{
+	cidr_parse(&nets[0], "10.0.0.0/8");
+	cidr_parse(&nets[1], "fd00::/8");
+	c->cat = cat;
+	c->endpoints = t;
+	c->monitored = nets;
+	c->nmonitored = 2;
+}
+
+static void
+test_monitored(void)
+{
+	struct classify_ctx c;
+	struct addr a;
+	struct flow f;
+
+	ctx_init(&c, NULL);
+	a = ip("10.1.2.3");
+	ok(classify_monitored(&c, &a), "monitored: inside 10/8");
+	a = ip("fd00::5");
+	ok(classify_monitored(&c, &a), "monitored: inside fd00::/8");
+	a = ip("192.0.2.1");
+	ok(!classify_monitored(&c, &a), "monitored: outside");
+
+	mkflow(&f, TRANSPORT_TCP, "192.0.2.1", "198.51.100.1", 88);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_UNMONITORED, "neither end monitored: unmonitored");
+	ok(f.service < 0 && f.method == METHOD_NONE && f.port_row < 0,
+	    "unmonitored: no service, no method, no port row");
+
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "198.51.100.1", 88);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_CLASSIFIED,
+	    "monitored client to an outside kdc port: classified");
+	mkflow(&f, TRANSPORT_TCP, "198.51.100.1", "10.0.0.5", 88);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_CLASSIFIED, "monitored server: classified");
+}
+
+/* Port rule, dynamic ranges, no listener. */
+static void
+test_port(void)
+{
+	struct classify_ctx c;
+	struct flow f;
+
+	ctx_init(&c, NULL);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 88);
+	classify_flow(&c, &f, T0);
+	ok(f.cls == FLOW_CLASSIFIED && f.method == METHOD_PORT,
+	    "tcp/88: classified by port");
+	is_str(svc_key(f.service), "kdc", "tcp/88: service kdc");
+	is_int(f.port_row, catalog_listener(cat, TRANSPORT_TCP, 88),
+	    "tcp/88: port row is the listener");
+
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49700);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_UNDOCUMENTED,
+	    "dynamic RPC port documents nothing by itself: undocumented");
+	ok(f.service < 0 && f.method == METHOD_NONE,
+	    "dynamic RPC port: no service, no method");
+	is_int(f.port_row, catalog_listener(cat, TRANSPORT_TCP, 49700),
+	    "dynamic RPC port: its range row kept (for alerts)");
+
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "10.0.0.5", 50000);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_UNDOCUMENTED, "udp dynamic RPC port: undocumented");
+
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 999);
+	classify_flow(&c, &f, T0);
+	ok(f.cls == FLOW_UNDOCUMENTED && f.port_row < 0,
+	    "no listener: undocumented, no port row");
+
+	/* Transports without ports use port 0: ICMP's listener row. */
+	mkflow(&f, TRANSPORT_ICMP, "10.0.0.9", "10.0.0.5", 0);
+	classify_flow(&c, &f, T0);
+	ok(f.cls == FLOW_CLASSIFIED && f.method == METHOD_PORT,
+	    "icmp: classified by its port-less row");
+	is_str(svc_key(f.service), "tcpip", "icmp: service tcpip");
+
+	/* A stale classification is wiped, not kept. */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 999);
+	f.service = 3;
+	f.iface = 2;
+	f.method = METHOD_BIND;
+	classify_flow(&c, &f, T0);
+	ok(f.service < 0 && f.iface < 0 && f.method == METHOD_NONE,
+	    "classify_flow starts from nothing");
+}
+
+/* epm > port, several interfaces per port, unknown interfaces. */
+static void
+test_learned(void)
+{
+	struct endpoint_table *t = endpoint_table_create(64, 3600);
+	struct classify_ctx c;
+	struct flow f;
+
+	ctx_init(&c, t);
+	/* One interface on a dynamic port. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49700, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49700);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.cls == FLOW_CLASSIFIED && f.method == METHOD_EPM,
+	    "learned dynamic port: classified by epm");
+	is_str(svc_key(f.service), "netlogon", "learned port: its service");
+	is_str(iface_name(f.iface), "netlogon",
+	    "one interface on the port: it is the flow's interface");
+	/* The same port on another host learned nothing. */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.6", 49700);
+	classify_flow(&c, &f, T0 + SEC);
+	is_int(f.cls, FLOW_UNDOCUMENTED, "learned endpoints are per host");
+	/* Same port, UDP: nothing learned there either. */
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "10.0.0.5", 49700);
+	classify_flow(&c, &f, T0 + SEC);
+	is_int(f.cls, FLOW_UNDOCUMENTED, "learned endpoints are per transport");
+
+	/* epm beats port: an interface learned on a documented listener. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 5722, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 5722);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method == METHOD_EPM && f.service == svc("netlogon"),
+	    "learned endpoint outranks the port's listener (dfsr)");
+	is_int(f.port_row, catalog_listener(cat, TRANSPORT_TCP, 5722),
+	    "epm flow still records its port row");
+
+	/* Two interfaces of one service: named by it, no single interface. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49701, DRSUAPI, 4, NULL, T0);
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49701, LSARPC, 0, NULL, T0 + 1);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49701);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method == METHOD_EPM && f.service == svc("lsass"),
+	    "drsuapi + lsarpc on one port: lsass");
+	is_int(f.iface, -1, "several interfaces: none is the flow's");
+
+	/* Different services: the most recently announced names the flow. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49702, NETLOGON, 1, NULL, T0);
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49702, DRSUAPI, 4, NULL, T0 + 1);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49702);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "lsass",
+	    "netlogon then drsuapi: the latest (drsuapi -> lsass) wins");
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49703, DRSUAPI, 4, NULL, T0);
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49703, NETLOGON, 1, NULL, T0 + 1);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49703);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "netlogon",
+	    "drsuapi then netlogon: the latest (netlogon) wins");
+	is_int(f.iface, -1, "mixed services: no single interface");
+
+	/* An interface the catalog does not know: dynamic RPC traffic. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49704, UNKNOWN_IF, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49704);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.cls == FLOW_CLASSIFIED && f.method == METHOD_EPM,
+	    "unknown interface on a learned port: classified by epm");
+	is_str(svc_key(f.service), "rpc-dynamic",
+	    "unknown interface on a learned port: rpc-dynamic");
+	is_int(f.iface, -1, "unknown interface: no catalog interface");
+
+	/* UDP endpoints. */
+	learn(t, "10.0.0.5", TRANSPORT_UDP, 49705, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "10.0.0.5", 49705);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method == METHOD_EPM && f.service == svc("netlogon"),
+	    "learned udp endpoint names a udp flow");
+
+	/* Unmonitored flows are not looked up at all. */
+	learn(t, "192.0.2.5", TRANSPORT_TCP, 49706, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "198.51.100.1", "192.0.2.5", 49706);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.cls == FLOW_UNMONITORED && f.method == METHOD_NONE,
+	    "unmonitored flow on a learned port stays unmonitored");
+
+	endpoint_table_destroy(t);
+}
+
+/* DCOM: the activated class names the exporter's port. */
+static void
+test_dcom(void)
+{
+	struct endpoint_table *t = endpoint_table_create(64, 3600);
+	struct classify_ctx c;
+	struct flow f;
+
+	ctx_init(&c, t);
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49710, REMUNKNOWN, 0, WBEMLOGIN,
+	    T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49710);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method == METHOD_EPM, "DCOM endpoint: method epm");
+	is_str(svc_key(f.service), "winmgmt",
+	    "IRemUnknown with CLSID WbemLevel1Login: winmgmt");
+	is_str(iface_name(f.iface), "iremunknown",
+	    "DCOM endpoint keeps its interface");
+
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49711, REMUNKNOWN, 0, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49711);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "dcom",
+	    "IRemUnknown without a class: the interface's service (dcom)");
+
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49712, REMUNKNOWN, 0,
+	    UNKNOWN_IF, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49712);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "dcom",
+	    "unknown CLSID: the interface's service (dcom)");
+
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49713, UNKNOWN_IF, 0, WBEMLOGIN,
+	    T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49713);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "winmgmt",
+	    "known CLSID names the port whatever the interface");
+	endpoint_table_destroy(t);
+}
+
+/* ncacn_http endpoints name TCP flows, only when TCP has nothing. */
+static void
+test_http_fallback(void)
+{
+	struct endpoint_table *t = endpoint_table_create(64, 3600);
+	struct classify_ctx c;
+	struct flow f;
+
+	ctx_init(&c, t);
+	learn(t, "10.0.0.5", ENDPOINT_TRANSPORT_HTTP, 6004, DRSUAPI, 4, NULL,
+	    T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 6004);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method == METHOD_EPM && f.service == svc("lsass"),
+	    "ncacn_http endpoint names a tcp flow on its port");
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "10.0.0.5", 6004);
+	classify_flow(&c, &f, T0 + SEC);
+	ok(f.method != METHOD_EPM, "ncacn_http endpoint does not name udp");
+
+	learn(t, "10.0.0.5", ENDPOINT_TRANSPORT_HTTP, 6005, DRSUAPI, 4, NULL,
+	    T0 + 1);
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 6005, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 6005);
+	classify_flow(&c, &f, T0 + SEC);
+	is_str(svc_key(f.service), "netlogon",
+	    "a tcp endpoint outranks an ncacn_http one on the same port");
+	is_str(iface_name(f.iface), "netlogon",
+	    "tcp endpoint: only its interface counted");
+	endpoint_table_destroy(t);
+}
+
+/* The flow's own bind: finer than port, never over epm's method. */
+static void
+test_bound(void)
+{
+	struct endpoint_table *t = endpoint_table_create(64, 3600);
+	struct classify_ctx c;
+	uint8_t u[16], unk[16];
+	struct flow f;
+
+	ctx_init(&c, t);
+	uuid_parse(unk, UNKNOWN_IF);
+
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49720);
+	classify_flow(&c, &f, T0);
+	uuid_parse(u, NETLOGON);
+	classify_bound(&c, &f, u, 1);
+	ok(f.cls == FLOW_CLASSIFIED && f.method == METHOD_BIND,
+	    "bind on an undocumented dynamic port: classified by bind");
+	is_str(svc_key(f.service), "netlogon", "bind: the interface's service");
+	is_str(iface_name(f.iface), "netlogon", "bind: the flow's interface");
+
+	/* bind > port */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 5722);
+	classify_flow(&c, &f, T0);
+	classify_bound(&c, &f, u, 1);
+	ok(f.method == METHOD_BIND && f.service == svc("netlogon"),
+	    "bind outranks the port's listener");
+
+	/* epm > bind for the method; the bind still names service/iface. */
+	learn(t, "10.0.0.5", TRANSPORT_TCP, 49721, NETLOGON, 1, NULL, T0);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49721);
+	classify_flow(&c, &f, T0 + SEC);
+	uuid_parse(u, DRSUAPI);
+	classify_bound(&c, &f, u, 4);
+	is_int(f.method, METHOD_EPM, "bind on a learned port keeps method epm");
+	is_str(svc_key(f.service), "lsass",
+	    "bind on a learned port: the bound interface names the service");
+	is_str(iface_name(f.iface), "drsuapi", "bound interface recorded");
+
+	/* Unknown interfaces change nothing. */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 88);
+	classify_flow(&c, &f, T0);
+	classify_bound(&c, &f, unk, 1);
+	ok(f.method == METHOD_PORT && f.service == svc("kdc") && f.iface < 0,
+	    "unknown bound interface: port classification stays");
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 49722);
+	classify_flow(&c, &f, T0);
+	classify_bound(&c, &f, unk, 1);
+	is_int(f.cls, FLOW_UNDOCUMENTED,
+	    "unknown bound interface on a dynamic port: still undocumented");
+
+	/* Unmonitored flows are never named. */
+	mkflow(&f, TRANSPORT_TCP, "198.51.100.1", "192.0.2.5", 49723);
+	classify_flow(&c, &f, T0);
+	uuid_parse(u, NETLOGON);
+	classify_bound(&c, &f, u, 1);
+	ok(f.cls == FLOW_UNMONITORED && f.service < 0 &&
+	    f.method == METHOD_NONE, "bind on an unmonitored flow: ignored");
+	endpoint_table_destroy(t);
+}
+
+/* nDPI's verdict vs the catalog's application protocol of the port row. */
+static void
+test_dpi_agreement(void)
+{
+	struct classify_ctx c;
+	struct flow f;
+
+	ctx_init(&c, NULL);
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 88);
+	classify_flow(&c, &f, T0);
+	ok(!classify_dpi(&c, &f, "Kerberos", NULL) && !f.app_mismatch,
+	    "Kerberos on kdc/88: agrees");
+	ok(classify_dpi(&c, &f, "HTTP", NULL) && f.app_mismatch,
+	    "HTTP on kdc/88: mismatch");
+	ok(classify_dpi(&c, &f, "HTTP", "TLS") && f.app_mismatch,
+	    "neither app nor master agrees: mismatch");
+	ok(!classify_dpi(&c, &f, "Unknown", NULL) && !f.app_mismatch,
+	    "Unknown never mismatches (and clears the flag)");
+	f.app_mismatch = true;
+	ok(!classify_dpi(&c, &f, NULL, NULL) && !f.app_mismatch,
+	    "no verdict: no mismatch");
+	ok(!classify_dpi(&c, &f, "Microsoft", "Kerberos"),
+	    "master accepted when the app is not: agrees");
+
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "10.0.0.5", 53);
+	classify_flow(&c, &f, T0);
+	ok(!classify_dpi(&c, &f, "Microsoft", "DNS"),
+	    "app Microsoft over master DNS on dns/53: agrees");
+	ok(classify_dpi(&c, &f, "Microsoft", NULL),
+	    "app Microsoft without a master on dns/53: mismatch");
+
+	/* Only port-classified flows are checked. */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 88);
+	classify_flow(&c, &f, T0);
+	f.method = METHOD_BIND;
+	ok(!classify_dpi(&c, &f, "HTTP", NULL) && !f.app_mismatch,
+	    "bind-classified flow: no mismatch");
+	f.method = METHOD_EPM;
+	ok(!classify_dpi(&c, &f, "HTTP", NULL), "epm-classified flow: no mismatch");
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 999);
+	classify_flow(&c, &f, T0);
+	ok(!classify_dpi(&c, &f, "HTTP", NULL),
+	    "undocumented flow: nothing to disagree with");
+	/* A documented app nDPI cannot recognise is never a mismatch. */
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 7);
+	classify_flow(&c, &f, T0);
+	ok(f.method == METHOD_PORT &&
+	    catalog_app(cat, catalog_port(cat, f.port_row)->app)
+	    ->ndpi_names[0] == NULL, "fact: tcp/7 (echo) has no nDPI names");
+	ok(!classify_dpi(&c, &f, "HTTP", NULL),
+	    "an app nDPI cannot recognise: no mismatch");
+}
+
+/* ---- the engine, driven with crafted frames ---- */
+
+static struct engine *E;
+static struct endpoint_table *EPS;
+static uint64_t now_us;
+
+static void
+engine_start(bool dpi_outbound)
+{
+	struct config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	cidr_parse(&cfg.monitored[0], "10.0.0.0/8");
+	cfg.nmonitored = 1;
+	cfg.dpi_outbound = dpi_outbound;
+	EPS = endpoint_table_create(256, 3600);
+	E = engine_create(&cfg, cat, EPS, err, sizeof(err));
+	if (E == NULL) {
+		printf("Bail out! engine_create: %s\n", err);
+		exit(1);
+	}
+	now_us = T0;
+}
+
+static void
+engine_stop(void)
+{
+	engine_destroy(E);
+	endpoint_table_destroy(EPS);
+	E = NULL;
+	EPS = NULL;
+}
+
+/* One Ethernet + IPv4 + TCP/UDP frame into the engine. */
+static void
+send_frame(uint8_t proto, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, uint8_t flags, uint32_t seq, const void *pl, size_t plen)
+{
+	static uint8_t b[4096];
+	struct captured cap;
+	struct addr s = ip(src), d = ip(dst);
+	size_t l4 = proto == TRANSPORT_TCP ? 20 : 8, n = 0, iplen;
+
+	iplen = 20 + l4 + plen;
+	memset(b, 0, 14 + iplen);
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	b[12] = 0x08;
+	n = 14;
+	b[n] = 0x45;
+	b[n + 2] = (uint8_t)(iplen >> 8);
+	b[n + 3] = (uint8_t)iplen;
+	b[n + 8] = 64;
+	b[n + 9] = proto;
+	memcpy(b + n + 12, s.b + 12, 4);
+	memcpy(b + n + 16, d.b + 12, 4);
+	n += 20;
+	b[n] = (uint8_t)(sport >> 8);
+	b[n + 1] = (uint8_t)sport;
+	b[n + 2] = (uint8_t)(dport >> 8);
+	b[n + 3] = (uint8_t)dport;
+	if (proto == TRANSPORT_TCP) {
+		b[n + 4] = (uint8_t)(seq >> 24);
+		b[n + 5] = (uint8_t)(seq >> 16);
+		b[n + 6] = (uint8_t)(seq >> 8);
+		b[n + 7] = (uint8_t)seq;
+		b[n + 12] = 0x50;
+		b[n + 13] = flags;
+		b[n + 14] = 0xfa;
+	} else {
+		b[n + 4] = (uint8_t)((8 + plen) >> 8);
+		b[n + 5] = (uint8_t)(8 + plen);
+	}
+	n += l4;
+	if (plen > 0)
+		memcpy(b + n, pl, plen);
+	n += plen;
+	now_us += 1000;
+	cap.ts_us = now_us;
+	cap.caplen = cap.wirelen = (uint32_t)n;
+	cap.linktype = DLT_EN10MB;
+	cap.source = 0;
+	cap.data = b;
+	engine_packet(E, &cap);
+}
+
+/* A TCP conversation: client and server ends and their sequence numbers. */
+struct conn {
+	const char	*cli, *srv;
+	uint16_t	 cport, sport;
+	uint32_t	 seq[2];
+};
+
+#define F_FIN	0x01
+#define F_SYN	0x02
+#define F_PSH	0x08
+#define F_ACK	0x10
+
+static void
+conn_open(struct conn *c, const char *cli, uint16_t cport, const char *srv,
+    uint16_t sport, bool handshake)
+{
+	c->cli = cli;
+	c->srv = srv;
+	c->cport = cport;
+	c->sport = sport;
+	c->seq[0] = 1000;
+	c->seq[1] = 900000;
+	if (!handshake)
+		return;
+	send_frame(TRANSPORT_TCP, cli, cport, srv, sport, F_SYN, c->seq[0]++,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, srv, sport, cli, cport, F_SYN | F_ACK,
+	    c->seq[1]++, NULL, 0);
+	send_frame(TRANSPORT_TCP, cli, cport, srv, sport, F_ACK, c->seq[0],
+	    NULL, 0);
+}
+
+/* dir 0: client -> server. */
+static void
+conn_send(struct conn *c, int dir, const void *pl, size_t n)
+{
+	if (dir == 0)
+		send_frame(TRANSPORT_TCP, c->cli, c->cport, c->srv, c->sport,
+		    F_ACK | F_PSH, c->seq[0], pl, n);
+	else
+		send_frame(TRANSPORT_TCP, c->srv, c->sport, c->cli, c->cport,
+		    F_ACK | F_PSH, c->seq[1], pl, n);
+	c->seq[dir] += (uint32_t)n;
+}
+
+/* End every flow and find the drained row of (server, port, transport). */
+static const struct stats_row *
+row_of(const char *server, uint16_t port, uint8_t proto)
+{
+	const struct stats_row *r;
+	struct addr a = ip(server);
+	size_t i, n;
+
+	engine_drain(E, true);
+	r = stats_batch_rows(engine_batch(E));
+	n = stats_batch_nrows(engine_batch(E));
+	for (i = 0; i < n; i++)
+		if (addr_eq(&r[i].key.server, &a) && r[i].key.port == port &&
+		    r[i].key.transport == proto)
+			return &r[i];
+	return NULL;
+}
+
+static const char *
+row_service(const struct stats_row *r)
+{
+	return r == NULL ? "(no row)" : r->key.service;
+}
+
+static const char *
+row_method(const struct stats_row *r)
+{
+	return r == NULL ? "(no row)" : flow_method_name(r->key.method);
+}
+
+static bool
+learned(const char *server, uint8_t proto, uint16_t port)
+{
+	struct addr a = ip(server);
+
+	return endpoint_exists(EPS, &a, proto, port);
+}
+
+/*
+ * The one look inside the engine: does any live flow hold nDPI or
+ * DCE/RPC state?  (No output shows that an unmonitored flow skipped
+ * them; only the cost would.)
+ */
+static void
+count_analysers(void *arg, struct flow *f)
+{
+	unsigned *n = arg;
+
+	if (f->dpi != NULL || f->rpc != NULL)
+		(*n)++;
+}
+
+static unsigned
+flow_analysers(void)
+{
+	unsigned n = 0;
+
+	flow_table_foreach(E->flows, count_analysers, &n);
+	return n;
+}
+
+/* ---- DCE/RPC PDUs (the NDR writer of test_dcerpc.c, cut down) ---- */
+
+struct w {
+	uint8_t	b[2048];
+	size_t	n;
+};
+
+static void
+w_u8(struct w *w, uint8_t v)
+{
+	w->b[w->n++] = v;
+}
+
+static void
+w_le16(struct w *w, uint16_t v)
+{
+	w_u8(w, (uint8_t)v);
+	w_u8(w, (uint8_t)(v >> 8));
+}
+
+static void
+w_be16(struct w *w, uint16_t v)
+{
+	w_u8(w, (uint8_t)(v >> 8));
+	w_u8(w, (uint8_t)v);
+}
+
+static void
+w_le32(struct w *w, uint32_t v)
+{
+	w_le16(w, (uint16_t)v);
+	w_le16(w, (uint16_t)(v >> 16));
+}
+
+static void
+w_bytes(struct w *w, const void *p, size_t n)
+{
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void
+w_uuid(struct w *w, const char *text)
+{
+	uint8_t u[16], wire[16];
+
+	uuid_parse(u, text);
+	uuid_from_wire(wire, u, true);
+	w_bytes(w, wire, 16);
+}
+
+static void
+w_align(struct w *w, size_t a)
+{
+	while (w->n % a)
+		w_u8(w, 0);
+}
+
+/* A CO PDU header (little-endian) around a body. */
+static void
+pdu(struct w *o, uint8_t ptype, uint32_t call_id, const struct w *body)
+{
+	o->n = 0;
+	w_u8(o, 5);
+	w_u8(o, 0);
+	w_u8(o, ptype);
+	w_u8(o, 3);
+	w_u8(o, 0x10);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_le16(o, (uint16_t)(16 + body->n));
+	w_le16(o, 0);
+	w_le32(o, call_id);
+	w_bytes(o, body->b, body->n);
+}
+
+static void
+bind_pdu(struct w *o, const char *uuid, uint16_t maj)
+{
+	struct w b = { .n = 0 };
+
+	w_le16(&b, 4280);
+	w_le16(&b, 4280);
+	w_le32(&b, 0);
+	w_u8(&b, 1);
+	w_u8(&b, 0);
+	w_le16(&b, 0);
+	w_le16(&b, 0);		/* context id */
+	w_u8(&b, 1);
+	w_u8(&b, 0);
+	w_uuid(&b, uuid);
+	w_le16(&b, maj);
+	w_le16(&b, 0);
+	w_uuid(&b, NDR_UUID);
+	w_le32(&b, 2);
+	pdu(o, 11, 1, &b);
+}
+
+static void
+bind_ack_pdu(struct w *o, const char *secaddr)
+{
+	struct w b = { .n = 0 };
+	size_t sl = strlen(secaddr) + 1;
+
+	w_le16(&b, 4280);
+	w_le16(&b, 4280);
+	w_le32(&b, 0x1234);
+	w_le16(&b, (uint16_t)sl);
+	w_bytes(&b, secaddr, sl);
+	while ((16 + b.n) % 4)
+		w_u8(&b, 0);
+	w_u8(&b, 1);
+	w_u8(&b, 0);
+	w_le16(&b, 0);
+	w_le16(&b, 0);		/* accepted */
+	w_le16(&b, 0);
+	w_uuid(&b, NDR_UUID);
+	w_le32(&b, 2);
+	pdu(o, 12, 1, &b);
+}
+
+/* A tower: interface, NDR, ncacn_ip_tcp/udp (pproto), port, IPv4 host. */
+static void
+tower(struct w *t, const char *uuid, uint16_t maj, uint8_t pproto,
+    uint16_t port, const uint8_t host[4])
+{
+	t->n = 0;
+	w_le16(t, 5);
+	w_le16(t, 19);
+	w_u8(t, 0x0d);
+	w_uuid(t, uuid);
+	w_le16(t, maj);
+	w_le16(t, 2);
+	w_le16(t, 0);
+	w_le16(t, 19);
+	w_u8(t, 0x0d);
+	w_uuid(t, NDR_UUID);
+	w_le16(t, 2);
+	w_le16(t, 2);
+	w_le16(t, 0);
+	w_le16(t, 1);
+	w_u8(t, 0x0b);
+	w_le16(t, 2);
+	w_le16(t, 0);
+	w_le16(t, 1);
+	w_u8(t, pproto);
+	w_le16(t, 2);
+	w_be16(t, port);
+	w_le16(t, 1);
+	w_u8(t, 0x09);
+	w_le16(t, 4);
+	w_bytes(t, host, 4);
+}
+
+/* ept_map response stub with one tower. */
+static void
+ept_map_stub(struct w *s, const struct w *t)
+{
+	s->n = 0;
+	memset(s->b, 0, 20);
+	s->n = 20;
+	w_le32(s, 1);
+	w_le32(s, 4);
+	w_le32(s, 0);
+	w_le32(s, 1);
+	w_le32(s, 0x20000);
+	w_align(s, 4);
+	w_le32(s, (uint32_t)t->n);
+	w_le32(s, (uint32_t)t->n);
+	w_bytes(s, t->b, t->n);
+	w_align(s, 4);
+	w_le32(s, 0);
+}
+
+/* Request (ptype 0, with opnum) or response (ptype 2) around a stub. */
+static void
+call_pdu(struct w *o, uint8_t ptype, uint32_t call_id, uint16_t opnum,
+    const struct w *stub)
+{
+	struct w b = { .n = 0 };
+
+	w_le32(&b, (uint32_t)stub->n);
+	w_le16(&b, 0);
+	w_le16(&b, ptype == 0 ? opnum : 0);
+	w_bytes(&b, stub->b, stub->n);
+	pdu(o, ptype, call_id, &b);
+}
+
+/* Connectionless ept_map response (UDP) with one tower. */
+static void
+cl_ept_map_response(struct w *o, const struct w *t)
+{
+	struct w s;
+
+	ept_map_stub(&s, t);
+	o->n = 0;
+	w_u8(o, 4);
+	w_u8(o, 2);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_u8(o, 0x10);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_uuid(o, "00000000-0000-0000-0000-000000000000");
+	w_uuid(o, EPM_UUID);
+	w_uuid(o, "11111111-2222-3333-4444-555555555555");
+	w_le32(o, 0);
+	w_le32(o, 3);
+	w_le32(o, 1);
+	w_le16(o, 3);
+	w_le16(o, 0xffff);
+	w_le16(o, 0xffff);
+	w_le16(o, (uint16_t)s.n);
+	w_le16(o, 0);
+	w_u8(o, 0);
+	w_u8(o, 0);
+	w_bytes(o, s.b, s.n);
+}
+
+/* Client binds `uuid` on c, server acks with secondary address `sec`. */
+static void
+conn_bind(struct conn *c, const char *uuid, uint16_t maj, const char *sec)
+{
+	struct w o;
+
+	bind_pdu(&o, uuid, maj);
+	conn_send(c, 0, o.b, o.n);
+	if (sec != NULL) {
+		bind_ack_pdu(&o, sec);
+		conn_send(c, 1, o.b, o.n);
+	}
+}
+
+/* On an EPM conversation c: ept_map answered with one tower. */
+static void
+conn_ept_map(struct conn *c, const char *uuid, uint16_t maj, uint8_t pproto,
+    uint16_t port, const uint8_t host[4])
+{
+	struct w t, s, o;
+
+	s.n = 0;
+	w_le32(&s, 1);
+	w_uuid(&s, "00000000-0000-0000-0000-000000000000");
+	w_le32(&s, 0);
+	w_bytes(&s, (uint8_t[20]){ 0 }, 20);
+	w_le32(&s, 4);
+	call_pdu(&o, 0, 7, 3, &s);
+	conn_send(c, 0, o.b, o.n);
+	tower(&t, uuid, maj, pproto, port, host);
+	ept_map_stub(&s, &t);
+	call_pdu(&o, 2, 7, 0, &s);
+	conn_send(c, 1, o.b, o.n);
+}
+
+static const uint8_t ANY[4] = { 0, 0, 0, 0 };
+
+/* ---- engine rules ---- */
+
+/* Which end serves (flow.c's src_is_server with engine_is_service). */
+static void
+test_orientation(void)
+{
+	const struct stats_row *r;
+	struct conn c;
+	static const char junk[] = "xxxx";
+
+	/* A SYN's sender is the client, whatever the ports say. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 445, "10.0.0.9", 50000, F_SYN,
+	    1, NULL, 0);
+	r = row_of("10.0.0.9", 50000, TRANSPORT_TCP);
+	ok(r != NULL, "SYN 445 -> 50000: the SYN's target serves");
+	engine_stop();
+
+	/* A SYN+ACK's sender is the server, whatever the ports say. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 50001, "10.0.0.9", 88,
+	    F_SYN | F_ACK, 1, NULL, 0);
+	r = row_of("10.0.0.5", 50001, TRANSPORT_TCP);
+	ok(r != NULL, "SYN+ACK 50001 -> 88: its sender serves");
+	engine_stop();
+
+	/* Mid-stream: a catalog listener is the server, not the lower port. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 3389, "10.0.0.9", 1500,
+	    F_ACK | F_PSH, 1, junk, 4);
+	r = row_of("10.0.0.5", 3389, TRANSPORT_TCP);
+	ok(r != NULL && strcmp(r->key.service, "termservice") == 0,
+	    "mid-stream 3389 -> 1500: the listener (termservice) serves");
+	engine_stop();
+
+	/* Mid-stream: a learned endpoint is the server. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50200, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 50100, ANY);
+	ok(learned("10.0.0.5", TRANSPORT_TCP, 50100),
+	    "ept_map on 135: tower learned at the responder");
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 50100, "10.0.0.9", 49800,
+	    F_ACK | F_PSH, 1, junk, 4);
+	r = row_of("10.0.0.5", 50100, TRANSPORT_TCP);
+	ok(r != NULL, "mid-stream learned 50100 -> 49800: the learned end serves");
+	is_str(row_service(r), "netlogon", "... named by its endpoint");
+	is_str(row_method(r), "epm", "... method epm");
+	engine_stop();
+
+	/* Dynamic ranges say nothing: the lower port serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 50000, "10.0.0.9", 60000,
+	    F_ACK | F_PSH, 1, junk, 4);
+	send_frame(TRANSPORT_UDP, "10.0.0.5", 50000, "10.0.0.9", 60000, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.5", 50000, TRANSPORT_TCP) != NULL,
+	    "tcp 50000 -> 60000 (both dynamic): the lower port serves");
+	ok(row_of("10.0.0.5", 50000, TRANSPORT_UDP) != NULL,
+	    "udp 50000 -> 60000 (both dynamic): the lower port serves");
+	engine_stop();
+
+	/* No listener either side: the lower port serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 999, "10.0.0.5", 1001,
+	    F_ACK | F_PSH, 1, junk, 4);
+	ok(row_of("10.0.0.9", 999, TRANSPORT_TCP) != NULL,
+	    "tcp 999 -> 1001 (no listeners): the lower port serves");
+	engine_stop();
+
+	/* A group destination serves, whatever the ports. */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 40000, "239.255.255.250", 45000,
+	    0, 0, junk, 4);
+	ok(row_of("239.255.255.250", 45000, TRANSPORT_UDP) != NULL,
+	    "udp to a group address: the group serves");
+	engine_stop();
+}
+
+/* The run totals' flow classes. */
+static void
+test_engine_classes(void)
+{
+	const struct run_totals *tot;
+	const struct stats_row *r;
+	static const char junk[] = "xxxx";
+
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50000, "10.0.0.5", 88, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50001, "10.0.0.5", 49700, F_SYN,
+	    1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "192.0.2.9", 50002, "198.51.100.5", 88,
+	    F_SYN, 1, NULL, 0);
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50003, "192.0.2.5", 88, 0, 0,
+	    junk, 4);
+	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
+	is_str(row_service(r), "kdc", "engine: tcp/88 is kdc");
+	is_str(row_method(r), "port", "engine: by port");
+	r = row_of("10.0.0.5", 49700, TRANSPORT_TCP);
+	ok(r != NULL && r->key.service[0] == '\0' &&
+	    r->key.method == METHOD_NONE,
+	    "engine: dynamic port without evidence is undocumented");
+	ok(row_of("198.51.100.5", 88, TRANSPORT_TCP) == NULL,
+	    "engine: unmonitored flows have no statistics row");
+	r = row_of("192.0.2.5", 88, TRANSPORT_UDP);
+	is_str(row_service(r), "kdc",
+	    "engine: a monitored client's flow to an outside kdc is kdc");
+	tot = engine_totals(E);
+	is_int(tot->flow_class[FLOW_CLASSIFIED], 2, "engine: 2 classified");
+	is_int(tot->flow_class[FLOW_UNDOCUMENTED], 1, "engine: 1 undocumented");
+	is_int(tot->flow_class[FLOW_UNMONITORED], 1, "engine: 1 unmonitored");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 2, "engine: 2 classified packets");
+	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
+	    "engine: 1 undocumented packet");
+	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
+	    "engine: 1 unmonitored packet");
+	engine_stop();
+}
+
+/* Who gets a DCE/RPC parser. */
+static void
+test_rpc_parsers(void)
+{
+	const struct stats_row *r;
+	static const uint16_t svc_ports[] = { 135, 593 };
+	static const char junk[] = "junk";
+	struct conn c;
+	struct w o, t;
+	size_t i;
+
+	/*
+	 * 135 and 593 have a parser from the start: a bind after three
+	 * other payload packets still names the flow.
+	 */
+	for (i = 0; i < 2; i++) {
+		engine_start(false);
+		conn_open(&c, "10.0.0.9", 50300, "10.0.0.5", svc_ports[i], true);
+		conn_send(&c, 1, junk, 4);
+		conn_send(&c, 1, junk, 4);
+		conn_send(&c, 1, junk, 4);
+		conn_bind(&c, NETLOGON, 1, NULL);
+		r = row_of("10.0.0.5", svc_ports[i], TRANSPORT_TCP);
+		is_str(row_method(r), "bind",
+		    "tcp/%u: parser from the first packet", svc_ports[i]);
+		is_str(row_service(r), "netlogon", "tcp/%u: bound interface",
+		    svc_ports[i]);
+		engine_stop();
+	}
+
+	/* Any other port: only when the client opens with a bind. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50301, "10.0.0.5", 49730, true);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	r = row_of("10.0.0.5", 49730, TRANSPORT_TCP);
+	is_str(row_method(r), "bind", "dynamic port, first payload a bind");
+	is_str(row_service(r), "netlogon", "... names the flow");
+	ok(r != NULL && strcmp(r->interface, "netlogon") == 0,
+	    "... and its interface");
+	engine_stop();
+
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50302, "10.0.0.5", 49731, true);
+	conn_send(&c, 0, junk, 4);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	r = row_of("10.0.0.5", 49731, TRANSPORT_TCP);
+	is_str(row_method(r), "bind", "a bind as the second payload packet");
+	engine_stop();
+
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50303, "10.0.0.5", 49732, true);
+	conn_send(&c, 0, junk, 4);
+	conn_send(&c, 1, junk, 4);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	r = row_of("10.0.0.5", 49732, TRANSPORT_TCP);
+	is_str(row_method(r), "none",
+	    "a bind as the third payload packet: no parser");
+	engine_stop();
+
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50304, "10.0.0.5", 49733, true);
+	bind_pdu(&o, NETLOGON, 1);
+	conn_send(&c, 1, o.b, o.n);
+	r = row_of("10.0.0.5", 49733, TRANSPORT_TCP);
+	is_str(row_method(r), "none", "a bind from the server: no parser");
+	engine_stop();
+
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50305, "10.0.0.5", 49734, true);
+	conn_send(&c, 0, junk, 4);
+	r = row_of("10.0.0.5", 49734, TRANSPORT_TCP);
+	is_str(row_method(r), "none", "a flow that does not bind: no parser");
+	engine_stop();
+
+	/* UDP: 135 parses connectionless replies, other ports do not. */
+	engine_start(false);
+	tower(&t, NETLOGON, 1, 0x08, 49740, ANY);
+	cl_ept_map_response(&o, &t);
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50306, "10.0.0.5", 135, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "10.0.0.5", 135, "10.0.0.9", 50306, 0, 0,
+	    o.b, o.n);
+	ok(learned("10.0.0.5", TRANSPORT_UDP, 49740),
+	    "udp/135: connectionless ept_map reply learned");
+	tower(&t, NETLOGON, 1, 0x08, 49741, ANY);
+	cl_ept_map_response(&o, &t);
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50307, "10.0.0.5", 49742, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "10.0.0.5", 49742, "10.0.0.9", 50307, 0, 0,
+	    o.b, o.n);
+	ok(!learned("10.0.0.5", TRANSPORT_UDP, 49741),
+	    "udp on another port: no parser");
+	engine_stop();
+}
+
+/* Endpoints learned from replies; the bind_ack rule. */
+static void
+test_rpc_endpoints(void)
+{
+	static const uint8_t host7[4] = { 10, 0, 0, 7 };
+	const struct run_totals *tot;
+	const struct stats_row *r;
+	struct conn c;
+
+	engine_start(false);
+	/* ept_map towers: 0.0.0.0 is the responder, a host is itself. */
+	conn_open(&c, "10.0.0.9", 50400, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	ok(!learned("10.0.0.5", TRANSPORT_TCP, 135),
+	    "bind_ack on 135: the mapper's port is not learned");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49750, ANY);
+	ok(learned("10.0.0.5", TRANSPORT_TCP, 49750),
+	    "ept_map tower with host 0.0.0.0: learned at the responder");
+	conn_ept_map(&c, DRSUAPI, 4, 0x07, 49751, host7);
+	ok(learned("10.0.0.7", TRANSPORT_TCP, 49751) &&
+	    !learned("10.0.0.5", TRANSPORT_TCP, 49751),
+	    "ept_map tower with a host: learned at that host");
+
+	/* A learned port names the next flow to it: epm. */
+	conn_open(&c, "10.0.0.9", 50401, "10.0.0.5", 49750, true);
+	conn_send(&c, 0, "x", 1);
+	/* ... and a bind there keeps epm but names the bound interface. */
+	conn_open(&c, "10.0.0.9", 50402, "10.0.0.7", 49751, true);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	r = row_of("10.0.0.5", 49750, TRANSPORT_TCP);
+	is_str(row_method(r), "epm", "flow to a learned port: epm");
+	is_str(row_service(r), "netlogon", "flow to a learned port: service");
+	r = row_of("10.0.0.7", 49751, TRANSPORT_TCP);
+	is_str(row_method(r), "epm", "bind on a learned port: still epm");
+	is_str(row_service(r), "netlogon",
+	    "bind on a learned port: the bound interface's service");
+	tot = engine_totals(E);
+	is_int(tot->endpoints_learned, 2, "two endpoints learned");
+	engine_stop();
+
+	/* bind_ack on a dynamic port: learned when it is the flow's port. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50410, "10.0.0.5", 49760, true);
+	conn_bind(&c, NETLOGON, 1, "49760");
+	ok(learned("10.0.0.5", TRANSPORT_TCP, 49760),
+	    "bind_ack secondary address = dynamic server port: learned");
+	conn_open(&c, "10.0.0.9", 50411, "10.0.0.5", 49761, true);
+	conn_bind(&c, NETLOGON, 1, "49762");
+	ok(!learned("10.0.0.5", TRANSPORT_TCP, 49762),
+	    "bind_ack secondary address != server port: not learned");
+	/* A port without any listener documents nothing either. */
+	conn_open(&c, "10.0.0.9", 50412, "10.0.0.5", 999, true);
+	conn_bind(&c, NETLOGON, 1, "999");
+	ok(learned("10.0.0.5", TRANSPORT_TCP, 999),
+	    "bind_ack on a port without a listener: learned");
+	/* A documented listener is not turned into a learned port. */
+	conn_open(&c, "10.0.0.9", 50413, "10.0.0.5", 5722, true);
+	conn_bind(&c, NETLOGON, 1, "5722");
+	ok(!learned("10.0.0.5", TRANSPORT_TCP, 5722),
+	    "bind_ack on a documented listener (5722): not learned");
+	conn_open(&c, "10.0.0.9", 50414, "10.0.0.5", 593, true);
+	conn_bind(&c, EPM_UUID, 3, "593");
+	ok(!learned("10.0.0.5", TRANSPORT_TCP, 593),
+	    "bind_ack on 593: not learned");
+	tot = engine_totals(E);
+	engine_drain(E, false);
+	is_int(tot->endpoints_learned, 2, "bind_ack: two endpoints learned");
+	engine_stop();
+}
+
+/* A DNS query for example.com, and its answer. */
+static size_t
+dns_msg(uint8_t *b, bool answer)
+{
+	static const uint8_t q[] = {
+		0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0x00, 0x01, 0x00, 0x01 };
+	static const uint8_t a[] = {
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10,
+		0x00, 0x04, 93, 184, 216, 34 };
+	size_t n = sizeof(q);
+
+	memcpy(b, q, n);
+	if (answer) {
+		b[2] = 0x81;
+		b[3] = 0x80;
+		b[7] = 1;
+		memcpy(b + n, a, sizeof(a));
+		n += sizeof(a);
+	}
+	return n;
+}
+
+static void
+dns_exchange(const char *cli, uint16_t cport, const char *srv, uint16_t sport)
+{
+	uint8_t b[128];
+	size_t n;
+
+	n = dns_msg(b, false);
+	send_frame(TRANSPORT_UDP, cli, cport, srv, sport, 0, 0, b, n);
+	n = dns_msg(b, true);
+	send_frame(TRANSPORT_UDP, srv, sport, cli, cport, 0, 0, b, n);
+}
+
+/* Which flows nDPI looks at, and the mismatch count. */
+static void
+test_dpi_scope(void)
+{
+	const struct stats_row *r;
+	static const char http_req[] =
+	    "GET / HTTP/1.1\r\nHost: dc01\r\nUser-Agent: t\r\n\r\n";
+	static const char http_resp[] =
+	    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: t\r\n\r\n";
+	struct conn c;
+
+	engine_start(false);
+	dns_exchange("10.0.0.9", 50500, "10.0.0.5", 53);
+	dns_exchange("10.0.0.9", 50501, "192.0.2.53", 53);
+	dns_exchange("10.0.0.9", 50502, "224.0.0.251", 5353);
+	r = row_of("10.0.0.5", 53, TRANSPORT_UDP);
+	ok(r != NULL && strcmp(r->protocol, "DNS") == 0,
+	    "monitored server: nDPI runs (DNS)");
+	r = row_of("192.0.2.53", 53, TRANSPORT_UDP);
+	ok(r != NULL && r->protocol[0] == '\0',
+	    "outside server, dpi-outbound off: no nDPI");
+	is_str(row_service(r), "dns", "... still named by port");
+	r = row_of("224.0.0.251", 5353, TRANSPORT_UDP);
+	ok(r != NULL && r->protocol[0] != '\0',
+	    "group address: nDPI runs (%s)", r != NULL ? r->protocol : "-");
+	engine_stop();
+
+	engine_start(true);
+	dns_exchange("10.0.0.9", 50503, "192.0.2.53", 53);
+	r = row_of("192.0.2.53", 53, TRANSPORT_UDP);
+	ok(r != NULL && strcmp(r->protocol, "DNS") == 0,
+	    "outside server, dpi-outbound on: nDPI runs");
+	engine_stop();
+
+	/* Unmonitored flows get neither nDPI nor a DCE/RPC parser. */
+	engine_start(true);
+	send_frame(TRANSPORT_TCP, "192.0.2.9", 50504, "198.51.100.5", 135,
+	    F_SYN, 1, NULL, 0);
+	is_int(flow_analysers(), 0, "unmonitored flow on 135: not analysed");
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50505, "198.51.100.5", 135,
+	    F_SYN, 1, NULL, 0);
+	is_int(flow_analysers(), 1, "monitored client's flow on 135: analysed");
+	engine_stop();
+
+	/* An unmonitored EPM conversation teaches nothing. */
+	engine_start(false);
+	conn_open(&c, "192.0.2.9", 50506, "198.51.100.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49770, ANY);
+	ok(!learned("198.51.100.5", TRANSPORT_TCP, 49770),
+	    "unmonitored ept_map reply: nothing learned");
+	engine_stop();
+
+	/*
+	 * HTTP on dfsr/5722 (msrpc): the engine counts a mismatch.  On
+	 * kdc/88 nDPI says app HTTP over master Kerberos (its port guess),
+	 * and the master agrees.
+	 */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50507, "10.0.0.5", 5722, true);
+	conn_send(&c, 0, http_req, sizeof(http_req) - 1);
+	conn_send(&c, 1, http_resp, sizeof(http_resp) - 1);
+	r = row_of("10.0.0.5", 5722, TRANSPORT_TCP);
+	is_str(r != NULL ? r->protocol : "(no row)", "HTTP",
+	    "nDPI verdict on dfsr/5722");
+	is_int(engine_totals(E)->dpi_mismatches, 1,
+	    "HTTP on dfsr/5722: one mismatch counted");
+	engine_stop();
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50507, "10.0.0.5", 88, true);
+	conn_send(&c, 0, http_req, sizeof(http_req) - 1);
+	conn_send(&c, 1, http_resp, sizeof(http_resp) - 1);
+	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
+	is_str(r != NULL ? r->protocol : "(no row)", "HTTP",
+	    "nDPI verdict on kdc/88");
+	is_int(engine_totals(E)->dpi_mismatches, 0,
+	    "HTTP over master Kerberos on kdc/88: the master agrees");
+	engine_stop();
+
+	/* DNS on dns/53 agrees. */
+	engine_start(false);
+	dns_exchange("10.0.0.9", 50508, "10.0.0.5", 53);
+	row_of("10.0.0.5", 53, TRANSPORT_UDP);
+	is_int(engine_totals(E)->dpi_mismatches, 0, "DNS on dns/53: agrees");
+	engine_stop();
+}
+
+int
+main(void)
+{
+	const char *dir = getenv("SVCMAP_DATA");
+	char err[256];
+	struct catalog *c;
+
+	if (dir == NULL)
+		dir = SVCMAP_SRCDATADIR;
+	if ((c = catalog_open(dir, NULL, err, sizeof(err))) == NULL) {
+		printf("Bail out! catalog_open(%s): %s\n", dir, err);
+		return 1;
+	}
+	cat = c;
+	test_catalog_facts();
+	test_monitored();
+	test_port();
+	test_learned();
+	test_dcom();
+	test_http_fallback();
+	test_bound();
+	test_dpi_agreement();
+	test_orientation();
+	test_engine_classes();
+	test_rpc_parsers();
+	test_rpc_endpoints();
+	test_dpi_scope();
+	catalog_destroy(c);
+	return tap_done();
+}
