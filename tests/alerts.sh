@@ -55,6 +55,14 @@ is "$(wc -l <"$SCRATCH/alerts.jsonl" | tr -d ' ')" 2 \
     "restart: no new JSON line"
 
 [ -d "$SVCMAP_PCAPS" ] || { done_testing; exit $?; }
+need_captures zeek__dce-rpc__mapi.pcap \
+    corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap \
+    corelight-zerologon__CVE-2020-1472_test_win2016.pcap \
+    suricata-verify__bug-5162__input.pcap \
+    zeek__dce-rpc__dce_rpc_netlogon.pcapng \
+    PCAP-ATTACK__LateralMovement__LM_psexec_smb_dcerpc_epm_svcctl.pcapng \
+    elcabezzonn-Pcaps__impacket_psexec.pcap \
+    401trg-detections__20171220_smb_psexec_add_user.pcap
 
 # Dedup: one row per server port, count = the flows svcmapd counted there.
 p="$SVCMAP_PCAPS/zeek__dce-rpc__mapi.pcap"
@@ -80,7 +88,6 @@ for name in corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap \
     elcabezzonn-Pcaps__impacket_psexec.pcap \
     401trg-detections__20171220_smb_psexec_add_user.pcap; do
 	p="$SVCMAP_PCAPS/$name"
-	[ -f "$p" ] || continue
 	db="$SCRATCH/$name.db"
 	ok "$name: svcmapd" run "$db" "$p"
 	eps=$("$SVCMAPCTL" -d "$db" endpoints --json | jq -r \

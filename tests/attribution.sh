@@ -3,7 +3,10 @@
 # frame of the service's port (ICMP errors quoting it excluded) must be
 # in that service's rows, with the same bytes.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps nDPI__kerberos.pcap zeek__krb__kinit.pcap zeek__ldap__aduser1.pcap \
+    zeek__smb__smb3.pcap nDPI__smb_deletefile.pcap \
+    elcabezzonn-Pcaps__windows_miscellany.pcap zeek__ntp__NTP_sync.pcap \
+    nDPI__rdp.pcap elcabezzonn-Pcaps__winrm_psremote_05-16.pcap
 need_cmd jq tshark
 scratch
 

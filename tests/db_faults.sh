@@ -27,11 +27,11 @@ if [ -z "${SVCMAP_FAULTS_MNTNS:-}" ]; then
 	fi
 fi
 
-need_pcaps
+need_pcaps corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap \
+    zeek__smb__smb3.pcap
 need_cmd jq sqlite3 editcap tshark
 ZL="$SVCMAP_PCAPS/corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap"
 SMB="$SVCMAP_PCAPS/zeek__smb__smb3.pcap"
-[ -f "$ZL" ] && [ -f "$SMB" ] || skip_all "zerologon or smb3 capture not found"
 scratch
 
 LOCK_PID=

@@ -2,7 +2,8 @@
 # Packet time drives everything: the same capture into a fresh database
 # gives identical output every time.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps elcabezzonn-Pcaps__aug_16_par4.pcap \
+    suricata-verify__bug-5162__input.pcap zeek__dce-rpc__mapi.pcap
 need_cmd jq
 scratch
 

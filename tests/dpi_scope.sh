@@ -4,12 +4,11 @@
 # outside servers only with dpi-outbound yes.  Nothing else may change:
 # same rows, packets, bytes, methods and alerts either way.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps elcabezzonn-Pcaps__chip_host_signin.pcap zeek__dce-rpc__mapi.pcap
 need_cmd jq
 scratch
 
 f="$SVCMAP_PCAPS/elcabezzonn-Pcaps__chip_host_signin.pcap"
-[ -f "$f" ] || skip_all "no $(basename "$f")"
 printf 'dpi-outbound yes\n' >"$SCRATCH/outbound.conf"
 
 classify "$SCRATCH/default.db" "$f"

@@ -3,10 +3,17 @@
 # tower (epm_truth.csv) capture by capture, and the follow-up flows to a
 # learned port are attributed with method epm.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps epm_truth.csv \
+    PCAP-ATTACK__LateralMovement__LM_psexec_smb_dcerpc_epm_svcctl.pcapng \
+    PCAP-ATTACK__CredAccess__DCShadow_add_primarygroupid_512_to_std_account.pcapng \
+    corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap \
+    corelight-zerologon__CVE-2020-1472_test_win2016.pcap \
+    elcabezzonn-Pcaps__schtasks.pcap
 need_cmd jq
 scratch
 truth="$SVCMAP_PCAPS/epm_truth.csv"
+# shellcheck disable=SC2046
+need_captures $(awk -F, 'NR > 1 { print $1 }' "$truth" | sort -u)
 
 for name in $(awk -F, 'NR > 1 { print $1 }' "$truth" | sort -u); do
 	db="$SCRATCH/$name.db"

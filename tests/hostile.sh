@@ -6,13 +6,13 @@
 # conversations with retransmitted and conflicting overlapping segments
 # next to connections carrying PDUs with absurd lengths.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps zeek__smb__smb3.pcap \
+    corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap
 need_cmd jq tshark
 scratch
 
 GEN="$top_builddir/tests/gen-hostile"
 SMB="$SVCMAP_PCAPS/zeek__smb__smb3.pcap"
-[ -f "$SMB" ] || skip_all "$SMB not found"
 SMB_PKTS=$(tshark -n -r "$SMB" -Y "tcp.port == 445" 2>/dev/null | wc -l)
 SMB_SERVER=$(tshark -n -r "$SMB" -Y "tcp.dstport == 445" -T fields -e ip.dst \
     2>/dev/null | head -n 1)

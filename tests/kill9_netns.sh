@@ -8,7 +8,8 @@
 #   3. A restart on the same database (WAL recovery) keeps the earlier
 #      runs' figures and adds the new traffic.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps zeek__smb__smb3.pcap zeek__dce-rpc__20-fids.pcap \
+    PCAP-ATTACK__LateralMovement__LM_psexec_smb_dcerpc_epm_svcctl.pcapng
 need_cmd jq ip tcpreplay sqlite3
 scratch
 netns_pair

@@ -47,8 +47,28 @@ done_testing() {
 	[ "$tap_failed" -eq 0 ]
 }
 
+# Stop the test as an error (tap-driver counts "Bail out!" as ERROR).
+bail_out() {
+	echo "Bail out! $1"
+	exit 1
+}
+
+# need_pcaps [NAME...]: skip without the shared captures (make distcheck
+# has none); with them, every capture NAME the test reads must be there.
+# A missing one is an error, not a skip: the test would check less and
+# still pass.
 need_pcaps() {
 	[ -d "$SVCMAP_PCAPS" ] || skip_all "shared captures not found at $SVCMAP_PCAPS"
+	need_captures "$@"
+}
+
+# need_captures NAME...: as need_pcaps, for a test that has already run
+# checks without captures (no skip possible any more).
+need_captures() {
+	for _c in "$@"; do
+		[ -f "$SVCMAP_PCAPS/$_c" ] ||
+		    bail_out "capture $_c missing from $SVCMAP_PCAPS"
+	done
 }
 
 need_cmd() {

@@ -4,7 +4,7 @@
 # the other end (another namespace).  SIGTERM must leave a database with
 # every replayed packet counted and attributed, and integrity_check ok.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps zeek__smb__smb3.pcap
 need_cmd jq ip tcpreplay sqlite3
 scratch
 netns_pair

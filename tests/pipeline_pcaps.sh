@@ -3,9 +3,13 @@
 # exactly the packets the capture holds (MANIFEST.md, as tshark counts
 # them), and the packet partition sums to that count.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps MANIFEST.md
 need_cmd jq
 scratch
+# Every capture the manifest lists is read below: none may be missing.
+# shellcheck disable=SC2046
+need_captures $(awk -F'|' '{ gsub(/ /, "", $2) } $2 ~ /\.pcap(ng)?$/ { print $2 }' \
+    "$SVCMAP_PCAPS/MANIFEST.md")
 
 manifest_packets() {
 	awk -F'|' -v f="$1" '{ gsub(/ /, "", $2) } $2 == f { gsub(/ /, "", $9); print $9 }' \

@@ -8,7 +8,8 @@
 # SIGTERM leaving every replayed packet in a database that passes
 # integrity_check.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps zeek__smb__smb3.pcap \
+    PCAP-ATTACK__LateralMovement__LM_psexec_smb_dcerpc_epm_svcctl.pcapng
 need_cmd jq ip tcpreplay sqlite3 curl
 scratch
 netns_pair

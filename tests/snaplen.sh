@@ -9,7 +9,9 @@
 # Truncation is counted exactly for packets cut before their ports (TCP:
 # before its flags), as tshark's header lengths say.
 . "${top_srcdir:-.}/tests/lib.sh"
-need_pcaps
+need_pcaps zeek__dce-rpc__20-fids.pcap \
+    corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap \
+    elcabezzonn-Pcaps__schtasks.pcap
 need_cmd jq tshark editcap
 scratch
 

@@ -9,6 +9,8 @@
  * Flows fed: TCP/UDP with port 135 or 593 on either side (that side is
  * the server), and TCP flows whose first client payload looks like a bind.
  */
+#include <sys/stat.h>
+
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,16 +275,20 @@ main(void)
 	const char *dir = getenv("SVCMAP_PCAPS");
 	char path[1024], line[1024], key[KEY_LEN];
 	char *fld[8], *s;
+	struct stat sb;
 	struct run r;
 	size_t nfiles = 0, i, j, k;
 	FILE *fp;
 	bool same;
 
-	if (dir == NULL || *dir == '\0')
-		tap_skip_all("SVCMAP_PCAPS not set");
+	if (dir == NULL || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		tap_skip_all("SVCMAP_PCAPS: shared captures not available");
+	/* With the captures, the truth table is part of them: no skip. */
 	snprintf(path, sizeof(path), "%s/epm_truth.csv", dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		tap_skip_all("no epm_truth.csv in SVCMAP_PCAPS");
+	if ((fp = fopen(path, "r")) == NULL) {
+		printf("Bail out! %s missing from the shared captures\n", path);
+		return 1;
+	}
 	/* file,frame,server_ip,port,transport,interface_uuid,... */
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (strncmp(line, "file,", 5) == 0)
