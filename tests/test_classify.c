@@ -527,29 +527,54 @@ engine_stop(void)
 	EPS = NULL;
 }
 
+/* Hand a built frame to the engine, 1 ms after the previous one. */
+static void
+deliver(const uint8_t *b, size_t n)
+{
+	struct captured cap;
+
+	now_us += 1000;
+	cap.ts_us = now_us;
+	cap.caplen = cap.wirelen = (uint32_t)n;
+	cap.linktype = DLT_EN10MB;
+	cap.source = 0;
+	cap.data = b;
+	engine_packet(E, &cap);
+}
+
+/* Ethernet + IPv4 header (no options) for an IP payload of iplen - 20. */
+static size_t
+ip_header(uint8_t *b, uint8_t proto, const char *src, const char *dst,
+    size_t iplen, uint16_t id, uint16_t frag)
+{
+	struct addr s = ip(src), d = ip(dst);
+
+	memset(b, 0, 14 + iplen);
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	b[12] = 0x08;
+	b[14] = 0x45;
+	b[16] = (uint8_t)(iplen >> 8);
+	b[17] = (uint8_t)iplen;
+	b[18] = (uint8_t)(id >> 8);
+	b[19] = (uint8_t)id;
+	b[20] = (uint8_t)(frag >> 8);
+	b[21] = (uint8_t)frag;
+	b[22] = 64;
+	b[23] = proto;
+	memcpy(b + 26, s.b + 12, 4);
+	memcpy(b + 30, d.b + 12, 4);
+	return 34;
+}
+
 /* One Ethernet + IPv4 + TCP/UDP frame into the engine. */
 static void
 send_frame(uint8_t proto, const char *src, uint16_t sport, const char *dst,
     uint16_t dport, uint8_t flags, uint32_t seq, const void *pl, size_t plen)
 {
 	static uint8_t b[4096];
-	struct captured cap;
-	struct addr s = ip(src), d = ip(dst);
-	size_t l4 = proto == TRANSPORT_TCP ? 20 : 8, n = 0, iplen;
+	size_t l4 = proto == TRANSPORT_TCP ? 20 : 8, n;
 
-	iplen = 20 + l4 + plen;
-	memset(b, 0, 14 + iplen);
-	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	b[12] = 0x08;
-	n = 14;
-	b[n] = 0x45;
-	b[n + 2] = (uint8_t)(iplen >> 8);
-	b[n + 3] = (uint8_t)iplen;
-	b[n + 8] = 64;
-	b[n + 9] = proto;
-	memcpy(b + n + 12, s.b + 12, 4);
-	memcpy(b + n + 16, d.b + 12, 4);
-	n += 20;
+	n = ip_header(b, proto, src, dst, 20 + l4 + plen, 1, 0);
 	b[n] = (uint8_t)(sport >> 8);
 	b[n + 1] = (uint8_t)sport;
 	b[n + 2] = (uint8_t)(dport >> 8);
@@ -570,13 +595,32 @@ send_frame(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 	if (plen > 0)
 		memcpy(b + n, pl, plen);
 	n += plen;
-	now_us += 1000;
-	cap.ts_us = now_us;
-	cap.caplen = cap.wirelen = (uint32_t)n;
-	cap.linktype = DLT_EN10MB;
-	cap.source = 0;
-	cap.data = b;
-	engine_packet(E, &cap);
+	deliver(b, n);
+}
+
+/*
+ * A UDP datagram of 8 + 64 bytes in two IPv4 fragments: the first (UDP
+ * header and 32 bytes, more fragments) unless first is false, then the
+ * second (offset 40 bytes, the last 32).
+ */
+static void
+send_fragmented(const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, uint16_t id, bool first)
+{
+	uint8_t b[256];
+	size_t n;
+
+	if (first) {
+		n = ip_header(b, TRANSPORT_UDP, src, dst, 20 + 40, id, 0x2000);
+		b[n] = (uint8_t)(sport >> 8);
+		b[n + 1] = (uint8_t)sport;
+		b[n + 2] = (uint8_t)(dport >> 8);
+		b[n + 3] = (uint8_t)dport;
+		b[n + 5] = 8 + 64;
+		deliver(b, n + 40);
+	}
+	n = ip_header(b, TRANSPORT_UDP, src, dst, 20 + 32, id, 40 / 8);
+	deliver(b, n + 32);
 }
 
 /* A TCP conversation: client and server ends and their sequence numbers. */
@@ -638,6 +682,24 @@ row_of(const char *server, uint16_t port, uint8_t proto)
 	for (i = 0; i < n; i++)
 		if (addr_eq(&r[i].key.server, &a) && r[i].key.port == port &&
 		    r[i].key.transport == proto)
+			return &r[i];
+	return NULL;
+}
+
+/* As row_of, for TCP, and the row of one method. */
+static const struct stats_row *
+row_with(const char *server, uint16_t port, enum flow_method m)
+{
+	const struct stats_row *r;
+	struct addr a = ip(server);
+	size_t i, n;
+
+	engine_drain(E, true);
+	r = stats_batch_rows(engine_batch(E));
+	n = stats_batch_nrows(engine_batch(E));
+	for (i = 0; i < n; i++)
+		if (addr_eq(&r[i].key.server, &a) && r[i].key.port == port &&
+		    r[i].key.transport == TRANSPORT_TCP && r[i].key.method == m)
 			return &r[i];
 	return NULL;
 }
@@ -1352,6 +1414,94 @@ test_dpi_scope(void)
 	engine_stop();
 }
 
+/* Later IP fragments: counted in their datagram's flow, else by where. */
+static void
+test_fragments(void)
+{
+	const struct run_totals *tot;
+	const struct stats_row *r;
+
+	engine_start(false);
+	send_fragmented("10.0.0.9", 50600, "10.0.0.5", 88, 7, true);
+	r = row_of("10.0.0.5", 88, TRANSPORT_UDP);
+	ok(r != NULL && r->pkts[FLOW_C2S] == 2,
+	    "a later fragment counts in its first fragment's flow (kdc)");
+	tot = engine_totals(E);
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
+	    "both fragments are classified packets");
+	engine_stop();
+
+	engine_start(false);
+	send_fragmented("10.0.0.9", 50601, "10.0.0.5", 88, 8, false);
+	send_fragmented("192.0.2.9", 50602, "198.51.100.5", 88, 9, false);
+	engine_drain(E, true);
+	tot = engine_totals(E);
+	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
+	    "lone later fragment to a monitored host: undocumented");
+	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
+	    "lone later fragment between outside hosts: unmonitored");
+	is_int(tot->fragments, 2, "later fragments counted");
+	engine_stop();
+}
+
+/* A flow nDPI could not decide still gets its verdict when it ends. */
+static void
+test_dpi_at_end(void)
+{
+	const struct stats_row *r;
+
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50610, "10.0.0.5", 88, F_SYN, 1,
+	    NULL, 0);
+	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
+	is_str(r != NULL ? r->protocol : "(no row)", "Kerberos",
+	    "a lone SYN to kdc/88 ends with nDPI's port guess");
+	engine_stop();
+}
+
+/* Reloads: a new catalog names live flows again; new monitored networks. */
+static void
+test_reload(void)
+{
+	const struct stats_row *r;
+	struct catalog *c2;
+	struct config cfg;
+	struct conn c;
+	char err[256];
+	const char *dir = getenv("SVCMAP_DATA");
+
+	c2 = catalog_open(dir != NULL ? dir : SVCMAP_SRCDATADIR, NULL, err,
+	    sizeof(err));
+	ok(c2 != NULL, "second catalog loads");
+	if (c2 == NULL)
+		return;
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50620, "10.0.0.5", 49780, true);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	engine_drain(E, false);
+	engine_set_catalog(E, c2);
+	conn_send(&c, 0, "x", 1);
+	r = row_with("10.0.0.5", 49780, METHOD_NONE);
+	ok(r != NULL && r->pkts[FLOW_C2S] == 1,
+	    "after a catalog reload a bound flow falls back to its port "
+	    "(undocumented) until it binds again");
+	engine_stop();
+
+	/* New monitored networks apply to new flows. */
+	engine_start(false);
+	config_defaults(&cfg);
+	cidr_parse(&cfg.monitored[0], "10.0.0.0/8");
+	cidr_parse(&cfg.monitored[1], "192.0.2.0/24");
+	cfg.nmonitored = 2;
+	engine_set_config(E, &cfg);
+	send_frame(TRANSPORT_TCP, "198.51.100.1", 50621, "192.0.2.5", 88,
+	    F_SYN, 1, NULL, 0);
+	is_str(row_service(row_of("192.0.2.5", 88, TRANSPORT_TCP)), "kdc",
+	    "a network added by a reload is monitored");
+	engine_stop();
+	catalog_destroy(c2);
+}
+
 int
 main(void)
 {
@@ -1379,6 +1529,9 @@ main(void)
 	test_rpc_parsers();
 	test_rpc_endpoints();
 	test_dpi_scope();
+	test_fragments();
+	test_dpi_at_end();
+	test_reload();
 	catalog_destroy(c);
 	return tap_done();
 }
