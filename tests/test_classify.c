@@ -1040,6 +1040,14 @@ test_orientation(void)
 	    "mid-stream 3389 -> 1500: the listener (termservice) serves");
 	engine_stop();
 
+	/* ... checked on the destination first: 999 is not the server. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 999, "10.0.0.5", 3389,
+	    F_ACK | F_PSH, 1, junk, 4);
+	ok(row_of("10.0.0.5", 3389, TRANSPORT_TCP) != NULL,
+	    "mid-stream 999 -> 3389: the listener serves, not the lower port");
+	engine_stop();
+
 	/* Mid-stream: a learned endpoint is the server. */
 	engine_start(false);
 	conn_open(&c, "10.0.0.9", 50200, "10.0.0.5", 135, true);
@@ -1209,14 +1217,16 @@ test_rpc_parsers(void)
 	    o.b, o.n);
 	ok(learned("10.0.0.5", TRANSPORT_UDP, 49740),
 	    "udp/135: connectionless ept_map reply learned");
+	/* A bind-looking first datagram does not open one either. */
+	bind_pdu(&o, EPM_UUID, 3);
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50307, "10.0.0.5", 49742, 0, 0,
+	    o.b, o.n);
 	tower(&t, NETLOGON, 1, 0x08, 49741, ANY);
 	cl_ept_map_response(&o, &t);
-	send_frame(TRANSPORT_UDP, "10.0.0.9", 50307, "10.0.0.5", 49742, 0, 0,
-	    junk, 4);
 	send_frame(TRANSPORT_UDP, "10.0.0.5", 49742, "10.0.0.9", 50307, 0, 0,
 	    o.b, o.n);
 	ok(!learned("10.0.0.5", TRANSPORT_UDP, 49741),
-	    "udp on another port: no parser");
+	    "udp on another port, even opening with a bind: no parser");
 	engine_stop();
 }
 
