@@ -478,7 +478,8 @@ test_dpi_agreement(void)
 	ok(!classify_dpi(&c, &f, "HTTP", NULL) && !f.app_mismatch,
 	    "bind-classified flow: no mismatch");
 	f.method = METHOD_EPM;
-	ok(!classify_dpi(&c, &f, "HTTP", NULL), "epm-classified flow: no mismatch");
+	ok(!classify_dpi(&c, &f, "HTTP", NULL),
+	    "epm-classified flow: no mismatch");
 	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "10.0.0.5", 999);
 	classify_flow(&c, &f, T0);
 	ok(!classify_dpi(&c, &f, "HTTP", NULL),
@@ -495,8 +496,8 @@ test_dpi_agreement(void)
 
 /* ---- the engine, driven with crafted frames ---- */
 
-static struct engine *E;
-static struct endpoint_table *EPS;
+static struct engine *eng;
+static struct endpoint_table *eps;
 static uint64_t now_us;
 
 static void
@@ -509,9 +510,9 @@ engine_start(bool dpi_outbound)
 	cidr_parse(&cfg.monitored[0], "10.0.0.0/8");
 	cfg.nmonitored = 1;
 	cfg.dpi_outbound = dpi_outbound;
-	EPS = endpoint_table_create(256, 3600);
-	E = engine_create(&cfg, cat, EPS, err, sizeof(err));
-	if (E == NULL) {
+	eps = endpoint_table_create(256, 3600);
+	eng = engine_create(&cfg, cat, eps, err, sizeof(err));
+	if (eng == NULL) {
 		printf("Bail out! engine_create: %s\n", err);
 		exit(1);
 	}
@@ -521,10 +522,10 @@ engine_start(bool dpi_outbound)
 static void
 engine_stop(void)
 {
-	engine_destroy(E);
-	endpoint_table_destroy(EPS);
-	E = NULL;
-	EPS = NULL;
+	engine_destroy(eng);
+	endpoint_table_destroy(eps);
+	eng = NULL;
+	eps = NULL;
 }
 
 /* Hand a built frame to the engine, 1 ms after the previous one. */
@@ -539,7 +540,7 @@ deliver(const uint8_t *b, size_t n)
 	cap.linktype = DLT_EN10MB;
 	cap.source = 0;
 	cap.data = b;
-	engine_packet(E, &cap);
+	engine_packet(eng, &cap);
 }
 
 /* Ethernet + IPv4 header (no options) for an IP payload of iplen - 20. */
@@ -676,9 +677,9 @@ row_of(const char *server, uint16_t port, uint8_t proto)
 	struct addr a = ip(server);
 	size_t i, n;
 
-	engine_drain(E, true);
-	r = stats_batch_rows(engine_batch(E));
-	n = stats_batch_nrows(engine_batch(E));
+	engine_drain(eng, true);
+	r = stats_batch_rows(engine_batch(eng));
+	n = stats_batch_nrows(engine_batch(eng));
 	for (i = 0; i < n; i++)
 		if (addr_eq(&r[i].key.server, &a) && r[i].key.port == port &&
 		    r[i].key.transport == proto)
@@ -694,9 +695,9 @@ row_with(const char *server, uint16_t port, enum flow_method m)
 	struct addr a = ip(server);
 	size_t i, n;
 
-	engine_drain(E, true);
-	r = stats_batch_rows(engine_batch(E));
-	n = stats_batch_nrows(engine_batch(E));
+	engine_drain(eng, true);
+	r = stats_batch_rows(engine_batch(eng));
+	n = stats_batch_nrows(engine_batch(eng));
 	for (i = 0; i < n; i++)
 		if (addr_eq(&r[i].key.server, &a) && r[i].key.port == port &&
 		    r[i].key.transport == TRANSPORT_TCP && r[i].key.method == m)
@@ -721,7 +722,7 @@ learned(const char *server, uint8_t proto, uint16_t port)
 {
 	struct addr a = ip(server);
 
-	return endpoint_exists(EPS, &a, proto, port);
+	return endpoint_exists(eps, &a, proto, port);
 }
 
 /*
@@ -743,7 +744,7 @@ flow_analysers(void)
 {
 	unsigned n = 0;
 
-	flow_table_foreach(E->flows, count_analysers, &n);
+	flow_table_foreach(eng->flows, count_analysers, &n);
 	return n;
 }
 
@@ -1003,7 +1004,7 @@ conn_ept_map(struct conn *c, const char *uuid, uint16_t maj, uint8_t pproto,
 	conn_send(c, 1, o.b, o.n);
 }
 
-static const uint8_t ANY[4] = { 0, 0, 0, 0 };
+static const uint8_t any_host[4] = { 0, 0, 0, 0 };
 
 /* ---- engine rules ---- */
 
@@ -1052,13 +1053,14 @@ test_orientation(void)
 	engine_start(false);
 	conn_open(&c, "10.0.0.9", 50200, "10.0.0.5", 135, true);
 	conn_bind(&c, EPM_UUID, 3, "135");
-	conn_ept_map(&c, NETLOGON, 1, 0x07, 50100, ANY);
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 50100, any_host);
 	ok(learned("10.0.0.5", TRANSPORT_TCP, 50100),
 	    "ept_map on 135: tower learned at the responder");
 	send_frame(TRANSPORT_TCP, "10.0.0.5", 50100, "10.0.0.9", 49800,
 	    F_ACK | F_PSH, 1, junk, 4);
 	r = row_of("10.0.0.5", 50100, TRANSPORT_TCP);
-	ok(r != NULL, "mid-stream learned 50100 -> 49800: the learned end serves");
+	ok(r != NULL,
+	    "mid-stream learned 50100 -> 49800: the learned end serves");
 	is_str(row_service(r), "netlogon", "... named by its endpoint");
 	is_str(row_method(r), "epm", "... method epm");
 	engine_stop();
@@ -1121,11 +1123,12 @@ test_engine_classes(void)
 	r = row_of("192.0.2.5", 88, TRANSPORT_UDP);
 	is_str(row_service(r), "kdc",
 	    "engine: a monitored client's flow to an outside kdc is kdc");
-	tot = engine_totals(E);
+	tot = engine_totals(eng);
 	is_int(tot->flow_class[FLOW_CLASSIFIED], 2, "engine: 2 classified");
 	is_int(tot->flow_class[FLOW_UNDOCUMENTED], 1, "engine: 1 undocumented");
 	is_int(tot->flow_class[FLOW_UNMONITORED], 1, "engine: 1 unmonitored");
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 2, "engine: 2 classified packets");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
+	    "engine: 2 classified packets");
 	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
 	    "engine: 1 undocumented packet");
 	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
@@ -1150,7 +1153,8 @@ test_rpc_parsers(void)
 	 */
 	for (i = 0; i < 2; i++) {
 		engine_start(false);
-		conn_open(&c, "10.0.0.9", 50300, "10.0.0.5", svc_ports[i], true);
+		conn_open(&c, "10.0.0.9", 50300, "10.0.0.5", svc_ports[i],
+		    true);
 		conn_send(&c, 1, junk, 4);
 		conn_send(&c, 1, junk, 4);
 		conn_send(&c, 1, junk, 4);
@@ -1209,7 +1213,7 @@ test_rpc_parsers(void)
 
 	/* UDP: 135 parses connectionless replies, other ports do not. */
 	engine_start(false);
-	tower(&t, NETLOGON, 1, 0x08, 49740, ANY);
+	tower(&t, NETLOGON, 1, 0x08, 49740, any_host);
 	cl_ept_map_response(&o, &t);
 	send_frame(TRANSPORT_UDP, "10.0.0.9", 50306, "10.0.0.5", 135, 0, 0,
 	    junk, 4);
@@ -1221,7 +1225,7 @@ test_rpc_parsers(void)
 	bind_pdu(&o, EPM_UUID, 3);
 	send_frame(TRANSPORT_UDP, "10.0.0.9", 50307, "10.0.0.5", 49742, 0, 0,
 	    o.b, o.n);
-	tower(&t, NETLOGON, 1, 0x08, 49741, ANY);
+	tower(&t, NETLOGON, 1, 0x08, 49741, any_host);
 	cl_ept_map_response(&o, &t);
 	send_frame(TRANSPORT_UDP, "10.0.0.5", 49742, "10.0.0.9", 50307, 0, 0,
 	    o.b, o.n);
@@ -1245,7 +1249,7 @@ test_rpc_endpoints(void)
 	conn_bind(&c, EPM_UUID, 3, "135");
 	ok(!learned("10.0.0.5", TRANSPORT_TCP, 135),
 	    "bind_ack on 135: the mapper's port is not learned");
-	conn_ept_map(&c, NETLOGON, 1, 0x07, 49750, ANY);
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49750, any_host);
 	ok(learned("10.0.0.5", TRANSPORT_TCP, 49750),
 	    "ept_map tower with host 0.0.0.0: learned at the responder");
 	conn_ept_map(&c, DRSUAPI, 4, 0x07, 49751, host7);
@@ -1266,7 +1270,7 @@ test_rpc_endpoints(void)
 	is_str(row_method(r), "epm", "bind on a learned port: still epm");
 	is_str(row_service(r), "netlogon",
 	    "bind on a learned port: the bound interface's service");
-	tot = engine_totals(E);
+	tot = engine_totals(eng);
 	is_int(tot->endpoints_learned, 2, "two endpoints learned");
 	engine_stop();
 
@@ -1294,8 +1298,7 @@ test_rpc_endpoints(void)
 	conn_bind(&c, EPM_UUID, 3, "593");
 	ok(!learned("10.0.0.5", TRANSPORT_TCP, 593),
 	    "bind_ack on 593: not learned");
-	tot = engine_totals(E);
-	engine_drain(E, false);
+	tot = engine_totals(eng);
 	is_int(tot->endpoints_learned, 2, "bind_ack: two endpoints learned");
 	engine_stop();
 }
@@ -1385,7 +1388,7 @@ test_dpi_scope(void)
 	engine_start(false);
 	conn_open(&c, "192.0.2.9", 50506, "198.51.100.5", 135, true);
 	conn_bind(&c, EPM_UUID, 3, "135");
-	conn_ept_map(&c, NETLOGON, 1, 0x07, 49770, ANY);
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49770, any_host);
 	ok(!learned("198.51.100.5", TRANSPORT_TCP, 49770),
 	    "unmonitored ept_map reply: nothing learned");
 	engine_stop();
@@ -1402,7 +1405,7 @@ test_dpi_scope(void)
 	r = row_of("10.0.0.5", 5722, TRANSPORT_TCP);
 	is_str(r != NULL ? r->protocol : "(no row)", "HTTP",
 	    "nDPI verdict on dfsr/5722");
-	is_int(engine_totals(E)->dpi_mismatches, 1,
+	is_int(engine_totals(eng)->dpi_mismatches, 1,
 	    "HTTP on dfsr/5722: one mismatch counted");
 	engine_stop();
 	engine_start(false);
@@ -1412,7 +1415,7 @@ test_dpi_scope(void)
 	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
 	is_str(r != NULL ? r->protocol : "(no row)", "HTTP",
 	    "nDPI verdict on kdc/88");
-	is_int(engine_totals(E)->dpi_mismatches, 0,
+	is_int(engine_totals(eng)->dpi_mismatches, 0,
 	    "HTTP over master Kerberos on kdc/88: the master agrees");
 	engine_stop();
 
@@ -1420,7 +1423,7 @@ test_dpi_scope(void)
 	engine_start(false);
 	dns_exchange("10.0.0.9", 50508, "10.0.0.5", 53);
 	row_of("10.0.0.5", 53, TRANSPORT_UDP);
-	is_int(engine_totals(E)->dpi_mismatches, 0, "DNS on dns/53: agrees");
+	is_int(engine_totals(eng)->dpi_mismatches, 0, "DNS on dns/53: agrees");
 	engine_stop();
 }
 
@@ -1436,7 +1439,7 @@ test_fragments(void)
 	r = row_of("10.0.0.5", 88, TRANSPORT_UDP);
 	ok(r != NULL && r->pkts[FLOW_C2S] == 2,
 	    "a later fragment counts in its first fragment's flow (kdc)");
-	tot = engine_totals(E);
+	tot = engine_totals(eng);
 	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
 	    "both fragments are classified packets");
 	engine_stop();
@@ -1444,8 +1447,8 @@ test_fragments(void)
 	engine_start(false);
 	send_fragmented("10.0.0.9", 50601, "10.0.0.5", 88, 8, false);
 	send_fragmented("192.0.2.9", 50602, "198.51.100.5", 88, 9, false);
-	engine_drain(E, true);
-	tot = engine_totals(E);
+	engine_drain(eng, true);
+	tot = engine_totals(eng);
 	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
 	    "lone later fragment to a monitored host: undocumented");
 	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
@@ -1488,8 +1491,8 @@ test_reload(void)
 	engine_start(false);
 	conn_open(&c, "10.0.0.9", 50620, "10.0.0.5", 49780, true);
 	conn_bind(&c, NETLOGON, 1, NULL);
-	engine_drain(E, false);
-	engine_set_catalog(E, c2);
+	engine_drain(eng, false);
+	engine_set_catalog(eng, c2);
 	conn_send(&c, 0, "x", 1);
 	r = row_with("10.0.0.5", 49780, METHOD_NONE);
 	ok(r != NULL && r->pkts[FLOW_C2S] == 1,
@@ -1503,7 +1506,7 @@ test_reload(void)
 	cidr_parse(&cfg.monitored[0], "10.0.0.0/8");
 	cidr_parse(&cfg.monitored[1], "192.0.2.0/24");
 	cfg.nmonitored = 2;
-	engine_set_config(E, &cfg);
+	engine_set_config(eng, &cfg);
 	send_frame(TRANSPORT_TCP, "198.51.100.1", 50621, "192.0.2.5", 88,
 	    F_SYN, 1, NULL, 0);
 	is_str(row_service(row_of("192.0.2.5", 88, TRANSPORT_TCP)), "kdc",
