@@ -726,16 +726,16 @@ learned(const char *server, uint8_t proto, uint16_t port)
 }
 
 /*
- * The one look inside the engine: does any live flow hold nDPI or
- * DCE/RPC state?  (No output shows that an unmonitored flow skipped
- * them; only the cost would.)
+ * The one look inside the engine: does any live flow have an analyzer
+ * (nDPI, DCE/RPC) attached or probing?  (No output shows that an
+ * unmonitored flow skipped them; only the cost would.)
  */
 static void
 count_analysers(void *arg, struct flow *f)
 {
 	unsigned *n = arg;
 
-	if (f->dpi != NULL || f->rpc != NULL)
+	if (f->an_active != 0 || f->an_probe != 0)
 		(*n)++;
 }
 
