@@ -98,7 +98,7 @@ pk_ndpi=$(awk -F '\t' 'NF == 4 && $2 ~ /^[0-9]+$/ { s += $2 }
     END { print s + 0 }' "$BENCH_DIR/ndpi.txt")
 pk_svc=$(awk '$1 == "packets" { print $2; exit }' "$BENCH_DIR/svcmapd.out")
 pk_out=$(awk '$1 == "packets" { print $2; exit }' "$BENCH_DIR/outbound.out")
-flows=$(awk '$1 == "packets" { print $6; exit }' "$BENCH_DIR/svcmapd.out")
+flows=$(awk '$1 == "flows" { print $2; exit }' "$BENCH_DIR/svcmapd.out")
 
 "$b/tests/bench-sizes" >"$BENCH_DIR/sizes.out" || die "bench-sizes failed"
 
