@@ -226,7 +226,7 @@ bool
 smb_str_ends_ipc(const uint8_t *s, size_t len, bool wide)
 {
 	static const char want[] = "\\ipc$";
-	char last[5];
+	char last[5] = { 0 };
 	size_t i, n = 0;
 	unsigned ch;
 
@@ -334,6 +334,16 @@ smb_pipe_data(struct smb_conn *c, struct smb_pipe *pipe, int dir,
 	c->p->st.pipe_bytes += len;
 	if (sink->pipe_data != NULL)
 		sink->pipe_data(sink->arg, pipe, dir, data, len);
+}
+
+void
+smb_pipe_gap(struct smb_conn *c, struct smb_pipe *pipe, int dir, size_t len,
+    const struct smb_sink *sink)
+{
+	if (c->touched < 0)
+		c->touched = (int)pipe->slot;
+	if (len > 0 && sink->pipe_gap != NULL)
+		sink->pipe_gap(sink->arg, pipe, dir, len);
 }
 
 /* Pending requests ------------------------------------------------------ */
@@ -501,7 +511,12 @@ msg_classify(struct smb_conn *c, struct smb_dir *d, int dir, bool *want,
 		d->pipe = smb2_peek(c, h, d->head_have, want);
 		return true;
 	default:
-		if (c->version == SMB_VERSION_UNKNOWN)
+		/*
+		 * A client's SMB1 NEGOTIATE offers SMB2 too: only an SMB1
+		 * answer or any other SMB1 message makes the session SMB1.
+		 */
+		if (c->version == SMB_VERSION_UNKNOWN &&
+		    (d->head_have < 10 || h[4] != 0x72 || (h[9] & 0x80)))
 			smb_set_version(c, SMB_VERSION_1, 0, sink);
 		d->pipe = smb1_peek(c, h, d->head_have, want);
 		return true;
@@ -760,6 +775,8 @@ smb_feed(struct smb_parser *p, struct smb_conn *c, int dir,
 			head_done(c, d, dir, sink);
 			if (d->pipe < 0)
 				d->pipe = c->touched;
+			if (d->pipe >= 0)
+				c->p->st.pipe_msgs++;
 			attr_add(&at, d->pipe, pre);
 			pre = 0;
 			break;
@@ -775,8 +792,10 @@ smb_feed(struct smb_parser *p, struct smb_conn *c, int dir,
 			c->touched = -1;
 			msg_process(c, dir, d->buf, d->len, sink);
 			/* A compound's later part may be the pipe's. */
-			if (d->pipe < 0 && c->touched >= 0)
+			if (d->pipe < 0 && c->touched >= 0) {
 				attr_add(&at, c->touched, n);
+				c->p->st.pipe_msgs++;
+			}
 			d->st = D_HDR;
 			break;
 		case D_SKIP:

@@ -40,6 +40,7 @@
 
 #define SMB1_CLOSE		0x04
 #define SMB1_TRANSACTION	0x25
+#define SMB1_TRANSACTION_SECONDARY 0x26
 #define SMB1_READ_ANDX		0x2e
 #define SMB1_WRITE_ANDX		0x2f
 #define SMB1_TREE_DISCONNECT	0x71
@@ -157,6 +158,13 @@ smb1_peek(struct smb_conn *c, const uint8_t *head, size_t head_len,
 		/* WordCount, AndXCommand, reserved, AndXOffset, FID. */
 		rd_skip(&r, 5);
 		pp = fid_pipe(c, rd_le16(&r));
+		break;
+	case SMB1_TRANSACTION_SECONDARY:
+		/* Its primary's pending entry knows the FID. */
+		pe = smb_pending_find(c, SMB_VERSION_1, hdr_key(&h),
+		    SMB1_TRANSACTION, h.tid, h.uid);
+		if (pe != NULL)
+			pp = smb_pipe_find(c, pe->fid, 2);
 		break;
 	case SMB1_TRANSACTION:
 		/* WordCount, 13 words, SetupCount, reserved, Setup[0..1]. */
@@ -284,7 +292,7 @@ request(struct smb_conn *c, int dir, const struct smb1_hdr *h,
 		pend_fid(pend(c, h, k), pp);
 		break;
 	case SMB1_TRANSACTION:
-		/* 9 words of counts, then DataCount, DataOffset, SetupCount. */
+		/* 11 words of counts, then DataCount, DataOffset, SetupCount. */
 		rd_skip(w, 22);
 		n = rd_le16(w);
 		off = rd_le16(w);
@@ -297,6 +305,23 @@ request(struct smb_conn *c, int dir, const struct smb1_hdr *h,
 			break;
 		data_at(c, k, pp, dir, off, n, 0, sink);
 		pend_fid(pend(c, h, k), pp);
+		break;
+	case SMB1_TRANSACTION_SECONDARY:
+		/*
+		 * The rest of a request too long for one message
+		 * ([MS-CIFS] 2.2.4.34): TotalParameterCount, TotalDataCount,
+		 * ParameterCount, ParameterOffset, ParameterDisplacement,
+		 * DataCount, DataOffset, DataDisplacement.
+		 */
+		if ((pe = smb_pending_find(c, SMB_VERSION_1, hdr_key(h),
+		    SMB1_TRANSACTION, h->tid, h->uid)) == NULL ||
+		    (pp = smb_pipe_find(c, pe->fid, 2)) == NULL)
+			break;
+		rd_skip(w, 10);
+		n = rd_le16(w);
+		off = rd_le16(w);
+		if (rd_ok(w))
+			data_at(c, k, pp, dir, off, n, 0, sink);
 		break;
 	default:
 		break;

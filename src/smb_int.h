@@ -116,6 +116,8 @@ void	smb_pipe_close(struct smb_conn *c, struct smb_pipe *pipe,
 	    const struct smb_sink *sink);
 void	smb_pipe_data(struct smb_conn *c, struct smb_pipe *pipe, int dir,
 	    const uint8_t *data, size_t len, const struct smb_sink *sink);
+void	smb_pipe_gap(struct smb_conn *c, struct smb_pipe *pipe, int dir,
+	    size_t len, const struct smb_sink *sink);
 struct smb_pending *smb_pending_add(struct smb_conn *c);
 struct smb_pending *smb_pending_find(struct smb_conn *c, uint8_t version,
 	    uint64_t key, uint16_t cmd, uint16_t tid, uint16_t uid);

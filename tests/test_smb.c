@@ -602,6 +602,40 @@ s1_trans_resp(struct buf *m, uint32_t status, uint16_t tid, uint16_t uid,
 }
 
 static void
+s1_trans2nd_req(struct buf *m, uint16_t tid, uint16_t uid, uint16_t mid,
+    const char *data, unsigned total, unsigned disp)
+{
+	size_t off_at, bc, n = strlen(data);
+
+	smb1_hdr(m, 0x26, false, 0, tid, uid, mid);
+	put8(m, 8);
+	put16(m, 0);
+	put16(m, total);
+	put16(m, 0);
+	put16(m, 0);
+	put16(m, 0);
+	put16(m, (unsigned)n);
+	off_at = m->n;
+	put16(m, 0);
+	put16(m, disp);
+	bc = m->n;
+	put16(m, 0);
+	put8(m, 0);
+	set16(m, off_at, (unsigned)m->n);
+	putn(m, data, n);
+	set16(m, bc, (unsigned)(m->n - bc - 2));
+}
+
+/* The interim response to a TRANSACTION: no words, secondaries follow. */
+static void
+s1_trans_interim(struct buf *m, uint16_t tid, uint16_t uid, uint16_t mid)
+{
+	smb1_hdr(m, 0x25, true, 0, tid, uid, mid);
+	put8(m, 0);
+	put16(m, 0);
+}
+
+static void
 s1_close_req(struct buf *m, uint16_t tid, uint16_t uid, uint16_t mid,
     uint16_t fid)
 {
@@ -1064,6 +1098,13 @@ build_smb1(struct conv *cv)
 	m = conv_add(cv, 1);
 	s1_write_resp(m, tid, uid, 7, 2, 0x2e);
 	s1_read_resp_words(m, "R2");
+	/* A request in two parts: TRANSACTION, interim, SECONDARY. */
+	m = conv_add(cv, 0);
+	s1_trans_req(m, tid, uid, 9, 0x4000, "PART1");
+	set16(m, 35, 10);
+	s1_trans_interim(conv_add(cv, 1), tid, uid, 9);
+	s1_trans2nd_req(conv_add(cv, 0), tid, uid, 9, "PART2", 10, 5);
+	s1_trans_resp(conv_add(cv, 1), 0, tid, uid, 9, "OK", 2, 0);
 	s1_close_req(conv_add(cv, 0), tid, uid, 8, 0x4000);
 	s1_close_resp(conv_add(cv, 1), tid, uid, 8);
 }
@@ -1082,14 +1123,17 @@ test_smb1(void)
 	is_int(r.version, SMB_VERSION_1, "smb1: version");
 	is_int(r.nopened, 1, "smb1: one pipe opened");
 	is_str(r.opened[0], "\\svcctl", "smb1: name");
-	is_str(r.data[0], "0:BIND|0:REQUEST|0:W2|", "smb1: client bytes "
-	    "(raw message-start length skipped)");
-	is_str(r.data[1], "0:BINDACK|0:RESP|0:ONSE|0:R2|", "smb1: server "
+	is_str(r.data[0], "0:BIND|0:REQUEST|0:W2|0:PART1|0:PART2|", "smb1: "
+	    "client bytes (raw message-start length skipped, Trans "
+	    "secondary)");
+	is_str(r.data[1], "0:BINDACK|0:RESP|0:ONSE|0:R2|0:OK|", "smb1: server "
 	    "bytes (ReadAndX, Trans in two parts, chained ReadAndX)");
 	is_int(r.nclosed, 1, "smb1: CLOSE ends the pipe");
 	is_int(ret[5], 0, "smb1: WriteAndX attributed");
 	is_int(ret[10], 0, "smb1: Trans response attributed");
 	is_int(ret[4], -1, "smb1: NT_CREATE_ANDX not attributed");
+	is_int(ret[16], 0, "smb1: Trans secondary attributed");
+	is_int(ret[15], 0, "smb1: Trans interim response attributed");
 	is_int(st.invalid + st.truncated, 0, "smb1: nothing invalid");
 	check_splits(&cv, &r, "smb1");
 }
