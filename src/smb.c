@@ -93,32 +93,20 @@ smb_parser_stats(const struct smb_parser *p)
 size_t
 smb_conn_size(const struct smb_parser *p)
 {
-	return sizeof(struct smb_conn) +
-	    p->cfg.max_pipes * (sizeof(struct smb_pipe) + sizeof(bool)) +
-	    p->cfg.max_pending * sizeof(struct smb_pending) +
-	    p->cfg.max_trees * sizeof(struct smb_tree);
+	(void)p;
+	return sizeof(struct smb_conn);
 }
 
-/* One allocation: the connection, then its tables in the same block. */
 struct smb_conn *
 smb_conn_create(struct smb_parser *p)
 {
 	struct smb_conn *c;
-	uint8_t *b;
 
-	if ((b = calloc(1, smb_conn_size(p))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c = (struct smb_conn *)(void *)b;
-	b += sizeof(*c);
-	c->pipes = (struct smb_pipe *)(void *)b;
-	b += p->cfg.max_pipes * sizeof(struct smb_pipe);
-	c->pending = (struct smb_pending *)(void *)b;
-	b += p->cfg.max_pending * sizeof(struct smb_pending);
-	c->trees = (struct smb_tree *)(void *)b;
-	b += p->cfg.max_trees * sizeof(struct smb_tree);
-	c->pipe_used = (bool *)(void *)b;
 	c->p = p;
 	c->d[0].pipe = c->d[1].pipe = -1;
+	c->touched = -1;
 	return c;
 }
 
@@ -129,6 +117,9 @@ smb_conn_destroy(struct smb_conn *c)
 		return;
 	free(c->d[0].buf);
 	free(c->d[1].buf);
+	free(c->slots);
+	free(c->pending);
+	free(c->trees);
 	free(c);
 }
 
@@ -264,17 +255,44 @@ smb_known_pipe(const char *name)
 	return false;
 }
 
+/*
+ * Double a table (first: its first size) up to max entries, zeroing the
+ * new ones.  False at the bound or without memory: the caller counts.
+ */
+static bool
+table_grow(void **tab, unsigned *cap, size_t elem, unsigned first,
+    unsigned max)
+{
+	unsigned ncap;
+	uint8_t *n;
+
+	if (*cap >= max)
+		return false;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap > max)
+		ncap = max;
+	if ((n = realloc(*tab, (size_t)ncap * elem)) == NULL)
+		return false;
+	memset(n + (size_t)*cap * elem, 0, (size_t)(ncap - *cap) * elem);
+	*tab = n;
+	*cap = ncap;
+	return true;
+}
+
 /* Pipes ----------------------------------------------------------------- */
 
 struct smb_pipe *
 smb_pipe_find(struct smb_conn *c, const uint8_t *fid, size_t fid_len)
 {
+	struct smb_pipe_slot *sl;
 	unsigned i;
 
-	for (i = 0; i < c->p->cfg.max_pipes; i++)
-		if (c->pipe_used[i] && c->pipes[i].fid_len == fid_len &&
-		    memcmp(c->pipes[i].fid, fid, fid_len) == 0)
-			return &c->pipes[i];
+	for (i = 0; i < c->slots_cap; i++) {
+		sl = &c->slots[i];
+		if (sl->used && sl->pipe.fid_len == fid_len &&
+		    memcmp(sl->pipe.fid, fid, fid_len) == 0)
+			return &sl->pipe;
+	}
 	return NULL;
 }
 
@@ -289,14 +307,15 @@ smb_pipe_open(struct smb_conn *c, enum smb_version v, const uint8_t *fid,
 	/* A server reusing a file id closed what we missed the close of. */
 	if ((pp = smb_pipe_find(c, fid, fid_len)) != NULL)
 		smb_pipe_close(c, pp, sink);
-	for (i = 0; i < c->p->cfg.max_pipes; i++)
-		if (!c->pipe_used[i])
+	for (i = 0; i < c->slots_cap; i++)
+		if (!c->slots[i].used)
 			break;
-	if (i == c->p->cfg.max_pipes) {
+	if (i == c->slots_cap && !table_grow((void **)&c->slots,
+	    &c->slots_cap, sizeof(*c->slots), 4, c->p->cfg.max_pipes)) {
 		c->p->st.bound_pipes++;
 		return NULL;
 	}
-	pp = &c->pipes[i];
+	pp = &c->slots[i].pipe;
 	memset(pp, 0, sizeof(*pp));
 	pp->slot = i;
 	pp->version = v;
@@ -304,7 +323,7 @@ smb_pipe_open(struct smb_conn *c, enum smb_version v, const uint8_t *fid,
 	pp->fid_len = (uint8_t)fid_len;
 	pp->tree = tree;
 	snprintf(pp->name, sizeof(pp->name), "%s", name);
-	c->pipe_used[i] = true;
+	c->slots[i].used = true;
 	c->p->st.pipes_opened++;
 	if (sink->pipe_open != NULL)
 		sink->pipe_open(sink->arg, pp);
@@ -315,12 +334,12 @@ void
 smb_pipe_close(struct smb_conn *c, struct smb_pipe *pipe,
     const struct smb_sink *sink)
 {
-	if (!c->pipe_used[pipe->slot])
+	if (!c->slots[pipe->slot].used)
 		return;
 	c->p->st.pipes_closed++;
 	if (sink->pipe_close != NULL)
 		sink->pipe_close(sink->arg, pipe);
-	c->pipe_used[pipe->slot] = false;
+	c->slots[pipe->slot].used = false;
 }
 
 void
@@ -355,19 +374,29 @@ smb_pipe_gap(struct smb_conn *c, struct smb_pipe *pipe, int dir, size_t len,
 struct smb_pending *
 smb_pending_add(struct smb_conn *c)
 {
-	struct smb_pending *pe, *old = NULL;
+	struct smb_pending *pe = NULL, *old = NULL;
 	unsigned i;
 
-	for (i = 0; i < c->p->cfg.max_pending; i++) {
+	for (i = 0; i < c->pending_cap; i++) {
 		pe = &c->pending[i];
 		if (!pe->used)
 			break;
 		if (old == NULL || pe->age < old->age)
 			old = pe;
 	}
-	if (i == c->p->cfg.max_pending) {
-		c->p->st.bound_pending++;
-		pe = old;
+	if (i == c->pending_cap) {
+		if (table_grow((void **)&c->pending, &c->pending_cap,
+		    sizeof(*c->pending), 8, c->p->cfg.max_pending))
+			pe = &c->pending[i];
+		else {
+			c->p->st.bound_pending++;
+			pe = old;
+		}
+	}
+	/* No table at all (no memory): the request goes untracked. */
+	if (pe == NULL) {
+		memset(&c->scratch, 0, sizeof(c->scratch));
+		return &c->scratch;
 	}
 	memset(pe, 0, sizeof(*pe));
 	pe->used = true;
@@ -382,7 +411,7 @@ smb_pending_find(struct smb_conn *c, uint8_t version, uint64_t key,
 	struct smb_pending *pe;
 	unsigned i;
 
-	for (i = 0; i < c->p->cfg.max_pending; i++) {
+	for (i = 0; i < c->pending_cap; i++) {
 		pe = &c->pending[i];
 		if (!pe->used || pe->version != version || pe->key != key ||
 		    pe->cmd != cmd)
@@ -402,7 +431,7 @@ smb_tree_find(struct smb_conn *c, uint32_t id)
 {
 	unsigned i;
 
-	for (i = 0; i < c->p->cfg.max_trees; i++)
+	for (i = 0; i < c->trees_cap; i++)
 		if (c->trees[i].used && c->trees[i].id == id)
 			return &c->trees[i];
 	return NULL;
@@ -425,17 +454,24 @@ smb_tree_add(struct smb_conn *c, uint32_t id, bool pipe)
 	unsigned i;
 
 	if ((t = smb_tree_find(c, id)) == NULL) {
-		for (i = 0; i < c->p->cfg.max_trees; i++) {
+		for (i = 0; i < c->trees_cap; i++) {
 			t = &c->trees[i];
 			if (!t->used)
 				break;
 			if (old == NULL || t->age < old->age)
 				old = t;
 		}
-		if (i == c->p->cfg.max_trees) {
-			c->p->st.bound_trees++;
-			t = old;
+		if (i == c->trees_cap) {
+			if (table_grow((void **)&c->trees, &c->trees_cap,
+			    sizeof(*c->trees), 4, c->p->cfg.max_trees))
+				t = &c->trees[i];
+			else {
+				c->p->st.bound_trees++;
+				t = old;
+			}
 		}
+		if (t == NULL)
+			return;
 	}
 	t->used = true;
 	t->id = id;
@@ -451,9 +487,9 @@ smb_tree_remove(struct smb_conn *c, uint32_t id, const struct smb_sink *sink)
 
 	if ((t = smb_tree_find(c, id)) != NULL)
 		t->used = false;
-	for (i = 0; i < c->p->cfg.max_pipes; i++)
-		if (c->pipe_used[i] && c->pipes[i].tree == id)
-			smb_pipe_close(c, &c->pipes[i], sink);
+	for (i = 0; i < c->slots_cap; i++)
+		if (c->slots[i].used && c->slots[i].pipe.tree == id)
+			smb_pipe_close(c, &c->slots[i].pipe, sink);
 }
 
 /* Framing --------------------------------------------------------------- */
@@ -559,8 +595,9 @@ static void
 msg_lost(struct smb_conn *c, struct smb_dir *d, int dir, size_t n,
     const struct smb_sink *sink)
 {
-	if (d->pipe >= 0 && c->pipe_used[d->pipe] && sink->pipe_gap != NULL)
-		sink->pipe_gap(sink->arg, &c->pipes[d->pipe], dir, n);
+	if (d->pipe >= 0 && (unsigned)d->pipe < c->slots_cap &&
+	    c->slots[d->pipe].used && sink->pipe_gap != NULL)
+		sink->pipe_gap(sink->arg, &c->slots[d->pipe].pipe, dir, n);
 }
 
 /*

@@ -86,6 +86,12 @@ struct smb_dir {
 	unsigned	 win_n;
 };
 
+/* A pipe table entry: the public part handed to the sink, and its use. */
+struct smb_pipe_slot {
+	struct smb_pipe	 pipe;
+	bool		 used;
+};
+
 struct smb_parser {
 	struct smb_config cfg;
 	struct smb_stats st;
@@ -98,10 +104,17 @@ struct smb_conn {
 	uint16_t	 dialect;
 	uint64_t	 encrypted;
 	uint64_t	 clock;		/* ages pending entries and trees */
-	struct smb_pipe	*pipes;		/* cfg.max_pipes */
-	bool		*pipe_used;
-	struct smb_pending *pending;	/* cfg.max_pending */
-	struct smb_tree	*trees;		/* cfg.max_trees */
+	/*
+	 * Tables grow by doubling from a few entries to their cfg bound, so
+	 * a connection that never opens a pipe costs no pipe table.
+	 */
+	struct smb_pipe_slot *slots;
+	unsigned	 slots_cap;
+	struct smb_pending *pending;
+	unsigned	 pending_cap;
+	struct smb_tree	*trees;
+	unsigned	 trees_cap;
+	struct smb_pending scratch;	/* handed out when no table can grow */
 	/* smb_feed(): the pipe a data message of this call touched first. */
 	int		 touched;
 };

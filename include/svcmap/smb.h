@@ -20,10 +20,12 @@
  * its bytes under the pipe's service.
  *
  * State per connection is bounded (open pipes, pending requests, trees,
- * buffered bytes); every bound that is hit is counted.  Nothing is
- * allocated per packet except a connection's message buffer, which grows
- * (up to smb_config.max_msg) the first time a message that must be read
- * whole does not fit the fixed head buffer.  Single-threaded per parser.
+ * buffered bytes); every bound that is hit is counted.  A connection
+ * starts at smb_conn_size() bytes; its tables and its per-direction
+ * message buffer are allocated the first time they are needed and grow
+ * by doubling up to their bounds (smb_config), so allocation happens on a
+ * handful of packets per connection, never per message.  Single-threaded
+ * per parser.
  */
 #ifndef SVCMAP_SMB_H
 #define SVCMAP_SMB_H
@@ -179,7 +181,7 @@ uint64_t smb_conn_encrypted(const struct smb_conn *c);
  */
 void	smb_pipe_name_normalise(const char *in, char out[SMB_PIPE_NAME_MAX]);
 
-/** Bytes of per-connection state without the message buffer. */
+/** Bytes of a new connection's state (tables and buffers come later). */
 size_t	smb_conn_size(const struct smb_parser *p);
 
 #endif /* SVCMAP_SMB_H */
