@@ -1311,6 +1311,38 @@ test_gaps_and_hostile(void)
 }
 
 static void
+test_dialects_and_unknown_trees(void)
+{
+	struct conv cv;
+	struct rec r;
+	struct buf *m;
+
+	cv.n = 0;
+	/* A multi-protocol SMB1 NEGOTIATE answered 0x02FF, then 2.1. */
+	m = conv_add(&cv, 0);
+	smb1_hdr(m, 0x72, false, 0, 0, 0, 0);
+	put8(m, 0);
+	put16(m, 12);
+	putn(m, "\x02NT LM 0.12", 12);
+	s2_negotiate_resp(conv_add(&cv, 1), 0x02ff);
+	s2_negotiate_resp(conv_add(&cv, 1), 0x0210);
+	/* Trees connected before the capture: well-known names decide. */
+	s2_create_req(conv_add(&cv, 0), 3, 77, "samr");
+	s2_create_resp(conv_add(&cv, 1), 3, 0, 77, fid_a);
+	s2_create_req(conv_add(&cv, 0), 4, 77, "report.txt");
+	s2_create_resp(conv_add(&cv, 1), 4, 0, 77, fid_b);
+	s2_write_req(conv_add(&cv, 0), 5, 77, fid_b, "FILE");
+	conv_run(&cv, -1, 0, &r, NULL, NULL);
+	is_int(r.version, SMB_VERSION_2, "dialect: SMB2 after an SMB1 offer");
+	is_int(r.dialect, 0x0210, "dialect: the second NEGOTIATE's 2.1");
+	is_int(r.ndialect, 2, "dialect: reported as SMB2 (no number for "
+	    "the wildcard), then 2.1; never SMB1");
+	is_int(r.nopened, 1, "unknown tree: one pipe");
+	is_str(r.opened[0], "\\samr", "unknown tree: \\samr by name");
+	is_str(r.data[0], "", "unknown tree: file bytes are not pipe bytes");
+}
+
+static void
 test_names(void)
 {
 	char out[SMB_PIPE_NAME_MAX];
@@ -1332,6 +1364,7 @@ int
 main(void)
 {
 	test_names();
+	test_dialects_and_unknown_trees();
 	test_smb2();
 	test_smb2_compound();
 	test_smb2_errors();
