@@ -402,8 +402,10 @@ response(struct smb_conn *c, int dir, const struct smb1_hdr *h,
 				c->p->st.open_errors++;
 			break;
 		}
-		if (type == FILE_TYPE_BYTE_PIPE ||
-		    type == FILE_TYPE_MESSAGE_PIPE || pe->kind == TREE_PIPE)
+		/* The share itself (an empty name) is no pipe. */
+		if ((type == FILE_TYPE_BYTE_PIPE ||
+		    type == FILE_TYPE_MESSAGE_PIPE || pe->kind == TREE_PIPE) &&
+		    pe->name[1] != '\0')
 			smb_pipe_open(c, SMB_VERSION_1, fid, 2, pe->tree,
 			    pe->name, sink);
 		break;

@@ -315,7 +315,9 @@ response(struct smb_conn *c, int dir, const struct smb2_hdr *h, struct rd *r,
 			smb_tree_remove(c, pe->tree, sink);
 		break;
 	case SMB2_CREATE:
-		if (!(pe->kind == TREE_PIPE || smb_known_pipe(pe->name)))
+		/* The share itself (an empty name) is no pipe. */
+		if (!(pe->kind == TREE_PIPE || smb_known_pipe(pe->name)) ||
+		    pe->name[1] == '\0')
 			break;
 		if (!ok) {
 			c->p->st.open_errors++;

@@ -994,6 +994,9 @@ test_smb2_errors(void)
 	s2_tree_resp(conv_add(&cv, 1), 3, 0, 4, 1);
 	s2_create_req(conv_add(&cv, 0), 4, 4, "svcctl");
 	s2_create_resp(conv_add(&cv, 1), 4, 0, 4, fid_b);
+	/* The IPC$ share itself, opened by an empty name: no pipe. */
+	s2_create_req(conv_add(&cv, 0), 20, tid, "");
+	s2_create_resp(conv_add(&cv, 1), 20, 0, tid, fid_b);
 	/* Denied tree connect: no tree. */
 	s2_tree_req(conv_add(&cv, 0), 5, "\\\\srv\\IPC$");
 	s2_tree_resp(conv_add(&cv, 1), 5, 0xc0000022, 7, 2);
