@@ -31,7 +31,8 @@
  *    (one transform per frame there).
  *
  * tshark runs here (it is installed in CI); without it, or without the
- * captures, the test skips.
+ * captures, the test skips.  Arguments replace the list of captures
+ * (e.g. every file of the directory, to look for differences).
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -63,6 +64,9 @@ static const char *const captures[] = {
 	"elcabezzonn-Pcaps__mimikatz_rpc.pcap",
 	"corelight-zerologon__CVE-2020-1472_exploit_win2019.pcap",
 	"nDPI__smb_deletefile.pcap",
+	"elcabezzonn-Pcaps__capture-Thu-11-24-16-10-28-11_cerber.pcap",
+	"elcabezzonn-Pcaps__ultra_lab_03-14.pcap",
+	"elcabezzonn-Pcaps__wmi_query.pcap",
 	NULL
 };
 
@@ -576,13 +580,14 @@ tshark_count(const char *path, const char *filter)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *dir = getenv("SVCMAP_PCAPS");
 	char path[4096];
 	struct strset tp, tu;
 	struct run rn;
 	const struct smb_stats *st;
+	const char *const *list;
 	size_t i, miss, extra;
 	unsigned files = 0;
 	long n;
@@ -594,8 +599,9 @@ main(void)
 	snprintf(path, sizeof(path), "%s/%s", dir, captures[0]);
 	if (access(path, R_OK) != 0)
 		tap_skip_all("shared captures not found");
-	for (i = 0; captures[i] != NULL; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, captures[i]);
+	list = argc > 1 ? (const char *const *)argv + 1 : captures;
+	for (i = 0; list[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]);
 		memset(&rn, 0, sizeof(rn));
 		memset(&tp, 0, sizeof(tp));
 		memset(&tu, 0, sizeof(tu));
@@ -603,7 +609,7 @@ main(void)
 		if ((rn.p = smb_parser_create(NULL)) == NULL)
 			abort();
 		if (run_file(&rn, path) != 0) {
-			ok(0, "%s: readable", captures[i]);
+			ok(0, "%s: readable", list[i]);
 			smb_parser_destroy(rn.p);
 			continue;
 		}
@@ -613,7 +619,7 @@ main(void)
 		printf("# %s: %zu pipes (tshark %zu), %zu bind uuids (tshark "
 		    "%zu), %u rpc pipes, %u pdus, smb1 %llu smb2 %llu "
 		    "encrypted %llu invalid %llu truncated %llu\n",
-		    captures[i], rn.pipes.n, tp.n, rn.uuids.n, tu.n,
+		    list[i], rn.pipes.n, tp.n, rn.uuids.n, tu.n,
 		    rn.rpc_pipes, rn.pdus, (unsigned long long)st->smb1,
 		    (unsigned long long)st->smb2,
 		    (unsigned long long)st->encrypted,
@@ -622,19 +628,19 @@ main(void)
 		miss = set_diff(&tp, &rn.pipes, "pipe tshark has, we lack");
 		extra = set_diff(&rn.pipes, &tp, "pipe we have, tshark lacks");
 		ok(miss == 0 && extra == 0, "%s: pipes per connection equal "
-		    "tshark's (%zu)", captures[i], tp.n);
+		    "tshark's (%zu)", list[i], tp.n);
 		miss = set_diff(&tu, &rn.uuids, "uuid tshark has, we lack");
 		extra = set_diff(&rn.uuids, &tu, "uuid we have, tshark lacks");
 		ok(miss == 0 && extra == 0, "%s: bound interfaces per "
-		    "connection equal tshark's (%zu)", captures[i], tu.n);
+		    "connection equal tshark's (%zu)", list[i], tu.n);
 		ok(rn.bad_pdus == 0, "%s: pipe bytes read as whole DCE/RPC "
-		    "PDUs (%u)", captures[i], rn.pdus);
-		if (strcmp(captures[i], "zeek__smb__smb3.pcap") == 0) {
+		    "PDUs (%u)", list[i], rn.pdus);
+		if (strcmp(list[i], "zeek__smb__smb3.pcap") == 0) {
 			n = tshark_count(path, "smb2.protocol_id == 0xfd534d42");
 			is_int(rn.encrypted, n, "%s: encrypted messages equal "
-			    "tshark's transform frames", captures[i]);
+			    "tshark's transform frames", list[i]);
 			ok(st->smb2 > 0 && rn.pipes.n == 0, "%s: only the "
-			    "clear negotiation is parsed", captures[i]);
+			    "clear negotiation is parsed", list[i]);
 		}
 		set_free(&tp);
 		set_free(&tu);
