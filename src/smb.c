@@ -875,14 +875,14 @@ smb_gap(struct smb_parser *p, struct smb_conn *c, int dir, size_t len,
 			rest = d->len - d->have;
 		else
 			rest = d->left;
-		/*
-		 * A gap inside the message: the message is lost but the
-		 * framing holds, because its length is known.
-		 */
 		/* An unclassified head: peek at what there is. */
 		if (d->st == D_HEAD && d->head_have >= 4 &&
 		    !msg_classify(c, d, dir, &want, sink))
 			d->pipe = -1;
+		/*
+		 * A gap inside the message: the message is lost but the
+		 * framing holds, because its length is known.
+		 */
 		if (len <= rest) {
 			c->p->st.truncated++;
 			msg_lost(c, d, dir, len, sink);
