@@ -63,21 +63,26 @@ struct smb_pipe {
 	char		 name[SMB_PIPE_NAME_MAX];
 };
 
+/* What the parser reports; any callback may be NULL. */
 struct smb_sink {
 	void	*arg;
 	/**
-	 * The connection's SMB version became known (first SMB1/SMB2
-	 * message: dialect 0) or was negotiated (SMB2: the DialectRevision;
-	 * SMB1: 0, "NT LM 0.12" has no number).  May be called again when it
-	 * improves: version first, dialect later.
+	 * The connection's SMB version became known (its first SMB2 message
+	 * or transform; its first SMB1 message other than a client's
+	 * NEGOTIATE, which also offers SMB2: dialect 0) or was negotiated
+	 * (SMB2: the DialectRevision, never the 0x02FF wildcard; SMB1: 0,
+	 * "NT LM 0.12" has no number).  Called again when it improves:
+	 * version first, dialect later, SMB1 -> SMB2 after a multi-protocol
+	 * NEGOTIATE; never SMB2 -> SMB1.
 	 */
 	void	(*dialect)(void *arg, enum smb_version v, uint16_t dialect);
 	/** A successful CREATE / NT_CREATE_ANDX opened a named pipe. */
 	void	(*pipe_open)(void *arg, const struct smb_pipe *pipe);
 	/**
 	 * Bytes of a pipe, in order per direction: a WRITE's data, a READ's
-	 * or transceive's output.  dir: 0 client -> server, 1 server -> client.
-	 * data points into the parser's buffer, valid during the call.
+	 * or transceive's output.  dir: as given to smb_feed() (0 client ->
+	 * server, 1 server -> client).  data points into the parser's
+	 * buffer, valid during the call.
 	 */
 	void	(*pipe_data)(void *arg, const struct smb_pipe *pipe, int dir,
 		    const uint8_t *data, size_t len);
