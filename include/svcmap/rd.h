@@ -190,6 +190,23 @@ rd_skip(struct rd *r, size_t n)
 		r->p += n;
 }
 
+/**
+ * Move to offset `off` from the start (an offset field of the format,
+ * such as SMB's DataOffset from the header): forwards or backwards, never
+ * past `end`; an offset beyond it sets RD_INVALID, since a field lies.
+ */
+static inline void
+rd_seek(struct rd *r, size_t off)
+{
+	if (r->err != RD_OK)
+		return;
+	if ((size_t)(r->end - r->start) < off) {
+		r->err = RD_INVALID;
+		return;
+	}
+	r->p = r->start + off;
+}
+
 /** Skip to the next multiple of `align` (a power of two) from the start. */
 static inline void
 rd_align(struct rd *r, size_t align)
