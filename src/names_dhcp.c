@@ -11,9 +11,9 @@
  * A name is bound to the address the client has or is granted: the
  * server's ACK (yiaddr), the client's REQUEST (requested address, option
  * 50, or ciaddr when renewing) and INFORM (ciaddr).  A DISCOVER has no
- * address yet and yields nothing.  Option 81 wins over option 12 when
- * both are there (it is the name the client wants in DNS); when option 81
- * holds a fully qualified name both are reported.
+ * address yet and yields nothing.  Option 81 and option 12 are both
+ * reported when both are there and differ (the table keeps each; the
+ * display order does not tell them apart).
  */
 #include <string.h>
 

@@ -47,6 +47,7 @@
 #define ASN1_GSTRING	0x1b
 #define CTX(n)		(0xa0 | (n))
 #define KDC_ERR_WRONG_REALM 68
+#define KRB_TCP_MAX	(256 * 1024)	/* record mark sanity bound */
 
 /* A GeneralString field [n] of seq into out (DNS text policy). */
 static int
@@ -153,18 +154,27 @@ static int
 krb_message(struct rd *r, const struct names_pkt *pkt,
     const struct names_sink *s, struct names_stats *st)
 {
-	struct rd app, seq, body, tkt, t, code;
+	struct rd app, seq, body, tkt, t, code, peek;
 	uint8_t tag, apptag;
 	uint32_t ec;
 	int facts = 0;
 
-	app = ber_elem(r, &apptag);
-	if (!rd_ok(r))
-		goto bad;
+	/*
+	 * Anything that does not open with a KDC message tag is not one (a
+	 * TCP continuation segment, another protocol on port 88): not ours
+	 * to count.
+	 */
+	peek = *r;
+	apptag = rd_u8(&peek);
+	if (!rd_ok(&peek))
+		return 0;
 	if (apptag != KRB_AS_REQ && apptag != KRB_TGS_REQ &&
 	    apptag != KRB_AS_REP && apptag != KRB_TGS_REP &&
 	    apptag != KRB_ERROR)
 		return 0;
+	app = ber_elem(r, &apptag);
+	if (!rd_ok(r))
+		goto bad;
 	seq = ber_elem(&app, &tag);
 	if (!rd_ok(&app) || tag != ASN1_SEQ) {
 		r->err = RD_INVALID;
@@ -229,14 +239,14 @@ names_kerberos(const uint8_t *p, size_t len, const struct names_pkt *pkt,
 	rd_init(&r, p, len);
 	if (pkt != NULL && pkt->tcp) {
 		/*
-		 * The record mark; a segment that does not start a record
-		 * (a continuation) holds no tag we know and yields nothing.
+		 * The record mark.  A segment that starts a record holds at
+		 * most the record; a continuation segment read as a mark
+		 * gives a length that is too short or absurd (the largest
+		 * Windows ticket requests are tens of KiB): not a start.
 		 */
 		mark = rd_be32(&r);
-		if (!rd_ok(&r) || (mark & 0x80000000U))
+		if (!rd_ok(&r) || mark > KRB_TCP_MAX || mark < rd_left(&r))
 			return 0;
-		if (rd_left(&r) > mark)
-			r = rd_sub(&r, mark);
 	}
 	return krb_message(&r, pkt, s, st);
 }

@@ -28,20 +28,23 @@
  *    control characters or invalid UTF-8 can appear).
  *
  * Sources and what a fact is bound to:
- *  - dns / llmnr / mdns: A/AAAA records of responses, any section:
- *    (record address, owner name).  dns-ptr: PTR records whose owner is a
+ *  - dns / llmnr / mdns: A/AAAA records of responses (standard queries,
+ *    and dynamic updates that succeeded: Windows servers echo the
+ *    update), any section: (record address, owner name).  dns-ptr: PTR records whose owner is a
  *    full in-addr.arpa / ip6.arpa name: (address, target).
  *  - nbns: registrations/refreshes (request RR) and positive query
  *    responses: (NB address of the RR, name<suffix>); node status
  *    responses: (responder, each name<suffix>).
  *  - dhcp: option 12 host name / option 81 FQDN of REQUEST (bound to
  *    option 50 or ciaddr), ACK (yiaddr) and INFORM (ciaddr), with chaddr.
- *  - kerberos: the realm of an AS-REQ/TGS-REQ is bound to the KDC it was
- *    sent to (kind REALM); the host part of a service principal
+ *  - kerberos: the realm of a KDC's answer (AS-REP/TGS-REP ticket realm,
+ *    KRB-ERROR realm except WRONG_REALM) is bound to the KDC that sent it
+ *    (kind REALM); a request's realm is only what a client believes and
+ *    binds nothing.  The host part of a requested service principal
  *    (host/NAME, cifs/NAME, ...) is a name the *client asked a ticket
  *    for*, not a name of either end of the flow, so it is emitted with
  *    has_addr false (kind SPN): a candidate a DNS answer can confirm,
- *    never an address's name by itself.
+ *    never an address's name by itself (names_learn() refuses it).
  *  - cldap: netlogon ping responses (LDAP searchResEntry, attribute
  *    Netlogon, NETLOGON_SAM_LOGON_RESPONSE_EX), bound to the responder:
  *    DnsHostName, NetbiosComputerName, DnsDomainName, DnsForestName,
@@ -189,8 +192,10 @@ int	names_dhcp(const uint8_t *p, size_t len, const struct names_pkt *pkt,
 	    const struct names_sink *s, struct names_stats *st);
 
 /**
- * Kerberos KDC request (AS-REQ, TGS-REQ) to port 88; over TCP a 4-byte
- * record mark precedes it.  Replies and errors yield nothing.
+ * Kerberos message on port 88 (AS-REQ/TGS-REQ: unbound SPN candidates;
+ * AS-REP/TGS-REP/KRB-ERROR: the realm of the sending KDC); over TCP a
+ * 4-byte record mark precedes it, and a segment that does not start a
+ * record yields nothing.
  */
 int	names_kerberos(const uint8_t *p, size_t len,
 	    const struct names_pkt *pkt, const struct names_sink *s,
