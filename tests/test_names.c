@@ -11,8 +11,9 @@
  * (address, name) tshark shows in DNS/LLMNR/mDNS A/AAAA answers, NBNS
  * answers and registrations, DHCP option 12, NTLM CHALLENGE target info
  * and CLDAP netlogon responses must be among the names learned for that
- * address in that capture.  Names the policy refuses are left out of the
- * expectation and reported.  Skips part 3 without captures or tshark.
+ * address in that capture; every Kerberos realm learned for an address
+ * must be one tshark shows in a KDC answer from it.  Names the policy
+ * refuses are left out of the expectation and reported.  Skips part 3 without captures or tshark.
  */
 #include <dirent.h>
 #include <pcap/pcap.h>
@@ -1270,7 +1271,9 @@ row_dhcp(void *arg, char **f, int n)
  * every packet of any source, all fields, dispatched by which are set.
  */
 #define ONE_FILTER "dns.flags.response==1 || nbns || dhcp.option.hostname" \
-	" || ntlmssp.messagetype==2 || mscldap.hostname"
+	" || ntlmssp.messagetype==2 || mscldap.hostname" \
+	" || kerberos.msg_type==11 || kerberos.msg_type==13" \
+	" || kerberos.msg_type==30"
 #define ONE_FIELDS "-e ip.src -e ipv6.src " \
 	"-e dns.resp.type -e dns.resp.name -e dns.a -e dns.aaaa " \
 	"-e nbns.flags.response -e nbns.flags.opcode -e nbns.flags.rcode " \
@@ -1281,7 +1284,8 @@ row_dhcp(void *arg, char **f, int n)
 	"-e ntlmssp.challenge.target_info.nb_domain_name " \
 	"-e ntlmssp.challenge.target_info.dns_computer_name " \
 	"-e ntlmssp.challenge.target_info.dns_domain_name " \
-	"-e mscldap.hostname -e mscldap.nb_hostname"
+	"-e mscldap.hostname -e mscldap.nb_hostname " \
+	"-e kerberos.realm -e kerberos.msg_type -e udp.srcport"
 
 static void
 row_all(void *arg, char **f, int n)
@@ -1290,7 +1294,7 @@ row_all(void *arg, char **f, int n)
 	struct row_src rs;
 	char *g[8];
 
-	if (n < 22)
+	if (n < 25)
 		return;
 	if (f[2][0] != '\0')
 		row_dns(&xs[0], f + 2, 4);
@@ -1312,6 +1316,64 @@ row_all(void *arg, char **f, int n)
 		memcpy(g + 2, f + 20, 2 * sizeof(*g));
 		row_src_names(&rs, g, 4);
 	}
+	/* Realms of KDC answers: all of them (xs[5]), over UDP (xs[6]). */
+	if (f[22][0] && (strcmp(f[23], "11") == 0 ||
+	    strcmp(f[23], "13") == 0 || strcmp(f[23], "30") == 0)) {
+		rs.x = &xs[5];
+		rs.nb = "d";
+		g[2] = f[22];
+		row_src_names(&rs, g, 3);
+		if (strcmp(f[24], "88") == 0) {
+			char *r[8];
+			const char *ip = f[0][0] ? f[0] : f[1];
+
+			split(f[22], '|', r, 8);
+			expect_add(&xs[6], ip, r[0], false);
+		}
+	}
+}
+
+/*
+ * Kerberos: every realm learned for an address is a realm tshark shows
+ * in a KDC answer that address sent (no invented realm), and each KDC
+ * that answered over UDP (no reassembly needed) has a realm learned.
+ */
+static void
+check_krb(const char *file, struct expect *all, struct expect *udp,
+    const struct facts *fs)
+{
+	char ip[ADDR_STRLEN];
+	size_t i, k, wrong = 0, missing = 0, n = 0;
+	bool found;
+
+	for (i = 0; i < fs->n; i++) {
+		if (fs->v[i].source != NAME_SRC_KERBEROS ||
+		    fs->v[i].kind != NAME_KIND_REALM)
+			continue;
+		n++;
+		for (found = false, k = 0; k < all->n && !found; k++)
+			found = addr_eq(&all->v[k].a, &fs->v[i].addr) &&
+			    strcasecmp(all->v[k].name, fs->v[i].name) == 0;
+		if (!found && wrong++ < 5)
+			printf("# %s: kerberos: %s %s not in tshark\n", file,
+			    addr_fmt(&fs->v[i].addr, ip), fs->v[i].name);
+	}
+	for (k = 0; k < udp->n; k++) {
+		for (found = false, i = 0; i < fs->n && !found; i++)
+			found = fs->v[i].source == NAME_SRC_KERBEROS &&
+			    fs->v[i].kind == NAME_KIND_REALM &&
+			    addr_eq(&fs->v[i].addr, &udp->v[k].a);
+		if (!found && missing++ < 5)
+			printf("# %s: kerberos: no realm for KDC %s\n", file,
+			    addr_fmt(&udp->v[k].a, ip));
+	}
+	if (n > 0 || udp->n > 0)
+		ok(wrong == 0 && missing == 0, "%s: kerberos: %zu realm facts "
+		    "all in tshark's KDC answers; %zu KDCs answering over UDP "
+		    "named",
+		    file, n, udp->n);
+	all->n = udp->n = 0;
+	all->policy = udp->policy = 0;
 }
 
 static void
@@ -1347,7 +1409,7 @@ test_pcaps(void)
 {
 	const char *dir = getenv("SVCMAP_PCAPS");
 	struct dirent **ents;
-	struct expect xs[5];
+	struct expect xs[7];
 	struct facts fs = { NULL, 0, 0 };
 	struct names_stats st, total;
 	char path[4096];
@@ -1393,10 +1455,11 @@ test_pcaps(void)
 		check_source(nm, "dhcp option 12", &xs[2], &fs);
 		check_source(nm, "ntlm target info", &xs[3], &fs);
 		check_source(nm, "cldap netlogon", &xs[4], &fs);
+		check_krb(nm, &xs[5], &xs[6], &fs);
 		free(ents[i]);
 	}
 	free(ents);
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < 7; k++)
 		free(xs[k].v);
 	free(fs.v);
 	ok(files > 0, "captures read: %d", files);
