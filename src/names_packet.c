@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "svcmap/decode.h"
-#include "svcmap/catalog.h"
 #include "svcmap/names.h"
+#include "svcmap/transport.h"
 
 static bool
 either(const struct packet *pkt, uint16_t port)
