@@ -1512,6 +1512,25 @@ test_reload(void)
 	is_str(row_service(row_of("192.0.2.5", 88, TRANSPORT_TCP)), "kdc",
 	    "a network added by a reload is monitored");
 	engine_stop();
+
+	/*
+	 * A flow that a reload leaves unmonitored keeps its attached
+	 * DCE/RPC parser, which must stop learning from it: a bound EPM
+	 * conversation, then monitored-networks without its network and a
+	 * catalog reload naming it again, then an ept_map reply.
+	 */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50622, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	config_defaults(&cfg);
+	cidr_parse(&cfg.monitored[0], "172.16.0.0/12");
+	cfg.nmonitored = 1;
+	engine_set_config(eng, &cfg);
+	engine_set_catalog(eng, c2);
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49790, any_host);
+	ok(!learned("10.0.0.5", TRANSPORT_TCP, 49790),
+	    "a flow a reload made unmonitored teaches no endpoint");
+	engine_stop();
 	catalog_destroy(c2);
 }
 
