@@ -106,6 +106,14 @@ capture_set_filter(pcap_t *p, const char *name, const char *bpf,
 	return 0;
 }
 
+const char *
+capture_linktype_name(int linktype)
+{
+	const char *name = pcap_datalink_val_to_name(linktype);
+
+	return name != NULL ? name : "unknown";
+}
+
 int
 capture_read_file(const char *path, const char *bpf, capture_handler fn,
     void *arg, volatile sig_atomic_t *stop, struct capture_file_result *res,
@@ -125,6 +133,7 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 		res = &local;
 	res->packets = 0;
 	res->corrupt = false;
+	res->linktype = -1;
 	ebuf[0] = '\0';
 	/* "-" is standard input, as for pcap_open_offline(). */
 	if (strcmp(path, "-") == 0)
@@ -160,10 +169,13 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 		return -1;
 	}
 	memset(&cp, 0, sizeof(cp));
-	cp.linktype = pcap_datalink(p);
+	cp.linktype = res->linktype = pcap_datalink(p);
 	while (stop == NULL || !*stop) {
 		rc = pcap_next_ex(p, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)	/* end of file */
+			break;
+		/* A stop signal may cut a read from a pipe short: not corrupt. */
+		if (rc != 1 && stop != NULL && *stop)
 			break;
 		if (rc != 1) {
 			/* Savefiles never time out (0): anything else is bad. */

@@ -28,6 +28,22 @@
 /* How often (packet time) idle flows and endpoints are looked at. */
 #define EXPIRE_EVERY_US		(1 * US_PER_S)
 #define ENDPOINT_EXPIRE_EVERY_US (60 * US_PER_S)
+/*
+ * The clock rule.  A packet stamped more than CLOCK_JUMP_US ahead of the
+ * clock is held until the next packet says whether time really moved: a
+ * next packet no more than CLOCK_JUMP_US before it confirms the jump (a
+ * gap in the capture, a wall-clock step) and both are processed at their
+ * own times; one further back shows the held stamp to be a lone bad
+ * record, which is then counted (clock_outliers) and processed at the
+ * clock's time.  Since the clock never steps back, one record stamped
+ * 0xFFFFFFFF seconds would otherwise age every later flow out after its
+ * first packet.  CLOCK_JUMP_US is twice the default TCP idle timeout: a
+ * smaller bad step can cost no more than the flows it outlives.  A held
+ * packet is copied (at most CLOCK_HOLD_MAX bytes, libpcap's largest
+ * snapshot); the end of input releases it as an outlier.
+ */
+#define CLOCK_JUMP_US		(600 * US_PER_S)
+#define CLOCK_HOLD_MAX		262144
 
 /*
  * The analyzers, in the order they see each packet (analyzer.h).  nDPI
@@ -79,6 +95,11 @@ struct engine {
 	bool			 drain_all;
 
 	struct frag_slot	 frags[FRAG_SLOTS];
+
+	/* A packet held by the clock rule (held.data points into held_buf). */
+	bool			 holding;
+	struct captured		 held;
+	uint8_t			 held_buf[CLOCK_HOLD_MAX];
 };
 
 static void engine_flow_end(void *arg, struct flow *f, enum flow_end why);
@@ -356,10 +377,10 @@ engine_fragment(struct engine *e, struct packet *pkt)
 	e->totals.byte_class[pc] += pkt->wire_len;
 }
 
-void
-engine_packet(void *arg, const struct captured *c)
+/* One packet at time ts_us: its own stamp, or the clock's for an outlier. */
+static void
+engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 {
-	struct engine *e = arg;
 	enum decode_reason why;
 	enum decode_result r;
 	struct packet pkt;
@@ -370,12 +391,12 @@ engine_packet(void *arg, const struct captured *c)
 	e->totals.packets++;
 	e->totals.bytes += c->wirelen;
 	/* Capture files may step back a little; the clock never does. */
-	if (c->ts_us > e->host.now_us)
-		e->host.now_us = c->ts_us;
+	if (ts_us > e->host.now_us)
+		e->host.now_us = ts_us;
 	if (e->totals.first_s == 0)
-		e->totals.first_s = (int64_t)(c->ts_us / US_PER_S);
+		e->totals.first_s = (int64_t)(ts_us / US_PER_S);
 
-	pkt.ts_us = c->ts_us;
+	pkt.ts_us = ts_us;
 	pkt.wire_len = c->wirelen;
 	pkt.cap_len = c->caplen;
 	r = decode_packet(c->linktype, c->data, c->caplen, &pkt, &why);
@@ -416,6 +437,51 @@ expire:
 		endpoint_expire(e->endpoints, e->host.now_us);
 		e->next_ep_expire_us = e->host.now_us + ENDPOINT_EXPIRE_EVERY_US;
 	}
+}
+
+/* More than CLOCK_JUMP_US after b (no overflow whatever the stamps). */
+static bool
+clock_ahead(uint64_t a, uint64_t b)
+{
+	return a > b && a - b > CLOCK_JUMP_US;
+}
+
+/*
+ * Process the held packet: at its own time when time did move (or when
+ * no clock existed to judge it by), else as an outlier at the clock's.
+ */
+static void
+clock_release(struct engine *e, bool outlier, uint64_t fallback_us)
+{
+	e->holding = false;
+	if (!outlier) {
+		engine_packet_at(e, &e->held, e->held.ts_us);
+		return;
+	}
+	e->totals.clock_outliers++;
+	engine_packet_at(e, &e->held, e->host.now_us != 0 ?
+	    e->host.now_us :
+	    fallback_us);
+}
+
+void
+engine_packet(void *arg, const struct captured *c)
+{
+	struct engine *e = arg;
+
+	if (e->holding)
+		clock_release(e, clock_ahead(e->held.ts_us, c->ts_us),
+		    c->ts_us);
+	/* The first packet has no clock to be compared with: hold it too. */
+	if ((e->host.now_us == 0 || clock_ahead(c->ts_us, e->host.now_us)) &&
+	    c->caplen <= sizeof(e->held_buf)) {
+		e->held = *c;
+		memcpy(e->held_buf, c->data, c->caplen);
+		e->held.data = e->held_buf;
+		e->holding = true;
+		return;
+	}
+	engine_packet_at(e, c, c->ts_us);
 }
 
 /* Truncating copy; runs up to three times per drained flow, hence no printf. */
@@ -643,6 +709,9 @@ engine_drain(struct engine *e, bool end_flows)
 	 * finding them costs what they number, where a scan of the table
 	 * cost its peak size at every flush.
 	 */
+	/* Nothing follows to confirm a held jump: it stays an outlier. */
+	if (end_flows && e->holding)
+		clock_release(e, e->host.now_us != 0, 0);
 	if (end_flows)
 		flow_table_end_all(e->flows);
 	else if (e->drain_all) {

@@ -148,6 +148,10 @@ const struct counter_def counter_defs[] = {
 	C("endpoints_learned", "rpc.endpoints_learned",
 	    "svcmap_endpoints_learned_total", NULL, "endpoints",
 	    "RPC endpoints learned (new, not refreshed).", endpoints_learned),
+	C("clock_outliers", "clock_outliers", "svcmap_clock_outliers_total",
+	    NULL, "packets", "Packets stamped more than 10 minutes ahead of "
+	    "the clock and of the next packet, counted at the clock's time.",
+	    clock_outliers),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);

@@ -41,6 +41,7 @@
 #include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/dcerpc.h"
+#include "svcmap/decode.h"
 #include "svcmap/endpoint.h"
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
@@ -125,6 +126,8 @@ struct daemon {
 
 /* Set by SIGINT/SIGTERM during a capture-file run; read between packets. */
 static volatile sig_atomic_t offline_stop;
+/* Set by SIGUSR1 during a capture-file run: print progress at the next packet. */
+static volatile sig_atomic_t offline_progress;
 
 static void
 usage(FILE *out)
@@ -276,6 +279,9 @@ write_batch(struct daemon *d, struct stats_batch *b,
  */
 struct offline {
 	struct daemon	*d;
+	const char	*file;			/* being read */
+	size_t		 fileno, nfiles;
+	uint64_t	 records;		/* read, all files */
 	uint64_t	 next_drain_us;		/* packet time */
 	uint64_t	 interval_us;
 	int64_t		 next_write_ns;		/* CLOCK_MONOTONIC */
@@ -290,6 +296,25 @@ monotonic_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* SIGUSR1: where a long capture-file run is, on stderr. */
+static void
+offline_report(const struct offline *o)
+{
+	const struct run_totals *t = engine_totals(o->d->engine);
+	char when[32];
+	time_t secs = (time_t)(engine_now(o->d->engine) / 1000000);
+	struct tm tm;
+
+	if (gmtime_r(&secs, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
+	log_info("progress: file %zu of %zu (%s), %" PRIu64 " records read, "
+	    "packet time %s, %" PRIu64 " flows, %" PRIu64 " active, %zu"
+	    " endpoints known", o->fileno + 1, o->nfiles, o->file,
+	    o->records, when, t->flows, t->flows_active,
+	    endpoint_count(o->d->endpoints));
+}
+
 static void
 offline_packet(void *arg, const struct captured *pkt)
 {
@@ -297,10 +322,22 @@ offline_packet(void *arg, const struct captured *pkt)
 	struct daemon *d = o->d;
 	uint64_t now;
 
+	if (offline_progress) {
+		offline_progress = 0;
+		offline_report(o);
+	}
+	o->records++;
 	engine_packet(d->engine, pkt);
 	now = engine_now(d->engine);
-	if (o->next_drain_us == 0) {
-		o->next_drain_us = now + o->interval_us;
+	/*
+	 * The engine holds a first packet, or one far ahead, until the next
+	 * says whether time moved (its clock rule): start the schedule from
+	 * the first stamp, and restart it if the clock refused that stamp.
+	 */
+	if (o->next_drain_us == 0 ||
+	    (now != 0 && now + o->interval_us < o->next_drain_us)) {
+		o->next_drain_us = (now != 0 ? now : pkt->ts_us) +
+		    o->interval_us;
 		return;
 	}
 	if (now < o->next_drain_us)
@@ -349,15 +386,31 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 	o.d = d;
 	o.interval_us = (uint64_t)d->cfg.flush_interval_s * 1000000;
 	o.next_write_ns = monotonic_ns() + (int64_t)o.interval_us * 1000;
+	o.nfiles = nfiles;
 	for (i = 0; i < nfiles; i++) {
+		o.file = files[i];
+		o.fileno = i;
 		if (capture_read_file(files[i], d->cfg.bpf[0] ? d->cfg.bpf :
 		    NULL, offline_packet, &o, &offline_stop, &res, err,
 		    sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			status = 1;
 		}
-		if (offline_stop)
+		/* Its packets are counted (not_ip_linktype), but map nothing. */
+		if (res.linktype != -1 &&
+		    !decode_linktype_supported(res.linktype)) {
+			log_warnx("%s: link type %s (%d) is not one svcmapd "
+			    "decodes: its %" PRIu64 " packets are counted as "
+			    "not_ip_linktype and classified nowhere", files[i],
+			    capture_linktype_name(res.linktype), res.linktype,
+			    res.packets);
+			status = 1;
+		}
+		if (offline_stop) {
+			log_info("stopped by a signal after %" PRIu64 " records: "
+			    "storing what was read", o.records);
 			break;
+		}
 	}
 	engine_drain(d->engine, true);
 	/* The last flush must land: retry a locked database for a while. */
@@ -878,8 +931,10 @@ run_live(struct daemon *d)
 static void
 offline_signal(int sig)
 {
-	(void)sig;
-	offline_stop = 1;
+	if (sig == SIGUSR1)
+		offline_progress = 1;
+	else
+		offline_stop = 1;
 }
 
 /* -t: the file parses, and the catalogs it names load. */
@@ -1054,8 +1109,14 @@ main(int argc, char **argv)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = offline_signal;
 		sigemptyset(&sa.sa_mask);
+		/*
+		 * No SA_RESTART for a stop: a read blocked on a pipe returns,
+		 * and what was read is stored.  Progress restarts the read.
+		 */
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGUSR1, &sa, NULL);
 		status = run_offline(&d, files, nfiles);
 	} else
 		status = run_live(&d);

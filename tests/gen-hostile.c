@@ -6,6 +6,8 @@
  *        gen-hostile trunc  IN OUT
  *        gen-hostile corrupt IN OUT N
  *        gen-hostile rpc    IN OUT
+ *        gen-hostile stamp  IN OUT N
+ *        gen-hostile relink IN OUT DLT
  *
  * flood:   COUNT (default 300000) frames of random TCP SYNs and UDP
  *          datagrams from random IPv4 sources to random hosts of
@@ -25,6 +27,9 @@
  *          below 64k), frag_length below the header, an auth_length
  *          larger than the PDU, and a bind claiming 255 contexts in
  *          room for one.
+ * stamp:   IN with record N (from 1) stamped 0xFFFFFFFF seconds, the
+ *          largest time a pcap record header holds (year 2106).
+ * relink:  IN's records unchanged under link type DLT (a number).
  * The summary line on stdout gives the counts the test checks.
  */
 #include <pcap/pcap.h>
@@ -32,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FLOOD_DEFAULT	300000
 #define TRUNC_SNAPLEN	60
@@ -457,6 +463,38 @@ corrupt(pcap_t *in, pcap_dumper_t *out, unsigned long keep)
 	return 0;
 }
 
+static int
+stamp(pcap_t *in, pcap_dumper_t *out, unsigned long which)
+{
+	struct pcap_pkthdr *h, copy;
+	const u_char *data;
+	unsigned long n = 0;
+
+	while (pcap_next_ex(in, &h, &data) == 1) {
+		copy = *h;
+		if (++n == which)
+			copy.ts.tv_sec = (time_t)0xFFFFFFFFu;
+		pcap_dump((u_char *)out, &copy, data);
+	}
+	if (n < which) {
+		fprintf(stderr, "gen-hostile: input has only %lu records\n", n);
+		return -1;
+	}
+	printf("records %lu stamped %lu\n", n, which);
+	return 0;
+}
+
+static int
+copy_all(pcap_t *in, pcap_dumper_t *out)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+
+	while (pcap_next_ex(in, &h, &data) == 1)
+		pcap_dump((u_char *)out, h, data);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,8 +505,8 @@ main(int argc, char **argv)
 	int rc, snaplen;
 
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: gen-hostile flood|trunc|corrupt|rpc IN "
-		    "OUT [COUNT|N]\n");
+		fprintf(stderr, "usage: gen-hostile "
+		    "flood|trunc|corrupt|rpc|stamp|relink IN OUT [COUNT|N|DLT]\n");
 		return 2;
 	}
 	if (argc == 5)
@@ -485,7 +523,8 @@ main(int argc, char **argv)
 	}
 	snaplen = strcmp(argv[1], "trunc") == 0 ? TRUNC_SNAPLEN :
 	    pcap_snapshot(in);
-	if ((dead = pcap_open_dead(pcap_datalink(in), snaplen)) == NULL ||
+	if ((dead = pcap_open_dead(strcmp(argv[1], "relink") == 0 &&
+	    argc == 5 ? (int)num : pcap_datalink(in), snaplen)) == NULL ||
 	    (out = pcap_dump_open(dead, argv[3])) == NULL) {
 		fprintf(stderr, "gen-hostile: %s: cannot write\n", argv[3]);
 		return 1;
@@ -498,6 +537,10 @@ main(int argc, char **argv)
 		rc = corrupt(in, out, num);
 	else if (strcmp(argv[1], "rpc") == 0 && argc == 4)
 		rc = rpc(in, out);
+	else if (strcmp(argv[1], "stamp") == 0 && argc == 5)
+		rc = stamp(in, out, num);
+	else if (strcmp(argv[1], "relink") == 0 && argc == 5)
+		rc = copy_all(in, out);
 	else {
 		fprintf(stderr, "gen-hostile: unknown mode %s\n", argv[1]);
 		rc = -1;

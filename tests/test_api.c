@@ -1051,7 +1051,8 @@ test_status(int *calls)
 		"\"last_reload\":null", "\"last_reload_s\":0,",
 		/* Added by the counter registry, after every older field. */
 		"\"counters\":{\"packets\":219,\"pkt_classified\":180,",
-		"\"rpc_pdus\":77,", "\"endpoints_learned\":0}}\n",
+		"\"rpc_pdus\":77,", "\"endpoints_learned\":0,",
+		"\"clock_outliers\":0}}\n",
 	};
 	struct resp r;
 	size_t i;

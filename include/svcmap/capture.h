@@ -32,6 +32,7 @@ typedef void (*capture_handler)(void *arg, const struct captured *pkt);
 struct capture_file_result {
 	uint64_t	packets;	/* records delivered */
 	bool		corrupt;	/* reading stopped at a bad record */
+	int		linktype;	/* the file's DLT_*, -1 if not opened */
 };
 
 /**
@@ -45,6 +46,9 @@ struct capture_file_result {
 int	capture_read_file(const char *path, const char *bpf,
 	    capture_handler fn, void *arg, volatile sig_atomic_t *stop,
 	    struct capture_file_result *res, char *err, size_t errlen);
+
+/** libpcap's name of a DLT_* value ("EN10MB"), or "unknown"; static. */
+const char *capture_linktype_name(int linktype);
 
 struct capture_live_config {
 	uint32_t	snaplen;	/* bytes per packet captured */

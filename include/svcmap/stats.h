@@ -94,6 +94,9 @@ struct run_totals {
 	uint64_t	rpc_gaps;
 	uint64_t	epm_replies;
 	uint64_t	endpoints_learned;
+	/* Packets stamped far ahead of the clock and of the packet after
+	 * them, processed at the clock's time (engine.c's clock rule). */
+	uint64_t	clock_outliers;
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };
