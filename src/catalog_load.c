@@ -13,6 +13,7 @@
 
 #include "svcmap/addr.h"
 #include "svcmap/catalog.h"
+#include "svcmap/cfgfile.h"
 #include "svcmap/log.h"
 #include "svcmap/transport.h"
 #include "catalog_int.h"
@@ -713,6 +714,7 @@ catalog_load_file(struct catalog *cat, const char *path, bool local,
 {
 	struct errs errs = { err, errlen, 0 };
 	struct loadctx lc;
+	char why[128];
 	FILE *fp;
 
 	lc.cat = cat;
@@ -731,8 +733,9 @@ catalog_load_file(struct catalog *cat, const char *path, bool local,
 		bad(&lc, "out of memory");
 		return -1;
 	}
-	if ((fp = fopen(path, "r")) == NULL) {
-		bad(&lc, "%s", strerror(errno));
+	if ((fp = cfgfile_open(path, CFGFILE_CATALOG_MAX, why,
+	    sizeof(why))) == NULL) {
+		bad(&lc, "%s", why);
 		return -1;
 	}
 	load_stream(&lc, fp);

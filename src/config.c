@@ -28,6 +28,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "svcmap/cfgfile.h"
 #include "svcmap/config.h"
 #include "svcmap/log.h"
 #include "svcmap/store.h"
@@ -1021,6 +1022,11 @@ process_line(struct config *cfg, struct load *ld, char *line)
 	int argc;
 	unsigned *seen;
 
+	/* Values reach JSON, syslog and /metrics, which need UTF-8. */
+	if (!cfgfile_utf8_valid(line, strlen(line))) {
+		load_error(ld, "not valid UTF-8");
+		return;
+	}
 	if ((argc = tokenize(line, argv, CONFIG_MAX_ARGS, &why)) == -1) {
 		load_error(ld, "%s", why);
 		return;
@@ -1162,11 +1168,13 @@ int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct first_error fe = { err, errlen, false };
+	char why[128];
 	FILE *fp;
 	int rc;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		report_stderr(&fe, path, 0, strerror(errno));
+	if ((fp = cfgfile_open(path, CFGFILE_CONFIG_MAX, why,
+	    sizeof(why))) == NULL) {
+		report_stderr(&fe, path, 0, why);
 		return -1;
 	}
 	rc = config_load_stream(cfg, fp, path, report_stderr, &fe);

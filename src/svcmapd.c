@@ -50,6 +50,7 @@
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "datadir.h"
+#include "preflight.h"
 
 #define MAX_FILES	256
 #define PRUNE_EVERY_S	3600
@@ -756,9 +757,11 @@ drop_privileges(const char *user)
 
 	if (user[0] == '\0' || getuid() != 0)
 		return 0;
+	/* Running on as root would be worse than not running. */
 	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user \"%s\" does not exist: staying root", user);
-		return 0;
+		log_warnx("user \"%s\" does not exist: not running as root",
+		    user);
+		return -1;
 	}
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
@@ -937,15 +940,25 @@ offline_signal(int sig)
 		offline_stop = 1;
 }
 
-/* -t: the file parses, and the catalogs it names load. */
+/*
+ * -t: the file parses, the catalogs it names load, the filter compiles
+ * for each interface, and for a live start the user and the outputs are
+ * what the start needs (preflight.c).
+ */
 static int
 check_config(struct daemon *d)
 {
 	struct catalog *cat;
 	char dir[CONFIG_PATH_LEN];
+	int bad;
 
-	if ((cat = open_catalog(&d->cfg, dir, sizeof(dir))) == NULL)
+	bad = preflight_capture(&d->cfg);
+	bad += preflight_runtime(&d->cfg);
+	if ((cat = open_catalog(&d->cfg, dir, sizeof(dir))) == NULL ||
+	    bad > 0) {
+		catalog_destroy(cat);
 		return 1;
+	}
 	printf("configuration OK: %s; catalog %s: %zu services, %zu ports, "
 	    "%zu RPC interfaces\n", d->config_path ? d->config_path :
 	    "(defaults)", dir, catalog_nservices(cat), catalog_nports(cat),

@@ -31,7 +31,7 @@ for line in \
     "User=svcmap" "Group=svcmap" \
     "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN" \
     "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN" \
-    "StateDirectory=svcmap" "UMask=0027" \
+    "StateDirectory=svcmap" "LogsDirectory=svcmap" "UMask=0027" \
     "ReadWritePaths=-$localstatedir/lib/svcmap" \
     "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" \
     "PrivateTmp=yes" "PrivateDevices=yes" "ProtectKernelTunables=yes" \

@@ -503,7 +503,7 @@ test_files(void)
 
 	cat = catalog_create();
 	ok(catalog_load_file(cat, tmpdir, false, err, sizeof(err)) == -1 &&
-	    strstr(err, "Is a directory") != NULL,
+	    strstr(err, "not a regular file") != NULL,
 	    "a directory is not a catalog (%s)", err);
 	catalog_destroy(cat);
 
