@@ -763,6 +763,7 @@ answer_status(struct api *a, struct evhttp_request *req)
 	kv_time(j, "now", st.now);
 	json_kv_int(j, "uptime_s", st.now > st.started_at ?
 	    st.now - st.started_at : 0);
+	json_kv_string(j, "status", st.degraded ? "degraded" : "ok");
 	json_key(j, "interfaces");
 	json_array_begin(j);
 	for (i = 0; i < st.nifaces; i++) {
@@ -772,6 +773,7 @@ answer_status(struct api *a, struct evhttp_request *req)
 		json_kv_uint(j, "dropped", st.ifaces[i].dropped);
 		json_kv_uint(j, "if_dropped", st.ifaces[i].if_dropped);
 		json_kv_uint(j, "ring_dropped", st.ifaces[i].ring_dropped);
+		json_kv_bool(j, "up", st.ifaces[i].up);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -918,6 +920,14 @@ answer_metrics(struct api *a, struct evhttp_request *req)
 		sample(b, "svcmap_decode_total", l, 1, st.totals.decode[i]);
 	}
 
+	metric_family(b, "svcmap_capture_up", "gauge",
+	    "1 while the interface captures, 0 while it is lost and being "
+	    "reopened.");
+	for (i = 0; i < st.nifaces; i++) {
+		l[0] = "interface";
+		l[1] = st.ifaces[i].name;
+		sample(b, "svcmap_capture_up", l, 1, st.ifaces[i].up ? 1 : 0);
+	}
 	metric_family(b, "svcmap_capture_received_total", "counter",
 	    "Packets the capture received (pcap_stats ps_recv).");
 	for (i = 0; i < st.nifaces; i++) {

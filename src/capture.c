@@ -209,6 +209,8 @@ struct slot_hdr {
 struct capture_live {
 	pcap_t		*pcap;
 	char		 name[64];
+	struct capture_live_config cfg;	/* kept to reopen; bpf copied */
+	char		 bpf[CAPTURE_BPF_MAX];
 	int		 source;
 	int		 linktype;
 	uint32_t	 snaplen;	/* what pcap_snapshot() settled on */
@@ -218,6 +220,13 @@ struct capture_live {
 	pthread_t	 thread;
 	bool		 started;	/* control thread only */
 	atomic_bool	 stopping;
+	/* Cleared by the capture thread when the handle fails (the
+	 * interface went away); set again by capture_live_reopen(). */
+	atomic_bool	 up;
+	/* Counters of the handles closed so far (a reopen starts pcap's
+	 * at zero); stats_mu makes the fold and a read see both or none. */
+	pthread_mutex_t	 stats_mu;
+	uint64_t	 base_recv, base_drop, base_ifdrop;
 
 	/* Capture thread writes, everyone reads. */
 	char		 pad0[CACHE_LINE];
@@ -372,13 +381,15 @@ live_thread(void *arg)
 			break;
 		if (rc == PCAP_ERROR) {
 			/* The interface went away or the socket failed. */
-			log_warnx("%s: capture stopped: %s", c->name,
-			    pcap_geterr(c->pcap));
+			log_warnx("%s: capture lost: %s; reopening it when it "
+			    "returns", c->name, pcap_geterr(c->pcap));
+			atomic_store(&c->up, false);
 			break;
 		}
 		if (rc == 0 && pfd.fd != -1 &&
 		    poll(&pfd, 1, LIVE_TIMEOUT_MS) == -1 && errno != EINTR) {
-			log_warn("%s: capture stopped: poll", c->name);
+			log_warn("%s: capture lost: poll", c->name);
+			atomic_store(&c->up, false);
 			break;
 		}
 		now = mono_ns();
@@ -391,31 +402,23 @@ live_thread(void *arg)
 	return NULL;
 }
 
-struct capture_live *
-capture_live_open(const char *iface, const struct capture_live_config *cfg,
-    int source, char *err, size_t errlen)
+/*
+ * Create and activate c->pcap for c->name with c->cfg: the part of an
+ * open that a reopen repeats.  Sets linktype and snaplen.
+ */
+static int
+live_activate(struct capture_live *c, char *err, size_t errlen)
 {
+	const struct capture_live_config *cfg = &c->cfg;
+	const char *iface = c->name;
 	char ebuf[PCAP_ERRBUF_SIZE];
-	struct capture_live *c;
 	uint64_t bufsz;
 	int rc, snap;
 
-	if (cfg->ring_slots == 0) {
-		snprintf(err, errlen, "%s: ring_slots must be at least 1",
-		    iface);
-		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "%s: %s", iface, strerror(errno));
-		return NULL;
-	}
-	snprintf(c->name, sizeof(c->name), "%s", iface);
-	c->source = source;
 	ebuf[0] = '\0';
 	if ((c->pcap = pcap_create(iface, ebuf)) == NULL) {
 		snprintf(err, errlen, "%s: %s", iface, ebuf);
-		free(c);
-		return NULL;
+		return -1;
 	}
 	bufsz = (uint64_t)cfg->buffer_mb * 1024 * 1024;
 	if (bufsz > INT_MAX)
@@ -449,10 +452,49 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 		snprintf(err, errlen, "%s: %s", iface, ebuf);
 		goto fail;
 	}
-
 	c->linktype = pcap_datalink(c->pcap);
 	snap = pcap_snapshot(c->pcap);
 	c->snaplen = snap > 0 ? (uint32_t)snap : 65535;
+	return 0;
+fail:
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+	return -1;
+}
+
+struct capture_live *
+capture_live_open(const char *iface, const struct capture_live_config *cfg,
+    int source, char *err, size_t errlen)
+{
+	struct capture_live *c;
+
+	if (cfg->ring_slots == 0) {
+		snprintf(err, errlen, "%s: ring_slots must be at least 1",
+		    iface);
+		return NULL;
+	}
+	if (cfg->bpf != NULL && strlen(cfg->bpf) >= CAPTURE_BPF_MAX) {
+		snprintf(err, errlen, "%s: filter too long", iface);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "%s: %s", iface, strerror(errno));
+		return NULL;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", iface);
+	c->cfg = *cfg;
+	if (cfg->bpf != NULL) {
+		snprintf(c->bpf, sizeof(c->bpf), "%s", cfg->bpf);
+		c->cfg.bpf = c->bpf;
+	}
+	c->source = source;
+	pthread_mutex_init(&c->stats_mu, NULL);
+	if (live_activate(c, err, errlen) == -1) {
+		pthread_mutex_destroy(&c->stats_mu);
+		free(c);
+		return NULL;
+	}
+	atomic_store(&c->up, true);
 	c->nslots = cfg->ring_slots;
 	c->slot_size = sizeof(struct slot_hdr) +
 	    (((size_t)c->snaplen + 7) & ~(size_t)7);
@@ -460,14 +502,67 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 	    (c->slots = malloc((size_t)c->nslots * c->slot_size)) == NULL) {
 		snprintf(err, errlen, "%s: cannot allocate a ring of %" PRIu32
 		    " slots of %zu bytes", iface, c->nslots, c->slot_size);
-		goto fail;
+		pcap_close(c->pcap);
+		pthread_mutex_destroy(&c->stats_mu);
+		free(c);
+		return NULL;
 	}
 	pthread_once(&wake.once, wake_init);
 	return c;
-fail:
-	pcap_close(c->pcap);
-	free(c);
-	return NULL;
+}
+
+bool
+capture_live_up(struct capture_live *c)
+{
+	return atomic_load(&c->up);
+}
+
+int
+capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
+{
+	uint32_t slot_snap = (uint32_t)(c->slot_size - sizeof(struct slot_hdr));
+	int linktype = c->linktype;
+
+	if (atomic_load(&c->up))
+		return 0;
+	/* The thread ended itself when the handle failed: reap it. */
+	capture_live_stop(c);
+	if (c->pcap != NULL) {
+		pthread_mutex_lock(&c->stats_mu);
+		c->base_recv += atomic_load(&c->ps_recv);
+		c->base_drop += atomic_load(&c->ps_drop);
+		c->base_ifdrop += atomic_load(&c->ps_ifdrop);
+		atomic_store(&c->ps_recv, 0);
+		atomic_store(&c->ps_drop, 0);
+		atomic_store(&c->ps_ifdrop, 0);
+		pthread_mutex_unlock(&c->stats_mu);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+	}
+	if (live_activate(c, err, errlen) == -1)
+		return -1;
+	/*
+	 * The ring's slots were sized for the first handle's snapshot, and
+	 * its packets are decoded with the link type of ring_take(): a
+	 * reopened interface that differs (another device under the name)
+	 * is refused rather than misread.
+	 */
+	if (c->snaplen > slot_snap || c->linktype != linktype) {
+		snprintf(err, errlen, "%s: came back with link type %s and "
+		    "snapshot %" PRIu32 ", not %s and %" PRIu32, c->name,
+		    capture_linktype_name(c->linktype), c->snaplen,
+		    capture_linktype_name(linktype), slot_snap);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+		c->linktype = linktype;
+		return -1;
+	}
+	atomic_store(&c->up, true);
+	if (capture_live_start(c, err, errlen) == -1) {
+		atomic_store(&c->up, false);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -495,7 +590,8 @@ capture_live_stop(struct capture_live *c)
 	atomic_store(&c->stopping, true);
 	/* The thread sees `stopping` within LIVE_TIMEOUT_MS; this ends a
 	 * pcap_dispatch() under way at once. */
-	pcap_breakloop(c->pcap);
+	if (c->pcap != NULL)
+		pcap_breakloop(c->pcap);
 	pthread_join(c->thread, NULL);
 	c->started = false;
 }
@@ -506,7 +602,9 @@ capture_live_close(struct capture_live *c)
 	if (c == NULL)
 		return;
 	capture_live_stop(c);
-	pcap_close(c->pcap);
+	if (c->pcap != NULL)
+		pcap_close(c->pcap);
+	pthread_mutex_destroy(&c->stats_mu);
 	free(c->slots);
 	free(c);
 }
@@ -619,10 +717,15 @@ capture_live_poll(struct capture_live **caps, size_t n, capture_handler fn,
 void
 capture_live_get_stats(struct capture_live *c, struct capture_live_stats *st)
 {
-	st->received = atomic_load_explicit(&c->ps_recv, memory_order_relaxed);
-	st->dropped = atomic_load_explicit(&c->ps_drop, memory_order_relaxed);
-	st->if_dropped = atomic_load_explicit(&c->ps_ifdrop,
+	pthread_mutex_lock(&c->stats_mu);
+	st->received = c->base_recv + atomic_load_explicit(&c->ps_recv,
 	    memory_order_relaxed);
+	st->dropped = c->base_drop + atomic_load_explicit(&c->ps_drop,
+	    memory_order_relaxed);
+	st->if_dropped = c->base_ifdrop + atomic_load_explicit(&c->ps_ifdrop,
+	    memory_order_relaxed);
+	pthread_mutex_unlock(&c->stats_mu);
+	st->up = atomic_load(&c->up);
 	st->ring_dropped = atomic_load_explicit(&c->ring_dropped,
 	    memory_order_relaxed);
 	st->delivered = atomic_load_explicit(&c->delivered,

@@ -176,6 +176,9 @@ static const struct directive directives[] = {
 	  "put the interfaces in promiscuous mode" },
 	{ "ring-slots", &t_uint, FIELD(ring_slots), U_NONE, 1024, 4194304, 0,
 	  0, "65536", "packets the capture-to-classifier ring holds" },
+	{ "capture-lost-exit", &t_uint, FIELD(capture_lost_exit_s), U_SECONDS,
+	  0, DAY, 0, D_RELOAD, "60s",
+	  "exit 1 once no interface has captured this long; 0: never" },
 
 	/* storage */
 	{ "database", &t_database, FIELD(db_path), NOBOUNDS, 0,

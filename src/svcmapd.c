@@ -15,8 +15,12 @@
  * statistics over under a mutex taken once per flush, never per packet,
  * and takes a reloaded configuration and catalog the same way.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -56,6 +60,8 @@
 #define PRUNE_EVERY_S	3600
 /* Seconds the last write is retried: within the unit's TimeoutStopSec. */
 #define FINAL_WRITE_TRIES 30
+/* Longest wait between two attempts to reopen a lost interface, s. */
+#define CAPTURE_RETRY_MAX_S 30
 
 /* What the command line sets over the configuration, kept for SIGHUP. */
 struct overrides {
@@ -76,6 +82,16 @@ struct reload_slot {
 	struct config		 cfg;
 	const struct catalog	*cat;		/* NULL: taken already */
 	const struct catalog	*retired;	/* for the main thread to free */
+};
+
+/*
+ * A lost capture interface (capture_live_up() false), as the main thread
+ * tracks it to reopen it: monotonic seconds.
+ */
+struct capture_watch {
+	int64_t		down_since;	/* 0: capturing */
+	int64_t		next_try;
+	unsigned	backoff_s;	/* 1, 2, 4 ... CAPTURE_RETRY_MAX_S */
 };
 
 struct daemon {
@@ -101,6 +117,10 @@ struct daemon {
 	/* live mode */
 	struct capture_live	*caps[CONFIG_MAX_IFACES];
 	size_t			 ncaps;
+	struct capture_watch	 watch[CONFIG_MAX_IFACES];
+	int64_t			 all_lost_since;	/* monotonic s; 0: one captures */
+	bool			 capture_exit;	/* stopped for capture-lost-exit */
+	struct event		*capture_timer;
 	struct event_base	*base;
 	struct api		*api;
 	struct event		*flush_timer;
@@ -568,6 +588,109 @@ on_watchdog_timer(evutil_socket_t fd, short what, void *arg)
 		    "withheld");
 }
 
+/*
+ * "capturing on eth1 eth2", or "degraded: capture lost on eth2;
+ * capturing on eth1" while an interface is gone: the STATUS= line.
+ */
+static void
+capture_status(struct daemon *d, char *buf, size_t len)
+{
+	size_t i, n = 0, lost = 0, pass;
+
+	for (i = 0; i < d->ncaps; i++)
+		lost += !capture_live_up(d->caps[i]);
+	if (lost > 0)
+		n = (size_t)snprintf(buf, len, "degraded: capture lost on");
+	for (pass = lost > 0 ? 0 : 1; pass < 2; pass++) {
+		if (pass == 1 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s", lost == 0 ?
+			    "capturing on" : lost == d->ncaps ? "" :
+			    "; capturing on");
+		for (i = 0; i < d->ncaps && n < len; i++)
+			if (capture_live_up(d->caps[i]) == (pass == 1))
+				n += (size_t)snprintf(buf + n, len - n, " %s",
+				    capture_live_name(d->caps[i]));
+	}
+}
+
+static void
+notify_capture_status(struct daemon *d)
+{
+	char line[300];
+
+	memcpy(line, "STATUS=", 7);
+	capture_status(d, line + 7, sizeof(line) - 7);
+	notify_send(line);
+}
+
+/*
+ * Once a second: notice interfaces whose capture failed (their thread
+ * logged it), reopen them with a backoff of 1 s doubling to
+ * CAPTURE_RETRY_MAX_S (failed attempts are not logged: the loss was),
+ * and stop with exit status 1 once none has captured for
+ * capture-lost-exit, so that Restart=on-failure acts.  The watchdog
+ * keeps being fed meanwhile: the daemon is not wedged, and its API keeps
+ * saying what is wrong.
+ */
+static void
+on_capture_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct capture_watch *w;
+	int64_t now = monotonic_ns() / 1000000000;
+	bool changed = false;
+	size_t i, up = 0;
+	char err[512];
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < d->ncaps; i++) {
+		w = &d->watch[i];
+		if (capture_live_up(d->caps[i])) {
+			up++;
+			continue;
+		}
+		if (w->down_since == 0) {
+			w->down_since = now;
+			w->backoff_s = 1;
+			w->next_try = now + 1;
+			changed = true;
+			continue;
+		}
+		if (now < w->next_try)
+			continue;
+		if (capture_live_reopen(d->caps[i], err, sizeof(err)) == -1) {
+			log_debug("reopen: %s", err);
+			if ((w->backoff_s *= 2) > CAPTURE_RETRY_MAX_S)
+				w->backoff_s = CAPTURE_RETRY_MAX_S;
+			w->next_try = now + w->backoff_s;
+			continue;
+		}
+		log_info("%s: capture resumed after %" PRId64 " s",
+		    capture_live_name(d->caps[i]), now - w->down_since);
+		w->down_since = 0;
+		up++;
+		changed = true;
+	}
+	if (changed)
+		notify_capture_status(d);
+	if (up > 0 || d->ncaps == 0) {
+		d->all_lost_since = 0;
+		return;
+	}
+	if (d->all_lost_since == 0)
+		d->all_lost_since = now;
+	if (d->cfg.capture_lost_exit_s != 0 && !d->capture_exit &&
+	    now - d->all_lost_since >= (int64_t)d->cfg.capture_lost_exit_s) {
+		log_warnx("no interface has captured for %" PRIu32 " s "
+		    "(capture-lost-exit): storing the statistics and exiting 1",
+		    d->cfg.capture_lost_exit_s);
+		d->capture_exit = true;
+		notify_send("STOPPING=1");
+		atomic_store(&d->stop_requested, true);
+	}
+}
+
 static void
 set_flush_interval(struct daemon *d)
 {
@@ -729,6 +852,8 @@ api_status(void *arg, struct api_status *st)
 		st->ifaces[i].dropped = cs.dropped;
 		st->ifaces[i].if_dropped = cs.if_dropped;
 		st->ifaces[i].ring_dropped = cs.ring_dropped;
+		st->ifaces[i].up = cs.up;
+		st->degraded |= !cs.up;
 	}
 	st->nifaces = d->ncaps;
 	st->totals = t;
@@ -750,6 +875,28 @@ api_status(void *arg, struct api_status *st)
 	st->last_reload = d->last_reload;
 }
 
+/*
+ * After setuid(2) from root, keep CAP_NET_RAW alone (permitted and
+ * effective): a capture interface that goes away and comes back is
+ * reopened with it.  Everything else root held is gone.
+ */
+static void
+keep_capture_capability(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[CAP_TO_INDEX(CAP_NET_RAW)].permitted =
+	    data[CAP_TO_INDEX(CAP_NET_RAW)].effective = CAP_TO_MASK(CAP_NET_RAW);
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		log_warn("cannot keep CAP_NET_RAW: a lost interface will not "
+		    "be reopened");
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 static int
 drop_privileges(const char *user)
 {
@@ -763,11 +910,15 @@ drop_privileges(const char *user)
 		    user);
 		return -1;
 	}
+	/* Permitted capabilities survive the setuid() with KEEPCAPS. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+		log_warn("PR_SET_KEEPCAPS");
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
 		log_warn("cannot drop privileges to %s", user);
 		return -1;
 	}
+	keep_capture_capability();
 	return 0;
 }
 
@@ -857,6 +1008,11 @@ run_live(struct daemon *d)
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		event_add(d->sig_ev[i], NULL);
 	}
+	d->capture_timer = event_new(d->base, -1, EV_PERSIST, on_capture_timer,
+	    d);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	event_add(d->capture_timer, &tv);
 	if (strcmp(d->cfg.api_listen, "off") != 0) {
 		d->api = api_start(d->base, d->cfg.api_listen, d->cfg.db_path,
 		    d->cat, api_status, d, err, sizeof(err));
@@ -876,10 +1032,8 @@ run_live(struct daemon *d)
 		fatalx("cannot start the classifier thread");
 	log_info("capturing on %zu interface(s)", d->ncaps);
 	n = (size_t)snprintf(status_line, sizeof(status_line),
-	    "READY=1\nSTATUS=capturing on");
-	for (i = 0; i < d->ncaps && n < sizeof(status_line); i++)
-		n += (size_t)snprintf(status_line + n, sizeof(status_line) - n,
-		    " %s", capture_live_name(d->caps[i]));
+	    "READY=1\nSTATUS=");
+	capture_status(d, status_line + n, sizeof(status_line) - n);
 	notify_send(status_line);
 
 	event_base_dispatch(d->base);
@@ -918,6 +1072,7 @@ run_live(struct daemon *d)
 		event_free(d->sig_ev[i]);
 	if (d->watchdog_timer != NULL)
 		event_free(d->watchdog_timer);
+	event_free(d->capture_timer);
 	event_free(d->prune_timer);
 	event_free(d->flush_timer);
 	event_free(d->reloaded_ev);
@@ -928,7 +1083,7 @@ run_live(struct daemon *d)
 	alert_batch_destroy(d->alerts_handed);
 	alert_batch_destroy(d->alerts_writing);
 	pthread_mutex_destroy(&d->lock);
-	return status;
+	return d->capture_exit ? 1 : status;
 }
 
 static void

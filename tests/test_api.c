@@ -649,9 +649,12 @@ stub_init(void)
 	stub.ifaces[0].dropped = 5;
 	stub.ifaces[0].if_dropped = 6;
 	stub.ifaces[0].ring_dropped = 7;
+	stub.ifaces[0].up = true;
 	snprintf(stub.ifaces[1].name, sizeof(stub.ifaces[1].name),
 	    "we\"ird\\if");
 	stub.ifaces[1].received = 8;
+	stub.ifaces[1].up = false;	/* lost, being reopened */
+	stub.degraded = true;
 	stub.nifaces = 2;
 	stub.packets = 219;
 	stub.bytes = 45489;
@@ -1032,10 +1035,12 @@ test_status(int *calls)
 		"\"started_at\":\"2024-01-15T09:00:00Z\"",
 		"\"started_at_s\":1705309200",
 		"\"now\":\"2024-01-15T10:00:00Z\"", "\"now_s\":1705312800",
-		"\"uptime_s\":3600",
+		"\"uptime_s\":3600", "\"status\":\"degraded\"",
 		("\"interfaces\":[{\"name\":\"eth1\",\"received\":1000,"
-		    "\"dropped\":5,\"if_dropped\":6,\"ring_dropped\":7},"
+		    "\"dropped\":5,\"if_dropped\":6,\"ring_dropped\":7,"
+		    "\"up\":true},"
 		    "{\"name\":\"we\\\"ird\\\\if\",\"received\":8,"),
+		"\"ring_dropped\":0,\"up\":false}]",
 		"\"packets\":219", "\"bytes\":45489",
 		("\"packets_by_class\":{\"classified\":180,"
 		    "\"undocumented\":31,\"unmonitored\":6,\"non_ip\":2,"
@@ -1160,6 +1165,8 @@ test_metrics(void)
 		"svcmap_packets_by_class_total{class=\"classified\"} 180\n",
 		"svcmap_packets_by_class_total{class=\"malformed\"} 0\n",
 		"svcmap_capture_received_total{interface=\"eth1\"} 1000\n",
+		"svcmap_capture_up{interface=\"eth1\"} 1\n",
+		"svcmap_capture_up{interface=\"we\\\"ird\\\\if\"} 0\n",
 		"svcmap_capture_received_total{interface=\"we\\\"ird\\\\if\"} "
 		    "8\n",
 		"svcmap_capture_dropped_total{interface=\"eth1\","

@@ -41,6 +41,7 @@ struct api_iface_status {
 	uint64_t	 dropped;	/* kernel buffer drops (ps_drop) */
 	uint64_t	 if_dropped;	/* interface drops (ps_ifdrop) */
 	uint64_t	 ring_dropped;	/* capture -> classifier ring full */
+	bool		 up;		/* capturing (false: lost, reopening) */
 };
 
 /* What the daemon says of itself, as of the last flush. */
@@ -51,6 +52,7 @@ struct api_status {
 	int64_t		 now;		/* UTC seconds */
 	struct api_iface_status ifaces[CONFIG_MAX_IFACES];
 	size_t		 nifaces;
+	bool		 degraded;	/* an interface is lost */
 	uint64_t	 packets;	/* classified, as of the last flush */
 	uint64_t	 bytes;
 	uint64_t	 pkt_class[PKT__COUNT];

@@ -50,6 +50,9 @@ int	capture_read_file(const char *path, const char *bpf,
 /** libpcap's name of a DLT_* value ("EN10MB"), or "unknown"; static. */
 const char *capture_linktype_name(int linktype);
 
+/* Longest BPF filter a live handle keeps for reopening (config's bound). */
+#define CAPTURE_BPF_MAX		4096
+
 struct capture_live_config {
 	uint32_t	snaplen;	/* bytes per packet captured */
 	uint32_t	buffer_mb;	/* kernel ring size, MiB */
@@ -64,6 +67,7 @@ struct capture_live_stats {
 	uint64_t	if_dropped;	/* ps_ifdrop: interface/driver */
 	uint64_t	ring_dropped;	/* our handoff ring full */
 	uint64_t	delivered;	/* taken by the classifier */
+	bool		up;		/* the handle captures */
 };
 
 struct capture_live;
@@ -81,6 +85,20 @@ int	capture_live_start(struct capture_live *c, char *err, size_t errlen);
 /** Stop the thread (returns once it has joined); the ring keeps its packets. */
 void	capture_live_stop(struct capture_live *c);
 void	capture_live_close(struct capture_live *c);
+/**
+ * Whether the handle still captures: false once it failed (the
+ * interface was deleted or went down), until capture_live_reopen().
+ * Any thread.
+ */
+bool	capture_live_up(struct capture_live *c);
+/**
+ * Open a failed handle's interface again with the same settings and
+ * restart its thread (the ring and the counters carry on; received and
+ * dropped add up across handles).  Needs the capture rights of
+ * capture_live_open().  Control thread only; 0 if already up.
+ * @return: 0, or -1 with err set (still down: try again later).
+ */
+int	capture_live_reopen(struct capture_live *c, char *err, size_t errlen);
 const char *capture_live_name(const struct capture_live *c);
 
 /**

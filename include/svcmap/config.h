@@ -50,6 +50,9 @@ struct config {
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
 	uint32_t	flush_interval_s;	/* seconds between flushes */
+	/* Seconds with every capture interface lost before svcmapd exits 1
+	 * (so that Restart=on-failure acts); 0: never. */
+	uint32_t	capture_lost_exit_s;
 	uint32_t	bucket_s;		/* finest statistics bucket, seconds */
 	uint32_t	retention_minute_days;
 	uint32_t	retention_hour_days;
