@@ -21,6 +21,8 @@
 #include <sys/types.h>
 
 #include <linux/capability.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +41,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "svcmap/addr.h"
 #include "svcmap/alert.h"
 #include "svcmap/api.h"
 #include "svcmap/capture.h"
@@ -968,6 +971,25 @@ open_captures(struct daemon *d)
 	return 0;
 }
 
+/* Whether a listen address (config's syntax) is a loopback address. */
+static bool
+listen_is_loopback(const char *listen)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	int len;
+
+	if (addr_parse_listen(listen, true, &ss, &len) == -1)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return ss.ss_family == AF_INET6 &&
+	    (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+	    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+	    sin6->sin6_addr.s6_addr[12] == 127));
+}
+
 static int
 run_live(struct daemon *d)
 {
@@ -1021,6 +1043,11 @@ run_live(struct daemon *d)
 			return 1;
 		}
 		log_info("API listening on %s", d->cfg.api_listen);
+		if (!listen_is_loopback(d->cfg.api_listen))
+			log_warnx("API on %s is reachable beyond this host and "
+			    "has no authentication: anyone who reaches it can "
+			    "read the service map (api-listen)",
+			    d->cfg.api_listen);
 	}
 
 	for (i = 0; i < d->ncaps; i++)

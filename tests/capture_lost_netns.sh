@@ -30,13 +30,17 @@ veth_again() {
 	ip netns exec "$NS_GEN" ip link set vgen up
 }
 
-# wait_status JQ-EXPR: until /v1/status satisfies it (15 s).
+# wait_status JQ-EXPR: until /v1/status satisfies it (15 s).  (jq -e
+# alone would take no answer at all for a yes.)
+status_is() {
+	[ "$(api /v1/status 2>/dev/null | jq "$1" 2>/dev/null)" = true ]
+}
 wait_status() {
 	_i=0
-	while ! api /v1/status | jq -e "$1" >/dev/null 2>&1 && [ $_i -lt 150 ]; do
+	while ! status_is "$1" && [ $_i -lt 150 ]; do
 		sleep 0.1; _i=$((_i + 1))
 	done
-	api /v1/status | jq -e "$1" >/dev/null 2>&1
+	status_is "$1"
 }
 
 cat > "$conf" <<CONF
