@@ -3,7 +3,7 @@
  * (`make fuzz`); the captures are test inputs and never stored, so
  * neither are these seeds.
  *
- * usage: seed_pcaps decode|dcerpc PCAPDIR OUTDIR
+ * usage: seed_pcaps decode|dcerpc|engine PCAPDIR OUTDIR
  *
  * decode: per capture, the first frame of every distinct decode outcome
  *         (link type, reason, IP version, transport, VLAN, fragment,
@@ -17,6 +17,13 @@
  *         as gaps, UDP datagrams cut to a chunk.  At most MAX_FLOWS
  *         conversations per capture and MAX_SEED bytes per seed, the
  *         fuzzer's -max_len.
+ * engine: per capture, windows of up to ENGINE_FRAMES consecutive frames
+ *         (each cut to ENGINE_FRAME_MAX bytes, at most ENGINE_SEED_MAX
+ *         bytes a seed), one starting every ENGINE_STRIDE frames, at most
+ *         ENGINE_SEEDS a capture, in fuzz_engine's format: the link type
+ *         byte, then per frame the time step since the previous one
+ *         (10 ms units up to 2.5 s, else the nearest of its long steps)
+ *         and the length.
  * Files are named <capture>.<n>; the summary on stdout gives the counts.
  */
 #include <dirent.h>
@@ -37,6 +44,11 @@
 #define MAX_SIGS	256	/* distinct decode outcomes kept per capture */
 #define CHUNK_MAX	255	/* payload bytes in one fuzz_dcerpc chunk */
 #define GAP_MAX		31	/* sequence skip one chunk header can say */
+#define ENGINE_FRAMES	48	/* frames in one engine seed */
+#define ENGINE_STRIDE	400	/* frames between two seeds' starts */
+#define ENGINE_SEEDS	8	/* engine seeds kept per capture */
+#define ENGINE_FRAME_MAX 4096	/* fuzz_engine's MAX_FRAME */
+#define ENGINE_SEED_MAX	16384	/* make fuzz's -max_len for engine */
 
 /* fuzz_decode's linktypes[], in its order: the index is byte 0. */
 static const int decode_linktypes[] = {
@@ -127,6 +139,64 @@ seed_decode(struct capture *c, pcap_t *pc)
 		memcpy(frame + 1, data, h->caplen);
 		write_seed(c, frame, 1 + (size_t)h->caplen);
 	}
+}
+
+/* fuzz_engine's time step byte for a gap of us microseconds. */
+static uint8_t
+engine_step(int64_t us)
+{
+	if (us < 0)
+		return 254;
+	if (us / 10000 <= 250)
+		return (uint8_t)(us / 10000);
+	if (us < 180 * 1000000LL)
+		return 251;
+	if (us < 3600 * 1000000LL)
+		return 252;
+	return 253;
+}
+
+static void
+seed_engine(struct capture *c, pcap_t *pc)
+{
+	static uint8_t seed[ENGINE_SEED_MAX];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int64_t prev = 0, ts;
+	size_t len = 0, inseed = 0, caplen;
+	unsigned long n = 0;
+	int idx;
+
+	if ((idx = linktype_index(pcap_datalink(pc))) < 0)
+		return;
+	while (c->nseeds < ENGINE_SEEDS && pcap_next_ex(pc, &h, &data) == 1) {
+		ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		if (n++ % ENGINE_STRIDE == 0) {
+			len = 0;
+			seed[len++] = (uint8_t)idx;
+			inseed = 0;
+			prev = ts;
+		}
+		if (len == 0)
+			continue;	/* between windows */
+		caplen = h->caplen < ENGINE_FRAME_MAX ? h->caplen :
+		    ENGINE_FRAME_MAX;
+		if (len + 3 + caplen <= sizeof(seed)) {
+			seed[len++] = engine_step(ts - prev);
+			seed[len++] = (uint8_t)(caplen >> 8);
+			seed[len++] = (uint8_t)caplen;
+			memcpy(seed + len, data, caplen);
+			len += caplen;
+			prev = ts;
+			inseed++;
+		}
+		if (inseed == ENGINE_FRAMES || len + 3 > sizeof(seed)) {
+			write_seed(c, seed, len);
+			len = 0;
+		}
+	}
+	if (len > 1 && c->nseeds < ENGINE_SEEDS)
+		write_seed(c, seed, len);
 }
 
 /* Append one chunk; false once the seed is full. */
@@ -295,15 +365,16 @@ main(int argc, char **argv)
 	unsigned total = 0;
 	pcap_t *pc;
 	int i, n;
-	bool decode;
+	int mode;	/* 0 decode, 1 dcerpc, 2 engine */
 
-	if (argc != 4 || (strcmp(argv[1], "decode") != 0 &&
-	    strcmp(argv[1], "dcerpc") != 0)) {
-		fprintf(stderr, "usage: seed_pcaps decode|dcerpc PCAPDIR "
-		    "OUTDIR\n");
+	mode = argc != 4 ? -1 : strcmp(argv[1], "decode") == 0 ? 0 :
+	    strcmp(argv[1], "dcerpc") == 0 ? 1 :
+	    strcmp(argv[1], "engine") == 0 ? 2 : -1;
+	if (mode == -1) {
+		fprintf(stderr, "usage: seed_pcaps decode|dcerpc|engine "
+		    "PCAPDIR OUTDIR\n");
 		return 2;
 	}
-	decode = strcmp(argv[1], "decode") == 0;
 	if ((n = scandir(argv[2], &ents, is_capture, alphasort)) < 0) {
 		perror(argv[2]);
 		return 1;
@@ -317,10 +388,12 @@ main(int argc, char **argv)
 		memset(&c, 0, sizeof(c));
 		c.name = ents[i]->d_name;
 		c.outdir = argv[3];
-		if (decode)
+		if (mode == 0)
 			seed_decode(&c, pc);
-		else
+		else if (mode == 1)
 			seed_dcerpc(&c, pc);
+		else
+			seed_engine(&c, pc);
 		pcap_close(pc);
 		total += c.nseeds;
 		free(ents[i]);

@@ -2,7 +2,8 @@
 # The seeds `make fuzz` cuts from the shared captures (tests/fuzz/seed_pcaps):
 # every capture with EPM replies in epm_truth.csv yields DCE/RPC seeds,
 # and every seed, real traffic in the fuzz targets' input formats, replays
-# through fuzz_decode and fuzz_dcerpc with their invariants intact.
+# through fuzz_decode, fuzz_dcerpc and fuzz_engine (short frame sequences
+# cut from every capture) with their invariants intact.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_pcaps
 [ -f "$SVCMAP_PCAPS/epm_truth.csv" ] || skip_all "no epm_truth.csv"
@@ -10,7 +11,7 @@ scratch
 
 FUZZ="$top_builddir/tests/fuzz"
 
-for t in decode dcerpc; do
+for t in decode dcerpc engine; do
 	mkdir "$SCRATCH/$t"
 	ok "seed_pcaps $t runs" "$FUZZ/seed_pcaps" $t "$SVCMAP_PCAPS" "$SCRATCH/$t"
 done
@@ -22,7 +23,7 @@ for f in $(cut -d, -f1 "$SVCMAP_PCAPS/epm_truth.csv" | sed 1d | sort -u); do
 done
 is "$missing" "" "every capture with EPM replies yields dcerpc seeds"
 
-for t in decode dcerpc; do
+for t in decode dcerpc engine; do
 	n=$(ls "$SCRATCH/$t" | wc -l)
 	ok "$t: seeds cut ($n)" test "$n" -gt 0
 	"$FUZZ/replay_$t" "$SCRATCH/$t" >"$SCRATCH/$t.tap" 2>"$SCRATCH/$t.err"
