@@ -4,7 +4,8 @@
 # --api 127.0.0.1:PORT; /v1/status answers.  (Binding through
 # getaddrinfo() with AI_ADDRCONFIG found no address there, and the daemon
 # exited.)  A non-loopback listen address is warned about: the API has no
-# authentication.
+# authentication.  Also: a SIGHUP whose configuration path became a FIFO
+# is refused at once.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_cmd jq ip curl
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
@@ -41,7 +42,20 @@ is "$(ip netns exec "$NS" curl -sS --max-time 5 \
     http://127.0.0.1:8137/v1/status | jq -r '.interfaces[0].name')" lo \
     "/v1/status answers on 127.0.0.1 (capturing on lo)"
 ok "no warning for a loopback API" sh -c "! grep -q 'no authentication' '$SCRATCH/log'"
+# (Issue 19 item 3) A reload from a configuration path that became a FIFO
+# fails at once instead of blocking the main thread for ever.
+rm "$SCRATCH/lo.conf"
+mkfifo "$SCRATCH/lo.conf"
+kill -HUP "$DAEMON_PID"
+ok "SIGHUP with the configuration a FIFO: reload refused" \
+    wait_for "$SCRATCH/log" "reload failed: configuration not changed"
+ok "... naming it" grep -qF "$SCRATCH/lo.conf: not a regular file" "$SCRATCH/log"
+is "$(ip netns exec "$NS" curl -sS --max-time 5 \
+    http://127.0.0.1:8137/v1/status | jq -r '.interfaces[0].name')" lo \
+    "... and the daemon still answers"
 ok "SIGTERM: exit 0" stop
+rm "$SCRATCH/lo.conf"
+printf 'user ""\n' >"$SCRATCH/lo.conf"
 
 if ip netns exec "$NS" ip -6 addr show dev lo | grep -q '::1/128'; then
 	run '[::1]:8137'
