@@ -56,7 +56,7 @@ sleep 0.2
 NOTIFY_SOCKET="$SCRATCH/notify.sock" WATCHDOG_USEC=400000 \
     ip netns exec "$NS_CAP" "$SVCMAPD" -c "$conf" -i vcap 2>"$log" &
 DAEMON_PID=$!
-ok "READY=1 once capturing" wait_for "$notes" "^READY=1"
+ok "READY=1 once capturing" wait_for "$notes" "^READY=1" 300
 ok "API listening" wait_for "$log" "API listening on"
 replay "$smb"
 ok "before: 54 packets received and classified" \
@@ -109,7 +109,7 @@ sed -i 's/^capture-lost-exit .*/capture-lost-exit 2s/' "$conf"
 sed "s/^/# /" "$log"
 ip netns exec "$NS_CAP" "$SVCMAPD" -c "$conf" -i vcap 2>"$log" &
 DAEMON_PID=$!
-ok "second run: capturing" wait_for "$log" "capturing on" 200
+ok "second run: capturing" wait_for "$log" "capturing on" 300
 ip netns exec "$NS_CAP" ip link del vcap
 _i=0
 while kill -0 "$DAEMON_PID" 2>/dev/null && [ $_i -lt 150 ]; do
