@@ -404,10 +404,13 @@ live_thread(void *arg)
 
 /*
  * Create and activate c->pcap for c->name with c->cfg: the part of an
- * open that a reopen repeats.  Sets linktype and snaplen.
+ * open that a reopen repeats.  The handle's link type and snapshot length
+ * go to *linktype and *snaplen, not to c: the classifier thread reads
+ * c->linktype while a reopen runs.
  */
 static int
-live_activate(struct capture_live *c, char *err, size_t errlen)
+live_activate(struct capture_live *c, int *linktype, uint32_t *snaplen,
+    char *err, size_t errlen)
 {
 	const struct capture_live_config *cfg = &c->cfg;
 	const char *iface = c->name;
@@ -452,9 +455,9 @@ live_activate(struct capture_live *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", iface, ebuf);
 		goto fail;
 	}
-	c->linktype = pcap_datalink(c->pcap);
+	*linktype = pcap_datalink(c->pcap);
 	snap = pcap_snapshot(c->pcap);
-	c->snaplen = snap > 0 ? (uint32_t)snap : 65535;
+	*snaplen = snap > 0 ? (uint32_t)snap : 65535;
 	return 0;
 fail:
 	pcap_close(c->pcap);
@@ -489,7 +492,7 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 	}
 	c->source = source;
 	pthread_mutex_init(&c->stats_mu, NULL);
-	if (live_activate(c, err, errlen) == -1) {
+	if (live_activate(c, &c->linktype, &c->snaplen, err, errlen) == -1) {
 		pthread_mutex_destroy(&c->stats_mu);
 		free(c);
 		return NULL;
@@ -521,7 +524,8 @@ int
 capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 {
 	uint32_t slot_snap = (uint32_t)(c->slot_size - sizeof(struct slot_hdr));
-	int linktype = c->linktype;
+	uint32_t snaplen;
+	int linktype;
 
 	if (atomic_load(&c->up))
 		return 0;
@@ -539,7 +543,7 @@ capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 		pcap_close(c->pcap);
 		c->pcap = NULL;
 	}
-	if (live_activate(c, err, errlen) == -1)
+	if (live_activate(c, &linktype, &snaplen, err, errlen) == -1)
 		return -1;
 	/*
 	 * The ring's slots were sized for the first handle's snapshot, and
@@ -547,14 +551,13 @@ capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 	 * reopened interface that differs (another device under the name)
 	 * is refused rather than misread.
 	 */
-	if (c->snaplen > slot_snap || c->linktype != linktype) {
+	if (snaplen > slot_snap || linktype != c->linktype) {
 		snprintf(err, errlen, "%s: came back with link type %s and "
 		    "snapshot %" PRIu32 ", not %s and %" PRIu32, c->name,
-		    capture_linktype_name(c->linktype), c->snaplen,
-		    capture_linktype_name(linktype), slot_snap);
+		    capture_linktype_name(linktype), snaplen,
+		    capture_linktype_name(c->linktype), slot_snap);
 		pcap_close(c->pcap);
 		c->pcap = NULL;
-		c->linktype = linktype;
 		return -1;
 	}
 	atomic_store(&c->up, true);
