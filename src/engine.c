@@ -472,8 +472,11 @@ engine_packet(void *arg, const struct captured *c)
 	if (e->holding)
 		clock_release(e, clock_ahead(e->held.ts_us, c->ts_us),
 		    c->ts_us);
-	/* The first packet has no clock to be compared with: hold it too. */
-	if ((e->host.now_us == 0 || clock_ahead(c->ts_us, e->host.now_us)) &&
+	/*
+	 * The first packet sets the clock as it is: holding it too would
+	 * delay every run's first flow for a bad first record's sake.
+	 */
+	if (e->host.now_us != 0 && clock_ahead(c->ts_us, e->host.now_us) &&
 	    c->caplen <= sizeof(e->held_buf)) {
 		e->held = *c;
 		memcpy(e->held_buf, c->data, c->caplen);

@@ -354,7 +354,7 @@ offline_packet(void *arg, const struct captured *pkt)
 	engine_packet(d->engine, pkt);
 	now = engine_now(d->engine);
 	/*
-	 * The engine holds a first packet, or one far ahead, until the next
+	 * The engine holds a packet far ahead of its clock until the next
 	 * says whether time moved (its clock rule): start the schedule from
 	 * the first stamp, and restart it if the clock refused that stamp.
 	 */
