@@ -100,42 +100,13 @@ parse_version(const char *s, uint16_t *major, uint16_t *minor)
 static const char *
 text_problem(const unsigned char *s, size_t len)
 {
-	size_t i = 0, n, k;
-	uint32_t cp, min;
+	size_t i;
 
-	while (i < len) {
-		if (s[i] < 0x80) {
-			if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-				return "control character";
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			return "invalid UTF-8";
-		if (len - i <= n)
-			return "invalid UTF-8";
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return "invalid UTF-8";
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return "invalid UTF-8";
-		i += n + 1;
-	}
-	return NULL;
+	for (i = 0; i < len; i++)
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			return "control character";
+	return cfgfile_utf8_valid((const char *)s, len) ? NULL :
+	    "invalid UTF-8";
 }
 
 /*
