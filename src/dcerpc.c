@@ -814,25 +814,14 @@ dcerpc_tcp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
     const struct dcerpc_sink *sink)
 {
 	struct rpc_dir *d;
-	int32_t delta;
+	uint32_t gap;
 
-	if (len == 0 || dir < 0 || dir > 1)
+	if (dir < 0 || dir > 1)
 		return;
 	d = &f->dir[dir];
-	if (!d->seq_known) {
-		d->seq_known = true;
-		d->next_seq = seq;
-	}
-	/* Serial-number arithmetic: behind is a retransmission, ahead a gap. */
-	delta = (int32_t)(seq - d->next_seq);
-	if (delta < 0) {
-		if ((uint32_t)-(int64_t)delta >= len)
-			return;
-		data += (uint32_t)-(int64_t)delta;
-		len -= (uint32_t)-(int64_t)delta;
-		seq = d->next_seq;
-	} else if (delta > 0)
+	if (!tcpseq_trim(&d->seq, seq, &data, &len, &gap))
+		return;
+	if (gap > 0)
 		co_gap(p, f, dir);
-	d->next_seq = seq + (uint32_t)len;
 	co_stream(p, f, &d->s, data, len, sink);
 }

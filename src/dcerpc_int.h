@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "svcmap/dcerpc.h"
+#include "svcmap/tcpseq.h"
 #include "svcmap/rd.h"
 
 /* Connection-oriented PDU types (C706 12.6.4.1, [MS-RPCE] 2.2.2). */
@@ -97,8 +98,7 @@ struct rpc_stream {
 
 /* One direction: TCP sequence tracking (dcerpc_tcp only) and its stream. */
 struct rpc_dir {
-	bool		seq_known;
-	uint32_t	next_seq;	/* sequence number expected next */
+	struct tcpseq	seq;		/* dcerpc_tcp() only */
 	struct rpc_stream s;
 };
 

@@ -53,6 +53,7 @@
 static const struct analyzer *const analyzers[] = {
 	&analyzer_dpi,
 	&analyzer_dcerpc,
+	&analyzer_smb,
 };
 #define NANALYZERS (sizeof(analyzers) / sizeof(analyzers[0]))
 _Static_assert(NANALYZERS <= FLOW_ANALYZERS,
@@ -732,6 +733,14 @@ engine_drain(struct engine *e, bool end_flows)
 	e->totals.rpc_invalid = 0;
 	e->totals.rpc_gaps = 0;
 	e->totals.epm_replies = 0;
+	e->totals.smb_messages = 0;
+	e->totals.smb_truncated = 0;
+	e->totals.smb_invalid = 0;
+	e->totals.smb_gaps = 0;
+	e->totals.smb_encrypted = 0;
+	e->totals.smb_pipes_opened = 0;
+	e->totals.smb_pipe_msgs = 0;
+	e->totals.smb_pipes_unparsed = 0;
 	for (i = 0; i < NANALYZERS; i++)
 		if (analyzers[i]->totals != NULL)
 			analyzers[i]->totals(e->mods[i], &e->totals);

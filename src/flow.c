@@ -77,6 +77,8 @@ flow_method_name(enum flow_method m)
 		return "bind";
 	case METHOD_EPM:
 		return "epm";
+	case METHOD_PIPE:
+		return "pipe";
 	}
 	return "none";
 }

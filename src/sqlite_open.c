@@ -517,6 +517,7 @@ static const struct name method_names[] = {
 	{ METHOD_PORT, "port" },
 	{ METHOD_BIND, "bind" },
 	{ METHOD_EPM, "epm" },
+	{ METHOD_PIPE, "pipe" },
 	{ 0, NULL }
 };
 

@@ -1057,7 +1057,8 @@ test_status(int *calls)
 		/* Added by the counter registry, after every older field. */
 		"\"counters\":{\"packets\":219,\"pkt_classified\":180,",
 		"\"rpc_pdus\":77,", "\"endpoints_learned\":0,",
-		"\"clock_outliers\":0}}\n",
+		"\"clock_outliers\":0,", "\"smb_messages\":0,",
+		"\"smb_pipes_unparsed\":0}}\n",
 	};
 	struct resp r;
 	size_t i;

@@ -126,5 +126,6 @@ struct analyzer {
 /* The analyzers of the engine's table (src/analyzer_<name>.c). */
 extern const struct analyzer analyzer_dpi;
 extern const struct analyzer analyzer_dcerpc;
+extern const struct analyzer analyzer_smb;
 
 #endif /* SVCMAP_ANALYZER_H */

@@ -33,12 +33,14 @@ enum flow_class {
 	FLOW_UNMONITORED	/* neither end in the monitored networks */
 };
 
-/* How the service was decided; stored and shown as "epm", "bind", "port". */
+/* How the service was decided; stored and shown as "epm", "bind", "port",
+ * "pipe". */
 enum flow_method {
 	METHOD_NONE = 0,
 	METHOD_PORT,		/* catalog listener of (transport, server port) */
 	METHOD_BIND,		/* RPC interface bound on the flow itself */
-	METHOD_EPM		/* endpoint learned from an EPM/DCOM reply */
+	METHOD_EPM,		/* endpoint learned from an EPM/DCOM reply */
+	METHOD_PIPE		/* RPC in an SMB named pipe (evidence record) */
 };
 
 const char *flow_method_name(enum flow_method m);

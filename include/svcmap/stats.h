@@ -97,6 +97,14 @@ struct run_totals {
 	/* Packets stamped far ahead of the clock and of the packet after
 	 * them, processed at the clock's time (engine.c's clock rule). */
 	uint64_t	clock_outliers;
+	uint64_t	smb_messages;	/* analyzer_smb: smb.h smb_stats */
+	uint64_t	smb_truncated;
+	uint64_t	smb_invalid;
+	uint64_t	smb_gaps;
+	uint64_t	smb_encrypted;
+	uint64_t	smb_pipes_opened;
+	uint64_t	smb_pipe_msgs;
+	uint64_t	smb_pipes_unparsed; /* no DCE/RPC parser: bound hit */
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };
