@@ -17,6 +17,10 @@
  * charged to the pipe's record; the rest of the session (negotiate,
  * session setup, tree connects, creates, file I/O) stays with the flow.
  *
+ * A pipe gets a DCE/RPC parser when the catalog names it (\svcctl) or
+ * its first bytes are a client's bind; the others (PsExec's \psexesvc,
+ * RemCom's pipes) carry their tools' own protocols.
+ *
  * State per connection: the SMB parser's, the sequence tracking, and a
  * DCE/RPC parser state for at most SMB_RPC_PIPES pipes open at once (one
  * allocation per pipe opened, never per packet; pipes beyond the bound
@@ -27,6 +31,7 @@
 #include <string.h>
 
 #include "svcmap/analyzer.h"
+#include "svcmap/catalog.h"
 #include "svcmap/classify.h"
 #include "svcmap/config.h"
 #include "svcmap/dcerpc.h"
@@ -48,6 +53,7 @@ struct smb_pipe_st {
 	uint16_t	 ver_major;
 	uint8_t		 uuid[16];
 	bool		 stale;		/* identity changed: find its record */
+	bool		 seen;		/* it carried data */
 	int		 rec;		/* evidence record, 0 none yet */
 };
 
@@ -147,6 +153,21 @@ smb_pipe_data(void *arg, const struct smb_pipe *pipe, int dir,
 	if (pipe->slot >= SMB_DEFAULT_MAX_PIPES)
 		return;
 	ps = &m->cur->pipes[pipe->slot];
+	/*
+	 * Not every pipe carries RPC (PsExec's and RemCom's own do not):
+	 * one the catalog does not name must open with a client's bind,
+	 * else its parser goes, rather than count its bytes as invalid.
+	 */
+	if (!ps->seen) {
+		ps->seen = true;
+		if (ps->rpc != NULL && (dir != 0 ||
+		    !dcerpc_looks_like_bind(data, len)) &&
+		    catalog_pipe_find(m->h->cctx->cat, ps->name) < 0) {
+			dcerpc_flow_destroy(ps->rpc);
+			ps->rpc = NULL;
+			m->cur->nrpc--;
+		}
+	}
 	if (ps->rpc != NULL) {
 		m->cur_pipe = ps;
 		dcerpc_stream(m->rp, ps->rpc, dir, data, len, &m->rsink);
