@@ -4,7 +4,10 @@
 # refused by a reader as too old, migrated by `svcmapctl migrate`, and
 # then every query's output must equal the golden file
 # tests/expected/CAPTURE/QUERY.json apart from the "sensor" field that v3
-# adds (whose value must be the v2 runs' sensor).
+# adds (whose value must be the v2 runs' sensor).  Where v3 reads more
+# from the same traffic than v2 did (pipe RPC, issue 13), a v2 database
+# cannot show it: tests/v2/expected/CAPTURE/QUERY.json holds the golden
+# output as it was before, and is compared instead.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_cmd jq sqlite3
 scratch
@@ -32,8 +35,10 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 		# shellcheck disable=SC2086
 		"$SVCMAPCTL" -d "$db" $args --json >"$SCRATCH/out.json"
 		jq "$nosensor" "$SCRATCH/out.json" >"$SCRATCH/new"
-		jq "$nosensor" "$top_srcdir/tests/expected/$cap/$q.json" \
-		    >"$SCRATCH/old"
+		want="$top_srcdir/tests/expected/$cap/$q.json"
+		[ -f "$top_srcdir/tests/v2/expected/$cap/$q.json" ] &&
+		    want="$top_srcdir/tests/v2/expected/$cap/$q.json"
+		jq "$nosensor" "$want" >"$SCRATCH/old"
 		if diff -u "$SCRATCH/old" "$SCRATCH/new" >"$SCRATCH/diff"; then
 			ok "$cap: $q as before the migration" true
 		else
