@@ -22,8 +22,8 @@ notes="$SCRATCH/notify"
 
 # veth_again: the pair as netns_pair made it, after both ends were deleted.
 veth_again() {
-	ip link add vcap type veth peer name vgen netns "$NS_GEN" &&
-	ip link set vcap netns "$NS_CAP" &&
+	ip -n "$NS_CAP" link add vcap type veth peer name vgen \
+	    netns "$NS_GEN" &&
 	ip netns exec "$NS_CAP" sysctl -qw net.ipv6.conf.vcap.disable_ipv6=1 &&
 	ip netns exec "$NS_GEN" sysctl -qw net.ipv6.conf.vgen.disable_ipv6=1 &&
 	ip netns exec "$NS_CAP" ip link set vcap up &&

@@ -105,9 +105,10 @@ netns_pair() {
 	ip netns add "$NS_CAP" 2>/dev/null ||
 	    skip_all "cannot create network namespaces here"
 	ip netns add "$NS_GEN"
-	ip link add vcap type veth peer name vgen netns "$NS_GEN" ||
-	    skip_all "cannot create veth"
-	ip link set vcap netns "$NS_CAP"
+	# Made inside the namespaces: a name in the root namespace would
+	# collide with another test's pair running at the same time.
+	ip -n "$NS_CAP" link add vcap type veth peer name vgen \
+	    netns "$NS_GEN" || skip_all "cannot create veth"
 	ip netns exec "$NS_CAP" ip link set lo up
 	for _side in "$NS_CAP vcap" "$NS_GEN vgen"; do
 		# shellcheck disable=SC2086

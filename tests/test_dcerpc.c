@@ -75,7 +75,9 @@ w_u32(struct w *w, uint32_t v)
 static void
 w_bytes(struct w *w, const void *p, size_t n)
 {
-	memcpy(w->b + w->n, p, n);
+	/* memcpy() may not be given NULL, even for no bytes (UBSan). */
+	if (n > 0)
+		memcpy(w->b + w->n, p, n);
 	w->n += n;
 }
 

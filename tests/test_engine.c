@@ -55,7 +55,8 @@ send_pkt(struct engine *e, uint8_t proto, uint8_t a, uint16_t sp, uint8_t b,
 		f[24] = (uint8_t)((8 + len) >> 8);
 		f[25] = (uint8_t)(8 + len);
 	}
-	memcpy(f + 20 + l4, data, len);
+	if (len > 0)	/* data may be NULL for an empty segment */
+		memcpy(f + 20 + l4, data, len);
 	memset(&c, 0, sizeof(c));
 	c.ts_us = now_us;
 	c.caplen = c.wirelen = (uint32_t)n;
