@@ -418,7 +418,8 @@ wants_reply(enum rpc_iface iface, uint16_t opnum)
  */
 static void
 co_request(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rd *r,
-    uint8_t flags, uint32_t call_id, bool little, bool privacy)
+    uint8_t flags, uint32_t call_id, bool little, bool privacy,
+    const struct dcerpc_sink *sink)
 {
 	struct rpc_ctx *c;
 	struct rpc_call *call;
@@ -436,7 +437,11 @@ co_request(struct dcerpc_parser *p, struct dcerpc_flow *f, struct rd *r,
 	if (!(flags & PFC_FIRST_FRAG))
 		return;
 	c = ctx_find(f, ctx_id);
-	if (c == NULL || !wants_reply((enum rpc_iface)c->iface, opnum))
+	if (c == NULL)
+		return;
+	if (sink != NULL && sink->request != NULL)
+		sink->request(sink->arg, c->uuid, c->ver_major, opnum);
+	if (!wants_reply((enum rpc_iface)c->iface, opnum))
 		return;
 	call = call_slot(f, call_id);
 	memset(call, 0, sizeof(*call));
@@ -620,7 +625,7 @@ co_pdu(struct dcerpc_parser *p, struct dcerpc_flow *f, const uint8_t *pdu,
 		co_bind_ack(p, f, &r, little, sink);
 		break;
 	case CO_REQUEST:
-		co_request(p, f, &r, flags, call_id, little, privacy);
+		co_request(p, f, &r, flags, call_id, little, privacy, sink);
 		break;
 	case CO_RESPONSE:
 		co_response(p, f, &r, flags, call_id, little, privacy, sink);

@@ -24,6 +24,7 @@
 #include "dcerpc_int.h"
 
 #define CL_HDR_LEN		80
+#define CL_REQUEST		0
 #define CL_RESPONSE		2
 #define CL_PTYPE_MAX		10
 #define CL_FLAG_FRAG		0x04
@@ -35,7 +36,7 @@ dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
 	struct rpc_reply rep;
 	struct rd r;
 	uint8_t vers, ptype, flags1, drep, wire[16], iface[16];
-	uint16_t opnum, blen;
+	uint16_t opnum, blen, fragnum, if_major;
 	const uint8_t *body;
 
 	(void)f;	/* no per-flow state: every PDU is self-describing */
@@ -50,13 +51,17 @@ dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
 	drep = rd_u8(&r);
 	rd_skip(&r, 3 + 16);
 	rd_bytes(&r, wire, 16);
-	rd_skip(&r, 16 + 4 + 4 + 4);
 	memset(&rep, 0, sizeof(rep));
 	rep.little = (drep & 0x10) != 0;
+	rd_skip(&r, 16 + 4);
+	/* The major version is the low half of if_vers (C706 12.5.3.1). */
+	if_major = (uint16_t)(rd_u32o(&r, rep.little) & 0xffff);
+	rd_skip(&r, 4);
 	opnum = rd_u16o(&r, rep.little);
 	rd_skip(&r, 4);
 	blen = rd_u16o(&r, rep.little);
-	rd_skip(&r, 4);
+	fragnum = rd_u16o(&r, rep.little);
+	rd_skip(&r, 2);
 	if (!rd_ok(&r)) {
 		p->st.truncated++;
 		return;
@@ -72,6 +77,9 @@ dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
 	}
 	p->st.pdus++;
 	uuid_from_wire(iface, wire, rep.little);
+	if (ptype == CL_REQUEST && fragnum == 0 && sink != NULL &&
+	    sink->request != NULL)
+		sink->request(sink->arg, iface, if_major, opnum);
 	if (ptype != CL_RESPONSE || dcerpc_iface_of(iface) != IFACE_EPM ||
 	    (opnum != EPM_OP_MAP && opnum != EPM_OP_LOOKUP))
 		return;

@@ -319,7 +319,22 @@ on_endpoint(void *arg, const struct dcerpc_endpoint *ep)
 	ngot++;
 }
 
-static const struct dcerpc_sink sink = { NULL, on_bound, on_endpoint };
+static uint8_t req_uuid[16];
+static uint16_t req_opnum;
+static unsigned nreq;
+
+static void
+on_request(void *arg, const uint8_t uuid[16], uint16_t maj, uint16_t opnum)
+{
+	(void)arg;
+	(void)maj;
+	memcpy(req_uuid, uuid, 16);
+	req_opnum = opnum;
+	nreq++;
+}
+
+static const struct dcerpc_sink sink = { NULL, on_bound, on_endpoint,
+    on_request };
 static const struct dcerpc_config cfg = { 16384, 65536 };
 
 static void
@@ -327,6 +342,7 @@ reset(void)
 {
 	ngot = 0;
 	nbound = 0;
+	nreq = 0;
 	memset(got, 0, sizeof(got));
 }
 
@@ -417,6 +433,9 @@ test_split_segments(void)
 	is_int(ngot, 1, "bind_ack secondary address 135 announced");
 	conv_request(&c, 7, 3);
 	is_int(ngot, 1, "request towers are not learned");
+	is_int(nreq, 1, "the request reported once");
+	is_int(req_opnum, 3, "its opnum");
+	is_str(fmt_uuid(req_uuid), EPM_UUID, "the interface of its context");
 	tower(&t[0], NETLOGON, 1, 0, 0x07, 49668, ip5);
 	ept_map_stub(&s, true, t, 1, 0);
 	call_pdu(&o, true, 2, 3, 7, 0, 0, &s, 0, 0);
@@ -434,6 +453,12 @@ test_split_segments(void)
 	is_int(dcerpc_parser_stats(c.p)->epm_replies, 1, "one EPM reply counted");
 	is_int(dcerpc_parser_stats(c.p)->pdus, 4, "four PDUs parsed");
 	is_int(dcerpc_parser_stats(c.p)->towers, 1, "one tower decoded");
+	s.n = 0;
+	s.le = true;
+	w_u32(&s, 0);
+	call_pdu(&o, true, 0, 3, 8, 5, 2, &s, 0, 0);
+	feed(&c, 0, o.b, o.n);
+	is_int(nreq, 1, "a request on a context never bound: not reported");
 	conv_end(&c);
 }
 
@@ -844,6 +869,15 @@ test_udp(void)
 	is_int(got[0].port, 49200, "UDP tower port");
 	dcerpc_udp(p, f, 1, o.b, 79, &sink);
 	is_int(dcerpc_parser_stats(p)->truncated, 1, "short CL header truncated");
+	is_int(nreq, 0, "a CL response is not a request");
+	o.b[1] = 0;		/* the same header as a request */
+	dcerpc_udp(p, f, 0, o.b, o.n, &sink);
+	is_int(nreq, 1, "CL request reported");
+	is_int(req_opnum, 3, "CL request opnum");
+	is_str(fmt_uuid(req_uuid), EPM_UUID, "CL request interface");
+	o.b[76] = 1;		/* fragnum 1: not the call's first fragment */
+	dcerpc_udp(p, f, 0, o.b, o.n, &sink);
+	is_int(nreq, 1, "a later CL fragment is not another call");
 	dcerpc_flow_destroy(f);
 	dcerpc_parser_destroy(p);
 }

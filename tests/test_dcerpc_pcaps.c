@@ -178,7 +178,7 @@ static int
 run_file(struct run *r, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct dcerpc_sink sink = { r, on_bound, on_endpoint };
+	struct dcerpc_sink sink = { r, on_bound, on_endpoint, NULL };
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct packet pkt;

@@ -13,7 +13,9 @@
  *    flow's own evidence of what it talks to);
  *  - endpoint(): a network endpoint a reply announced: every tower of an
  *    EPM ept_map/ept_lookup response, the secondary address of a bind_ack,
- *    and the string bindings of DCOM activation / OXID resolution replies.
+ *    and the string bindings of DCOM activation / OXID resolution replies;
+ *  - request(): a call a client made: the interface of its presentation
+ *    context and the opnum (the RPC operation).
  *
  * Per-flow state is created only for flows that carry DCE/RPC.  Every
  * count and length is checked through struct rd; a malformed PDU is counted
@@ -63,6 +65,14 @@ struct dcerpc_sink {
 		    uint16_t ver_minor);
 	/** A network endpoint announced in a reply on this flow. */
 	void	(*endpoint)(void *arg, const struct dcerpc_endpoint *ep);
+	/**
+	 * A request's first fragment (one per call; later fragments and
+	 * requests on a context whose bind was not seen are not reported):
+	 * the interface bound to its context, or named by a connectionless
+	 * header, and the operation number.  May be NULL.
+	 */
+	void	(*request)(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+		    uint16_t opnum);
 };
 
 struct dcerpc_config {
