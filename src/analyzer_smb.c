@@ -21,6 +21,12 @@
  * its first bytes are a client's bind; the others (PsExec's \psexesvc,
  * RemCom's pipes) carry their tools' own protocols.
  *
+ * The session's SMB version and dialect, and its count of encrypted SMB3
+ * messages, go on the flow (flow.h), which every row of the session
+ * carries: the dialect on the pipe rows as on the session's own, the
+ * encrypted count on the session's own row (nothing of an encrypted
+ * message is known to be a pipe's).
+ *
  * State per connection: the SMB parser's, the sequence tracking, and a
  * DCE/RPC parser state for at most SMB_RPC_PIPES pipes open at once (one
  * allocation per pipe opened, never per packet; pipes beyond the bound
@@ -93,6 +99,34 @@ pipe_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
 	ps->ver_major = ver_major;
 	memcpy(ps->uuid, uuid, 16);
 	ps->stale = true;
+}
+
+/*
+ * The session's version or dialect became known: the flow carries it to
+ * each of its rows (stats.h's numbers, lowest first).
+ */
+static void
+smb_dialect(void *arg, enum smb_version v, uint16_t dialect)
+{
+	struct an_smb *m = arg;
+
+	if (v == SMB_VERSION_1)
+		m->cur_flow->smb_dialect = STATS_SMB1;
+	else if (v == SMB_VERSION_2)
+		m->cur_flow->smb_dialect = dialect != 0 &&
+		    dialect < STATS_SMB2_UNKNOWN ? dialect :
+		    STATS_SMB2_UNKNOWN;
+}
+
+/* An SMB3 encrypted message: counted on the session's own row. */
+static void
+smb_encrypted(void *arg, int dir, size_t len)
+{
+	struct an_smb *m = arg;
+
+	(void)dir;
+	(void)len;
+	m->cur_flow->smb_encrypted++;
 }
 
 static void
@@ -233,6 +267,8 @@ an_smb_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.pipe_data = smb_pipe_data;
 	m->sink.pipe_gap = smb_pipe_gap;
 	m->sink.pipe_close = smb_pipe_close;
+	m->sink.dialect = smb_dialect;
+	m->sink.encrypted = smb_encrypted;
 	m->rsink.arg = m;
 	m->rsink.bound = pipe_bound;
 	return m;

@@ -514,6 +514,8 @@ struct drain_rec {
 	uint64_t	 dp[2];		/* packets since the last drain */
 	uint64_t	 db[2];		/* bytes since the last drain */
 	bool		 counted;	/* its row has counted the flow */
+	const char	*pipe;		/* METHOD_PIPE: the pipe; else "" */
+	uint32_t	 enc;		/* SMB3 encrypted messages since */
 };
 
 /*
@@ -547,6 +549,8 @@ drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
 		key.transport = f->proto;
 		key.method = (uint8_t)r->method;
 		key.bucket = last_s - last_s % (int64_t)e->cfg.bucket_s;
+		if (r->pipe[0] != '\0')
+			copy_name(key.pipe, sizeof(key.pipe), r->pipe);
 
 		/*
 		 * The client first: recording it twice is harmless, adding
@@ -582,6 +586,11 @@ drain_record(struct engine *e, struct flow *f, const struct drain_rec *r)
 		if (r->iface >= 0)
 			copy_name(row->interface, sizeof(row->interface),
 			    catalog_iface(e->cat, r->iface)->name);
+		/* Every record of an SMB session has its dialect. */
+		if (f->smb_dialect != 0)
+			row->smb_dialect = stats_dialect_min(row->smb_dialect,
+			    f->smb_dialect);
+		row->smb_encrypted += r->enc;
 	}
 	e->totals.pkt_class[r->pc] += r->dp[0] + r->dp[1];
 	e->totals.byte_class[r->pc] += r->db[0] + r->db[1];
@@ -614,6 +623,8 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
 			continue;
 		r.service = ev->service;
 		r.iface = ev->iface;
+		r.pipe = ev->method == METHOD_PIPE ? ev->pipe : "";
+		r.enc = 0;
 		r.method = (enum flow_method)ev->method;
 		r.pc = ev->service >= 0 ? PKT_CLASSIFIED : PKT_UNDOCUMENTED;
 		r.counted = ev->counted;
@@ -651,10 +662,12 @@ drain_flow(struct engine *e, struct flow *f)
 		r.dp[d] = f->pkts[d] - cpkts[d] - f->drained_pkts[d];
 		r.db[d] = f->bytes[d] - cbytes[d] - f->drained_bytes[d];
 	}
-	if (r.dp[0] + r.dp[1] == 0 && f->counted)
+	r.enc = f->smb_encrypted - f->smb_enc_drained;
+	if (r.dp[0] + r.dp[1] == 0 && r.enc == 0 && f->counted)
 		return;
 	r.service = f->service;
 	r.iface = f->iface;
+	r.pipe = "";
 	r.method = f->method;
 	r.pc = flow_packet_class(f);
 	r.counted = f->counted;
@@ -671,6 +684,7 @@ drain_flow(struct engine *e, struct flow *f)
 		f->drained_pkts[d] = f->pkts[d] - cpkts[d];
 		f->drained_bytes[d] = f->bytes[d] - cbytes[d];
 	}
+	f->smb_enc_drained = f->smb_encrypted;
 }
 
 static void

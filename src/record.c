@@ -19,6 +19,7 @@
 #include "svcmap/json.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
+#include "svcmap/stats.h"
 #include "svcmap/transport.h"
 
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -47,6 +48,42 @@ service_packets(const void *rec, struct record_value *v)
 	const struct query_service *r = rec;
 
 	v->u = r->packets_c2s + r->packets_s2c;
+}
+
+/*
+ * The SMB dialect as Microsoft names it ([MS-SMB2] 2.2.3: 0x0311 is
+ * "3.1.1", 0x0210 "2.1"); null when the row is not SMB.
+ */
+static void
+service_smb_dialect(const void *rec, struct record_value *v)
+{
+	unsigned d = ((const struct query_service *)rec)->smb_dialect;
+
+	if (d == 0) {
+		v->null = true;
+		return;
+	}
+	if (d == STATS_SMB1)
+		snprintf(v->buf, sizeof(v->buf), "SMB1");
+	else if (d >= STATS_SMB2_UNKNOWN)
+		snprintf(v->buf, sizeof(v->buf), "SMB2");
+	else if ((d & 0xf) == 0)
+		snprintf(v->buf, sizeof(v->buf), "%u.%u", d >> 8 & 0xf,
+		    d >> 4 & 0xf);
+	else
+		snprintf(v->buf, sizeof(v->buf), "%u.%u.%u", d >> 8 & 0xf,
+		    d >> 4 & 0xf, d & 0xf);
+	v->s = v->buf;
+}
+
+/* Encrypted SMB3 messages: a count on SMB rows, null on the others. */
+static void
+service_smb_encrypted(const void *rec, struct record_value *v)
+{
+	const struct query_service *r = rec;
+
+	v->null = r->smb_dialect == 0;
+	v->u = r->smb_encrypted;
 }
 
 static void
@@ -179,30 +216,41 @@ catalog_iface_kind(const void *rec, struct record_value *v)
 static const struct record_field service_fields[] = {
 	{ "sensor", RECORD_STRING, 0, S(QS, sensor), 0, NULL },
 	{ "service", RECORD_STRING, 0, S(QS, service), 4, "SERVICE" },
-	{ "name", RECORD_STRING, 0, S(QS, name), 14, "NAME" },
+	{ "name", RECORD_STRING, 0, S(QS, name), 17, "NAME" },
 	{ "server_ip", RECORD_STRING, 0, S(QS, server_ip), 1, "SERVER" },
 	{ "port", RECORD_UINT, 0, S(QS, port), 0, NULL },
 	{ NULL, RECORD_STRING, 0, 0, 0, service_port, 2, "PORT" },
 	{ "transport", RECORD_STRING, 0, S(QS, transport), 0, NULL },
 	{ "vlan", RECORD_UINT, RECORD_RIGHT, S(QS, vlan), 3, "VLAN" },
 	{ "method", RECORD_STRING, 0, S(QS, method), 5, "METHOD" },
-	{ "protocol", RECORD_STRING, RECORD_NULLABLE, S(QS, protocol), 6,
+	{ "protocol", RECORD_STRING, RECORD_NULLABLE, S(QS, protocol), 8,
 	    "PROTOCOL" },
 	{ "interface", RECORD_STRING, RECORD_NULLABLE, S(QS, interface), 7,
 	    "INTERFACE" },
-	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QS, flows), 8, "FLOWS" },
-	{ "packets", RECORD_UINT, RECORD_RIGHT, 0, 0, service_packets, 9,
+	/*
+	 * SMB: left out of JSON when null (rows that are not SMB), so that
+	 * the rows of other services read as before these fields.
+	 */
+	{ "pipe", RECORD_STRING, RECORD_NULLABLE | RECORD_OMIT,
+	    S(QS, pipe), 6, "PIPE" },
+	{ "smb_dialect", RECORD_STRING, RECORD_NULLABLE | RECORD_OMIT, 0, 0,
+	    service_smb_dialect, 9, "SMB" },
+	{ "smb_encrypted", RECORD_UINT,
+	    RECORD_NULLABLE | RECORD_OMIT | RECORD_RIGHT, 0, 0,
+	    service_smb_encrypted, 10, "ENCRYPTED" },
+	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QS, flows), 11, "FLOWS" },
+	{ "packets", RECORD_UINT, RECORD_RIGHT, 0, 0, service_packets, 12,
 	    "PACKETS" },
-	{ "bytes", RECORD_UINT, RECORD_RIGHT, 0, 0, service_bytes, 10,
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, 0, 0, service_bytes, 13,
 	    "BYTES" },
 	{ "packets_c2s", RECORD_UINT, 0, S(QS, packets_c2s), 0, NULL },
 	{ "packets_s2c", RECORD_UINT, 0, S(QS, packets_s2c), 0, NULL },
 	{ "bytes_c2s", RECORD_UINT, 0, S(QS, bytes_c2s), 0, NULL },
 	{ "bytes_s2c", RECORD_UINT, 0, S(QS, bytes_s2c), 0, NULL },
-	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QS, clients), 11,
+	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QS, clients), 14,
 	    "CLIENTS" },
-	{ "first_seen", RECORD_TIME, 0, S(QS, first_seen), 12, "FIRST SEEN" },
-	{ "last_seen", RECORD_TIME, 0, S(QS, last_seen), 13, "LAST SEEN" },
+	{ "first_seen", RECORD_TIME, 0, S(QS, first_seen), 15, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QS, last_seen), 16, "LAST SEEN" },
 };
 #undef QS
 

@@ -43,7 +43,7 @@ static const struct upsert {
 	int		 single;	/* the one-row statement, ST_* */
 	const char	*what;		/* table, for errors */
 } upserts[UP__COUNT] = {
-	[UP_STATS] = { 18, ST_STATS, "service_stats" },
+	[UP_STATS] = { 21, ST_STATS, "service_stats" },
 	[UP_CLIENT] = { 9, ST_CLIENT, "service_clients" },
 	[UP_HOST] = { 4, ST_HOST, "hosts" },
 };
@@ -65,15 +65,18 @@ bind_row(struct sqlite_store *s, sqlite3_stmt *st, int i, const void *item,
 	sqlite3_bind_int(st, i + 8, r->key.vlan);
 	sqlite3_bind_text(st, i + 9, sqlite_method_word(r->key.method), -1,
 	    SQLITE_STATIC);
-	sqlite_bind_u64(st, i + 10, r->flows);
-	sqlite_bind_u64(st, i + 11, r->pkts[FLOW_C2S]);
-	sqlite_bind_u64(st, i + 12, r->pkts[FLOW_S2C]);
-	sqlite_bind_u64(st, i + 13, r->bytes[FLOW_C2S]);
-	sqlite_bind_u64(st, i + 14, r->bytes[FLOW_S2C]);
-	sqlite3_bind_int64(st, i + 15, r->first_s);
-	sqlite3_bind_int64(st, i + 16, r->last_s);
-	sqlite3_bind_text(st, i + 17, r->protocol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i + 18, r->interface, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 10, r->key.pipe, -1, SQLITE_STATIC);
+	sqlite_bind_u64(st, i + 11, r->flows);
+	sqlite_bind_u64(st, i + 12, r->pkts[FLOW_C2S]);
+	sqlite_bind_u64(st, i + 13, r->pkts[FLOW_S2C]);
+	sqlite_bind_u64(st, i + 14, r->bytes[FLOW_C2S]);
+	sqlite_bind_u64(st, i + 15, r->bytes[FLOW_S2C]);
+	sqlite3_bind_int64(st, i + 16, r->first_s);
+	sqlite3_bind_int64(st, i + 17, r->last_s);
+	sqlite3_bind_text(st, i + 18, r->protocol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 19, r->interface, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 20, r->smb_dialect);
+	sqlite_bind_u64(st, i + 21, r->smb_encrypted);
 }
 
 static void
@@ -138,7 +141,7 @@ cmp_transport(uint8_t a, uint8_t b)
 }
 
 /* Primary key: resolution (one per flush), bucket, sensor (one),
- * service, server_ip, port, transport, vlan, method. */
+ * service, server_ip, port, transport, vlan, method, pipe. */
 static int
 cmp_stats(const void *pa, const void *pb)
 {
@@ -155,9 +158,10 @@ cmp_stats(const void *pa, const void *pb)
 	    (c = cmp_transport(a->transport, b->transport)) != 0 ||
 	    (c = CMP(a->vlan, b->vlan)) != 0)
 		return c;
-	return a->method == b->method ? 0 :
-	    strcmp(sqlite_method_word(a->method),
-	    sqlite_method_word(b->method));
+	if (a->method != b->method)
+		return strcmp(sqlite_method_word(a->method),
+		    sqlite_method_word(b->method));
+	return strcmp(a->pipe, b->pipe);
 }
 
 /* Primary key: sensor (one), service, server_ip, port, transport, vlan,

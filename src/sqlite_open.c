@@ -345,6 +345,43 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts3 RENAME TO alerts;"
 	"CREATE INDEX alerts_last_seen ON alerts (last_seen);"
 	"DROP TABLE migrate_sensor;",
+	/*
+	 * 3 -> 4: SMB.  A pipe row's pipe joins the key, so that \samr and
+	 * \lsarpc (both LSA) are two rows; the session's SMB dialect and
+	 * its encrypted SMB3 messages are columns.  A primary key cannot be
+	 * altered: the table is copied, its pipe rows with pipe '' (their
+	 * pipe was not stored).
+	 */
+	"CREATE TABLE service_stats4 ("
+	"  resolution INTEGER NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  sensor TEXT NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  pipe TEXT NOT NULL,"
+	"  flows INTEGER NOT NULL,"
+	"  pkts_c2s INTEGER NOT NULL,"
+	"  pkts_s2c INTEGER NOT NULL,"
+	"  bytes_c2s INTEGER NOT NULL,"
+	"  bytes_s2c INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  interface TEXT NOT NULL,"
+	"  smb_dialect INTEGER NOT NULL,"
+	"  smb_encrypted INTEGER NOT NULL,"
+	"  PRIMARY KEY (resolution, bucket, sensor, service, server_ip, port,"
+	"    transport, vlan, method, pipe)) WITHOUT ROWID;"
+	"INSERT INTO service_stats4 SELECT resolution, bucket, sensor, service,"
+	"  server_ip, port, transport, vlan, method, '', flows, pkts_c2s,"
+	"  pkts_s2c, bytes_c2s, bytes_s2c, first_seen, last_seen, protocol,"
+	"  interface, 0, 0 FROM service_stats;"
+	"DROP TABLE service_stats;"
+	"ALTER TABLE service_stats4 RENAME TO service_stats;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -353,7 +390,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 /* Shared by the flush upsert and the rollups: counters add up. */
 #define UPSERT_STATS \
 	" ON CONFLICT (resolution, bucket, sensor, service, server_ip, port," \
-	" transport, vlan, method) DO UPDATE SET" \
+	" transport, vlan, method, pipe) DO UPDATE SET" \
 	" flows = flows + excluded.flows," \
 	" pkts_c2s = pkts_c2s + excluded.pkts_c2s," \
 	" pkts_s2c = pkts_s2c + excluded.pkts_s2c," \
@@ -364,12 +401,17 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 	" protocol = CASE WHEN excluded.protocol <> ''" \
 	"   THEN excluded.protocol ELSE protocol END," \
 	" interface = CASE WHEN excluded.interface <> ''" \
-	"   THEN excluded.interface ELSE interface END"
+	"   THEN excluded.interface ELSE interface END," \
+	" smb_dialect = CASE WHEN smb_dialect = 0 OR" \
+	"   (excluded.smb_dialect <> 0 AND excluded.smb_dialect < smb_dialect)" \
+	"   THEN excluded.smb_dialect ELSE smb_dialect END," \
+	" smb_encrypted = smb_encrypted + excluded.smb_encrypted"
 
 #define STATS_COLUMNS \
 	"resolution, bucket, sensor, service, server_ip, port, transport," \
-	" vlan, method, flows, pkts_c2s, pkts_s2c, bytes_c2s, bytes_s2c," \
-	" first_seen, last_seen, protocol, interface"
+	" vlan, method, pipe, flows, pkts_c2s, pkts_s2c, bytes_c2s," \
+	" bytes_s2c, first_seen, last_seen, protocol, interface, smb_dialect," \
+	" smb_encrypted"
 
 /*
  * The flush upserts as head, one value tuple per row, and tail, so that
@@ -418,7 +460,7 @@ static const char *const statements[ST__COUNT] = {
 	    " ON CONFLICT (run_id, reason) DO UPDATE SET count = excluded.count",
 	[ST_STATS] =
 	    STATS_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18)" UPSERT_STATS,
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)" UPSERT_STATS,
 	[ST_CLIENT] =
 	    CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" CLIENT_TAIL,
 	[ST_HOST] =
@@ -455,9 +497,9 @@ static const char *const statements[ST__COUNT] = {
 	[ST_ROLLUP] =
 	    "INSERT INTO service_stats (" STATS_COLUMNS ")"
 	    " SELECT ?2, bucket - bucket % ?2, sensor, service, server_ip,"
-	    " port, transport, vlan, method, flows, pkts_c2s, pkts_s2c,"
-	    " bytes_c2s, bytes_s2c, first_seen, last_seen, protocol, interface"
-	    " FROM service_stats WHERE resolution = ?1 AND bucket < ?3"
+	    " port, transport, vlan, method, pipe, flows, pkts_c2s, pkts_s2c,"
+	    " bytes_c2s, bytes_s2c, first_seen, last_seen, protocol, interface,"
+	    " smb_dialect, smb_encrypted FROM service_stats WHERE resolution = ?1 AND bucket < ?3"
 	    " ORDER BY bucket" UPSERT_STATS,
 	[ST_DELETE_STATS] =
 	    "DELETE FROM service_stats WHERE resolution = ?1 AND bucket < ?2",

@@ -130,15 +130,16 @@ static const char services_sql[] =
     "   AND c.service = s.service AND c.server_ip = s.server_ip"
     "   AND c.port = s.port AND c.transport = s.transport"
     "   AND c.vlan = s.vlan AND c.last_seen >= ?3),"
-    " s.sensor"
+    " s.sensor, s.pipe, min(nullif(s.smb_dialect, 0)),"
+    " sum(s.smb_encrypted)"
     " FROM service_stats s"
     " WHERE (?1 IS NULL OR s.server_ip = ?1)"
     " AND (?2 IS NULL OR s.service = ?2)"
     " AND s.last_seen >= ?3 AND (?4 OR s.service <> '')"
     " GROUP BY s.sensor, s.service, s.server_ip, s.port, s.transport,"
-    " s.vlan, s.method"
-    " ORDER BY ip, s.transport, s.port, s.service, s.method, s.vlan,"
-    " s.sensor";
+    " s.vlan, s.method, s.pipe"
+    " ORDER BY ip, s.transport, s.port, s.service, s.method, s.pipe,"
+    " s.vlan, s.sensor";
 
 static int
 read_services(struct reader *rd, const struct query_filter *f,
@@ -188,6 +189,9 @@ read_services(struct reader *rd, const struct query_filter *f,
 		r.interface = col_opt(st, 14);
 		r.clients = col_u64(st, 15);
 		r.sensor = col_text(st, 16);
+		r.pipe = col_opt(st, 17);
+		r.smb_dialect = (uint16_t)sqlite3_column_int(st, 18);
+		r.smb_encrypted = col_u64(st, 19);
 		fn(arg, &r);
 	}
 	if (rc != SQLITE_DONE)

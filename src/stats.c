@@ -252,7 +252,11 @@ key_hash(const struct stats_key *k)
 	h = mix(h, (uint32_t)k->port << 16 | k->vlan);
 	h = mix(h, (uint32_t)k->transport << 8 | k->method);
 	h = mix(h, (uint32_t)k->bucket);
-	return mix(h, (uint32_t)((uint64_t)k->bucket >> 32));
+	h = mix(h, (uint32_t)((uint64_t)k->bucket >> 32));
+	/* Only pipe rows have a pipe: the others skip the byte loop. */
+	if (k->pipe[0] != '\0')
+		h = fnv(h, k->pipe, strnlen(k->pipe, STATS_PIPE_LEN - 1));
+	return h;
 }
 
 static bool
@@ -261,7 +265,8 @@ key_eq(const struct stats_key *a, const struct stats_key *b)
 	return a->port == b->port && a->vlan == b->vlan &&
 	    a->transport == b->transport && a->method == b->method &&
 	    a->bucket == b->bucket && addr_eq(&a->server, &b->server) &&
-	    strncmp(a->service, b->service, STATS_KEY_LEN - 1) == 0;
+	    strncmp(a->service, b->service, STATS_KEY_LEN - 1) == 0 &&
+	    strncmp(a->pipe, b->pipe, STATS_PIPE_LEN - 1) == 0;
 }
 
 /* A service key into a zeroed field, always NUL-terminated. */
@@ -283,6 +288,7 @@ key_copy(struct stats_key *dst, const struct stats_key *src)
 	dst->transport = src->transport;
 	dst->method = src->method;
 	dst->bucket = src->bucket;
+	memcpy(dst->pipe, src->pipe, strnlen(src->pipe, STATS_PIPE_LEN - 1));
 }
 
 static uint32_t
@@ -629,6 +635,9 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 		if (sr[i].interface[0] != '\0' || r->interface[0] == '\0')
 			memcpy(r->interface, sr[i].interface,
 			    sizeof(r->interface));
+		r->smb_dialect = stats_dialect_min(r->smb_dialect,
+		    sr[i].smb_dialect);
+		r->smb_encrypted += sr[i].smb_encrypted;
 	}
 	for (i = 0; i < src->clients.n; i++)
 		if (stats_batch_client(dst, &sc[i]) == -1)

@@ -19,13 +19,14 @@
 #include "svcmap/json.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
+#include "svcmap/stats.h"
 #include "tap.h"
 
 /* The documented keys, NULL-terminated, in JSON order. */
 static const char *const service_keys[] = { "sensor", "service", "name",
 	"server_ip",
 	"port", "transport", "vlan", "method", "protocol", "interface",
-	"flows", "packets", "bytes", "packets_c2s", "packets_s2c",
+	"pipe", "smb_dialect", "smb_encrypted", "flows", "packets", "bytes", "packets_c2s", "packets_s2c",
 	"bytes_c2s", "bytes_s2c", "clients", "first_seen", "last_seen", NULL };
 static const char *const host_keys[] = { "sensor", "ip", "first_seen",
 	"last_seen",
@@ -122,6 +123,70 @@ render(enum record_format fmt, const struct record_table *t,
 	return text;
 }
 
+/*
+ * SMB rows: the pipe, the dialect as Microsoft names it (the lowest of
+ * the row's sessions, stats.h numbers), the encrypted count; a row that
+ * is not SMB leaves the three keys out of JSON.
+ */
+static void
+test_services_smb(void)
+{
+	static const struct {
+		uint16_t	 d;
+		const char	*name;
+	} dialects[] = {
+		{ STATS_SMB1, "SMB1" }, { 0x0202, "2.0.2" }, { 0x0210, "2.1" },
+		{ 0x0300, "3.0" }, { 0x0302, "3.0.2" }, { 0x0311, "3.1.1" },
+		{ STATS_SMB2_UNKNOWN, "SMB2" },
+	};
+	struct query_service r;
+	char *s, want[128];
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.sensor = "s1";
+	r.service = "scm";
+	r.name = "Service Control Manager";
+	r.server_ip = "192.168.1.195";
+	r.port = 445;
+	r.transport = "tcp";
+	r.method = "pipe";
+	r.interface = "svcctl";
+	r.pipe = "\\svcctl";
+	r.smb_dialect = 0x0311;
+	r.smb_encrypted = 5;
+	s = render(RECORD_JSON, &record_services, &r, sizeof(r), 1, true);
+	ok(s != NULL && strstr(s, "\"interface\":\"svcctl\",\"pipe\":"
+	    "\"\\\\svcctl\",\"smb_dialect\":\"3.1.1\",\"smb_encrypted\":5,"
+	    "\"flows\"") != NULL, "services JSON: pipe, dialect, encrypted");
+	free(s);
+	s = render(RECORD_TEXT, &record_services, &r, sizeof(r), 1, false);
+	ok(s != NULL && strstr(s, "445/tcp  0  scm  pipe  \\svcctl  svcctl  -  "
+	    "3.1.1  5  ") != NULL,
+	    "services text: the issue's row, pipe then interface");
+	free(s);
+	for (i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++) {
+		r.smb_dialect = dialects[i].d;
+		s = render(RECORD_JSON, &record_services, &r, sizeof(r), 1,
+		    true);
+		snprintf(want, sizeof(want), "\"smb_dialect\":\"%s\"",
+		    dialects[i].name);
+		ok(s != NULL && strstr(s, want) != NULL,
+		    "smb_dialect 0x%04x is %s", dialects[i].d,
+		    dialects[i].name);
+		free(s);
+	}
+	/* An SMB session's own row: no pipe, a dialect, 0 encrypted. */
+	r.pipe = NULL;
+	r.smb_dialect = STATS_SMB1;
+	r.smb_encrypted = 0;
+	s = render(RECORD_JSON, &record_services, &r, sizeof(r), 1, true);
+	ok(s != NULL && strstr(s, "\"pipe\":") == NULL &&
+	    strstr(s, "\"smb_dialect\":\"SMB1\",\"smb_encrypted\":0,") !=
+	    NULL, "services JSON: a session row has no pipe, 0 encrypted");
+	free(s);
+}
+
 static void
 test_services(void)
 {
@@ -164,13 +229,14 @@ test_services(void)
 
 	s = render(RECORD_CSV, &record_services, r, sizeof(r[0]), 2, true);
 	is_str(s, "sensor,service,name,server_ip,port,transport,vlan,method,"
-	    "protocol,interface,flows,packets,bytes,packets_c2s,packets_s2c,"
+	    "protocol,interface,pipe,smb_dialect,smb_encrypted,flows,packets,"
+	    "bytes,packets_c2s,packets_s2c,"
 	    "bytes_c2s,bytes_s2c,clients,first_seen,last_seen\n"
 	    "s1,kdc,Kerberos Key Distribution Center,10.20.0.10,88,udp,0,port,"
-	    "Kerberos,,3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
+	    "Kerberos,,,,,3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
 	    "2024-01-15T09:00:02Z\n"
 	    "s1,kdc,\"odd \"\"name\"\", with a comma\",10.20.0.10,88,udp,42,port,"
-	    ",\"\",3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
+	    ",\"\",,,,3,7,7208,3,4,2987,4221,2,2024-01-15T09:00:00Z,"
 	    "2024-01-15T09:00:02Z\n",
 	    "services CSV: header of the keys, RFC 4180 quoting, null empty, "
 	    "\"\" an empty string");
@@ -182,20 +248,24 @@ test_services(void)
 	free(s);
 
 	s = render(RECORD_TEXT, &record_services, r, sizeof(r[0]), 2, true);
-	is_str(s, "SERVER      PORT    VLAN  SERVICE  METHOD  PROTOCOL  "
-	    "INTERFACE  FLOWS  PACKETS  BYTES  CLIENTS  FIRST SEEN            "
-	    "LAST SEEN             NAME\n"
-	    "10.20.0.10  88/udp     0  kdc      port    Kerberos  -          "
-	    "    3        7   7208        2  2024-01-15T09:00:00Z  "
+	is_str(s, "SERVER      PORT    VLAN  SERVICE  METHOD  PIPE  INTERFACE  "
+	    "PROTOCOL  SMB  ENCRYPTED  FLOWS  PACKETS  BYTES  CLIENTS  "
+	    "FIRST SEEN            LAST SEEN             NAME\n"
+	    "10.20.0.10  88/udp     0  kdc      port    -     -          "
+	    "Kerberos  -            -      3        7   7208        2  "
+	    "2024-01-15T09:00:00Z  "
 	    "2024-01-15T09:00:02Z  Kerberos Key Distribution Center\n"
-	    "10.20.0.10  88/udp    42  kdc      port    -                    "
-	    "    3        7   7208        2  2024-01-15T09:00:00Z  "
+	    "10.20.0.10  88/udp    42  kdc      port    -                "
+	    "-         -            -      3        7   7208        2  "
+	    "2024-01-15T09:00:00Z  "
 	    "2024-01-15T09:00:02Z  odd \"name\", with a comma\n",
 	    "services text: column order, right-aligned numbers, - for "
 	    "null, last column unpadded");
 	free(s);
 
 	s = render(RECORD_KV, &record_services, r, sizeof(r[0]), 2, true);
+	ok(s != NULL && strstr(s, "\npipe=\nsmb_dialect=\nsmb_encrypted=\n")
+	    != NULL, "services name=value: SMB fields empty when not SMB");
 	ok(s != NULL && strncmp(s, "sensor=s1\nservice=kdc\nname=Kerberos "
 	    "Key Distribution Center\n", 57) == 0 &&
 	    strstr(s, "\nprotocol=\ninterface=\n") != NULL &&
@@ -383,6 +453,7 @@ main(void)
 	check_contract(&record_catalog_ports, catalog_port_keys);
 	check_contract(&record_catalog_ifaces, catalog_iface_keys);
 	test_services();
+	test_services_smb();
 	test_hosts_endpoints();
 	test_alerts();
 	test_catalog();

@@ -102,6 +102,15 @@ struct flow {
 	 * "SMBv23", "Kerberos"), a string its module owns; NULL: unknown.
 	 */
 	const char	*protocol;
+	/*
+	 * An SMB session (analyzer_smb): its dialect in stats.h's
+	 * smb_dialect numbers (0: not SMB, or not known yet), and the SMB3
+	 * encrypted messages seen, smb_enc_drained of them already in
+	 * statistics.
+	 */
+	uint16_t	 smb_dialect;
+	uint32_t	 smb_encrypted;
+	uint32_t	 smb_enc_drained;
 
 	/*
 	 * Analyzers (analyzer.h), by row of the engine's table: their state

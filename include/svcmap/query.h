@@ -55,6 +55,11 @@ struct query_service {
 	const char	*method;	/* "port", "bind", "epm", "none" */
 	const char	*protocol;	/* latest nDPI verdict; NULL unknown */
 	const char	*interface;	/* latest RPC interface; NULL none */
+	const char	*pipe;		/* method pipe: "\svcctl"; NULL none */
+	/* SMB: the lowest dialect of the row's sessions (stats.h numbers,
+	 * 0 not SMB) and their SMB3 encrypted messages. */
+	uint16_t	 smb_dialect;
+	uint64_t	 smb_encrypted;
 	uint64_t	 flows;
 	uint64_t	 packets_c2s;
 	uint64_t	 packets_s2c;

@@ -4,7 +4,8 @@
  * The classifier thread drains each flow's new packets and bytes into a
  * batch at every flush tick and when the flow ends; the writer turns the
  * batch into one SQLite transaction (store.h).  Rows are keyed by
- * (service, server, port, transport, VLAN, method, time bucket); a batch
+ * (service, server, port, transport, VLAN, method, SMB pipe, time
+ * bucket); a batch
  * grows per new row, never per packet.  A batch that fails to store is
  * kept and merged into the next flush, so a locked or full database loses
  * nothing that is still in memory.
@@ -21,6 +22,27 @@
 
 #define STATS_KEY_LEN	48	/* service key, with NUL */
 #define STATS_NAME_LEN	40	/* nDPI protocol / interface name, with NUL */
+#define STATS_PIPE_LEN	64	/* SMB pipe name, with NUL (smb.h's bound) */
+
+/*
+ * stats_row.smb_dialect: the SMB dialect of a row's sessions as one
+ * number that orders them oldest first, so that a row's value is the
+ * lowest any of its sessions used (an SMB1 session hides among SMB3 ones
+ * otherwise).  0: not SMB; SMB1; an SMB2 DialectRevision (0x0202 ...
+ * 0x0311); SMB2 whose NEGOTIATE was not seen ranks above every number,
+ * so that a known dialect wins over it.
+ */
+#define STATS_SMB1		0x0100
+#define STATS_SMB2_UNKNOWN	0x0fff
+
+/** The lower non-zero of two smb_dialect values (0: none). */
+static inline uint16_t
+stats_dialect_min(uint16_t a, uint16_t b)
+{
+	if (a == 0)
+		return b;
+	return b != 0 && b < a ? b : a;
+}
 
 /* The packet partition of the run totals; every packet is in exactly one. */
 enum packet_class {
@@ -43,6 +65,9 @@ struct stats_key {
 	uint8_t		transport;
 	uint8_t		method;		/* enum flow_method */
 	int64_t		bucket;		/* bucket start, UTC seconds */
+	/* METHOD_PIPE: the pipe ("\svcctl"), so that each pipe of a
+	 * service is its own row; "" for every other method. */
+	char		pipe[STATS_PIPE_LEN];
 };
 
 struct stats_row {
@@ -54,6 +79,8 @@ struct stats_row {
 	int64_t		last_s;
 	char		protocol[STATS_NAME_LEN]; /* nDPI verdict, "" unknown */
 	char		interface[STATS_NAME_LEN]; /* RPC interface, "" none */
+	uint16_t	smb_dialect;	/* lowest seen, STATS_SMB1 ...; 0 none */
+	uint64_t	smb_encrypted;	/* SMB3 encrypted messages */
 };
 
 /* A client seen talking to a (service, server, port, transport, VLAN). */
