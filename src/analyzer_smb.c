@@ -118,6 +118,18 @@ smb_dialect(void *arg, enum smb_version v, uint16_t dialect)
 		    STATS_SMB2_UNKNOWN;
 }
 
+/*
+ * A CREATE on a tree connected before the capture: only a pipe the
+ * catalog lists is taken for one (a file of a disk share is not).
+ */
+static bool
+smb_pipe_known(void *arg, const char *name)
+{
+	struct an_smb *m = arg;
+
+	return catalog_pipe_find(m->h->cctx->cat, name) >= 0;
+}
+
 /* An SMB3 encrypted message: counted on the session's own row. */
 static void
 smb_encrypted(void *arg, int dir, size_t len)
@@ -269,6 +281,7 @@ an_smb_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.pipe_close = smb_pipe_close;
 	m->sink.dialect = smb_dialect;
 	m->sink.encrypted = smb_encrypted;
+	m->sink.pipe_known = smb_pipe_known;
 	m->rsink.arg = m;
 	m->rsink.bound = pipe_bound;
 	return m;

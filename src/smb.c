@@ -35,27 +35,11 @@
 
 #include "smb_int.h"
 
-/*
- * Pipes that carry RPC, named the way Zeek's and Wireshark's tables do:
- * only used when a CREATE's tree was connected before the capture began,
- * so the tree's share type is unknown.
- */
-static const char *const known_pipes[] = {
-	"\\atsvc", "\\browser", "\\cert", "\\drsuapi", "\\dssetup",
-	"\\efsrpc", "\\epmapper", "\\eventlog", "\\initshutdown",
-	"\\keysvc", "\\lsarpc", "\\lsass", "\\netdfs", "\\netlogon",
-	"\\ntsvcs", "\\protected_storage", "\\samr", "\\scerpc",
-	"\\spoolss", "\\srvsvc", "\\svcctl", "\\trkwks", "\\w32time",
-	"\\winreg", "\\wkssvc", "\\iremotewinspool", "\\ctx_winstation_api_service",
-	"\\tapsrv", "\\ipsec", "\\wmi", "\\msfte", "\\sql\\query",
-	"\\ditsvc", "\\rpcecho",
-	NULL
-};
-
 struct smb_parser *
 smb_parser_create(const struct smb_config *cfg)
 {
 	struct smb_parser *p;
+	unsigned i;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
@@ -75,12 +59,27 @@ smb_parser_create(const struct smb_config *cfg)
 	/* A whole-message buffer smaller than the head would never be used. */
 	if (p->cfg.max_msg < SMB_HEAD_MAX)
 		p->cfg.max_msg = SMB_HEAD_MAX;
+	if (p->cfg.max_buffers == 0)
+		p->cfg.max_buffers = SMB_DEFAULT_MAX_BUFFERS;
+	if ((p->pool = calloc(p->cfg.max_buffers, p->cfg.max_msg)) == NULL ||
+	    (p->free_bufs = calloc(p->cfg.max_buffers,
+	    sizeof(*p->free_bufs))) == NULL) {
+		smb_parser_destroy(p);
+		return NULL;
+	}
+	for (i = 0; i < p->cfg.max_buffers; i++)
+		p->free_bufs[i] = p->pool + (size_t)i * p->cfg.max_msg;
+	p->nfree = p->cfg.max_buffers;
 	return p;
 }
 
 void
 smb_parser_destroy(struct smb_parser *p)
 {
+	if (p == NULL)
+		return;
+	free(p->free_bufs);
+	free(p->pool);
 	free(p);
 }
 
@@ -90,24 +89,64 @@ smb_parser_stats(const struct smb_parser *p)
 	return &p->st;
 }
 
+/*
+ * A connection and its tables, one allocation: the struct, then the
+ * pipe slots, the pending requests and the trees, each aligned for its
+ * type (the entries hold uint64_t, so 8-byte steps suffice).
+ */
+#define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
+
+static size_t
+conn_off_pending(const struct smb_parser *p)
+{
+	return ALIGN8(sizeof(struct smb_conn)) +
+	    ALIGN8((size_t)p->cfg.max_pipes * sizeof(struct smb_pipe_slot));
+}
+
+static size_t
+conn_off_trees(const struct smb_parser *p)
+{
+	return conn_off_pending(p) +
+	    ALIGN8((size_t)p->cfg.max_pending * sizeof(struct smb_pending));
+}
+
 size_t
 smb_conn_size(const struct smb_parser *p)
 {
-	(void)p;
-	return sizeof(struct smb_conn);
+	return conn_off_trees(p) +
+	    (size_t)p->cfg.max_trees * sizeof(struct smb_tree);
 }
 
 struct smb_conn *
 smb_conn_create(struct smb_parser *p)
 {
 	struct smb_conn *c;
+	uint8_t *m;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((m = calloc(1, smb_conn_size(p))) == NULL)
 		return NULL;
+	c = (struct smb_conn *)m;
 	c->p = p;
+	c->slots = (struct smb_pipe_slot *)(m +
+	    ALIGN8(sizeof(struct smb_conn)));
+	c->slots_cap = p->cfg.max_pipes;
+	c->pending = (struct smb_pending *)(m + conn_off_pending(p));
+	c->pending_cap = p->cfg.max_pending;
+	c->trees = (struct smb_tree *)(m + conn_off_trees(p));
+	c->trees_cap = p->cfg.max_trees;
 	c->d[0].pipe = c->d[1].pipe = -1;
 	c->touched = -1;
 	return c;
+}
+
+/* Give a direction's buffer back to the pool. */
+static void
+dir_release(struct smb_conn *c, struct smb_dir *d)
+{
+	if (d->buf == NULL)
+		return;
+	c->p->free_bufs[c->p->nfree++] = d->buf;
+	d->buf = NULL;
 }
 
 void
@@ -115,11 +154,8 @@ smb_conn_destroy(struct smb_conn *c)
 {
 	if (c == NULL)
 		return;
-	free(c->d[0].buf);
-	free(c->d[1].buf);
-	free(c->slots);
-	free(c->pending);
-	free(c->trees);
+	dir_release(c, &c->d[0]);
+	dir_release(c, &c->d[1]);
 	free(c);
 }
 
@@ -245,38 +281,9 @@ smb_str_ends_ipc(const uint8_t *s, size_t len, bool wide)
 }
 
 bool
-smb_known_pipe(const char *name)
+smb_known_pipe(const struct smb_sink *sink, const char *name)
 {
-	size_t i;
-
-	for (i = 0; known_pipes[i] != NULL; i++)
-		if (strcmp(known_pipes[i], name) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Double a table (first: its first size) up to max entries, zeroing the
- * new ones.  False at the bound or without memory: the caller counts.
- */
-static bool
-table_grow(void **tab, unsigned *cap, size_t elem, unsigned first,
-    unsigned max)
-{
-	unsigned ncap;
-	uint8_t *n;
-
-	if (*cap >= max)
-		return false;
-	ncap = *cap ? *cap * 2 : first;
-	if (ncap > max)
-		ncap = max;
-	if ((n = realloc(*tab, (size_t)ncap * elem)) == NULL)
-		return false;
-	memset(n + (size_t)*cap * elem, 0, (size_t)(ncap - *cap) * elem);
-	*tab = n;
-	*cap = ncap;
-	return true;
+	return sink->pipe_known != NULL && sink->pipe_known(sink->arg, name);
 }
 
 /* Pipes ----------------------------------------------------------------- */
@@ -310,8 +317,7 @@ smb_pipe_open(struct smb_conn *c, enum smb_version v, const uint8_t *fid,
 	for (i = 0; i < c->slots_cap; i++)
 		if (!c->slots[i].used)
 			break;
-	if (i == c->slots_cap && !table_grow((void **)&c->slots,
-	    &c->slots_cap, sizeof(*c->slots), 4, c->p->cfg.max_pipes)) {
+	if (i == c->slots_cap) {
 		c->p->st.bound_pipes++;
 		return NULL;
 	}
@@ -385,18 +391,8 @@ smb_pending_add(struct smb_conn *c)
 			old = pe;
 	}
 	if (i == c->pending_cap) {
-		if (table_grow((void **)&c->pending, &c->pending_cap,
-		    sizeof(*c->pending), 8, c->p->cfg.max_pending))
-			pe = &c->pending[i];
-		else {
-			c->p->st.bound_pending++;
-			pe = old;
-		}
-	}
-	/* No table at all (no memory): the request goes untracked. */
-	if (pe == NULL) {
-		memset(&c->scratch, 0, sizeof(c->scratch));
-		return &c->scratch;
+		c->p->st.bound_pending++;
+		pe = old;
 	}
 	memset(pe, 0, sizeof(*pe));
 	pe->used = true;
@@ -462,16 +458,9 @@ smb_tree_add(struct smb_conn *c, uint32_t id, bool pipe)
 				old = t;
 		}
 		if (i == c->trees_cap) {
-			if (table_grow((void **)&c->trees, &c->trees_cap,
-			    sizeof(*c->trees), 4, c->p->cfg.max_trees))
-				t = &c->trees[i];
-			else {
-				c->p->st.bound_trees++;
-				t = old;
-			}
+			c->p->st.bound_trees++;
+			t = old;
 		}
-		if (t == NULL)
-			return;
 	}
 	t->used = true;
 	t->id = id;
@@ -503,6 +492,7 @@ smb_protocol_byte(uint8_t b)
 static void
 dir_resync(struct smb_conn *c, struct smb_dir *d)
 {
+	dir_release(c, d);
 	c->p->st.resyncs++;
 	d->st = D_RESYNC;
 	d->win = 0;
@@ -569,24 +559,24 @@ msg_process(struct smb_conn *c, int dir, const uint8_t *msg, size_t len,
 		smb1_process(c, dir, msg, len, sink);
 }
 
-/* Grow d->buf to hold len bytes; false if it cannot (bound or memory). */
+/*
+ * Borrow a buffer for a message of len bytes; false if it is over
+ * max_msg or the pool is empty (counted: the caller skips it).
+ */
 static bool
 dir_reserve(struct smb_conn *c, struct smb_dir *d, uint32_t len)
 {
-	uint32_t cap;
-	uint8_t *nb;
+	struct smb_parser *p = c->p;
 
-	if (len > c->p->cfg.max_msg)
+	if (len > p->cfg.max_msg)
 		return false;
-	if (d->cap >= len)
+	if (d->buf != NULL)
 		return true;
-	cap = d->cap ? d->cap : 1024;
-	while (cap < len)
-		cap = cap > c->p->cfg.max_msg / 2 ? c->p->cfg.max_msg : cap * 2;
-	if ((nb = realloc(d->buf, cap)) == NULL)
+	if (p->nfree == 0) {
+		p->st.bound_buffers++;
 		return false;
-	d->buf = nb;
-	d->cap = cap;
+	}
+	d->buf = p->free_bufs[--p->nfree];
 	return true;
 }
 
@@ -679,7 +669,8 @@ head_done(struct smb_conn *c, struct smb_dir *d, int dir,
 		return;
 	}
 	if (want) {
-		c->p->st.oversize++;
+		if (d->len > c->p->cfg.max_msg)
+			c->p->st.oversize++;
 		msg_lost(c, d, dir, d->len, sink);
 	}
 	d->left = d->len - d->head_have;
@@ -828,6 +819,7 @@ smb_feed(struct smb_parser *p, struct smb_conn *c, int dir,
 				break;
 			c->touched = -1;
 			msg_process(c, dir, d->buf, d->len, sink);
+			dir_release(c, d);
 			/* A compound's later part may be the pipe's. */
 			if (d->pipe < 0 && c->touched >= 0) {
 				attr_add(&at, c->touched, n);
@@ -875,6 +867,8 @@ smb_gap(struct smb_parser *p, struct smb_conn *c, int dir, size_t len,
 			rest = d->len - d->have;
 		else
 			rest = d->left;
+		/* What was buffered of the message is lost with it. */
+		dir_release(c, d);
 		/* An unclassified head: peek at what there is. */
 		if (d->st == D_HEAD && d->head_have >= 4 &&
 		    !msg_classify(c, d, dir, &want, sink))

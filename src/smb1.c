@@ -398,7 +398,7 @@ response(struct smb_conn *c, int dir, const struct smb1_hdr *h,
 		rd_skip(w, 56);
 		type = rd_le16(w);
 		if (!ok || !rd_ok(w)) {
-			if (pe->kind == TREE_PIPE || smb_known_pipe(pe->name))
+			if (pe->kind == TREE_PIPE || smb_known_pipe(sink, pe->name))
 				c->p->st.open_errors++;
 			break;
 		}

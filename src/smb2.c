@@ -316,7 +316,7 @@ response(struct smb_conn *c, int dir, const struct smb2_hdr *h, struct rd *r,
 		break;
 	case SMB2_CREATE:
 		/* The share itself (an empty name) is no pipe. */
-		if (!(pe->kind == TREE_PIPE || smb_known_pipe(pe->name)) ||
+		if (!(pe->kind == TREE_PIPE || smb_known_pipe(sink, pe->name)) ||
 		    pe->name[1] == '\0')
 			break;
 		if (!ok) {

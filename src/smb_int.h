@@ -77,8 +77,9 @@ struct smb_dir {
 	uint32_t	 len;		/* message length after the NBSS header */
 	uint8_t		 head[SMB_HEAD_MAX];
 	uint32_t	 head_have;
-	uint8_t		*buf;		/* whole message when read whole */
-	uint32_t	 cap;
+	/* D_BODY: a buffer of the parser's pool (max_msg bytes), held
+	 * only until the message is complete; NULL otherwise. */
+	uint8_t		*buf;
 	uint32_t	 have;
 	uint32_t	 left;		/* D_SKIP: bytes still to skip */
 	int		 pipe;		/* slot the message is attributed to */
@@ -92,9 +93,19 @@ struct smb_pipe_slot {
 	bool		 used;
 };
 
+/*
+ * The parser owns every buffer a message is read whole into: max_buffers
+ * of max_msg bytes, allocated with it, lent to a direction for the span
+ * of one message and returned when it is processed or lost.  Memory for
+ * message bodies is then bounded per parser, not per connection, and no
+ * packet allocates.
+ */
 struct smb_parser {
 	struct smb_config cfg;
 	struct smb_stats st;
+	uint8_t		*pool;		/* max_buffers * max_msg bytes */
+	uint8_t		**free_bufs;	/* stack of the buffers not lent */
+	unsigned	 nfree;
 };
 
 struct smb_conn {
@@ -105,8 +116,8 @@ struct smb_conn {
 	uint64_t	 encrypted;
 	uint64_t	 clock;		/* ages pending entries and trees */
 	/*
-	 * Tables grow by doubling from a few entries to their cfg bound, so
-	 * a connection that never opens a pipe costs no pipe table.
+	 * Tables at their cfg bounds, in the same allocation as the
+	 * connection (smb_conn_create()): nothing grows later.
 	 */
 	struct smb_pipe_slot *slots;
 	unsigned	 slots_cap;
@@ -114,7 +125,6 @@ struct smb_conn {
 	unsigned	 pending_cap;
 	struct smb_tree	*trees;
 	unsigned	 trees_cap;
-	struct smb_pending scratch;	/* handed out when no table can grow */
 	/* smb_feed(): the pipe a data message of this call touched first. */
 	int		 touched;
 };
@@ -139,7 +149,7 @@ void	smb_tree_add(struct smb_conn *c, uint32_t id, bool pipe);
 void	smb_tree_remove(struct smb_conn *c, uint32_t id,
 	    const struct smb_sink *sink);
 enum tree_kind smb_tree_kind(struct smb_conn *c, uint32_t id);
-bool	smb_known_pipe(const char *name);
+bool	smb_known_pipe(const struct smb_sink *sink, const char *name);
 void	smb_set_version(struct smb_conn *c, enum smb_version v,
 	    uint16_t dialect, const struct smb_sink *sink);
 /* Read a counted string (UTF-16LE if wide) into a normalised pipe name. */

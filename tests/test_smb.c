@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svcmap/catalog.h"
 #include "svcmap/smb.h"
 #include "tap.h"
+
+/* The shipped catalog: its pipe rows name the pipes of unknown trees. */
+static struct catalog *cat;
 
 /* Message builder ------------------------------------------------------- */
 
@@ -729,6 +733,13 @@ r_encrypted(void *arg, int dir, size_t n)
 	r->encrypted++;
 }
 
+static bool
+r_known(void *arg, const char *name)
+{
+	(void)arg;
+	return cat != NULL && catalog_pipe_find(cat, name) >= 0;
+}
+
 static void
 sink_init(struct smb_sink *s, struct rec *r)
 {
@@ -740,6 +751,7 @@ sink_init(struct smb_sink *s, struct rec *r)
 	s->pipe_gap = r_gap;
 	s->pipe_close = r_close;
 	s->encrypted = r_encrypted;
+	s->pipe_known = r_known;
 }
 
 /* A conversation: messages in order, each with its direction. */
@@ -1224,7 +1236,7 @@ test_gaps_and_hostile(void)
 	struct rec r;
 	struct conv cv;
 	struct buf w, junk;
-	struct smb_config cfg = { 2, 3, 2, 1024 };
+	struct smb_config cfg = { 2, 3, 2, 1024, 4 };
 	unsigned i;
 	const uint32_t tid = 5;
 
@@ -1262,6 +1274,60 @@ test_gaps_and_hostile(void)
 	is_int(smb_parser_stats(p)->smb2, 6, "hostile: huge message not parsed");
 	smb_conn_destroy(c);
 	smb_parser_destroy(p);
+
+	/*
+	 * The buffer pool: one buffer, lent to the connection whose WRITE
+	 * is split over two feeds; another connection's WRITE meanwhile is
+	 * not read whole (counted, its pipe told of the loss); once the
+	 * first is complete the buffer serves again.
+	 */
+	{
+		struct smb_config one = { 0, 0, 0, 0, 1 };
+		struct smb_conn *c2;
+		struct smb_sink s2;
+		struct rec r2;
+		struct buf big;
+#define LONGW	"BIND0123456789012345678901234567890123456789"
+
+		p = smb_parser_create(&one);
+		c = smb_conn_create(p);
+		c2 = smb_conn_create(p);
+		sink_init(&s, &r);
+		sink_init(&s2, &r2);
+		for (i = 0; i < 5; i++) {
+			nbss(&w, &cv.msg[i]);
+			smb_feed(p, c, cv.dir[i], w.b, w.n, &s);
+			smb_feed(p, c2, cv.dir[i], w.b, w.n, &s2);
+		}
+		big.n = 0;
+		s2_write_req(&big, 4, tid, fid_a, LONGW);
+		nbss(&w, &big);
+		/* Past the NBSS header and the 128-byte head. */
+		ok(w.n > 4 + 128 + 4, "pool: the WRITE is longer than its "
+		    "head");
+		smb_feed(p, c, 0, w.b, w.n - 4, &s);
+		smb_feed(p, c2, 0, w.b, w.n, &s2);
+		is_int(smb_parser_stats(p)->bound_buffers, 1,
+		    "pool: empty, counted");
+		is_int(r2.gaps, 1, "pool: empty: the pipe is told of the loss");
+		is_str(r2.data[0], "", "pool: empty: no pipe bytes");
+		smb_feed(p, c, 0, w.b + w.n - 4, 4, &s);
+		is_str(r.data[0], "0:" LONGW "|", "pool: the split WRITE is "
+		    "read");
+		smb_feed(p, c2, 0, w.b, w.n, &s2);
+		is_str(r2.data[0], "0:" LONGW "|", "pool: the buffer came back");
+		/* A connection that ends mid-message gives its buffer back. */
+		smb_feed(p, c, 0, w.b, w.n - 4, &s);
+		smb_conn_destroy(c);
+		smb_feed(p, c2, 0, w.b, w.n, &s2);
+		is_str(r2.data[0], "0:" LONGW "|0:" LONGW "|", "pool: a "
+		    "destroyed connection's buffer came back");
+		is_int(smb_parser_stats(p)->bound_buffers, 1,
+		    "pool: no second shortage");
+#undef LONGW
+		smb_conn_destroy(c2);
+		smb_parser_destroy(p);
+	}
 
 	/* Bounds: 2 pipes, 3 pending, 2 trees, 1 KiB messages. */
 	p = smb_parser_create(&cfg);
@@ -1343,6 +1409,17 @@ test_dialects_and_unknown_trees(void)
 	is_int(r.nopened, 1, "unknown tree: one pipe");
 	is_str(r.opened[0], "\\samr", "unknown tree: \\samr by name");
 	is_str(r.data[0], "", "unknown tree: file bytes are not pipe bytes");
+
+	/* The catalog decides: a name it has no pipe row for opens none. */
+	cv.n = 0;
+	s2_create_req(conv_add(&cv, 0), 3, 77, "PSEXESVC");
+	s2_create_resp(conv_add(&cv, 1), 3, 0, 77, fid_a);
+	s2_create_req(conv_add(&cv, 0), 4, 77, "\\PIPE\\SvcCtl");
+	s2_create_resp(conv_add(&cv, 1), 4, 0, 77, fid_b);
+	conv_run(&cv, -1, 0, &r, NULL, NULL);
+	is_int(r.nopened, 1, "unknown tree: only the catalog's pipe");
+	is_str(r.opened[0], "\\svcctl", "unknown tree: \\svcctl, any "
+	    "spelling");
 }
 
 static void
@@ -1366,6 +1443,12 @@ test_names(void)
 int
 main(void)
 {
+	char err[256];
+
+	if ((cat = catalog_open(SVCMAP_SRCDATADIR, NULL, err,
+	    sizeof(err))) == NULL)
+		printf("# catalog_open: %s\n", err);
+	ok(cat != NULL, "the shipped catalog loads");
 	test_names();
 	test_dialects_and_unknown_trees();
 	test_smb2();
@@ -1376,5 +1459,6 @@ main(void)
 	test_smb1_errors();
 	test_nbss_139();
 	test_gaps_and_hostile();
+	catalog_destroy(cat);
 	return tap_done();
 }

@@ -19,13 +19,14 @@
  * bytes just fed belonged to, so that the caller can count the packet and
  * its bytes under the pipe's service.
  *
- * State per connection is bounded (open pipes, pending requests, trees,
- * buffered bytes); every bound that is hit is counted.  A connection
- * starts at smb_conn_size() bytes; its tables and its per-direction
- * message buffer are allocated the first time they are needed and grow
- * by doubling up to their bounds (smb_config), so allocation happens on a
- * handful of packets per connection, never per message.  Single-threaded
- * per parser.
+ * State per connection is bounded (open pipes, pending requests, trees);
+ * every bound that is hit is counted.  A connection is one allocation of
+ * smb_conn_size() bytes at smb_conn_create(), its tables at their
+ * bounds.  A message that must be read whole past its first bytes
+ * borrows one of the parser's max_buffers buffers (allocated with the
+ * parser) until it is complete, so no packet allocates and the memory for
+ * message bodies does not grow with the number of connections.
+ * Single-threaded per parser.
  */
 #ifndef SVCMAP_SMB_H
 #define SVCMAP_SMB_H
@@ -96,6 +97,15 @@ struct smb_sink {
 	void	(*pipe_close)(void *arg, const struct smb_pipe *pipe);
 	/** An SMB3 encrypted message (transform header), len bytes. */
 	void	(*encrypted)(void *arg, int dir, size_t len);
+	/**
+	 * Does name (normalised, "\svcctl") name a pipe that carries RPC?
+	 * Asked only for a CREATE on a tree whose TREE_CONNECT was not seen
+	 * (connected before the capture began), where the share type is
+	 * unknown.  The daemon answers from the catalog's pipe rows
+	 * (catalog_pipe_find()).  NULL: no name is known, and such a CREATE
+	 * opens no pipe.
+	 */
+	bool	(*pipe_known)(void *arg, const char *name);
 };
 
 struct smb_config {
@@ -103,6 +113,8 @@ struct smb_config {
 	unsigned	max_pending;	/* outstanding requests tracked per conn */
 	unsigned	max_trees;	/* tree connects tracked per connection */
 	uint32_t	max_msg;	/* largest SMB message read whole (bytes) */
+	unsigned	max_buffers;	/* messages being read whole at once,
+					   over all connections of the parser */
 };
 
 /* Defaults: what one Windows client's RPC over a few pipes needs. */
@@ -110,6 +122,12 @@ struct smb_config {
 #define SMB_DEFAULT_MAX_PENDING	64
 #define SMB_DEFAULT_MAX_TREES	16
 #define SMB_DEFAULT_MAX_MSG	(128 * 1024)
+/*
+ * 32 messages in flight (split over TCP segments) at once: pipe RPC and
+ * control messages are read whole, file data never is.  4 MiB of address
+ * space, resident only as far as messages have used it.
+ */
+#define SMB_DEFAULT_MAX_BUFFERS	32
 
 /* Counters, per parser; read by the engine at flush. */
 struct smb_stats {
@@ -133,6 +151,7 @@ struct smb_stats {
 	uint64_t	bound_pipes;	/* a pipe not tracked: max_pipes reached */
 	uint64_t	bound_pending;	/* oldest pending request evicted */
 	uint64_t	bound_trees;	/* oldest tree evicted */
+	uint64_t	bound_buffers;	/* message not read whole: pool empty */
 };
 
 struct smb_parser;
@@ -186,7 +205,8 @@ uint64_t smb_conn_encrypted(const struct smb_conn *c);
  */
 void	smb_pipe_name_normalise(const char *in, char out[SMB_PIPE_NAME_MAX]);
 
-/** Bytes of a new connection's state (tables and buffers come later). */
+/** Bytes of a connection's state, tables included (buffers are the
+ * parser's). */
 size_t	smb_conn_size(const struct smb_parser *p);
 
 #endif /* SVCMAP_SMB_H */
