@@ -110,10 +110,14 @@ smb_dialect(void *arg, enum smb_version v, uint16_t dialect)
 {
 	struct an_smb *m = arg;
 
+	/*
+	 * A DialectRevision outside 2.x-3.x (a hostile or broken server)
+	 * must not rank below SMB1: it reads as "SMB2, dialect unknown".
+	 */
 	if (v == SMB_VERSION_1)
 		m->cur_flow->smb_dialect = STATS_SMB1;
 	else if (v == SMB_VERSION_2)
-		m->cur_flow->smb_dialect = dialect != 0 &&
+		m->cur_flow->smb_dialect = dialect >= SMB2_DIALECT_202 &&
 		    dialect < STATS_SMB2_UNKNOWN ? dialect :
 		    STATS_SMB2_UNKNOWN;
 }
