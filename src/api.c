@@ -59,6 +59,11 @@ enum param {
 	P_UUID,
 	P_INTERFACES,
 	P_FORMAT,
+	P_UNTIL,
+	P_BY,
+	P_OF,
+	P_LIMIT,
+	P_RESOLUTION,
 	P__COUNT
 };
 
@@ -66,8 +71,12 @@ enum param {
 
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
-	"format"
+	"format", "until", "by", "of", "limit", "resolution"
 };
+
+/* The window of top and series (svcmapctl top and series options). */
+#define WINDOW	(PB(P_HOST) | PB(P_SERVICE) | PB(P_PORT) | PB(P_SINCE) | \
+	PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT))
 
 /* The routes and the parameters each accepts; svcmapctl's options. */
 static const struct route {
@@ -76,14 +85,17 @@ static const struct route {
 	unsigned	 params;
 } routes[API__ROUTES] = {
 	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
-	    PB(P_SINCE) | PB(P_ALL) | PB(P_FORMAT) },
+	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) },
 	{ "/v1/hosts", API_HOSTS, PB(P_FORMAT) },
 	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) },
-	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_FORMAT) },
+	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
+	    PB(P_FORMAT) },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
 	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT) },
 	{ "/v1/status", API_STATUS, 0 },
 	{ "/metrics", API_METRICS, 0 },
+	{ "/v1/top", API_TOP, WINDOW | PB(P_BY) | PB(P_OF) | PB(P_LIMIT) },
+	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION) },
 };
 
 /* Parameter names are short words; anything longer is unknown anyway. */
@@ -221,15 +233,19 @@ static int
 set_param(enum param p, const char *v, int64_t now_s,
     struct api_request *req, char *err, size_t errlen)
 {
-	char q[QUOTE_MAX * 3 + 4];
-	struct addr a;
+	char q[QUOTE_MAX * 3 + 4], *end;
+	struct cidr c;
 	const char *what = NULL;
 	size_t len = strlen(v);
+	unsigned long long u;
+	int64_t back;
 
 	switch (p) {
 	case P_HOST:
-		if (len >= sizeof(req->host) || addr_parse(&a, v) == -1)
-			what = "is not an IPv4 or IPv6 address";
+		/* An address, or (every route taking one) a prefix. */
+		if (len >= sizeof(req->host) || cidr_parse(&c, v) == -1)
+			what = "is not an IPv4 or IPv6 address or prefix "
+			    "(10.0.0.0/8, 2001:db8::/32)";
 		else
 			memcpy(req->host, v, len + 1);
 		break;
@@ -241,9 +257,38 @@ set_param(enum param p, const char *v, int64_t now_s,
 			memcpy(req->service, v, len + 1);
 		break;
 	case P_SINCE:
-		if (query_parse_time(v, now_s, &req->since) == -1)
+	case P_UNTIL:
+		if (query_parse_time(v, now_s, p == P_SINCE ? &req->since :
+		    &req->until) == -1 || query_parse_time(v, 0, &back) == -1)
 			what = "is not a time (2024-01-15T09:00:00Z, "
 			    "2024-01-15, epoch seconds or -30m/-1h/-7d)";
+		else if (query_time_is_relative(v) && p == P_SINCE) {
+			req->since_rel = true;
+			req->since_back = -back;
+		} else if (query_time_is_relative(v)) {
+			req->until_rel = true;
+			req->until_back = -back;
+		}
+		break;
+	case P_BY:
+		if ((req->top_by = query_top_by_parse(v)) == -1)
+			what = "is not bytes, packets, flows or clients";
+		break;
+	case P_OF:
+		if ((req->top_of = query_top_of_parse(v)) == -1)
+			what = "is not rows, hosts or services";
+		break;
+	case P_LIMIT:
+		errno = 0;
+		u = strtoull(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0)
+			what = "is not a number of entries (0: all)";
+		else
+			req->limit = u;
+		break;
+	case P_RESOLUTION:
+		if ((req->resolution = query_resolution_parse(v)) == 0)
+			what = "is not minute, hour or day";
 		break;
 	case P_ALL:
 		if (parse_bool(v, &req->all) == -1)
@@ -260,7 +305,16 @@ set_param(enum param p, const char *v, int64_t now_s,
 			    "new_service)";
 		break;
 	case P_PORT:
-		if (catalog_query_port(&req->catalog, v) == -1)
+		/* top and series: a server port; the catalog: its question. */
+		if (req->route == API_TOP || req->route == API_SERIES) {
+			errno = 0;
+			u = strtoull(v, &end, 10);
+			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+			    errno != 0 || u < 1 || u > 65535)
+				what = "is not a port number (1..65535)";
+			else
+				req->port = (int)u;
+		} else if (catalog_query_port(&req->catalog, v) == -1)
 			what = "is not N, N/tcp or N/udp with N in 1..65535";
 		break;
 	case P_UUID:
@@ -373,6 +427,8 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 
 	memset(req, 0, sizeof(*req));
 	req->kind = -1;
+	req->limit = 10;
+	req->resolution = 60;
 	catalog_query_init(&req->catalog);
 	if (errlen > 0)
 		err[0] = '\0';
@@ -410,7 +466,7 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 	if (r == NULL)
 		return fail(err, errlen, 404, "no route \"%s\" (routes: "
 		    "/v1/services, /v1/hosts, /v1/endpoints, /v1/alerts, "
-		    "/v1/catalog, /v1/status, /metrics)",
+		    "/v1/catalog, /v1/status, /metrics, /v1/top, /v1/series)",
 		    quote(path, strlen(path), q));
 	req->route = r->route;
 
@@ -621,6 +677,139 @@ db_get(struct api *a, char *err, size_t errlen)
 	return a->reader;
 }
 
+/*
+ * since and until of the request against the database's time reference
+ * (svcmapctl's rule: the newest packet of capture-file runs, else the
+ * wall clock), which a relative time also names in X-Time-Reference.
+ * Returns 0, or -1 after sending the error.
+ */
+static int
+resolve_times(struct api *a, struct evhttp_request *req, struct reader *s,
+    const struct api_request *r, int64_t *since, int64_t *until)
+{
+	struct query_time_ref ref;
+	char err[512], b[32], h[64];
+
+	*since = r->since;
+	*until = r->until;
+	if (!r->since_rel && !r->until_rel &&
+	    r->route != API_TOP && r->route != API_SERIES)
+		return 0;
+	if (query_time_reference(s, (int64_t)time(NULL), &ref, err,
+	    sizeof(err)) == -1) {
+		db_close(a);
+		send_error(a, req, 503, err);
+		return -1;
+	}
+	if (r->since_rel)
+		*since = ref.at - r->since_back;
+	if (r->until_rel)
+		*until = ref.at - r->until_back;
+	snprintf(h, sizeof(h), "%s %s", ref.reference, json_time(ref.at, b));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Time-Reference", h);
+	return 0;
+}
+
+/*
+ * /v1/top and /v1/series: svcmapctl top and series --json, an object
+ * with the window and the records under "rows"; format=csv the records.
+ */
+static void
+answer_window(struct api *a, struct evhttp_request *req,
+    const struct api_request *r)
+{
+	const struct record_table *kind = r->route == API_TOP ? &record_top :
+	    &record_series;
+	struct query_time_ref ref;
+	struct query_window w;
+	struct reader *s;
+	struct reply rp;
+	char err[512] = "", b[32], hdr[64];
+	int rc, end;
+
+	if ((s = db_get(a, err, sizeof(err))) == NULL) {
+		send_error(a, req, 503, err);
+		return;
+	}
+	if (r->route == API_SERIES && r->service[0] == '\0') {
+		send_error(a, req, 400, "parameter \"service\" is required "
+		    "(a key, or undocumented)");
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	if (r->host[0] != '\0' && cidr_parse(&w.host, r->host) == 0)
+		w.has_host = true;
+	w.service = r->service[0] != '\0' ? r->service : NULL;
+	w.port = r->port;
+	w.all = r->all;
+	if (query_time_reference(s, (int64_t)time(NULL), &ref, err,
+	    sizeof(err)) == -1) {
+		db_close(a);
+		send_error(a, req, 503, err);
+		return;
+	}
+	w.since = r->since_rel ? ref.at - r->since_back : r->since;
+	w.until = r->until_rel ? ref.at - r->until_back : r->until;
+	snprintf(hdr, sizeof(hdr), "%s %s", ref.reference,
+	    json_time(ref.at, b));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Time-Reference", hdr);
+
+	memset(&rp, 0, sizeof(rp));
+	json_reset(&a->j);
+	if (r->csv && (rp.f = open_memstream(&rp.text, &rp.len)) == NULL) {
+		send_error(a, req, 500, "out of memory");
+		return;
+	}
+	if (!r->csv) {
+		json_object_begin(&a->j);
+		query_window_json(&a->j, &w, &ref);
+		if (r->route == API_TOP) {
+			json_kv_string(&a->j, "of",
+			    query_top_of_name((enum query_top_of)r->top_of));
+			json_kv_string(&a->j, "by",
+			    query_top_by_name((enum query_top_by)r->top_by));
+			json_kv_uint(&a->j, "limit", r->limit);
+		} else {
+			json_kv_string(&a->j, "service", w.service);
+			json_kv_string(&a->j, "resolution",
+			    query_resolution_name(r->resolution));
+		}
+		json_key(&a->j, "rows");
+	}
+	record_out_begin(&rp.out, r->csv ? RECORD_CSV : RECORD_JSON, &kind, 1,
+	    &a->j, rp.f, true);
+	if (r->route == API_TOP)
+		rc = query_top(s, a->cat, &w, (enum query_top_of)r->top_of,
+		    (enum query_top_by)r->top_by, r->limit, record_top_row,
+		    &rp.out, err, sizeof(err));
+	else
+		rc = query_series(s, &w, r->resolution, record_bucket_row,
+		    &rp.out, err, sizeof(err));
+	if (rc == -1)
+		db_close(a);
+	end = record_out_end(&rp.out);
+	if (rp.f != NULL && fclose(rp.f) != 0)
+		end = -1;
+	if (!r->csv)
+		json_object_end(&a->j);
+	if (rc == -1)
+		send_error(a, req, 503, err);
+	else if (end == -1)
+		send_error(a, req, 500, "out of memory");
+	else if (rp.f == NULL)
+		send_json(a, req);
+	else {
+		evbuffer_drain(a->body, evbuffer_get_length(a->body));
+		if (evbuffer_add(a->body, rp.text, rp.len) == -1)
+			send_error(a, req, 500, "out of memory");
+		else
+			send_body(a, req, 200, CT_CSV);
+	}
+	free(rp.text);
+}
+
 /* The database routes: the same calls as svcmapctl's commands. */
 static void
 answer_db(struct api *a, struct evhttp_request *req,
@@ -635,6 +824,7 @@ answer_db(struct api *a, struct evhttp_request *req,
 	struct query_filter f;
 	struct reader *s;
 	struct reply rp;
+	int64_t since, until;
 	char err[512] = "";
 	int rc = -1;
 
@@ -642,6 +832,8 @@ answer_db(struct api *a, struct evhttp_request *req,
 		send_error(a, req, 503, err);
 		return;
 	}
+	if (resolve_times(a, req, s, r, &since, &until) == -1)
+		return;
 	if (r->route > API_ALERTS ||
 	    reply_begin(a, &rp, r->csv, &kinds[r->route], 1) == -1) {
 		send_error(a, req, 500, "out of memory");
@@ -652,7 +844,8 @@ answer_db(struct api *a, struct evhttp_request *req,
 		memset(&f, 0, sizeof(f));
 		f.host = r->host[0] != '\0' ? r->host : NULL;
 		f.service = r->service[0] != '\0' ? r->service : NULL;
-		f.since = r->since;
+		f.since = since;
+		f.until = until;
 		f.all = r->all;
 		rc = query_services(s, a->cat, &f, record_service_row, &rp.out,
 		    err, sizeof(err));
@@ -666,9 +859,9 @@ answer_db(struct api *a, struct evhttp_request *req,
 		    err, sizeof(err));
 		break;
 	case API_ALERTS:
-		rc = query_alerts(s, r->kind >= 0 ?
-		    alert_kind_name((enum alert_kind)r->kind) : NULL, r->since,
-		    record_alert_row, &rp.out, err, sizeof(err));
+		rc = query_alerts_until(s, r->kind >= 0 ?
+		    alert_kind_name((enum alert_kind)r->kind) : NULL, since,
+		    until, record_alert_row, &rp.out, err, sizeof(err));
 		break;
 	default:
 		break;
@@ -1033,6 +1226,10 @@ on_request(struct evhttp_request *req, void *arg)
 		break;
 	case API_METRICS:
 		answer_metrics(a, req);
+		break;
+	case API_TOP:
+	case API_SERIES:
+		answer_window(a, req, &r);
 		break;
 	case API__ROUTES:
 		send_error(a, req, 500, "no handler");

@@ -18,16 +18,19 @@
 int
 ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 {
-	static const char usage[] = "alerts [--since TIME] [--kind KIND] "
-	    "[--json|--csv]";
+	static const char usage[] = "alerts [--since TIME] [--until TIME] "
+	    "[--kind KIND] [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "since", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct record_table *const kinds[] = { &record_alerts };
-	const char *kind = NULL;
-	int64_t since = 0;
+	const char *kind = NULL, *since_text = NULL, *until_text = NULL;
+	struct query_time_ref ref;
+	int64_t since = 0, until = 0;
+	unsigned seen = 0;
 	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
@@ -36,6 +39,8 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
+			if (ctl_once(&seen, 0x01, "kind", usage) == -1)
+				return CTL_USAGE;
 			if (alert_kind_find(optarg) == -1) {
 				fprintf(stderr, "svcmapctl: unknown alert kind "
 				    "\"%s\"\n", optarg);
@@ -44,12 +49,16 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 			kind = optarg;
 			break;
 		case 't':
-			if (query_parse_time(optarg, (int64_t)time(NULL),
-			    &since) == -1) {
-				fprintf(stderr, "svcmapctl: bad time \"%s\"\n",
-				    optarg);
+			if (ctl_once(&seen, 0x02, "since", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
 				return CTL_USAGE;
-			}
+			since_text = optarg;
+			break;
+		case 'u':
+			if (ctl_once(&seen, 0x04, "until", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			until_text = optarg;
 			break;
 		default:
 			fprintf(stderr, "usage: svcmapctl %s\n", usage);
@@ -69,8 +78,14 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 		return CTL_ERROR;
 	}
+	if (ctl_times(s, since_text, until_text, &since, &until, &ref) ==
+	    -1) {
+		reader_close(s);
+		return CTL_ERROR;
+	}
+	ctl_time_note(&ref, since_text, until_text);
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_alerts(s, kind, since,
+	ret = ctl_out_end(&out, query_alerts_until(s, kind, since, until,
 	    record_alert_row, &out.out, err, sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);

@@ -109,21 +109,25 @@ int
 ctl_services(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const char usage[] = "services [--host IP] [--service KEY] "
-	    "[--since TIME] [--all] [--json|--csv]";
+	    "[--since TIME] [--until TIME] [--all] [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "service", required_argument, NULL, 's' },
 		{ "since", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct record_table *const kinds[] = {
 		&record_services
 	};
+	const char *since_text = NULL, *until_text = NULL;
+	struct query_time_ref ref;
 	struct query_filter f;
 	struct catalog *cat;
 	struct reader *s;
 	struct ctl_out out;
+	unsigned seen = 0;
 	char err[512] = "";
 	int ch, ret;
 
@@ -131,22 +135,31 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
+			if (ctl_once(&seen, 0x01, "all", usage) == -1)
+				return CTL_USAGE;
 			f.all = true;
 			break;
 		case 'H':
+			if (ctl_once(&seen, 0x02, "host", usage) == -1)
+				return CTL_USAGE;
 			f.host = optarg;
 			break;
 		case 's':
+			if (ctl_once(&seen, 0x04, "service", usage) == -1)
+				return CTL_USAGE;
 			f.service = optarg;
 			break;
 		case 't':
-			if (query_parse_time(optarg, (int64_t)time(NULL),
-			    &f.since) == -1) {
-				fprintf(stderr, "svcmapctl: bad time \"%s\": "
-				    "use 2024-01-15T09:00:00Z, 2024-01-15, "
-				    "epoch seconds or -30m/-1h/-7d\n", optarg);
+			if (ctl_once(&seen, 0x08, "since", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
 				return CTL_USAGE;
-			}
+			since_text = optarg;
+			break;
+		case 'u':
+			if (ctl_once(&seen, 0x10, "until", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			until_text = optarg;
 			break;
 		default:
 			fprintf(stderr, "usage: svcmapctl %s\n", usage);
@@ -159,6 +172,12 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	}
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
+	if (ctl_times(s, since_text, until_text, &f.since, &f.until, &ref) ==
+	    -1) {
+		reader_close(s);
+		return CTL_ERROR;
+	}
+	ctl_time_note(&ref, since_text, until_text);
 	cat = open_catalog(o);
 	ctl_out_begin(&out, o, kinds, 1);
 	ret = ctl_out_end(&out, query_services(s, cat, &f, record_service_row,

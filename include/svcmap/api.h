@@ -10,7 +10,9 @@
  *   GET /v1/services?host=IP&service=KEY&since=TIME&all=1
  *   GET /v1/hosts
  *   GET /v1/endpoints
- *   GET /v1/alerts?kind=KIND&since=TIME
+ *   GET /v1/alerts?kind=KIND&since=TIME&until=TIME
+ *   GET /v1/top?of=rows|hosts|services&by=bytes|...&limit=N&host=CIDR&...
+ *   GET /v1/series?service=KEY&host=CIDR&port=N&resolution=minute|...
  *   GET /v1/catalog?port=N[/tcp|/udp]&service=KEY&uuid=UUID&interfaces=1
  *   GET /v1/status          the running daemon (struct api_status)
  *   GET /metrics            Prometheus text format 0.0.4
@@ -97,14 +99,16 @@ enum api_route {
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */
+	API_TOP,		/* /v1/top */
+	API_SERIES,		/* /v1/series */
 	API__ROUTES
 };
 
 struct api_request {
 	enum api_route	 route;
 	bool		 head;		/* HEAD: the GET's headers, no body */
-	/* services: the server IP; "" every server */
-	char		 host[ADDR_STRLEN];
+	/* services, top, series: the server IP or CIDR prefix; "" every one */
+	char		 host[ADDR_STRLEN + 8];
 	/* services and catalog: the service key; "" every service */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
@@ -114,6 +118,22 @@ struct api_request {
 					   routes); else JSON */
 	/* catalog: the question; its service stays -1 (key in service[]) */
 	struct catalog_query catalog;
+	/*
+	 * A relative since/until ("-1h") counts back from the database's
+	 * time reference (query_time_reference()), which only the server
+	 * knows: since and until hold it resolved against now_s, and
+	 * since_back/until_back the span for the server to apply again.
+	 */
+	bool		 since_rel;
+	bool		 until_rel;
+	int64_t		 since_back;	/* seconds */
+	int64_t		 until_back;
+	int64_t		 until;		/* services, alerts, top, series */
+	int		 top_of;	/* top: enum query_top_of */
+	int		 top_by;	/* top: enum query_top_by */
+	uint64_t	 limit;		/* top: entries; 0 all (default 10) */
+	int64_t		 resolution;	/* series: 60, 3600, 86400 */
+	int		 port;		/* top, series: 0 every port */
 };
 
 /**
