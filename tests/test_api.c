@@ -819,6 +819,23 @@ compare_db_routes(const char *what)
 		{ "/v1/alerts?kind=new_service", "alerts --kind new_service" },
 		{ "/v1/alerts?since=2024-01-15T09:00:04Z", "alerts --since "
 		    "2024-01-15T09:00:04Z" },
+		/* Issue 16: until, prefixes, relative times, top, series. */
+		{ "/v1/alerts?until=-1s", "alerts --until -1s" },
+		{ "/v1/services?host=10.20.0.0/24&until=2030-01-01&all=1",
+		    "services --host 10.20.0.0/24 --until 2030-01-01 --all" },
+		{ "/v1/services?since=-2s", "services --since -2s" },
+		{ "/v1/top", "top" },
+		{ "/v1/top?of=hosts&by=packets&limit=0", "top --of hosts "
+		    "--by packets --limit 0" },
+		{ "/v1/top?of=services&by=clients&all=1", "top --of services "
+		    "--by clients --all" },
+		{ "/v1/top?by=flows&host=10.20.0.0/16&since=-1h&until=-1s",
+		    "top --by flows --host 10.20.0.0/16 --since -1h "
+		    "--until -1s" },
+		{ "/v1/series?service=kdc", "series --service kdc" },
+		{ "/v1/series?service=kdc&resolution=hour&host=10.20.0.0/16",
+		    "series --service kdc --resolution hour --host "
+		    "10.20.0.0/16" },
 	};
 	struct query_filter f;
 	char *in;
