@@ -219,6 +219,16 @@ top_port(const void *rec, struct record_value *v)
 	port_text(v, r->port, r->transport);
 }
 
+/* A row's port, 0 too (ICMP); hosts and services have none. */
+static void
+top_port_number(const void *rec, struct record_value *v)
+{
+	const struct query_top *r = rec;
+
+	v->null = r->transport == NULL;
+	v->u = r->port;
+}
+
 static void
 bucket_resolution(const void *rec, struct record_value *v)
 {
@@ -368,7 +378,8 @@ static const struct record_field top_fields[] = {
 	{ "service", RECORD_STRING, RECORD_NULLABLE, S(QT, service), 4,
 	    "SERVICE" },
 	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QT, name), 11, "NAME" },
-	{ "port", RECORD_UINT, RECORD_NULLABLE, S(QT, port), 0, NULL },
+	{ "port", RECORD_UINT, RECORD_NULLABLE, 0, 0, top_port_number, 0,
+	    NULL },
 	{ NULL, RECORD_STRING, 0, 0, 0, top_port, 3, "PORT" },
 	{ "transport", RECORD_STRING, RECORD_NULLABLE, S(QT, transport), 0,
 	    NULL },
