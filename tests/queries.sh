@@ -158,7 +158,7 @@ is "$?" 2 "top --host 10.0.0.0/33: usage error"
 for args in "top --by bytes --by packets" "top --limit 1 --limit 2" \
     "series --service kdc --service ldap" "services --host 1.2.3.4 --host 1.2.3.5" \
     "services --since -1h --since -2h" "alerts --kind new_service --kind new_service" \
-    "top --until -1m --until -2m"; do
+    "top --until -1m --until -2m" "catalog --port 445 --port 88"; do
 	# shellcheck disable=SC2086
 	ctl $args >/dev/null 2>"$SCRATCH/err"
 	is "$?" 2 "$args: exit 2"
