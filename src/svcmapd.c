@@ -1161,9 +1161,11 @@ check_config(struct daemon *d)
  * regular files (not those whose names begin with '.'; not its
  * subdirectories).  They are read in the order of their first packets'
  * times, so a capture split into many files, named in any order, is
- * read as one; ties, "-" (standard input, which cannot be peeked at,
- * first) and files without a readable first packet (last, where reading
- * reports them) keep the order given, a directory's in name order.
+ * read as one; ties and files without a readable first packet (last,
+ * where reading reports them) keep the order given, a directory's in
+ * name order.  Peeking reads the first record, which a pipe, a FIFO or
+ * standard input ("-") would lose: with any input that is not a regular
+ * file, the order given is kept for all.
  */
 struct input {
 	char		*path;
@@ -1263,6 +1265,7 @@ inputs_expand(char **args, size_t nargs, size_t *nfiles)
 	struct stat sb;
 	char **files, *p;
 	size_t i;
+	bool peek;
 
 	for (i = 0; i < nargs; i++) {
 		if (strcmp(args[i], "-") != 0 && stat(args[i], &sb) == 0 &&
@@ -1275,14 +1278,16 @@ inputs_expand(char **args, size_t nargs, size_t *nfiles)
 			inputs_add(&in, p);
 		}
 	}
-	for (i = 0; i < in.n; i++) {
-		if (strcmp(in.v[i].path, "-") == 0)
-			in.v[i].first_us = 0;
-		else if (capture_file_first(in.v[i].path,
-		    &in.v[i].first_us) == -1)
+	for (i = 0; i < in.n; i++)
+		if (strcmp(in.v[i].path, "-") == 0 ||
+		    (stat(in.v[i].path, &sb) == 0 && !S_ISREG(sb.st_mode)))
+			break;
+	peek = i == in.n;
+	for (i = 0; peek && i < in.n; i++)
+		if (capture_file_first(in.v[i].path, &in.v[i].first_us) == -1)
 			in.v[i].first_us = UINT64_MAX;
-	}
-	qsort(in.v, in.n, sizeof(*in.v), cmp_input);
+	if (peek)
+		qsort(in.v, in.n, sizeof(*in.v), cmp_input);
 	if ((files = calloc(in.n + 1, sizeof(*files))) == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < in.n; i++)
