@@ -3,7 +3,8 @@
 # vcap in a network namespace: 3 while nothing listens at the configured
 # API address (connection refused), 0 while it captures, 1 once its only
 # interface is lost (/v1/status "degraded", as tests/capture_lost_netns.sh
-# makes it), 3 again after it stopped.  Relative times over the live
+# makes it) or its database writes fail (the file made immutable, as
+# tests/db_faults.sh does), 3 again after it stopped.  Relative times over the live
 # database count back from the wall clock.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_pcaps zeek__smb__smb3.pcap
@@ -16,6 +17,8 @@ db="$SCRATCH/status.db"
 conf="$SCRATCH/svcmapd.conf"
 log="$SCRATCH/log"
 API_PORT=8137
+IMMUTABLE=
+trap '[ -n "$IMMUTABLE" ] && chattr -i $IMMUTABLE 2>/dev/null; netns_cleanup' EXIT
 
 cat > "$conf" <<CONF
 database $db
@@ -64,6 +67,28 @@ is "${ref% *}" wall_clock "live database: relative times from the wall clock"
 ok "live database: the reference is now" test $((${ref#* } - now)) -le 5 -a $((now - ${ref#* })) -le 5
 ok "live database: top --since -1h has the SMB server" sh -c \
     "'$SVCMAPCTL' -d '$db' top --since -1h --json | jq -e '.rows[0].port == 445'"
+
+# --- the database cannot be written: degraded (where chattr +i holds an
+# open file, as tests/db_faults.sh checks).
+: >"$SCRATCH/probe"
+exec 5>>"$SCRATCH/probe"
+if chattr +i "$SCRATCH/probe" 2>/dev/null && ! echo x >&5 2>/dev/null; then
+	exec 5>&-
+	chattr -i "$SCRATCH/probe"
+	IMMUTABLE="$db $db-wal"
+	chattr +i $IMMUTABLE
+	replay "$smb"
+	ok "database failing: exit 1" wait_rc 1
+	ok "database failing: says so" grep -q "database: the last write failed" "$SCRATCH/out"
+	chattr -i $IMMUTABLE
+	IMMUTABLE=
+	ok "database writable again: exit 0" wait_rc 0
+else
+	exec 5>&-
+	chattr -i "$SCRATCH/probe" 2>/dev/null
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP database failing: chattr +i does not stop an open file's writes here"
+fi
 
 # --- the interface goes away: degraded.
 ip netns exec "$NS_CAP" ip link del vcap
