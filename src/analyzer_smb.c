@@ -43,6 +43,7 @@
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
 #include "svcmap/flow.h"
+#include "svcmap/names.h"
 #include "svcmap/smb.h"
 #include "svcmap/stats.h"
 #include "svcmap/tcpseq.h"
@@ -227,6 +228,27 @@ smb_pipe_data(void *arg, const struct smb_pipe *pipe, int dir,
 		pipe_record(m, ps);
 }
 
+/*
+ * A SESSION_SETUP security blob: an NTLM CHALLENGE in it names the side
+ * that sent it (the server, on a response), read whole by the parser.
+ */
+static void
+smb_auth(void *arg, int dir, const uint8_t *blob, size_t len)
+{
+	struct an_smb *m = arg;
+	struct flow *f = m->cur_flow;
+	struct names_pkt np;
+
+	if (m->h->names == NULL || f == NULL)
+		return;
+	np.src = dir == FLOW_S2C ? &f->server : &f->client;
+	np.dst = dir == FLOW_S2C ? &f->client : &f->server;
+	np.sport = dir == FLOW_S2C ? f->server_port : f->client_port;
+	np.dport = dir == FLOW_S2C ? f->client_port : f->server_port;
+	np.tcp = true;
+	names_ntlm_scan(blob, len, &np, m->h->names, m->h->names_stats);
+}
+
 static void
 smb_pipe_gap(void *arg, const struct smb_pipe *pipe, int dir, size_t len)
 {
@@ -286,6 +308,7 @@ an_smb_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.dialect = smb_dialect;
 	m->sink.encrypted = smb_encrypted;
 	m->sink.pipe_known = smb_pipe_known;
+	m->sink.auth = smb_auth;
 	m->rsink.arg = m;
 	m->rsink.bound = pipe_bound;
 	return m;

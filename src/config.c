@@ -225,6 +225,14 @@ static const struct directive directives[] = {
 	  MINUTE, 30 * DAY, 0, 0, "1d",
 	  "forget an unused learned endpoint after this" },
 
+	/* host names */
+	{ "names-capacity", &t_uint, FIELD(names_capacity), U_NONE,
+	  16, 16777216, 0, 0, "65536",
+	  "most host names kept (address, source, name)" },
+	{ "names-expiry", &t_uint, FIELD(names_expiry_s), U_SECONDS,
+	  MINUTE, 365 * DAY, 0, 0, "30d",
+	  "forget a host name not seen for this long" },
+
 	/* classification */
 	{ "monitored-networks", &t_cidrs, LIST(monitored, nmonitored),
 	  NOBOUNDS, D_REPEAT | D_RELOAD,

@@ -22,6 +22,7 @@
 #include "svcmap/endpoint.h"
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
+#include "svcmap/names.h"
 #include "svcmap/stats.h"
 
 #define US_PER_S		1000000ULL
@@ -54,6 +55,7 @@ static const struct analyzer *const analyzers[] = {
 	&analyzer_dpi,
 	&analyzer_dcerpc,
 	&analyzer_smb,
+	&analyzer_names,
 };
 #define NANALYZERS (sizeof(analyzers) / sizeof(analyzers[0]))
 _Static_assert(NANALYZERS <= FLOW_ANALYZERS,
@@ -84,6 +86,9 @@ struct engine {
 	struct classify_ctx	 cctx;
 	struct flow_table	*flows;
 	struct endpoint_table	*endpoints;
+	struct names_table	*names;		/* NULL: names not learned */
+	struct names_sink	 names_sink;	/* learns into names */
+	struct names_stats	 names_stats;	/* the parsers' counters */
 	struct stats_batch	*batch;
 	struct alerts		*alerts;	/* NULL: no alerts */
 	struct run_totals	 totals;
@@ -92,6 +97,7 @@ struct engine {
 	void			*mods[NANALYZERS]; /* analyzer module state */
 	uint64_t		 next_expire_us;
 	uint64_t		 next_ep_expire_us;
+	uint64_t		 next_names_expire_us;
 	/* A drain ran out of memory: the next one scans every flow. */
 	bool			 drain_all;
 
@@ -104,6 +110,7 @@ struct engine {
 };
 
 static void engine_flow_end(void *arg, struct flow *f, enum flow_end why);
+static void names_totals(const struct engine *e, struct run_totals *t);
 
 static enum packet_class
 flow_packet_class(const struct flow *f)
@@ -160,6 +167,7 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 	e->host.cfg = &e->cfg;
 	e->host.cctx = &e->cctx;
 	e->host.totals = &e->totals;
+	e->host.names_stats = &e->names_stats;
 
 	memset(&fc, 0, sizeof(fc));
 	fc.capacity = cfg->flow_capacity;
@@ -304,10 +312,14 @@ engine_flow_new(struct engine *e, struct flow *f)
 	size_t i;
 
 	classify_flow(&e->cctx, f, e->host.now_us);
-	/* Unmonitored traffic is counted, not analysed. */
-	if (f->cls == FLOW_UNMONITORED)
-		return;
-	for (i = 0; i < NANALYZERS; i++)
+	/*
+	 * Unmonitored traffic is counted, not analysed, but for the
+	 * analyzers that only listen (names).
+	 */
+	for (i = 0; i < NANALYZERS; i++) {
+		if (f->cls == FLOW_UNMONITORED &&
+		    !(analyzers[i]->flags & ANALYZER_UNMONITORED))
+			continue;
 		switch (analyzers[i]->on_flow(e->mods[i], f)) {
 		case ANALYZER_SKIP:
 			break;
@@ -319,6 +331,7 @@ engine_flow_new(struct engine *e, struct flow *f)
 				f->an_probe |= (uint8_t)(1u << i);
 			break;
 		}
+	}
 }
 
 static struct frag_slot *
@@ -437,6 +450,11 @@ expire:
 	if (e->endpoints != NULL && e->host.now_us >= e->next_ep_expire_us) {
 		endpoint_expire(e->endpoints, e->host.now_us);
 		e->next_ep_expire_us = e->host.now_us + ENDPOINT_EXPIRE_EVERY_US;
+	}
+	if (e->names != NULL && e->host.now_us >= e->next_names_expire_us) {
+		names_expire(e->names, e->host.now_us);
+		e->next_names_expire_us = e->host.now_us +
+		    ENDPOINT_EXPIRE_EVERY_US;
 	}
 }
 
@@ -758,7 +776,32 @@ engine_drain(struct engine *e, bool end_flows)
 	for (i = 0; i < NANALYZERS; i++)
 		if (analyzers[i]->totals != NULL)
 			analyzers[i]->totals(e->mods[i], &e->totals);
+	names_totals(e, &e->totals);
 	e->totals.last_s = (int64_t)(e->host.now_us / US_PER_S);
+}
+
+/* The name parsers' and the name table's counters, absolute. */
+static void
+names_totals(const struct engine *e, struct run_totals *t)
+{
+	const struct names_stats *ns = &e->names_stats;
+	size_t i;
+
+	t->names_messages = 0;
+	t->names_invalid = 0;
+	t->names_facts = 0;
+	t->names_rejected = 0;
+	for (i = 0; i < NAME_SRC__COUNT; i++) {
+		t->names_messages += ns->messages[i];
+		t->names_invalid += ns->truncated[i] + ns->invalid[i];
+		t->names_facts += ns->facts[i];
+	}
+	for (i = 0; i < NAME_REJ__COUNT; i++)
+		t->names_rejected += ns->rejected[i];
+	if (e->names != NULL) {
+		t->names_known = names_count(e->names);
+		t->names_evicted = names_evictions(e->names);
+	}
 }
 
 struct stats_batch *
@@ -809,6 +852,24 @@ engine_set_catalog(struct engine *e, const struct catalog *cat)
 	e->cat = cat;
 	e->cctx.cat = cat;
 	flow_table_foreach(e->flows, reclassify_visit, e);
+}
+
+/* One fact from a parser: into the table at the engine's clock. */
+static void
+engine_name_fact(void *arg, const struct name_fact *f)
+{
+	struct engine *e = arg;
+
+	names_learn(e->names, f, e->host.now_us);
+}
+
+void
+engine_set_names(struct engine *e, struct names_table *t)
+{
+	e->names = t;
+	e->names_sink.fn = engine_name_fact;
+	e->names_sink.arg = e;
+	e->host.names = t != NULL ? &e->names_sink : NULL;
 }
 
 void

@@ -347,6 +347,20 @@ response(struct smb_conn *c, int dir, const struct smb1_hdr *h,
 			smb_set_version(c, SMB_VERSION_1, 0, sink);
 		return;
 	}
+	/*
+	 * Extended security ([MS-SMB] 2.2.4.6.2): four words, the last the
+	 * SecurityBlobLength; the blob opens the bytes.
+	 */
+	if (k->cmd == SMB1_SESSION_SETUP_ANDX && rd_left(w) == 8 &&
+	    sink->auth != NULL) {
+		struct rd sw = *w, sb = k->bytes;
+		const uint8_t *blob;
+
+		rd_skip(&sw, 6);
+		n = rd_le16(&sw);
+		if (rd_ok(&sw) && n > 0 && (blob = rd_ptr(&sb, n)) != NULL)
+			sink->auth(sink->arg, dir, blob, n);
+	}
 	if ((pe = smb_pending_find(c, SMB_VERSION_1, hdr_key(h), k->cmd,
 	    h->tid, h->uid)) == NULL) {
 		if (k->cmd == SMB1_TREE_CONNECT_ANDX)

@@ -37,6 +37,7 @@
 #define SMB2_HDR_LEN		64
 
 #define SMB2_NEGOTIATE		0x0000
+#define SMB2_SESSION_SETUP	0x0001
 #define SMB2_TREE_CONNECT	0x0003
 #define SMB2_TREE_DISCONNECT	0x0004
 #define SMB2_CREATE		0x0005
@@ -119,7 +120,7 @@ smb2_peek(struct smb_conn *c, const uint8_t *head, size_t head_len,
 	if (h.next != 0)
 		*want = true;
 	if (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) {
-		if (h.cmd == SMB2_NEGOTIATE)
+		if (h.cmd == SMB2_NEGOTIATE || h.cmd == SMB2_SESSION_SETUP)
 			*want = true;
 		pe = smb_pending_find(c, SMB_VERSION_2, h.msgid, h.cmd, 0, 0);
 		if (pe == NULL) {
@@ -294,6 +295,18 @@ response(struct smb_conn *c, int dir, const struct smb2_hdr *h, struct rd *r,
 			smb_set_version(c, SMB_VERSION_2,
 			    dialect == SMB2_DIALECT_WILDCARD ? 0 : dialect,
 			    sink);
+		return;
+	}
+	if (h->cmd == SMB2_SESSION_SETUP) {
+		/* StructureSize, SessionFlags, SecurityBuffer offset/length. */
+		rd_skip(r, 4);
+		off = rd_le16(r);
+		n = rd_le16(r);
+		if (!rd_ok(r) || n == 0 || sink->auth == NULL)
+			return;
+		rd_seek(r, off);
+		if ((s = rd_ptr(r, n)) != NULL)
+			sink->auth(sink->arg, dir, s, n);
 		return;
 	}
 	if ((pe = smb_pending_find(c, SMB_VERSION_2, h->msgid, h->cmd, 0,

@@ -176,6 +176,23 @@ const struct counter_def counter_defs[] = {
 	    "svcmap_smb_pipes_unparsed_total", NULL, "pipes",
 	    "Pipes left without a DCE/RPC parser (per-session bound hit).",
 	    smb_pipes_unparsed),
+	C("names_messages", "names.messages", "svcmap_names_messages_total",
+	    NULL, "messages", "Name service messages (DNS, NBNS, DHCP, "
+	    "Kerberos, CLDAP, NTLM) parsed for host names.", names_messages),
+	C("names_invalid", "names.invalid", "svcmap_names_invalid_total",
+	    NULL, "messages", "Name service messages cut short or with a "
+	    "lying length.", names_invalid),
+	C("names_facts", "names.facts", "svcmap_names_facts_total", NULL,
+	    "names", "Host names found in name service messages.",
+	    names_facts),
+	C("names_rejected", "names.rejected", "svcmap_names_rejected_total",
+	    NULL, "names", "Names refused by the name policy (too long, "
+	    "bad UTF-8, control or other bad characters).", names_rejected),
+	C("names_evicted", "names.evicted", "svcmap_names_evicted_total",
+	    NULL, "names", "Names dropped because the name table was full.",
+	    names_evicted),
+	G("names_known", "names.known", "svcmap_names_known", NULL, "names",
+	    "Names in the name table at the last flush.", names_known),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);

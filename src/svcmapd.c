@@ -52,6 +52,7 @@
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
 #include "svcmap/endpoint.h"
+#include "svcmap/names.h"
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
@@ -107,6 +108,7 @@ struct daemon {
 	const struct catalog	*engine_cat;	/* the classifier's */
 	struct store		*store;
 	struct endpoint_table	*endpoints;
+	struct names_table	*names;		/* host names, shared */
 	struct engine		*engine;
 	struct alerts		*alerts;	/* decided on the engine's side */
 	struct alert_out	*alert_out;	/* published on the writer's */
@@ -1439,6 +1441,9 @@ main(int argc, char **argv)
 	/* What earlier runs learned still names flows after a restart. */
 	if (store_load_endpoints(d.store, d.endpoints, err, sizeof(err)) == -1)
 		log_warnx("learned endpoints not restored: %s", err);
+	if ((d.names = names_table_create(d.cfg.names_capacity,
+	    d.cfg.names_expiry_s)) == NULL)
+		fatalx("out of memory");
 	if ((d.engine = engine_create(&d.cfg, d.cat, d.endpoints, err,
 	    sizeof(err))) == NULL ||
 	    (d.alerts = alert_create(&d.cfg, err, sizeof(err))) == NULL) {
@@ -1451,6 +1456,7 @@ main(int argc, char **argv)
 	if ((d.alert_out = alert_out_open(&d.cfg)) == NULL)
 		fatalx("out of memory");
 	engine_set_alerts(d.engine, d.alerts);
+	engine_set_names(d.engine, d.names);
 
 	inputs[0] = '\0';
 	for (i = 0; i < (nfiles ? nfiles : d.cfg.ninterfaces); i++) {
@@ -1488,6 +1494,7 @@ main(int argc, char **argv)
 	alert_out_close(d.alert_out);
 	alert_destroy(d.alerts);
 	endpoint_table_destroy(d.endpoints);
+	names_table_destroy(d.names);
 	store_close(d.store);
 	/* A reload posted but never taken left the engine the older one. */
 	if (d.engine_cat != d.cat)

@@ -1079,7 +1079,8 @@ test_status(int *calls)
 		"\"counters\":{\"packets\":219,\"pkt_classified\":180,",
 		"\"rpc_pdus\":77,", "\"endpoints_learned\":0,",
 		"\"clock_outliers\":0,", "\"smb_messages\":0,",
-		"\"smb_pipes_unparsed\":0}}\n",
+		"\"smb_pipes_unparsed\":0,", "\"names_rejected\":0,",
+		"\"names_known\":0}}\n",
 	};
 	struct resp r;
 	size_t i;

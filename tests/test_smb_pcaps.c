@@ -298,7 +298,8 @@ s_known(void *arg, const char *name)
 }
 
 static struct smb_sink sink = {
-	NULL, NULL, s_open, s_data, s_gap, s_close, s_encrypted, s_known
+	NULL, NULL, s_open, s_data, s_gap, s_close, s_encrypted, s_known,
+	NULL
 };
 
 static struct tconn *

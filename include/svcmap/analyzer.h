@@ -9,7 +9,8 @@
  *
  * Life of a flow, as the engine drives it:
  *  - The flow is created and classified (classify_flow()).  A flow with
- *    neither end monitored gets no analyzer.  For the others, each
+ *    neither end monitored gets only the analyzers whose row says
+ *    ANALYZER_UNMONITORED.  For the others, each
  *    analyzer's on_flow() says ANALYZER_ATTACH (state now, via
  *    flow_new()), ANALYZER_PROBE (look at its payloads first) or
  *    ANALYZER_SKIP.
@@ -49,6 +50,8 @@
 struct classify_ctx;
 struct config;
 struct flow;
+struct names_sink;
+struct names_stats;
 struct packet;
 struct run_totals;
 
@@ -58,6 +61,13 @@ struct analyzer_host {
 	struct classify_ctx	*cctx;	/* catalog, endpoints, nets */
 	struct run_totals	*totals; /* counters analyzers add to */
 	uint64_t		 now_us; /* packet time; never steps back */
+	/*
+	 * Where host names go (names.h): facts given to it are learned
+	 * into the engine's name table at now_us.  NULL: no table.  The
+	 * parsers' counters go to names_stats (never NULL).
+	 */
+	const struct names_sink	*names;
+	struct names_stats	*names_stats;
 };
 
 /* The packet an analyzer is fed. */
@@ -81,6 +91,12 @@ enum analyzer_attach {
 
 /* struct analyzer.flags */
 #define ANALYZER_PAYLOAD_ONLY	0x01	/* packet(): payload only */
+/*
+ * on_flow() also for flows with neither end monitored (the names
+ * analyzer: a DHCP request goes from 0.0.0.0 to the broadcast address).
+ * Such an analyzer must not classify the flow or charge its packets.
+ */
+#define ANALYZER_UNMONITORED	0x02
 
 struct analyzer {
 	const char	*name;		/* "dpi", "dcerpc" */
@@ -127,5 +143,6 @@ struct analyzer {
 extern const struct analyzer analyzer_dpi;
 extern const struct analyzer analyzer_dcerpc;
 extern const struct analyzer analyzer_smb;
+extern const struct analyzer analyzer_names;
 
 #endif /* SVCMAP_ANALYZER_H */

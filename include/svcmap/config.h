@@ -72,6 +72,8 @@ struct config {
 	uint32_t	rpc_max_reassembly;	/* bytes */
 	uint32_t	endpoint_capacity;
 	uint32_t	endpoint_expiry_s;
+	uint32_t	names_capacity;		/* host name table entries */
+	uint32_t	names_expiry_s;		/* forget a name unseen this long */
 
 	/* classification */
 	struct cidr	monitored[CONFIG_MAX_NETS];

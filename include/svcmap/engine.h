@@ -83,6 +83,14 @@ uint64_t engine_now(const struct engine *e);
 void	engine_set_alerts(struct engine *e, struct alerts *a);
 
 /**
+ * Learn host names (names.h) into t from now on, at packet time; NULL:
+ * none.  The table is shared with readers (it has its own lock) and is
+ * not owned.
+ */
+struct names_table;
+void	engine_set_names(struct engine *e, struct names_table *t);
+
+/**
  * Use another catalog from now on (SIGHUP).  Live flows are drained under
  * the old one, then classified again under the new one: a flow named by
  * its bind falls back to its port or learned endpoint until it binds

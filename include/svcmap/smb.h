@@ -106,6 +106,15 @@ struct smb_sink {
 	 * opens no pipe.
 	 */
 	bool	(*pipe_known)(void *arg, const char *name);
+	/**
+	 * The security blob of a SESSION_SETUP response (SMB2) or of an
+	 * extended-security SESSION_SETUP_ANDX response (SMB1): the GSS-API
+	 * / SPNEGO token whose NTLMSSP CHALLENGE names the server (names.h).
+	 * Read whole, whatever the status (a challenge comes with
+	 * STATUS_MORE_PROCESSING_REQUIRED).  blob points into the parser's
+	 * buffer, valid during the call.
+	 */
+	void	(*auth)(void *arg, int dir, const uint8_t *blob, size_t len);
 };
 
 struct smb_config {

@@ -132,6 +132,12 @@ struct run_totals {
 	uint64_t	smb_pipes_opened;
 	uint64_t	smb_pipe_msgs;
 	uint64_t	smb_pipes_unparsed; /* no DCE/RPC parser: bound hit */
+	uint64_t	names_messages;	/* name service messages parsed */
+	uint64_t	names_invalid;	/* ... truncated or lying */
+	uint64_t	names_facts;	/* names the parsers found */
+	uint64_t	names_rejected;	/* names refused by the name policy */
+	uint64_t	names_evicted;	/* name table full: oldest dropped */
+	uint64_t	names_known;	/* gauge: entries in the name table */
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };

@@ -121,6 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		smb_parser_destroy(p);
 		return 0;
 	}
+	memset(&sink, 0, sizeof(sink));
 	sink.arg = &z;
 	sink.dialect = s_dialect;
 	sink.pipe_open = s_open;
