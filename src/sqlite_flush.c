@@ -20,6 +20,7 @@
 #include "svcmap/decode.h"
 #include "svcmap/endpoint.h"
 #include "svcmap/flow.h"
+#include "svcmap/names.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "sqlite_int.h"
@@ -440,6 +441,58 @@ flush_endpoint(struct sqlite_store *s, const struct endpoint_entry *e,
 	return sqlite_step_done(s->db, st, err, errlen, "rpc_endpoints");
 }
 
+static void
+collect_name(void *arg, const struct name_entry *e)
+{
+	struct sqlite_store *s = arg;
+	struct name_entry *n;
+	size_t cap;
+
+	if (s->nms_failed)
+		return;
+	if (s->nnms == s->nms_cap) {
+		cap = s->nms_cap ? s->nms_cap * 2 : 64;
+		if ((n = reallocarray(s->nms, cap, sizeof(*n))) == NULL) {
+			s->nms_failed = true;
+			return;
+		}
+		s->nms = n;
+		s->nms_cap = cap;
+	}
+	s->nms[s->nnms++] = *e;
+}
+
+static int
+flush_name(struct sqlite_store *s, const struct name_entry *e, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_NAME];
+	char mac[18];
+
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	sqlite_bind_addr(st, 2, &e->addr);
+	sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, names_source_name(e->source), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, names_kind_name(e->kind), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, e->nb_suffix);
+	sqlite3_bind_int(st, 7, e->nb_group);
+	if (e->has_mac) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		    e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4],
+		    e->mac[5]);
+		sqlite3_bind_text(st, 8, mac, -1, SQLITE_TRANSIENT);
+	} else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)(e->first_seen_us /
+	    US_PER_S));
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)(e->last_seen_us /
+	    US_PER_S));
+	sqlite3_bind_int64(st, 11, e->seen);
+	return sqlite_step_done(s->db, st, err, errlen, "host_names");
+}
+
 static int
 flush_alert(struct sqlite_store *s, struct alert_record *r, char *err,
     size_t errlen)
@@ -514,6 +567,19 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 			return -1;
 		}
 	}
+	/* Names as endpoints: the dirty ones, copied out of the lock. */
+	s->nnms = 0;
+	s->nms_failed = false;
+	if (h->names != NULL) {
+		names_foreach(h->names, true, collect_name, s);
+		if (s->nms_failed) {
+			names_mark_all_dirty(h->names);
+			if (h->endpoints != NULL && s->neps > 0)
+				endpoint_mark_all_dirty(h->endpoints);
+			sqlite_seterr(err, errlen, "host_names: out of memory");
+			return -1;
+		}
+	}
 	if (h->alerts != NULL)
 		ar = alert_batch_records(h->alerts, &nalerts);
 	if (sqlite_exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
@@ -544,6 +610,9 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 	for (i = 0; i < s->neps; i++)
 		if (flush_endpoint(s, &s->eps[i], err, errlen) == -1)
 			goto fail;
+	for (i = 0; i < s->nnms; i++)
+		if (flush_name(s, &s->nms[i], err, errlen) == -1)
+			goto fail;
 	for (i = 0; i < nalerts; i++)
 		if (flush_alert(s, &ar[i], err, errlen) == -1)
 			goto fail;
@@ -554,6 +623,8 @@ fail:
 	sqlite_rollback(s->db);
 	if (h->endpoints != NULL && s->neps > 0)
 		endpoint_mark_all_dirty(h->endpoints);
+	if (h->names != NULL && s->nnms > 0)
+		names_mark_all_dirty(h->names);
 	return -1;
 }
 
@@ -601,7 +672,10 @@ sqlite_prune(struct store *base, const struct store_retention *r,
 		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 2, day_cutoff);
 		sqlite3_bind_int64(s->st[ST_DELETE_CLIENTS], 1, day_cutoff);
 		sqlite3_bind_int64(s->st[ST_DELETE_HOSTS], 1, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_NAMES], 1, day_cutoff);
 		if (sqlite_step_done(s->db, s->st[ST_DELETE_STATS], err,
+		    errlen, "prune") == -1 ||
+		    sqlite_step_done(s->db, s->st[ST_DELETE_NAMES], err,
 		    errlen, "prune") == -1 ||
 		    sqlite_step_done(s->db, s->st[ST_DELETE_CLIENTS], err,
 		    errlen, "prune") == -1 ||

@@ -20,6 +20,7 @@
 
 #include "svcmap/addr.h"
 #include "svcmap/endpoint.h"
+#include "svcmap/names.h"
 #include "svcmap/query.h"
 #include "svcmap/store.h"
 #include "store_backend.h"
@@ -51,6 +52,8 @@ enum {
 	ST_DELETE_STATS,
 	ST_DELETE_CLIENTS,
 	ST_DELETE_HOSTS,
+	ST_NAME,
+	ST_DELETE_NAMES,
 	ST_ALERT,
 	ST__COUNT
 };
@@ -86,6 +89,11 @@ struct sqlite_store {
 	size_t			 neps;
 	size_t			 eps_cap;
 	bool			 eps_failed;
+	/* Name entries copied out of the name table at a flush (reused). */
+	struct name_entry	*nms;
+	size_t			 nnms;
+	size_t			 nms_cap;
+	bool			 nms_failed;
 };
 
 extern const struct store_ops sqlite_store_ops;
@@ -133,6 +141,8 @@ int	sqlite_prune(struct store *s, const struct store_retention *r,
 int	sqlite_load_endpoints(struct store *s, struct endpoint_table *t,
 	    char *err, size_t errlen);
 int	sqlite_load_alerts(struct store *s, struct alerts *a, char *err,
+	    size_t errlen);
+int	sqlite_load_names(struct store *s, struct names_table *t, char *err,
 	    size_t errlen);
 /* One alert row (sqlite_state.c's column order) into a record. */
 int	sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r);

@@ -382,6 +382,26 @@ static const char *const migrations[] = {
 	"  interface, 0, 0 FROM service_stats;"
 	"DROP TABLE service_stats;"
 	"ALTER TABLE service_stats4 RENAME TO service_stats;",
+	/*
+	 * 4 -> 5: host names learned from traffic (names.h), one row per
+	 * (address, source, kind, NetBIOS suffix, name), as the name table
+	 * keeps them: a renamed host keeps its old name's row.
+	 */
+	"CREATE TABLE host_names ("
+	"  sensor TEXT NOT NULL,"
+	"  address BLOB NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  nb_suffix INTEGER NOT NULL,"
+	"  nb_group INTEGER NOT NULL,"
+	"  mac TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, address, source, kind, nb_suffix, name))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX host_names_name ON host_names (name);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -507,6 +527,18 @@ static const char *const statements[ST__COUNT] = {
 	    "DELETE FROM service_clients WHERE last_seen < ?1",
 	[ST_DELETE_HOSTS] =
 	    "DELETE FROM hosts WHERE last_seen < ?1",
+	[ST_NAME] =
+	    "INSERT INTO host_names (sensor, address, name, source, kind,"
+	    " nb_suffix, nb_group, mac, first_seen, last_seen, seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (sensor, address, source, kind, nb_suffix, name)"
+	    " DO UPDATE SET nb_group = excluded.nb_group,"
+	    " mac = coalesce(excluded.mac, mac),"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen),"
+	    " seen = max(seen, excluded.seen)",
+	[ST_DELETE_NAMES] =
+	    "DELETE FROM host_names WHERE last_seen < ?1",
 	[ST_ALERT] =
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"
@@ -532,6 +564,7 @@ const struct store_ops sqlite_store_ops = {
 	.flush = sqlite_flush,
 	.load_endpoints = sqlite_load_endpoints,
 	.load_alerts = sqlite_load_alerts,
+	.load_names = sqlite_load_names,
 	.prune = sqlite_prune,
 	.bytes = sqlite_store_bytes,
 	.close = sqlite_store_close,
@@ -1142,6 +1175,7 @@ sqlite_store_close(struct store *base)
 	sqlite3_close(s->db);
 	free(s->order);
 	free(s->eps);
+	free(s->nms);
 	free(s->path);
 	free(s);
 }

@@ -13,6 +13,7 @@
 #include "svcmap/alert.h"
 #include "svcmap/endpoint.h"
 #include "svcmap/log.h"
+#include "svcmap/names.h"
 #include "svcmap/store.h"
 #include "sqlite_int.h"
 
@@ -97,6 +98,105 @@ sqlite_load_endpoints(struct store *base, struct endpoint_table *t,
 	sqlite3_finalize(st);
 	if (bad > 0 || refused > 0)
 		log_warnx("learned endpoints: %zu unreadable rows skipped, "
+		    "%zu not restored", bad, refused);
+	return 0;
+}
+
+/*
+ * A stored name must pass the name policy again (names.h): the file is
+ * not trusted more than the wire, since readers put names into JSON and
+ * syslog as they are.
+ */
+static bool
+name_clean(const char *name, int kind)
+{
+	char out[NAMES_NAME_MAX + 1];
+	size_t n = strlen(name);
+
+	if (kind == NAME_KIND_NETBIOS || kind == NAME_KIND_NB_DOMAIN)
+		return names_nb_check((const uint8_t *)name, n, out) ==
+		    NAMES_OK && strcmp(out, name) == 0;
+	return names_text_check((const uint8_t *)name, n, out) == NAMES_OK &&
+	    strcmp(out, name) == 0;
+}
+
+/* One stored name row back into an entry; -1 if a field is bad. */
+static int
+parse_name(sqlite3_stmt *st, struct name_entry *e)
+{
+	const char *name = (const char *)sqlite3_column_text(st, 1);
+	const char *src = (const char *)sqlite3_column_text(st, 2);
+	const char *kind = (const char *)sqlite3_column_text(st, 3);
+	const char *mac = (const char *)sqlite3_column_text(st, 6);
+	int suffix = sqlite3_column_int(st, 4), k, v;
+	unsigned m[6];
+
+	memset(e, 0, sizeof(e[0]));
+	if (name == NULL || src == NULL || kind == NULL ||
+	    sqlite_column_addr(st, 0, &e->addr) == -1 ||
+	    (v = names_source_parse(src)) < 0 || suffix < 0 ||
+	    suffix > UINT8_MAX ||
+	    strlen(name) > NAMES_NAME_MAX)
+		return -1;
+	for (k = 0; k < NAME_KIND__COUNT; k++)
+		if (strcmp(names_kind_name((enum name_kind)k), kind) == 0)
+			break;
+	if (k == NAME_KIND__COUNT || !name_clean(name, k))
+		return -1;
+	e->source = (uint8_t)v;
+	e->kind = (uint8_t)k;
+	e->nb_suffix = (uint8_t)suffix;
+	e->nb_group = sqlite3_column_int(st, 5) != 0;
+	if (mac != NULL && sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0],
+	    &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
+		for (k = 0; k < 6; k++)
+			e->mac[k] = (uint8_t)m[k];
+		e->has_mac = true;
+	}
+	e->first_seen_us = (uint64_t)sqlite3_column_int64(st, 7) * US_PER_S;
+	e->last_seen_us = (uint64_t)sqlite3_column_int64(st, 8) * US_PER_S;
+	e->seen = (uint32_t)sqlite3_column_int64(st, 9);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	return 0;
+}
+
+/*
+ * Oldest first, as endpoints: a smaller table than what was saved keeps
+ * the names seen last.
+ */
+int
+sqlite_load_names(struct store *base, struct names_table *t, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT address, name, source, kind, nb_suffix, nb_group, mac,"
+	    " first_seen, last_seen, seen FROM host_names WHERE sensor = ?1"
+	    " ORDER BY last_seen, address, name";
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct name_entry e;
+	sqlite3_stmt *st;
+	size_t bad = 0, refused = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite_dberr(s->db, err, errlen, "host_names");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (parse_name(st, &e) == -1)
+			bad++;
+		else if (names_restore(t, &e) == -1)
+			refused++;
+	}
+	if (rc != SQLITE_DONE) {
+		sqlite_dberr(s->db, err, errlen, "host_names");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (bad > 0 || refused > 0)
+		log_warnx("host names: %zu unreadable rows skipped, "
 		    "%zu not restored", bad, refused);
 	return 0;
 }

@@ -130,6 +130,13 @@ store_load_endpoints(struct store *s, struct endpoint_table *t, char *err,
 }
 
 int
+store_load_names(struct store *s, struct names_table *t, char *err,
+    size_t errlen)
+{
+	return s->ops->load_names(s, t, err, errlen);
+}
+
+int
 store_load_alerts(struct store *s, struct alerts *a, char *err,
     size_t errlen)
 {

@@ -270,6 +270,7 @@ write_batch(struct daemon *d, struct stats_batch *b,
 	h.batch = b;
 	h.totals = t;
 	h.endpoints = d->endpoints;
+	h.names = d->names;
 	h.alerts = ab;
 	for (i = 0; i < d->ncaps; i++) {
 		capture_live_get_stats(d->caps[i], &cs);
@@ -1444,6 +1445,9 @@ main(int argc, char **argv)
 	if ((d.names = names_table_create(d.cfg.names_capacity,
 	    d.cfg.names_expiry_s)) == NULL)
 		fatalx("out of memory");
+	/* Names learned before a restart still name the hosts. */
+	if (store_load_names(d.store, d.names, err, sizeof(err)) == -1)
+		log_warnx("host names not restored: %s", err);
 	if ((d.engine = engine_create(&d.cfg, d.cat, d.endpoints, err,
 	    sizeof(err))) == NULL ||
 	    (d.alerts = alert_create(&d.cfg, err, sizeof(err))) == NULL) {

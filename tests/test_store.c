@@ -19,6 +19,7 @@
 #include "../src/sqlite_open.c"
 #include "svcmap/catalog.h"
 #include "svcmap/json.h"
+#include "svcmap/names.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
 #include "tap.h"
@@ -548,6 +549,72 @@ test_flush(void)
 }
 
 /*
+ * Host names: the dirty entries are written, read back at start (each
+ * name checked against the policy again), and a clean table writes
+ * nothing.
+ */
+static void
+test_names(void)
+{
+	char err[512] = "";
+	struct flush_handover h;
+	struct names_table *t, *t2;
+	struct name_entry got[8];
+	struct name_fact f;
+	struct store *s;
+	struct addr a;
+	sqlite3 *db;
+
+	s = store_open(path_in("n.db"), "sensor1", err, sizeof(err));
+	if (s == NULL) {
+		ok(0, "open for names (%s)", err);
+		return;
+	}
+	db = store_db(s);
+	t = names_table_create(64, 86400);
+	memset(&f, 0, sizeof(f));
+	set_addr(&f.addr, "10.0.0.10");
+	f.has_addr = true;
+	f.source = NAME_SRC_DNS;
+	f.kind = NAME_KIND_HOST;
+	snprintf(f.name, sizeof(f.name), "dc1.example.test");
+	names_learn(t, &f, 1705309200ULL * US_PER_S);
+	f.source = NAME_SRC_NBNS;
+	f.kind = NAME_KIND_NETBIOS;
+	f.nb_suffix = 0x20;
+	snprintf(f.name, sizeof(f.name), "DC1");
+	names_learn(t, &f, 1705309260ULL * US_PER_S);
+	memset(&h, 0, sizeof(h));
+	h.names = t;
+	h.now_s = 1705309300;
+	ok(store_flush(s, &h, err, sizeof(err)) == 0, "flush names (%s)",
+	    err);
+	is_int(sql_int(db, "SELECT count(*) FROM host_names"), 2,
+	    "one row per name");
+	is_int(sql_int(db, "SELECT count(*) FROM host_names WHERE "
+	    "name = 'DC1' AND source = 'nbns' AND kind = 'netbios' AND "
+	    "nb_suffix = 32 AND first_seen = 1705309260"), 1,
+	    "name columns (source, kind, suffix, seconds)");
+	/* A hostile row: refused at load, not trusted into JSON. */
+	sqlite3_exec(db, "INSERT INTO host_names VALUES ('sensor1',"
+	    " x'00000000000000000000ffff0a00000b', 'bad\"name', 'dns',"
+	    " 'host', 0, 0, NULL, 1, 2, 1)", NULL, NULL, NULL);
+	t2 = names_table_create(64, 86400);
+	ok(store_load_names(s, t2, err, sizeof(err)) == 0,
+	    "load names (%s)", err);
+	is_int((int64_t)names_count(t2), 2, "both names restored, the "
+	    "hostile one refused");
+	set_addr(&a, "10.0.0.10");
+	ok(names_lookup(t2, &a, got, 8) == 2 &&
+	    strcmp(got[0].name, "dc1.example.test") == 0 &&
+	    got[0].last_seen_us == 1705309200ULL * US_PER_S && !got[0].dirty,
+	    "restored name fields");
+	names_table_destroy(t2);
+	names_table_destroy(t);
+	store_close(s);
+}
+
+/*
  * Failed flushes: nothing committed, the batch kept by the caller, and the
  * retry stores it exactly once.  As root, file modes do not make SQLite
  * fail, so read-only is PRAGMA query_only (SQLITE_READONLY) and a full
@@ -960,6 +1027,7 @@ main(void)
 	test_migrations();
 	test_refusals();
 	test_flush();
+	test_names();
 	test_failures();
 	test_concurrent_read();
 	test_prune();

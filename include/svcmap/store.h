@@ -29,11 +29,12 @@
 struct stats_batch;
 struct run_totals;
 struct endpoint_table;
+struct names_table;
 struct alert_batch;
 struct alerts;
 
 /** The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Longest store URL or path, with NUL (config.h CONFIG_PATH_LEN). */
 #define STORE_URL_LEN	4096
@@ -86,6 +87,7 @@ struct flush_handover {
 	const struct stats_batch *batch;
 	const struct run_totals	*totals;	/* absolute, not deltas */
 	struct endpoint_table	*endpoints;
+	struct names_table	*names;		/* dirty entries, like endpoints */
 	struct alert_batch	*alerts;
 	const struct flush_capture *captures;
 	size_t			 ncaptures;
@@ -120,6 +122,8 @@ struct store_ops {
 			    size_t errlen);
 	int		(*load_alerts)(struct store *s, struct alerts *a,
 			    char *err, size_t errlen);
+	int		(*load_names)(struct store *s, struct names_table *t,
+			    char *err, size_t errlen);
 	int		(*prune)(struct store *s,
 			    const struct store_retention *r, int64_t now_s,
 			    char *err, size_t errlen);
@@ -153,8 +157,8 @@ int64_t	store_run_begin(struct store *s, const char *mode, const char *inputs,
 /**
  * Write one flush in one transaction: the batch's rows (added to existing
  * bucket rows), its clients, the hosts they imply, the run's counters
- * (absolute), interface capture counters, the endpoint table's dirty
- * entries and the alert rows (each the alert's whole state, so a retry
+ * (absolute), interface capture counters, the endpoint and name tables'
+ * dirty entries and the alert rows (each the alert's whole state, so a retry
  * counts nothing twice; sets each record's id).  On failure (busy,
  * locked, full disk, read-only) nothing of it is committed, the error is
  * in err, and the caller keeps the batch to retry at the next flush.
@@ -169,6 +173,10 @@ struct sink store_sink(struct store *s);
 /** Load this sensor's persisted learned endpoints into the table. */
 int	store_load_endpoints(struct store *s, struct endpoint_table *t,
 	    char *err, size_t errlen);
+
+/** Load this sensor's persisted host names into the table. */
+int	store_load_names(struct store *s, struct names_table *t, char *err,
+	    size_t errlen);
 
 /**
  * Restore this sensor's alert dedup state at start: the stored alerts,
