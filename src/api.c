@@ -64,6 +64,7 @@ enum param {
 	P_OF,
 	P_LIMIT,
 	P_RESOLUTION,
+	P_NAME,
 	P__COUNT
 };
 
@@ -71,7 +72,7 @@ enum param {
 
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
-	"format", "until", "by", "of", "limit", "resolution"
+	"format", "until", "by", "of", "limit", "resolution", "name"
 };
 
 /* The window of top and series (svcmapctl top and series options). */
@@ -86,7 +87,7 @@ static const struct route {
 } routes[API__ROUTES] = {
 	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
 	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) },
-	{ "/v1/hosts", API_HOSTS, PB(P_FORMAT) },
+	{ "/v1/hosts", API_HOSTS, PB(P_HOST) | PB(P_NAME) | PB(P_FORMAT) },
 	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) },
 	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
 	    PB(P_FORMAT) },
@@ -96,6 +97,7 @@ static const struct route {
 	{ "/metrics", API_METRICS, 0 },
 	{ "/v1/top", API_TOP, WINDOW | PB(P_BY) | PB(P_OF) | PB(P_LIMIT) },
 	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION) },
+	{ "/v1/host", API_HOST, PB(P_HOST) },
 };
 
 /* Parameter names are short words; anything longer is unknown anyway. */
@@ -322,6 +324,14 @@ set_param(enum param p, const char *v, int64_t now_s,
 			what = "is not a UUID (8-4-4-4-12 hex digits)";
 		else
 			req->catalog.uuid_given = true;
+		break;
+	case P_NAME:
+		/* Names are policy-clean text; a pattern adds * ? [ ] ! \\. */
+		if (len >= sizeof(req->name) || strpbrk(v, "\"\r\n") != NULL)
+			what = "is not a name pattern (a glob, at most 128 "
+			    "characters)";
+		else
+			memcpy(req->name, v, len + 1);
 		break;
 	case P_FORMAT:
 		if (strcmp(v, "csv") == 0)
@@ -821,6 +831,7 @@ answer_db(struct api *a, struct evhttp_request *req,
 		[API_ENDPOINTS] = &record_endpoints,
 		[API_ALERTS] = &record_alerts,
 	};
+	struct query_host_filter hf;
 	struct query_filter f;
 	struct reader *s;
 	struct reply rp;
@@ -851,7 +862,10 @@ answer_db(struct api *a, struct evhttp_request *req,
 		    err, sizeof(err));
 		break;
 	case API_HOSTS:
-		rc = query_hosts(s, record_host_row, &rp.out, err,
+		memset(&hf, 0, sizeof(hf));
+		hf.ip = r->host[0] != '\0' ? r->host : NULL;
+		hf.name = r->name[0] != '\0' ? r->name : NULL;
+		rc = query_hosts_where(s, &hf, record_host_row, &rp.out, err,
 		    sizeof(err));
 		break;
 	case API_ENDPOINTS:
@@ -870,6 +884,34 @@ answer_db(struct api *a, struct evhttp_request *req,
 	if (rc == -1)
 		db_close(a);
 	reply_send(a, req, &rp, rc, 503, err);
+}
+
+/* /v1/host?host=IP: svcmapctl host IP --json; 404 when nothing knows it. */
+static void
+answer_host(struct api *a, struct evhttp_request *req,
+    const struct api_request *r)
+{
+	struct reader *s;
+	char err[512] = "";
+	bool found = false;
+
+	if (r->host[0] == '\0') {
+		send_error(a, req, 400, "parameter \"host\" is required");
+		return;
+	}
+	if ((s = db_get(a, err, sizeof(err))) == NULL) {
+		send_error(a, req, 503, err);
+		return;
+	}
+	json_reset(&a->j);
+	if (query_host_json(s, a->cat, r->host, &a->j, &found, err,
+	    sizeof(err)) == -1) {
+		db_close(a);
+		send_error(a, req, 503, err);
+	} else if (!found)
+		send_error(a, req, 404, "nothing known of this address");
+	else
+		send_json(a, req);
 }
 
 static void
@@ -1220,6 +1262,9 @@ on_request(struct evhttp_request *req, void *arg)
 		break;
 	case API_CATALOG:
 		answer_catalog(a, req, &r);
+		break;
+	case API_HOST:
+		answer_host(a, req, &r);
 		break;
 	case API_STATUS:
 		answer_status(a, req);

@@ -52,8 +52,10 @@ int	ctl_out_end(struct ctl_out *c, int ret);
 int	ctl_catalog(int argc, char **argv, const struct ctl_opts *o);
 /* services [--host IP] [--service KEY] [--since TIME] */
 int	ctl_services(int argc, char **argv, const struct ctl_opts *o);
-/* hosts */
+/* hosts [--name PATTERN] */
 int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
+/* host IP */
+int	ctl_host(int argc, char **argv, const struct ctl_opts *o);
 /* summary */
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */

@@ -193,23 +193,137 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
+	static const char usage[] = "hosts [--name PATTERN] [--json|--csv]";
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static const struct record_table *const kinds[] = { &record_hosts };
+	struct query_host_filter hf;
 	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
-	int ret;
+	int ch, ret;
 
-	if (no_options(argc, argv, "hosts [--json|--csv]") == -1)
+	memset(&hf, 0, sizeof(hf));
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			hf.name = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
 		return CTL_USAGE;
+	}
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_hosts(s, record_host_row, &out.out, err,
-	    sizeof(err)));
+	ret = ctl_out_end(&out, query_hosts_where(s, &hf, record_host_row,
+	    &out.out, err, sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
+/* The host view's text: each host row, and its names as a table. */
+struct host_view {
+	struct record_out	hosts;
+	struct record_out	names;
+};
+
+static void
+host_view_row(void *arg, const struct query_host *r)
+{
+	struct host_view *v = arg;
+	size_t i;
+
+	record_out_row(&v->hosts, &record_hosts, r);
+	for (i = 0; i < r->nnames; i++)
+		record_out_row(&v->names, &record_names, &r->names[i]);
+}
+
+/*
+ * host IP: one address, server or not.  JSON (query_host_json()): its
+ * host records and the services it serves; text: the host row, its
+ * names with their sources, and its services.
+ */
+int
+ctl_host(int argc, char **argv, const struct ctl_opts *o)
+{
+	static const char usage[] = "host IP [--json]";
+	static const struct record_table *const hk[] = { &record_hosts };
+	static const struct record_table *const nk[] = { &record_names };
+	static const struct record_table *const sk[] = { &record_services };
+	struct query_filter f;
+	struct host_view v;
+	struct catalog *cat;
+	struct reader *s;
+	struct ctl_out out;
+	struct json j;
+	const char *ip;
+	char err[512] = "";
+	bool found = false;
+	int ret;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return CTL_USAGE;
+	}
+	ip = argv[1];
+	if ((s = open_db(o)) == NULL)
+		return CTL_ERROR;
+	cat = open_catalog(o);
+	if (o->json) {
+		json_init(&j);
+		ret = query_host_json(s, cat, ip, &j, &found, err,
+		    sizeof(err));
+		if (ret == 0 && json_failed(&j)) {
+			snprintf(err, sizeof(err), "out of memory");
+			ret = -1;
+		}
+		if (ret == 0)
+			printf("%s\n", j.buf);
+		json_free(&j);
+	} else {
+		record_out_begin(&v.hosts, RECORD_TEXT, hk, 1, NULL, stdout,
+		    !o->quiet);
+		record_out_begin(&v.names, RECORD_TEXT, nk, 1, NULL, stdout,
+		    !o->quiet);
+		ret = query_host_one(s, ip, host_view_row, &v, &found, err,
+		    sizeof(err));
+		if (ret == -1)
+			v.hosts.failed = v.names.failed = true;
+		if (record_out_end(&v.hosts) == -1 && ret == 0)
+			ret = -1;
+		if (ret == 0 && v.names.nrows > 0)
+			putchar('\n');
+		if (record_out_end(&v.names) == -1 && ret == 0)
+			ret = -1;
+		if (ret == 0 && found) {
+			memset(&f, 0, sizeof(f));
+			f.host = ip;
+			f.all = true;
+			putchar('\n');
+			ctl_out_begin(&out, o, sk, 1);
+			ret = ctl_out_end(&out, query_services(s, cat, &f,
+			    record_service_row, &out.out, err, sizeof(err)));
+		}
+	}
+	if (ret == -1 && err[0] != '\0')
+		fprintf(stderr, "svcmapctl: %s\n", err);
+	else if (ret == 0 && !found)
+		fprintf(stderr, "svcmapctl: %s: nothing known of this "
+		    "address\n", ip);
+	if (cat != NULL)
+		catalog_destroy(cat);
+	reader_close(s);
+	return ret == 0 && found ? CTL_OK : CTL_ERROR;
 }
 
 /*

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "svcmap/alert.h"
 #include "svcmap/catalog.h"
 #include "svcmap/json.h"
+#include "svcmap/names.h"
 #include "svcmap/query.h"
 
 static const char *const flow_class_words[3] = {
@@ -73,11 +75,239 @@ query_services(struct reader *rd, const struct catalog *cat,
 	return rd->ops->services(rd, f, name_service, &n, err, errlen);
 }
 
+/* A stored name's rank in the display order (names.h names_rank()). */
+static int
+name_rank(const struct query_name *n)
+{
+	struct name_entry e;
+	int k, src = names_source_parse(n->source);
+
+	if (src < 0)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	e.source = (uint8_t)src;
+	for (k = 0; k < NAME_KIND__COUNT; k++)
+		if (strcmp(names_kind_name((enum name_kind)k), n->kind) == 0)
+			break;
+	if (k == NAME_KIND__COUNT)
+		return -1;
+	e.kind = (uint8_t)k;
+	/* Folded suffixes: a computer name ranks as its <20>. */
+	e.nb_suffix = n->computer ? 0x20 : 0x1c;
+	e.nb_group = !n->computer;
+	return names_rank(&e);
+}
+
+/* Best display candidate first: rank, then recency, then the name. */
+static int
+cmp_names(const void *a, const void *b)
+{
+	const struct query_name *x = a, *y = b;
+	int c;
+
+	if (x->rank != y->rank) {
+		if (x->rank < 0 || y->rank < 0)
+			return x->rank < 0 ? 1 : -1;
+		return x->rank < y->rank ? -1 : 1;
+	}
+	if (x->last_seen != y->last_seen)
+		return x->last_seen > y->last_seen ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	if ((c = strcmp(x->source, y->source)) != 0)
+		return c;
+	return strcmp(x->kind, y->kind);
+}
+
+/* Rank and sort a host's names, and pick its display name. */
+static void
+host_names_order(struct query_host *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnames; i++)
+		r->names[i].rank = name_rank(&r->names[i]);
+	if (r->nnames > 1)
+		qsort(r->names, r->nnames, sizeof(r->names[0]), cmp_names);
+	r->name = r->nnames > 0 && r->names[0].rank >= 0 ?
+	    r->names[0].name : NULL;
+}
+
+struct hosts_where {
+	const struct query_host_filter *hf;
+	struct addr	 ip;
+	query_host_fn	 fn;
+	void		*arg;
+	bool		 found;
+};
+
+static bool
+host_matches(const struct hosts_where *w, const struct query_host *r)
+{
+	struct addr a;
+	size_t i;
+
+	if (w->hf == NULL)
+		return true;
+	if (w->hf->ip != NULL && (addr_parse(&a, r->ip) == -1 ||
+	    !addr_eq(&a, &w->ip)))
+		return false;
+	if (w->hf->name != NULL) {
+		for (i = 0; i < r->nnames; i++)
+			if (fnmatch(w->hf->name, r->names[i].name,
+			    FNM_CASEFOLD) == 0)
+				break;
+		if (i == r->nnames)
+			return false;
+	}
+	return true;
+}
+
+static void
+host_where(void *arg, const struct query_host *in)
+{
+	struct hosts_where *w = arg;
+	struct query_host r = *in;
+
+	host_names_order(&r);
+	if (!host_matches(w, &r))
+		return;
+	w->found = true;
+	w->fn(w->arg, &r);
+}
+
+int
+query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
+    query_host_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct hosts_where w;
+
+	memset(&w, 0, sizeof(w));
+	w.hf = hf;
+	w.fn = fn;
+	w.arg = arg;
+	if (hf != NULL && hf->ip != NULL && addr_parse(&w.ip, hf->ip) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", hf->ip);
+		return -1;
+	}
+	return rd->ops->hosts(rd, host_where, &w, err, errlen);
+}
+
 int
 query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
     size_t errlen)
 {
-	return rd->ops->hosts(rd, fn, arg, err, errlen);
+	return query_hosts_where(rd, NULL, fn, arg, err, errlen);
+}
+
+/* The names of an address that serves nothing, per sensor. */
+struct lone_names {
+	struct query_host_filter hf;
+	struct query_name *v;
+	char		**text;		/* sensor, name, source, kind */
+	size_t		  n;
+	size_t		  cap;
+	bool		  served;	/* the hosts query found it */
+	bool		  oom;
+};
+
+static void
+lone_name(void *arg, const struct query_name *in)
+{
+	struct lone_names *l = arg;
+	struct query_name *nv;
+	char **tv;
+	size_t cap;
+
+	if (l->oom)
+		return;
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		if ((nv = reallocarray(l->v, cap, sizeof(*nv))) == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->v = nv;
+		if ((tv = reallocarray(l->text, cap * 4, sizeof(*tv))) ==
+		    NULL) {
+			l->oom = true;
+			return;
+		}
+		l->text = tv;
+		l->cap = cap;
+	}
+	l->v[l->n] = *in;
+	tv = &l->text[l->n * 4];
+	tv[0] = strdup(in->sensor);
+	tv[1] = strdup(in->name);
+	tv[2] = strdup(in->source);
+	tv[3] = strdup(in->kind);
+	l->n++;
+	if (tv[0] == NULL || tv[1] == NULL || tv[2] == NULL || tv[3] == NULL) {
+		l->oom = true;
+		return;
+	}
+	l->v[l->n - 1].sensor = tv[0];
+	l->v[l->n - 1].name = tv[1];
+	l->v[l->n - 1].source = tv[2];
+	l->v[l->n - 1].kind = tv[3];
+}
+
+int
+query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
+    void *arg, bool *found, char *err, size_t errlen)
+{
+	struct lone_names l;
+	struct hosts_where w;
+	struct query_host r;
+	char ipbuf[ADDR_STRLEN];
+	size_t i, j;
+	int ret = -1;
+
+	*found = false;
+	memset(&w, 0, sizeof(w));
+	memset(&l, 0, sizeof(l));
+	l.hf.ip = ip;
+	w.hf = &l.hf;
+	w.fn = fn;
+	w.arg = arg;
+	if (addr_parse(&w.ip, ip) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", ip);
+		return -1;
+	}
+	if (rd->ops->hosts(rd, host_where, &w, err, errlen) == -1)
+		return -1;
+	if (w.found) {
+		*found = true;
+		return 0;
+	}
+	/* Not a server: what its names say, one record per sensor. */
+	if (rd->ops->names(rd, ip, lone_name, &l, err, errlen) == -1)
+		goto out;
+	if (l.oom) {
+		snprintf(err, errlen, "host: out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i = j) {
+		for (j = i; j < l.n && strcmp(l.v[j].sensor, l.v[i].sensor) ==
+		    0; j++)
+			;
+		memset(&r, 0, sizeof(r));
+		r.sensor = l.v[i].sensor;
+		r.ip = addr_fmt(&w.ip, ipbuf);
+		r.names = &l.v[i];
+		r.nnames = j - i;
+		host_names_order(&r);
+		*found = true;
+		fn(arg, &r);
+	}
+	ret = 0;
+out:
+	for (i = 0; i < l.n * 4; i++)
+		free(l.text[i]);
+	free(l.text);
+	free(l.v);
+	return ret;
 }
 
 /* Catalog names of a stored endpoint; either may stay NULL. */

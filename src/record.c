@@ -104,6 +104,17 @@ host_services(const void *rec, struct record_value *v)
 }
 
 static void
+host_names(const void *rec, struct record_value *v)
+{
+	const struct query_host *r = rec;
+
+	v->sub = &record_names;
+	v->items = r->names;
+	v->n = r->nnames;
+	v->stride = sizeof(r->names[0]);
+}
+
+static void
 endpoint_port(const void *rec, struct record_value *v)
 {
 	const struct query_endpoint *r = rec;
@@ -303,15 +314,29 @@ static const struct record_field service_fields[] = {
 static const struct record_field host_fields[] = {
 	{ "sensor", RECORD_STRING, 0, S(QH, sensor), 0, NULL },
 	{ "ip", RECORD_STRING, 0, S(QH, ip), 1, "SERVER" },
-	{ "first_seen", RECORD_TIME, 0, S(QH, first_seen), 2, "FIRST SEEN" },
-	{ "last_seen", RECORD_TIME, 0, S(QH, last_seen), 3, "LAST SEEN" },
-	{ "services", RECORD_LIST, 0, 0, 0, host_services, 7, "SERVICES" },
-	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QH, flows), 4, "FLOWS" },
-	{ "packets", RECORD_UINT, RECORD_RIGHT, S(QH, packets), 5,
+	{ "first_seen", RECORD_TIME, 0, S(QH, first_seen), 3, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QH, last_seen), 4, "LAST SEEN" },
+	{ "services", RECORD_LIST, 0, 0, 0, host_services, 8, "SERVICES" },
+	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QH, flows), 5, "FLOWS" },
+	{ "packets", RECORD_UINT, RECORD_RIGHT, S(QH, packets), 6,
 	    "PACKETS" },
-	{ "bytes", RECORD_UINT, RECORD_RIGHT, S(QH, bytes), 6, "BYTES" },
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, S(QH, bytes), 7, "BYTES" },
+	/* Issue 15: after every older field, so theirs do not move. */
+	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QH, name), 2, "NAME" },
+	{ "names", RECORD_OBJECTS, 0, 0, 0, host_names, 0, NULL },
 };
 #undef QH
+
+/* One name of a host (query_host.names): its name first (text formats). */
+#define QN	struct query_name
+static const struct record_field name_fields[] = {
+	{ "name", RECORD_STRING, 0, S(QN, name), 1, "NAME" },
+	{ "source", RECORD_STRING, 0, S(QN, source), 2, "SOURCE" },
+	{ "kind", RECORD_STRING, 0, S(QN, kind), 3, "KIND" },
+	{ "first_seen", RECORD_TIME, 0, S(QN, first_seen), 4, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QN, last_seen), 5, "LAST SEEN" },
+};
+#undef QN
 
 #define QE	struct query_endpoint
 static const struct record_field endpoint_fields[] = {
@@ -457,6 +482,9 @@ const struct record_table record_services = {
 const struct record_table record_hosts = {
 	"hosts", host_fields, NFIELDS(host_fields)
 };
+const struct record_table record_names = {
+	"names", name_fields, NFIELDS(name_fields)
+};
 const struct record_table record_endpoints = {
 	"endpoints", endpoint_fields, NFIELDS(endpoint_fields)
 };
@@ -541,6 +569,7 @@ record_get(const struct record_field *f, const void *rec,
 		memcpy(&v->b, p, sizeof(v->b));
 		break;
 	case RECORD_LIST:
+	case RECORD_OBJECTS:
 		v->null = true;		/* a list needs get() */
 		break;
 	}
@@ -593,6 +622,13 @@ record_json_fields(struct json *j, const struct record_table *t,
 				json_string(j, v.list[k]);
 			json_array_end(j);
 			break;
+		case RECORD_OBJECTS:
+			json_array_begin(j);
+			for (k = 0; k < v.n; k++)
+				record_json(j, v.sub, (const char *)v.items +
+				    k * v.stride);
+			json_array_end(j);
+			break;
 		}
 	}
 }
@@ -638,6 +674,17 @@ value_text(FILE *f, const struct record_value *v, const char *sep,
 		for (k = 0; k < v->n && rc >= 0; k++)
 			rc = fprintf(f, "%s%s", k ? sep : "", v->list[k]);
 		return rc;
+	case RECORD_OBJECTS:
+		for (k = 0; k < v->n && rc >= 0; k++) {
+			struct record_value e;
+
+			record_get(&v->sub->fields[0], (const char *)v->items +
+			    k * v->stride, &e);
+			if (k > 0 && fputs(sep, f) == EOF)
+				return -1;
+			rc = value_text(f, &e, sep, none);
+		}
+		return rc;
 	}
 	return 0;
 }
@@ -661,7 +708,8 @@ value_string(const struct record_value *v, const char *sep, const char *none)
 		free(s);
 		return NULL;
 	}
-	if (v->type == RECORD_LIST && v->n == 0 && !v->null) {
+	if ((v->type == RECORD_LIST || v->type == RECORD_OBJECTS) &&
+	    v->n == 0 && !v->null) {
 		free(s);
 		s = strdup(none);
 	}
@@ -1032,6 +1080,34 @@ query_hosts_json(struct reader *s, struct json *j, char *err, size_t errlen)
 	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
 	ret = query_hosts(s, record_host_row, &o, err, errlen);
 	record_out_end(&o);
+	return ret;
+}
+
+int
+query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
+    struct json *j, bool *found, char *err, size_t errlen)
+{
+	struct query_filter f;
+	struct record_out o;
+	int ret;
+
+	json_object_begin(j);
+	json_key(j, "hosts");
+	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
+	ret = query_host_one(s, ip, record_host_row, &o, found, err, errlen);
+	record_out_end(&o);
+	if (ret == 0) {
+		memset(&f, 0, sizeof(f));
+		f.host = ip;
+		f.all = true;
+		json_key(j, "services");
+		record_out_begin(&o, RECORD_JSON, services_kind, 1, j, NULL,
+		    false);
+		ret = query_services(s, cat, &f, record_service_row, &o, err,
+		    errlen);
+		record_out_end(&o);
+	}
+	json_object_end(j);
 	return ret;
 }
 

@@ -261,6 +261,122 @@ cmp_host(sqlite3_stmt *sv, const struct query_host *r)
 	return c != 0 ? c : strcmp(col_text(sv, 1), r->sensor);
 }
 
+/*
+ * Names of addresses, NetBIOS suffixes folded (one row per name, source
+ * and kind): "computer" says whether one of them is a unique <00>/<20>
+ * name (names.h names_rank()).  Ordered as the hosts, by address text.
+ */
+#define NAMES_SQL(where) \
+	"SELECT svcmap_ip_text(address) AS ipt, sensor, name, source, kind," \
+	" max(nb_group = 0 AND (source <> 'nbns' OR nb_suffix IN (0, 32)))," \
+	" min(first_seen), max(last_seen) FROM host_names" where \
+	" GROUP BY ipt, sensor, name, source, kind" \
+	" ORDER BY ipt, sensor, name, source, kind"
+
+static void
+name_row(sqlite3_stmt *st, struct query_name *n)
+{
+	n->ip = col_text(st, 0);
+	n->sensor = col_text(st, 1);
+	n->name = col_text(st, 2);
+	n->source = col_text(st, 3);
+	n->kind = col_text(st, 4);
+	n->computer = sqlite3_column_int(st, 5) != 0;
+	n->first_seen = sqlite3_column_int64(st, 6);
+	n->last_seen = sqlite3_column_int64(st, 7);
+	n->rank = -1;
+}
+
+/* The names of one host, walked alongside the hosts (strings copied). */
+struct name_list {
+	struct query_name *v;
+	char	**text;		/* name, source, kind of each, in a row */
+	size_t	  n;
+	size_t	  cap;
+	size_t	  tcap;
+};
+
+static int
+name_list_add(struct name_list *l, sqlite3_stmt *st)
+{
+	struct query_name *q;
+	size_t i;
+
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) == -1 ||
+	    grow((void **)&l->text, l->n * 3 + 2, &l->tcap,
+	    sizeof(*l->text)) == -1)
+		return -1;
+	q = &l->v[l->n];
+	name_row(st, q);
+	for (i = 0; i < 3; i++)
+		l->text[l->n * 3 + i] = NULL;
+	if ((l->text[l->n * 3] = strdup(q->name)) == NULL ||
+	    (l->text[l->n * 3 + 1] = strdup(q->source)) == NULL ||
+	    (l->text[l->n * 3 + 2] = strdup(q->kind)) == NULL) {
+		for (i = 0; i < 3; i++)
+			free(l->text[l->n * 3 + i]);
+		return -1;
+	}
+	q->name = l->text[l->n * 3];
+	q->source = l->text[l->n * 3 + 1];
+	q->kind = l->text[l->n * 3 + 2];
+	q->ip = q->sensor = NULL;	/* the host's */
+	l->n++;
+	return 0;
+}
+
+static void
+name_list_clear(struct name_list *l)
+{
+	while (l->n > 0) {
+		l->n--;
+		free(l->text[l->n * 3]);
+		free(l->text[l->n * 3 + 1]);
+		free(l->text[l->n * 3 + 2]);
+	}
+}
+
+static int
+cmp_name_host(sqlite3_stmt *nm, const struct query_host *r)
+{
+	int c = strcmp(col_text(nm, 0), r->ip);
+
+	return c != 0 ? c : strcmp(col_text(nm, 1), r->sensor);
+}
+
+static int
+read_names(struct reader *rd, const char *ip, query_name_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char all_sql[] = NAMES_SQL("");
+	static const char one_sql[] =
+	    NAMES_SQL(" WHERE address = svcmap_ip_blob(?1)");
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st = NULL;
+	struct query_name n;
+	int rc, ret = -1;
+
+	if (begin_read(db, err, errlen) == -1)
+		return -1;
+	if (prepare(db, ip != NULL ? one_sql : all_sql, &st, err,
+	    errlen) == -1)
+		goto out;
+	if (ip != NULL)
+		sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		name_row(st, &n);
+		fn(arg, &n);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "host_names");
+	else
+		ret = 0;
+out:
+	sqlite3_finalize(st);
+	end_read(db);
+	return ret;
+}
+
 static int
 read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
     size_t errlen)
@@ -279,19 +395,24 @@ read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    "SELECT DISTINCT svcmap_ip_text(server_ip) AS ipt, sensor, service"
 	    " FROM service_stats WHERE service <> ''"
 	    " ORDER BY ipt, sensor, service";
+	static const char names_sql[] = NAMES_SQL("");
 	sqlite3 *db = rdb(rd);
-	sqlite3_stmt *h = NULL, *sv = NULL;
+	sqlite3_stmt *h = NULL, *sv = NULL, *nm = NULL;
 	struct key_list keys = { NULL, 0, 0 };
+	struct name_list names;
 	struct query_host r;
-	int rc, src = SQLITE_DONE, ret = -1;
+	int rc, src = SQLITE_DONE, nrc = SQLITE_DONE, ret = -1;
 
+	memset(&names, 0, sizeof(names));
 	if (begin_read(db, err, errlen) == -1)
 		return -1;
 	if (prepare(db, hosts_sql, &h, err, errlen) == -1 ||
-	    prepare(db, services_of_sql, &sv, err, errlen) == -1)
+	    prepare(db, services_of_sql, &sv, err, errlen) == -1 ||
+	    prepare(db, names_sql, &nm, err, errlen) == -1)
 		goto out;
-	/* Both are ordered by address text (BINARY, i.e. strcmp order). */
+	/* All are ordered by address text (BINARY, i.e. strcmp order). */
 	src = sqlite3_step(sv);
+	nrc = sqlite3_step(nm);
 	while ((rc = sqlite3_step(h)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		r.ip = col_text(h, 0);
@@ -313,19 +434,38 @@ read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 		}
 		if (src != SQLITE_ROW && src != SQLITE_DONE)
 			break;
+		while (nrc == SQLITE_ROW && cmp_name_host(nm, &r) < 0)
+			nrc = sqlite3_step(nm);
+		name_list_clear(&names);
+		while (nrc == SQLITE_ROW && cmp_name_host(nm, &r) == 0) {
+			if (name_list_add(&names, nm) == -1) {
+				snprintf(err, errlen, "hosts: out of memory");
+				goto out;
+			}
+			nrc = sqlite3_step(nm);
+		}
+		if (nrc != SQLITE_ROW && nrc != SQLITE_DONE)
+			break;
 		r.services = (const char *const *)keys.v;
 		r.nservices = keys.n;
+		r.names = names.v;
+		r.nnames = names.n;
 		fn(arg, &r);
 	}
-	if (rc != SQLITE_DONE || (src != SQLITE_ROW && src != SQLITE_DONE))
+	if (rc != SQLITE_DONE || (src != SQLITE_ROW && src != SQLITE_DONE) ||
+	    (nrc != SQLITE_ROW && nrc != SQLITE_DONE))
 		sqlite_dberr(db, err, errlen, "hosts");
 	else
 		ret = 0;
 out:
 	key_list_clear(&keys);
 	free(keys.v);
+	name_list_clear(&names);
+	free(names.v);
+	free(names.text);
 	sqlite3_finalize(h);
 	sqlite3_finalize(sv);
+	sqlite3_finalize(nm);
 	end_read(db);
 	return ret;
 }
@@ -764,6 +904,7 @@ read_close(struct reader *rd)
 static const struct reader_ops sqlite_reader_ops = {
 	.services = read_services,
 	.hosts = read_hosts,
+	.names = read_names,
 	.endpoints = read_endpoints,
 	.alerts = read_alerts,
 	.summary = read_summary,

@@ -13,7 +13,8 @@ exiting 1 if any:
   - one CSV row per object, in order;
   - each cell is the JSON value as svcmapctl(8) documents it: null an
     empty cell, strings as they are (RFC 4180 quoting undone), numbers in
-    decimal, booleans true/false, arrays joined with one space; a key an
+    decimal, booleans true/false, arrays joined with one space (an
+    object in an array stands for its first field); a key an
     object lacks (the other kind's columns in catalog output) is empty.
 """
 import csv
@@ -28,6 +29,9 @@ def text(v):
         return "true" if v else "false"
     if isinstance(v, list):
         return " ".join(text(x) for x in v)
+    if isinstance(v, dict):
+        # An array of objects (a host's names): each one's first field.
+        return text(next(iter(v.values()))) if v else ""
     return str(v)
 
 

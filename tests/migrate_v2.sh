@@ -37,11 +37,15 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 		[ "$q" = services ] && args="services --all"
 		# shellcheck disable=SC2086
 		"$SVCMAPCTL" -d "$db" $args --json >"$SCRATCH/out.json"
-		jq "$nosensor" "$SCRATCH/out.json" >"$SCRATCH/new"
+		# Host names (schema v4) come from traffic a v2 store never
+		# kept: a migrated store has none, so they are not compared.
+		filter=$nosensor
+		[ "$q" = hosts ] && filter="$nosensor | map(del(.name, .names))"
+		jq "$filter" "$SCRATCH/out.json" >"$SCRATCH/new"
 		want="$top_srcdir/tests/expected/$cap/$q.json"
 		[ -f "$top_srcdir/tests/v2/expected/$cap/$q.json" ] &&
 		    want="$top_srcdir/tests/v2/expected/$cap/$q.json"
-		jq "$nosensor" "$want" >"$SCRATCH/old"
+		jq "$filter" "$want" >"$SCRATCH/old"
 		if diff -u "$SCRATCH/old" "$SCRATCH/new" >"$SCRATCH/diff"; then
 			ok "$cap: $q as before the migration" true
 		else

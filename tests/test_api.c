@@ -161,7 +161,7 @@ static const struct bad bads[] = {
 	{ "POST", "/nope", 404, "no route" },
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
-	{ "GET", "/v1/hosts?all=1", 400, "(accepted: format)" },
+	{ "GET", "/v1/hosts?all=1", 400, "(accepted: host, format, name)" },
 	{ "GET", "/v1/status?all=1", 400, "it takes none" },
 	{ "GET", "/v1/status?format=csv", 400, "unknown parameter \"format\"" },
 	{ "GET", "/metrics?format=json", 400, "unknown parameter" },

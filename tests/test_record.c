@@ -30,7 +30,7 @@ static const char *const service_keys[] = { "sensor", "service", "name",
 	"bytes_c2s", "bytes_s2c", "clients", "first_seen", "last_seen", NULL };
 static const char *const host_keys[] = { "sensor", "ip", "first_seen",
 	"last_seen",
-	"services", "flows", "packets", "bytes", NULL };
+	"services", "flows", "packets", "bytes", "name", "names", NULL };
 static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"transport", "uuid", "version", "interface", "service", "source",
 	"clsid", "learned_at", "refreshed_at", "last_used", "moved_from",
@@ -287,6 +287,12 @@ static void
 test_hosts_endpoints(void)
 {
 	static const char *const keys[] = { "kdc", "netlogon" };
+	struct query_name nm[2] = {
+		{ NULL, NULL, "dc1.example.test", "dns", "host", false,
+		    1705309200, 1705309300, 0 },
+		{ NULL, NULL, "DC1", "nbns", "netbios", true, 1705309200,
+		    1705309300, 4 },
+	};
 	struct query_host h[2];
 	struct query_endpoint e;
 	char *s;
@@ -297,21 +303,32 @@ test_hosts_endpoints(void)
 	h[0].services = keys;
 	h[0].nservices = 2;
 	h[0].first_seen = h[0].last_seen = 1705309200;
+	h[0].name = "dc1.example.test";
+	h[0].names = nm;
+	h[0].nnames = 2;
 	h[1] = h[0];
 	h[1].ip = "10.0.0.2";
 	h[1].nservices = 0;
+	h[1].name = NULL;
+	h[1].nnames = 0;
 	s = render(RECORD_JSON, &record_hosts, h, sizeof(h[0]), 2, true);
 	ok(s != NULL && strstr(s, "\"services\":[\"kdc\",\"netlogon\"]") !=
 	    NULL && strstr(s, "\"services\":[]") != NULL,
 	    "hosts JSON: services an array, [] when none");
+	ok(s != NULL && strstr(s, "\"name\":\"dc1.example.test\","
+	    "\"names\":[{\"name\":\"dc1.example.test\",\"source\":\"dns\","
+	    "\"kind\":\"host\",\"first_seen\":\"2024-01-15T09:00:00Z\","
+	    "\"last_seen\":\"2024-01-15T09:01:40Z\"},{\"name\":\"DC1\"") != NULL &&
+	    strstr(s, "\"name\":null,\"names\":[]") != NULL,
+	    "hosts JSON: names an array of objects, [] when none");
 	free(s);
 	s = render(RECORD_CSV, &record_hosts, h, sizeof(h[0]), 2, true);
 	is_str(s, "sensor,ip,first_seen,last_seen,services,flows,packets,"
-	    "bytes\n"
+	    "bytes,name,names\n"
 	    "s1,10.0.0.1,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,kdc netlogon,"
-	    "0,0,0\n"
+	    "0,0,0,dc1.example.test,dc1.example.test DC1\n"
 	    "s1,10.0.0.2,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,\"\",0,0,"
-	    "0\n",
+	    "0,,\"\"\n",
 	    "hosts CSV: a list joined by spaces, an empty one \"\"");
 	free(s);
 	s = render(RECORD_TEXT, &record_hosts, h, sizeof(h[0]), 2, false);

@@ -101,14 +101,18 @@ enum api_route {
 	API_METRICS,		/* /metrics */
 	API_TOP,		/* /v1/top */
 	API_SERIES,		/* /v1/series */
+	API_HOST,		/* /v1/host?host=IP: one address */
 	API__ROUTES
 };
 
 struct api_request {
 	enum api_route	 route;
 	bool		 head;		/* HEAD: the GET's headers, no body */
-	/* services, top, series: the server IP or CIDR prefix; "" every one */
+	/* services, top, series, hosts, host: the server IP (services,
+	   top, series: or CIDR prefix); "" every one */
 	char		 host[ADDR_STRLEN + 8];
+	/* hosts: a glob on any of a host's names; "" any */
+	char		 name[API_MAX_VALUE + 1];
 	/* services and catalog: the service key; "" every service */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */

@@ -73,10 +73,28 @@ struct query_service {
 	int64_t		 last_seen;
 };
 
+/*
+ * One name of an address (host_names, schema v4), its NetBIOS suffixes
+ * folded: one per (name, source, kind).
+ */
+struct query_name {
+	const char	*sensor;
+	const char	*ip;
+	const char	*name;
+	const char	*source;	/* names.h source word: "dns", "nbns" */
+	const char	*kind;		/* "host", "netbios", "domain", ... */
+	bool		 computer;	/* NetBIOS: a unique <00>/<20> name */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int		 rank;		/* display order (query.c); -1 never */
+};
+
 /* One server: the hosts table plus what service_stats says of it. */
 struct query_host {
 	const char	*sensor;
 	const char	*ip;
+	/* Display name (names.h order), NULL when none is host-like. */
+	const char	*name;
 	int64_t		 first_seen;
 	int64_t		 last_seen;
 	const char *const *services;	/* documented keys served, sorted */
@@ -84,6 +102,15 @@ struct query_host {
 	uint64_t	 flows;
 	uint64_t	 packets;
 	uint64_t	 bytes;
+	/* Every name, best display candidate first (query.c sorts). */
+	struct query_name *names;
+	size_t		 nnames;
+};
+
+/* Which hosts query_hosts_where() hands out; NULL members: any. */
+struct query_host_filter {
+	const char	*ip;		/* one address */
+	const char	*name;		/* glob (fnmatch, case folded) on any name */
 };
 
 /* One learned RPC endpoint, named through the catalog. */
@@ -222,6 +249,7 @@ typedef void (*query_bucket_fn)(void *arg, const struct query_bucket *r);
 
 typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
+typedef void (*query_name_fn)(void *arg, const struct query_name *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
 /* A stored alert: alert.h's record, its sensor member set. */
 typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
@@ -237,6 +265,9 @@ struct reader_ops {
 		    query_service_fn fn, void *arg, char *err, size_t errlen);
 	int	(*hosts)(struct reader *rd, query_host_fn fn, void *arg,
 		    char *err, size_t errlen);
+	/* Names ordered by address text, sensor; ip NULL: every address. */
+	int	(*names)(struct reader *rd, const char *ip, query_name_fn fn,
+		    void *arg, char *err, size_t errlen);
 	int	(*endpoints)(struct reader *rd, query_endpoint_fn fn,
 		    void *arg, char *err, size_t errlen);
 	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
@@ -289,6 +320,22 @@ int	query_services(struct reader *rd, const struct catalog *cat,
 /** Servers ordered by address text, then sensor. */
 int	query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    size_t errlen);
+/**
+ * Servers matching hf (NULL: all), as query_hosts().  The record's names
+ * are sorted best display candidate first and its name is the best
+ * host-like one (names.h: names_rank()).
+ * @return: 0, or -1 with err set (bad address, bad pattern, back end).
+ */
+int	query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
+	    query_host_fn fn, void *arg, char *err, size_t errlen);
+/**
+ * One address, server or not: its host record when it serves, else a
+ * record with only its ip, sensor and names (first_seen 0).  fn is
+ * called once per sensor that knows the address; *found says whether
+ * any did.  @return: 0, or -1 with err set.
+ */
+int	query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
+	    void *arg, bool *found, char *err, size_t errlen);
 
 /** Learned endpoints ordered by server_ip, transport, port, uuid. */
 int	query_endpoints(struct reader *rd, const struct catalog *cat,

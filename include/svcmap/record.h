@@ -40,7 +40,8 @@ enum record_type {
 	RECORD_INT,	/* int64_t */
 	RECORD_TIME,	/* int64_t UTC seconds; 0 is null ("never") */
 	RECORD_BOOL,	/* bool */
-	RECORD_LIST	/* array of strings (get() only) */
+	RECORD_LIST,	/* array of strings (get() only) */
+	RECORD_OBJECTS	/* array of records of another table (get() only) */
 };
 
 /* struct record_field.flags */
@@ -57,7 +58,15 @@ struct record_value {
 	int64_t		 i;		/* INT, TIME */
 	bool		 b;		/* BOOL */
 	const char *const *list;	/* LIST */
-	size_t		 n;
+	size_t		 n;		/* LIST, OBJECTS: elements */
+	/*
+	 * OBJECTS: n records of table sub, stride bytes apart from items.
+	 * JSON writes each as an object; the other formats write each
+	 * one's first field, joined as a list's elements.
+	 */
+	const struct record_table *sub;
+	const void	*items;
+	size_t		 stride;
 	char		 buf[64];	/* text a get() formats (s points here) */
 };
 
@@ -87,6 +96,7 @@ struct record_table {
 
 extern const struct record_table record_services;	/* query_service */
 extern const struct record_table record_hosts;		/* query_host */
+extern const struct record_table record_names;		/* query_name */
 extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_alerts;	/* alert_record */
 extern const struct record_table record_top;		/* query_top */
@@ -188,5 +198,14 @@ int	query_hosts_json(struct reader *s, struct json *j, char *err,
 	    size_t errlen);
 int	query_endpoints_json(struct reader *s, const struct catalog *cat,
 	    struct json *j, char *err, size_t errlen);
+/**
+ * One address as a JSON object: "hosts", its host record per sensor that
+ * knows it (query_host_one(): names, and for a server its services and
+ * counts), and "services", the service rows it serves (undocumented ones
+ * too).  *found: whether any sensor knows it.
+ */
+int	query_host_json(struct reader *s, const struct catalog *cat,
+	    const char *ip, struct json *j, bool *found, char *err,
+	    size_t errlen);
 
 #endif /* SVCMAP_RECORD_H */
