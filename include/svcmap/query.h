@@ -74,7 +74,7 @@ struct query_service {
 };
 
 /*
- * One name of an address (host_names, schema v4), its NetBIOS suffixes
+ * One name of an address (host_names, schema v5), its NetBIOS suffixes
  * folded: one per (name, source, kind).
  */
 struct query_name {
