@@ -471,6 +471,8 @@ flush_alert(struct sqlite_store *s, struct alert_record *r, char *err,
 		sqlite3_bind_int64(st, 18, r->resolved_at);
 	else
 		sqlite3_bind_null(st, 18);
+	sqlite3_bind_text(st, 19, r->interface, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, r->operation, -1, SQLITE_STATIC);
 	/* RETURNING gives the row then DONE; the row must be read first. */
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r->id = sqlite3_column_int64(st, 0);

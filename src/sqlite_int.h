@@ -139,6 +139,7 @@ int	sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r);
 #define SQLITE_ALERT_COLUMNS \
 	"id, kind, severity, server_ip, transport, port, client_ip," \
 	" service, protocol, detail, count, events, suppressed, first_seen," \
-	" last_seen, last_event, coalesce(resolved_at, 0), sensor"
+	" last_seen, last_event, coalesce(resolved_at, 0), sensor," \
+	" interface, operation"
 
 #endif /* SVCMAP_SQLITE_INT_H */

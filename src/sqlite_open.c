@@ -382,6 +382,47 @@ static const char *const migrations[] = {
 	"  interface, 0, 0 FROM service_stats;"
 	"DROP TABLE service_stats;"
 	"ALTER TABLE service_stats4 RENAME TO service_stats;",
+
+	/*
+	 * 4 -> 5: sensitive_operation alerts name an RPC interface and
+	 * operation, which join the alert's key (one alert per server
+	 * endpoint and operation); "" for the other kinds.  SQLite cannot
+	 * change a UNIQUE constraint in place: the table is rebuilt, ids
+	 * kept.
+	 */
+	"CREATE TABLE alerts5 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sensor TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  interface TEXT NOT NULL DEFAULT '',"
+	"  operation TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  suppressed INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  last_event INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  UNIQUE (sensor, kind, server_ip, transport, port, interface,"
+	"    operation));"
+	"INSERT INTO alerts5 (id, sensor, kind, severity, server_ip, transport,"
+	"  port, client_ip, service, protocol, detail, count, events,"
+	"  suppressed, first_seen, last_seen, last_event, state, resolved_at)"
+	"  SELECT id, sensor, kind, severity, server_ip, transport, port,"
+	"  client_ip, service, protocol, detail, count, events, suppressed,"
+	"  first_seen, last_seen, last_event, state, resolved_at FROM alerts;"
+	"DROP TABLE alerts;"
+	"ALTER TABLE alerts5 RENAME TO alerts;"
+	"CREATE INDEX alerts_last_seen ON alerts (last_seen);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -511,10 +552,11 @@ static const char *const statements[ST__COUNT] = {
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"
 	    " suppressed, first_seen, last_seen, last_event, state,"
-	    " resolved_at)"
+	    " resolved_at, interface, operation)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17, ?18)"
-	    " ON CONFLICT (sensor, kind, server_ip, transport, port)"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	    " ON CONFLICT (sensor, kind, server_ip, transport, port,"
+	    " interface, operation)"
 	    " DO UPDATE SET"
 	    " severity = excluded.severity, client_ip = excluded.client_ip,"
 	    " service = excluded.service, protocol = excluded.protocol,"

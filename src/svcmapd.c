@@ -56,6 +56,7 @@
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
 #include "svcmap/notify.h"
+#include "svcmap/opwatch.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "datadir.h"
@@ -719,7 +720,8 @@ reload(struct daemon *d)
 {
 	struct config fresh;
 	struct catalog *cat = NULL;
-	char dir[CONFIG_PATH_LEN];
+	struct opwatch *w;
+	char dir[CONFIG_PATH_LEN], err[512];
 	int restart;
 
 	notify_send("RELOADING=1");
@@ -739,6 +741,13 @@ reload(struct daemon *d)
 		log_warnx("reload failed: configuration not changed");
 		goto done;
 	}
+	if ((w = opwatch_build(&fresh, cat, d->config_path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("reload failed: %s; configuration not changed", err);
+		catalog_destroy(cat);
+		goto done;
+	}
+	opwatch_free(w);
 	restart = config_apply_reload(&d->cfg, &fresh);
 	snprintf(d->data_dir, sizeof(d->data_dir), "%s", dir);
 	set_flush_interval(d);
@@ -1135,7 +1144,8 @@ static int
 check_config(struct daemon *d)
 {
 	struct catalog *cat;
-	char dir[CONFIG_PATH_LEN];
+	struct opwatch *w;
+	char dir[CONFIG_PATH_LEN], err[512];
 	int bad;
 
 	bad = preflight_capture(&d->cfg);
@@ -1145,10 +1155,19 @@ check_config(struct daemon *d)
 		catalog_destroy(cat);
 		return 1;
 	}
+	/* The alert-operation lines name the catalog's interfaces. */
+	if ((w = opwatch_build(&d->cfg, cat, d->config_path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		catalog_destroy(cat);
+		return 1;
+	}
 	printf("configuration OK: %s; catalog %s: %zu services, %zu ports, "
-	    "%zu RPC interfaces\n", d->config_path ? d->config_path :
-	    "(defaults)", dir, catalog_nservices(cat), catalog_nports(cat),
-	    catalog_nifaces(cat));
+	    "%zu RPC interfaces; %zu RPC operations watched\n",
+	    d->config_path ? d->config_path : "(defaults)", dir,
+	    catalog_nservices(cat), catalog_nports(cat), catalog_nifaces(cat),
+	    opwatch_count(w));
+	opwatch_free(w);
 	catalog_destroy(cat);
 	return 0;
 }

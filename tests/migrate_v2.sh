@@ -57,6 +57,14 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	    -d "$db" migrate
 done
 
+# v5: alerts name an RPC interface and operation ("" for the v2 kinds).
+is "$(sqlite3 "$db" "SELECT count(*) FROM pragma_table_info('alerts')
+    WHERE name IN ('interface', 'operation')")" 2 \
+    "v5: alerts have interface and operation columns"
+is "$(sqlite3 "$db" "SELECT count(*) FROM alerts
+    WHERE interface <> '' OR operation <> ''")" 0 \
+    "v5: the v2 alerts name no operation"
+
 # The columns of v2's runs moved to run_counters, one row per counter.
 db="$SCRATCH/zeek__dce-rpc__mapi.pcap.db"
 is "$(sqlite3 "$db" "SELECT value FROM run_counters WHERE name = 'packets'")" \

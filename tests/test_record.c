@@ -37,8 +37,8 @@ static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"flows", "announcements", NULL };
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
-	"detail", "count", "events", "suppressed", "first_seen", "last_seen",
-	"state", "resolved_at", "sensor", NULL };
+	"interface", "operation", "detail", "count", "events", "suppressed",
+	"first_seen", "last_seen", "state", "resolved_at", "sensor", NULL };
 static const char *const catalog_port_keys[] = { "kind", "service", "name",
 	"system_service_name", "transport", "port_low", "port_high",
 	"app_protocol", "role", "effective_listener", "dynamic_rpc",

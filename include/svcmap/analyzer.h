@@ -48,6 +48,7 @@
 
 struct classify_ctx;
 struct config;
+struct engine;
 struct flow;
 struct packet;
 struct run_totals;
@@ -58,6 +59,7 @@ struct analyzer_host {
 	struct classify_ctx	*cctx;	/* catalog, endpoints, nets */
 	struct run_totals	*totals; /* counters analyzers add to */
 	uint64_t		 now_us; /* packet time; never steps back */
+	struct engine		*engine; /* for engine_rpc_request() */
 };
 
 /* The packet an analyzer is fed. */

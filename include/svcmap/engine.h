@@ -96,4 +96,15 @@ void	engine_set_catalog(struct engine *e, const struct catalog *cat);
  */
 void	engine_set_config(struct engine *e, const struct config *cfg);
 
+/**
+ * An RPC call a client made on flow f: direct DCE/RPC on f, or inside a
+ * named pipe of the SMB session f.  uuid/ver_major: the interface of
+ * the call's presentation context; opnum: the operation.  The analyzers'
+ * dcerpc sinks (request()) call it once per call; it names the call
+ * through the catalog and feeds the sensitive_operation alert.  No
+ * allocation.
+ */
+void	engine_rpc_request(struct engine *e, struct flow *f,
+	    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum);
+
 #endif /* SVCMAP_ENGINE_H */
