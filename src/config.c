@@ -224,6 +224,9 @@ static const struct directive directives[] = {
 	{ "endpoint-expiry", &t_uint, FIELD(endpoint_expiry_s), U_SECONDS,
 	  MINUTE, 30 * DAY, 0, 0, "1d",
 	  "forget an unused learned endpoint after this" },
+	{ "rpc-operations-capacity", &t_uint, FIELD(rpc_operations_capacity),
+	  U_NONE, 64, 1048576, 0, 0, "4096",
+	  "most RPC operation rows (and client pairs) per flush interval" },
 
 	/* classification */
 	{ "monitored-networks", &t_cidrs, LIST(monitored, nmonitored),

@@ -72,6 +72,7 @@ struct config {
 	uint32_t	rpc_max_reassembly;	/* bytes */
 	uint32_t	endpoint_capacity;
 	uint32_t	endpoint_expiry_s;
+	uint32_t	rpc_operations_capacity; /* rows per flush interval */
 
 	/* classification */
 	struct cidr	monitored[CONFIG_MAX_NETS];
