@@ -34,6 +34,16 @@ struct an_dcerpc {
 	const struct packet		*cur_pkt;
 };
 
+/* A call on the flow: the engine counts its operation. */
+static void
+rpc_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+    uint16_t opnum)
+{
+	struct an_dcerpc *m = arg;
+
+	engine_rpc_request(m->h->engine, m->cur_flow, uuid, ver_major, opnum);
+}
+
 static void
 rpc_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
     uint16_t ver_minor)
@@ -98,6 +108,7 @@ an_dcerpc_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.arg = m;
 	m->sink.bound = rpc_bound;
 	m->sink.endpoint = rpc_endpoint;
+	m->sink.request = rpc_request;
 	return m;
 }
 

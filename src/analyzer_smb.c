@@ -145,6 +145,16 @@ smb_encrypted(void *arg, int dir, size_t len)
 	m->cur_flow->smb_encrypted++;
 }
 
+/* A call inside a pipe: an operation of the session's server. */
+static void
+pipe_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+    uint16_t opnum)
+{
+	struct an_smb *m = arg;
+
+	engine_rpc_request(m->h->engine, m->cur_flow, uuid, ver_major, opnum);
+}
+
 static void
 smb_pipe_open(void *arg, const struct smb_pipe *pipe)
 {
@@ -288,6 +298,7 @@ an_smb_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.pipe_known = smb_pipe_known;
 	m->rsink.arg = m;
 	m->rsink.bound = pipe_bound;
+	m->rsink.request = pipe_request;
 	return m;
 oom:
 	snprintf(err, errlen, "engine: out of memory");

@@ -22,6 +22,7 @@
 #include "svcmap/endpoint.h"
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
+#include "svcmap/opstats.h"
 #include "svcmap/stats.h"
 
 #define US_PER_S		1000000ULL
@@ -85,6 +86,7 @@ struct engine {
 	struct flow_table	*flows;
 	struct endpoint_table	*endpoints;
 	struct stats_batch	*batch;
+	struct op_batch		*ops;		/* RPC operations */
 	struct alerts		*alerts;	/* NULL: no alerts */
 	struct run_totals	 totals;
 	/* Lent to the analyzers; its now_us is the engine's clock. */
@@ -160,6 +162,7 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 	e->host.cfg = &e->cfg;
 	e->host.cctx = &e->cctx;
 	e->host.totals = &e->totals;
+	e->host.engine = e;
 
 	memset(&fc, 0, sizeof(fc));
 	fc.capacity = cfg->flow_capacity;
@@ -178,7 +181,9 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 		if ((e->mods[i] = analyzers[i]->init(&e->host, err,
 		    errlen)) == NULL)
 			goto fail;
-	if ((e->batch = stats_batch_create()) == NULL) {
+	if ((e->batch = stats_batch_create()) == NULL ||
+	    (e->ops = op_batch_create(cfg->rpc_operations_capacity != 0 ?
+	    cfg->rpc_operations_capacity : OPSTATS_DEFAULT_CAPACITY)) == NULL) {
 		snprintf(err, errlen, "engine: out of memory");
 		goto fail;
 	}
@@ -203,6 +208,7 @@ engine_destroy(struct engine *e)
 			analyzers[i]->fini(e->mods[i]);
 	if (e->batch != NULL)
 		stats_batch_destroy(e->batch);
+	op_batch_destroy(e->ops);
 	free(e);
 }
 
@@ -296,6 +302,23 @@ analyzers_packet(struct engine *e, struct flow *f, const struct packet *pkt,
 	}
 	if (ap.charge > 0)
 		flow_evidence_charge(f, ap.charge, dir, pkt->wire_len);
+}
+
+void
+engine_rpc_request(struct engine *e, const struct flow *f,
+    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum)
+{
+	struct op_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.server = f->server;
+	k.port = f->server_port;
+	k.transport = f->proto;
+	k.opnum = opnum;
+	memcpy(k.uuid, uuid, sizeof(k.uuid));
+	e->totals.rpc_calls++;
+	op_batch_call(e->ops, &k, ver_major, &f->client,
+	    (int64_t)(e->host.now_us / US_PER_S));
 }
 
 static void
@@ -755,6 +778,8 @@ engine_drain(struct engine *e, bool end_flows)
 	e->totals.smb_pipes_opened = 0;
 	e->totals.smb_pipe_msgs = 0;
 	e->totals.smb_pipes_unparsed = 0;
+	e->totals.rpc_ops_dropped = op_batch_dropped_calls(e->ops);
+	e->totals.rpc_op_clients_dropped = op_batch_dropped_clients(e->ops);
 	for (i = 0; i < NANALYZERS; i++)
 		if (analyzers[i]->totals != NULL)
 			analyzers[i]->totals(e->mods[i], &e->totals);
@@ -765,6 +790,12 @@ struct stats_batch *
 engine_batch(struct engine *e)
 {
 	return e->batch;
+}
+
+struct op_batch *
+engine_ops(struct engine *e)
+{
+	return e->ops;
 }
 
 const struct run_totals *

@@ -48,6 +48,7 @@
 
 struct classify_ctx;
 struct config;
+struct engine;
 struct flow;
 struct packet;
 struct run_totals;
@@ -58,7 +59,26 @@ struct analyzer_host {
 	struct classify_ctx	*cctx;	/* catalog, endpoints, nets */
 	struct run_totals	*totals; /* counters analyzers add to */
 	uint64_t		 now_us; /* packet time; never steps back */
+	struct engine		*engine; /* for the engine_*() calls below */
 };
+
+/*
+ * What the engine does for its analyzers (engine.c), on the engine's
+ * thread, with the engine from struct analyzer_host.
+ */
+
+/**
+ * One DCE/RPC call seen on flow f: a request's first fragment on a
+ * bound context (connection-oriented, direct or in an SMB pipe of f) or
+ * a connectionless request, with the interface it names and its opnum.
+ * The one entry point for RPC operations: the call is counted in the
+ * engine's operations table (opstats.h) under (f's server, port and
+ * transport, uuid, opnum) with f's client, at the engine's clock.
+ * Never allocates; a call the full table cannot take is counted
+ * (rpc_ops_dropped).
+ */
+void	engine_rpc_request(struct engine *e, const struct flow *f,
+	    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum);
 
 /* The packet an analyzer is fed. */
 struct analyzer_packet {
