@@ -44,6 +44,8 @@ enum {
 	ST_STATS,
 	ST_CLIENT,
 	ST_HOST,
+	ST_OP,
+	ST_OP_CLIENT,
 	ST_ENDPOINT,
 	ST_ENDPOINT_MOVED,
 	ST_CAPTURE,
@@ -51,6 +53,8 @@ enum {
 	ST_DELETE_STATS,
 	ST_DELETE_CLIENTS,
 	ST_DELETE_HOSTS,
+	ST_DELETE_OPS,
+	ST_DELETE_OP_CLIENTS,
 	ST_ALERT,
 	ST__COUNT
 };
@@ -60,6 +64,8 @@ enum {
 	UP_STATS,
 	UP_CLIENT,
 	UP_HOST,
+	UP_OP,
+	UP_OP_CLIENT,
 	UP__COUNT
 };
 
@@ -70,6 +76,8 @@ enum {
 extern const char *const sqlite_upsert_head[UP__COUNT];
 extern const char *const sqlite_upsert_tail[UP__COUNT];
 
+struct op_row;
+
 struct sqlite_store {
 	struct store		 base;		/* first: a struct store * */
 	sqlite3			*db;
@@ -78,6 +86,8 @@ struct sqlite_store {
 	sqlite3_stmt		*st[ST__COUNT];
 	/* Several-row upserts by log2 of their rows; [0] is unused. */
 	sqlite3_stmt		*multi[UP__COUNT][UPSERT_SIZES];
+	/* The operations a flush writes: what its client pairs index. */
+	const struct op_row	*op_rows;
 	/* The write order of one table's rows at a flush (reused). */
 	const void		**order;
 	size_t			 order_cap;

@@ -382,6 +382,36 @@ static const char *const migrations[] = {
 	"  interface, 0, 0 FROM service_stats;"
 	"DROP TABLE service_stats;"
 	"ALTER TABLE service_stats4 RENAME TO service_stats;",
+
+	/*
+	 * 4 -> 5: RPC operations (issue 13): calls per (server, interface,
+	 * opnum) and their clients, counted like service_clients.
+	 */
+	"CREATE TABLE rpc_operations ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  interface_uuid TEXT NOT NULL,"
+	"  opnum INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  calls INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, interface_uuid,"
+	"    opnum)) WITHOUT ROWID;"
+	"CREATE TABLE rpc_operation_clients ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  interface_uuid TEXT NOT NULL,"
+	"  opnum INTEGER NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, interface_uuid,"
+	"    opnum, client_ip)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -433,16 +463,42 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 	" first_seen = min(first_seen, excluded.first_seen)," \
 	" last_seen = max(last_seen, excluded.last_seen)"
 
+/* Operations: calls add up across flushes, times widen. */
+#define OP_HEAD \
+	"INSERT INTO rpc_operations (sensor, server_ip, port, transport," \
+	" interface_uuid, opnum, version, calls, first_seen, last_seen)" \
+	" VALUES "
+#define OP_TAIL \
+	" ON CONFLICT (sensor, server_ip, port, transport, interface_uuid," \
+	" opnum) DO UPDATE SET" \
+	" version = excluded.version," \
+	" calls = calls + excluded.calls," \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+#define OP_CLIENT_HEAD \
+	"INSERT INTO rpc_operation_clients (sensor, server_ip, port," \
+	" transport, interface_uuid, opnum, client_ip, first_seen," \
+	" last_seen) VALUES "
+#define OP_CLIENT_TAIL \
+	" ON CONFLICT (sensor, server_ip, port, transport, interface_uuid," \
+	" opnum, client_ip) DO UPDATE SET" \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+
 const char *const sqlite_upsert_head[UP__COUNT] = {
 	[UP_STATS] = STATS_HEAD,
 	[UP_CLIENT] = CLIENT_HEAD,
 	[UP_HOST] = HOST_HEAD,
+	[UP_OP] = OP_HEAD,
+	[UP_OP_CLIENT] = OP_CLIENT_HEAD,
 };
 
 const char *const sqlite_upsert_tail[UP__COUNT] = {
 	[UP_STATS] = UPSERT_STATS,
 	[UP_CLIENT] = CLIENT_TAIL,
 	[UP_HOST] = HOST_TAIL,
+	[UP_OP] = OP_TAIL,
+	[UP_OP_CLIENT] = OP_CLIENT_TAIL,
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -465,6 +521,11 @@ static const char *const statements[ST__COUNT] = {
 	    CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" CLIENT_TAIL,
 	[ST_HOST] =
 	    HOST_HEAD "(?1, ?2, ?3, ?4)" HOST_TAIL,
+	[ST_OP] =
+	    OP_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" OP_TAIL,
+	[ST_OP_CLIENT] =
+	    OP_CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    OP_CLIENT_TAIL,
 	[ST_ENDPOINT] =
 	    "INSERT INTO rpc_endpoints (sensor, server_ip, transport, port,"
 	    " uuid, version, source, clsid, learned_at, refreshed_at,"
@@ -507,6 +568,10 @@ static const char *const statements[ST__COUNT] = {
 	    "DELETE FROM service_clients WHERE last_seen < ?1",
 	[ST_DELETE_HOSTS] =
 	    "DELETE FROM hosts WHERE last_seen < ?1",
+	[ST_DELETE_OPS] =
+	    "DELETE FROM rpc_operations WHERE last_seen < ?1",
+	[ST_DELETE_OP_CLIENTS] =
+	    "DELETE FROM rpc_operation_clients WHERE last_seen < ?1",
 	[ST_ALERT] =
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"

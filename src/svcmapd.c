@@ -56,6 +56,7 @@
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
 #include "svcmap/notify.h"
+#include "svcmap/opstats.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "datadir.h"
@@ -138,9 +139,11 @@ struct daemon {
 	struct stats_batch	*handed;	/* classifier -> writer */
 	struct run_totals	 handed_totals;
 	struct alert_batch	*alerts_handed;
+	struct op_batch		*ops_handed;
 	struct reload_slot	 reload;
 	struct stats_batch	*writing;	/* the writer's own batch */
 	struct alert_batch	*alerts_writing;
+	struct op_batch		*ops_writing;
 	atomic_bool		 flush_requested;
 	atomic_bool		 reload_posted;
 	atomic_bool		 stop_requested;
@@ -251,7 +254,7 @@ set_flushing_ok(struct daemon *d, bool ok, const char *err)
  * full.  Live, the interfaces' capture counters ride along.
  */
 static int
-write_batch(struct daemon *d, struct stats_batch *b,
+write_batch(struct daemon *d, struct stats_batch *b, struct op_batch *ops,
     const struct run_totals *t, struct alert_batch *ab, int64_t now_s)
 {
 	struct flush_capture caps[CONFIG_MAX_IFACES];
@@ -266,6 +269,7 @@ write_batch(struct daemon *d, struct stats_batch *b,
 	h.run_id = d->run_id;
 	h.now_s = now_s;
 	h.batch = b;
+	h.ops = ops;
 	h.totals = t;
 	h.endpoints = d->endpoints;
 	h.alerts = ab;
@@ -287,6 +291,7 @@ write_batch(struct daemon *d, struct stats_batch *b,
 		sinks[i].flush(sinks[i].state, &h, ignored, sizeof(ignored));
 	if (ret == 0) {
 		stats_batch_clear(b);
+		op_batch_clear(ops);
 		alert_batch_clear(ab);
 		d->last_flush = (int64_t)time(NULL);
 	}
@@ -374,8 +379,9 @@ offline_packet(void *arg, const struct captured *pkt)
 	o->next_drain_us = now + o->interval_us;
 	if (monotonic_ns() < o->next_write_ns)
 		return;
-	write_batch(d, engine_batch(d->engine), engine_totals(d->engine),
-	    alert_batch(d->alerts), (int64_t)(now / 1000000));
+	write_batch(d, engine_batch(d->engine), engine_ops(d->engine),
+	    engine_totals(d->engine), alert_batch(d->alerts),
+	    (int64_t)(now / 1000000));
 	o->next_write_ns = monotonic_ns() + (int64_t)o->interval_us * 1000;
 }
 
@@ -444,7 +450,8 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 	/* The last flush must land: retry a locked database for a while. */
 	for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
 		if (write_batch(d, engine_batch(d->engine),
-		    engine_totals(d->engine), alert_batch(d->alerts),
+		    engine_ops(d->engine), engine_totals(d->engine),
+		    alert_batch(d->alerts),
 		    (int64_t)(engine_now(d->engine) / 1000000)) == 0)
 			break;
 		sleep(1);
@@ -467,6 +474,7 @@ classifier_handover(struct daemon *d)
 	engine_drain(d->engine, atomic_load(&d->stop_requested));
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->handed, engine_batch(d->engine));
+	op_batch_merge(d->ops_handed, engine_ops(d->engine));
 	alert_batch_merge(d->alerts_handed, alert_batch(d->alerts));
 	d->handed_totals = *engine_totals(d->engine);
 	pthread_mutex_unlock(&d->lock);
@@ -534,11 +542,18 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->writing, d->handed);
+	op_batch_merge(d->ops_writing, d->ops_handed);
 	alert_batch_merge(d->alerts_writing, d->alerts_handed);
 	totals = d->handed_totals;
+	/* The writer's tables drop too, while the store refuses batches. */
+	totals.rpc_ops_dropped += op_batch_dropped_calls(d->ops_handed) +
+	    op_batch_dropped_calls(d->ops_writing);
+	totals.rpc_op_clients_dropped +=
+	    op_batch_dropped_clients(d->ops_handed) +
+	    op_batch_dropped_clients(d->ops_writing);
 	pthread_mutex_unlock(&d->lock);
 	/* A database that refuses the batch would only stall on more. */
-	write_batch(d, d->writing, &totals, d->alerts_writing,
+	write_batch(d, d->writing, d->ops_writing, &totals, d->alerts_writing,
 	    (int64_t)time(NULL));
 	if (atomic_load(&d->classifier_done))
 		event_base_loopbreak(d->base);
@@ -1011,7 +1026,11 @@ run_live(struct daemon *d)
 	if ((d->handed = stats_batch_create()) == NULL ||
 	    (d->writing = stats_batch_create()) == NULL ||
 	    (d->alerts_handed = alert_batch_create()) == NULL ||
-	    (d->alerts_writing = alert_batch_create()) == NULL)
+	    (d->alerts_writing = alert_batch_create()) == NULL ||
+	    (d->ops_handed = op_batch_create(
+	    d->cfg.rpc_operations_capacity)) == NULL ||
+	    (d->ops_writing = op_batch_create(
+	    d->cfg.rpc_operations_capacity)) == NULL)
 		fatalx("out of memory");
 	d->handover_ev = event_new(d->base, -1, 0, on_handover, d);
 	d->reloaded_ev = event_new(d->base, -1, 0, on_reloaded, d);
@@ -1079,9 +1098,11 @@ run_live(struct daemon *d)
 	 * while, as offline does, since a lock or a full disk may clear.
 	 */
 	alert_batch_records(d->alerts_writing, &i);
-	if (stats_batch_nrows(d->writing) > 0 || i > 0) {
+	if (stats_batch_nrows(d->writing) > 0 ||
+	    op_batch_nrows(d->ops_writing) > 0 || i > 0) {
 		for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
-			if (write_batch(d, d->writing, &d->handed_totals,
+			if (write_batch(d, d->writing, d->ops_writing,
+			    &d->handed_totals,
 			    d->alerts_writing, (int64_t)time(NULL)) == 0)
 				break;
 			sleep(1);
@@ -1093,7 +1114,8 @@ run_live(struct daemon *d)
 	}
 	/* The capture counters as the interfaces closed. */
 	if (!d->flush_failing)
-		write_batch(d, d->writing, &d->handed_totals, d->alerts_writing,
+		write_batch(d, d->writing, d->ops_writing, &d->handed_totals,
+		    d->alerts_writing,
 		    (int64_t)time(NULL));
 	if (d->api != NULL)
 		api_stop(d->api);
@@ -1113,6 +1135,8 @@ run_live(struct daemon *d)
 	stats_batch_destroy(d->writing);
 	alert_batch_destroy(d->alerts_handed);
 	alert_batch_destroy(d->alerts_writing);
+	op_batch_destroy(d->ops_handed);
+	op_batch_destroy(d->ops_writing);
 	pthread_mutex_destroy(&d->lock);
 	return d->capture_exit ? 1 : status;
 }
