@@ -90,6 +90,8 @@ static const struct route {
 	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) },
 	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
 	    PB(P_FORMAT) },
+	{ "/v1/operations", API_OPERATIONS, PB(P_HOST) | PB(P_SERVICE) |
+	    PB(P_FORMAT) },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
 	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT) },
 	{ "/v1/status", API_STATUS, 0 },
@@ -466,7 +468,8 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 	if (r == NULL)
 		return fail(err, errlen, 404, "no route \"%s\" (routes: "
 		    "/v1/services, /v1/hosts, /v1/endpoints, /v1/alerts, "
-		    "/v1/catalog, /v1/status, /metrics, /v1/top, /v1/series)",
+		    "/v1/operations, /v1/catalog, /v1/status, /metrics, "
+		    "/v1/top, /v1/series)",
 		    quote(path, strlen(path), q));
 	req->route = r->route;
 
@@ -820,7 +823,9 @@ answer_db(struct api *a, struct evhttp_request *req,
 		[API_HOSTS] = &record_hosts,
 		[API_ENDPOINTS] = &record_endpoints,
 		[API_ALERTS] = &record_alerts,
+		[API_OPERATIONS] = &record_operations,
 	};
+	struct query_op_filter of;
 	struct query_filter f;
 	struct reader *s;
 	struct reply rp;
@@ -834,7 +839,7 @@ answer_db(struct api *a, struct evhttp_request *req,
 	}
 	if (resolve_times(a, req, s, r, &since, &until) == -1)
 		return;
-	if (r->route > API_ALERTS ||
+	if (r->route > API_OPERATIONS ||
 	    reply_begin(a, &rp, r->csv, &kinds[r->route], 1) == -1) {
 		send_error(a, req, 500, "out of memory");
 		return;
@@ -862,6 +867,13 @@ answer_db(struct api *a, struct evhttp_request *req,
 		rc = query_alerts_until(s, r->kind >= 0 ?
 		    alert_kind_name((enum alert_kind)r->kind) : NULL, since,
 		    until, record_alert_row, &rp.out, err, sizeof(err));
+		break;
+	case API_OPERATIONS:
+		memset(&of, 0, sizeof(of));
+		of.host = r->host[0] != '\0' ? r->host : NULL;
+		of.service = r->service[0] != '\0' ? r->service : NULL;
+		rc = query_operations(s, a->cat, &of, record_operation_row,
+		    &rp.out, err, sizeof(err));
 		break;
 	default:
 		break;
@@ -1216,6 +1228,7 @@ on_request(struct evhttp_request *req, void *arg)
 	case API_HOSTS:
 	case API_ENDPOINTS:
 	case API_ALERTS:
+	case API_OPERATIONS:
 		answer_db(a, req, &r);
 		break;
 	case API_CATALOG:

@@ -58,6 +58,8 @@ int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */
 int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
+/* operations [--host IP] [--service KEY] */
+int	ctl_operations(int argc, char **argv, const struct ctl_opts *o);
 /* migrate: bring the database to this build's schema version */
 int	ctl_migrate(int argc, char **argv, const struct ctl_opts *o);
 /* alerts [--since TIME] [--kind KIND] */

@@ -1,6 +1,6 @@
 /*
  * ctl_db.c - svcmapctl's database commands: services, hosts, summary,
- * endpoints.
+ * endpoints, operations.
  *
  * Every command opens the database read-only (safe while svcmapd writes),
  * runs one query from query.c and prints its records (record.h) as an
@@ -345,6 +345,58 @@ ctl_endpoints(int argc, char **argv, const struct ctl_opts *o)
 	ctl_out_begin(&out, o, kinds, 1);
 	ret = ctl_out_end(&out, query_endpoints(s, cat, record_endpoint_row,
 	    &out.out, err, sizeof(err)));
+	if (ret == -1 && err[0] != '\0')
+		fprintf(stderr, "svcmapctl: %s\n", err);
+	if (cat != NULL)
+		catalog_destroy(cat);
+	reader_close(s);
+	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
+int
+ctl_operations(int argc, char **argv, const struct ctl_opts *o)
+{
+	static const char usage[] = "operations [--host IP] [--service KEY] "
+	    "[--json|--csv]";
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "service", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct record_table *const kinds[] = {
+		&record_operations
+	};
+	struct query_op_filter f;
+	struct catalog *cat;
+	struct reader *s;
+	struct ctl_out out;
+	char err[512] = "";
+	int ch, ret;
+
+	memset(&f, 0, sizeof(f));
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			f.host = optarg;
+			break;
+		case 's':
+			f.service = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return CTL_USAGE;
+	}
+	if ((s = open_db(o)) == NULL)
+		return CTL_ERROR;
+	cat = open_catalog(o);
+	ctl_out_begin(&out, o, kinds, 1);
+	ret = ctl_out_end(&out, query_operations(s, cat, &f,
+	    record_operation_row, &out.out, err, sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)

@@ -133,6 +133,57 @@ query_endpoints(struct reader *rd, const struct catalog *cat,
 	return rd->ops->endpoints(rd, name_endpoint, &n, err, errlen);
 }
 
+struct named_operations {
+	const struct catalog	*cat;
+	const char		*service;	/* filter; NULL all */
+	query_operation_fn	 fn;
+	void			*arg;
+};
+
+/*
+ * Catalog names of a stored operation: the interface by UUID and major
+ * version, its service, and the operation by opnum.  An opnum the
+ * catalog lacks keeps operation NULL rather than a made-up name.
+ */
+static void
+name_operation(void *arg, const struct query_operation *in)
+{
+	struct named_operations *n = arg;
+	struct query_operation r = *in;
+	const struct catalog_iface *ci;
+	uint8_t uuid[16];
+	int i, o;
+
+	if (n->cat != NULL && uuid_parse(uuid, r.interface_uuid) == 0 &&
+	    (i = catalog_iface_find(n->cat, uuid, r.version)) >= 0) {
+		ci = catalog_iface(n->cat, i);
+		r.interface = ci->name;
+		if (ci->service >= 0)
+			r.service = catalog_service(n->cat, ci->service)->key;
+		if ((o = catalog_op_find(n->cat, i, r.opnum)) >= 0)
+			r.operation = catalog_op(n->cat, o)->name;
+	}
+	if (n->service != NULL && (r.service == NULL ||
+	    strcmp(r.service, n->service) != 0))
+		return;
+	n->fn(n->arg, &r);
+}
+
+int
+query_operations(struct reader *rd, const struct catalog *cat,
+    const struct query_op_filter *f, query_operation_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct named_operations n = { cat, f->service, fn, arg };
+	struct cidr c;
+
+	if (f->host != NULL && cidr_parse(&c, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	return rd->ops->operations(rd, f, name_operation, &n, err, errlen);
+}
+
 int
 query_alerts(struct reader *rd, const char *kind, int64_t since,
     query_alert_fn fn, void *arg, char *err, size_t errlen)

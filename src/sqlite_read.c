@@ -370,6 +370,67 @@ read_endpoints(struct reader *rd, query_endpoint_fn fn, void *arg,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The clients of an operation are its rpc_operation_clients rows, as a
+ * service's are its service_clients rows.
+ */
+static int
+read_operations(struct reader *rd, const struct query_op_filter *f,
+    query_operation_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT svcmap_ip_text(o.server_ip) AS ipt, o.port, o.transport,"
+	    " o.interface_uuid, o.version, o.opnum, o.calls,"
+	    " (SELECT count(*) FROM rpc_operation_clients c"
+	    "   WHERE c.sensor = o.sensor AND c.server_ip = o.server_ip"
+	    "   AND c.port = o.port AND c.transport = o.transport"
+	    "   AND c.interface_uuid = o.interface_uuid"
+	    "   AND c.opnum = o.opnum),"
+	    " o.first_seen, o.last_seen, o.sensor FROM rpc_operations o"
+	    " WHERE (?1 IS NULL OR o.server_ip BETWEEN ?1 AND ?2)"
+	    " ORDER BY ipt, o.transport, o.port, o.interface_uuid, o.opnum,"
+	    " o.sensor";
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_operation r;
+	struct query_window w;
+	struct addr lo, hi;
+	int rc;
+
+	/* A host is an address or a prefix, as for services. */
+	memset(&w, 0, sizeof(w));
+	if (f->host != NULL && cidr_parse(&w.host, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	host_range(&w, &lo, &hi);
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	if (f->host != NULL) {
+		sqlite_bind_addr(st, 1, &lo);
+		sqlite_bind_addr(st, 2, &hi);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.server_ip = col_text(st, 0);
+		r.port = (uint16_t)sqlite3_column_int(st, 1);
+		r.transport = col_text(st, 2);
+		r.interface_uuid = col_text(st, 3);
+		r.version = (uint16_t)sqlite3_column_int(st, 4);
+		r.opnum = (uint16_t)sqlite3_column_int(st, 5);
+		r.calls = col_u64(st, 6);
+		r.clients = col_u64(st, 7);
+		r.first_seen = sqlite3_column_int64(st, 8);
+		r.last_seen = sqlite3_column_int64(st, 9);
+		r.sensor = col_text(st, 10);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "operations");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 read_alerts(struct reader *rd, const char *kind, int64_t since,
     query_alert_fn fn, void *arg, char *err, size_t errlen)
@@ -765,6 +826,7 @@ static const struct reader_ops sqlite_reader_ops = {
 	.services = read_services,
 	.hosts = read_hosts,
 	.endpoints = read_endpoints,
+	.operations = read_operations,
 	.alerts = read_alerts,
 	.summary = read_summary,
 	.stale = read_stale,

@@ -28,6 +28,9 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	ok "$cap: svcmapctl migrate" "$SVCMAPCTL" -q -c /dev/null -d "$db" \
 	    migrate
 	is "$(sqlite3 "$db" 'PRAGMA user_version')" "$cur" "$cap: now v$cur"
+	# v5 adds the RPC operations, which a v2 database never recorded.
+	is "$("$SVCMAPCTL" -d "$db" operations --json)" "[]" \
+	    "$cap: no RPC operations (v5) in a migrated v2 database"
 	is "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok \
 	    "$cap: integrity_check ok"
 	sensor=$(sqlite3 "$db" 'SELECT sensor FROM runs ORDER BY id DESC

@@ -109,6 +109,8 @@ static const struct good goods[] = {
 	    false },
 	{ "GET", "/v1/alerts?kind=undocumented_service", API_ALERTS, false,
 	    "", "", 0, false, ALERT_UNDOCUMENTED_SERVICE, 0, 0, false, false },
+	{ "GET", "/v1/operations?host=10.0.0.5&service=scm", API_OPERATIONS,
+	    false, "10.0.0.5", "scm", 0, false, -1, 0, 0, false, false },
 	{ "GET", "/v1/catalog", API_CATALOG, false, "", "", 0, false, -1, 0,
 	    0, false, false },
 	{ "GET", "/v1/catalog?port=445", API_CATALOG, false, "", "", 0, false,
@@ -162,6 +164,9 @@ static const struct bad bads[] = {
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
 	{ "GET", "/v1/hosts?all=1", 400, "(accepted: format)" },
+	{ "GET", "/v1/operations?since=-1h", 400,
+	    "(accepted: host, service, format)" },
+	{ "GET", "/v1/operations?host=nope", 400, "not an IPv4 or IPv6" },
 	{ "GET", "/v1/status?all=1", 400, "it takes none" },
 	{ "GET", "/v1/status?format=csv", 400, "unknown parameter \"format\"" },
 	{ "GET", "/metrics?format=json", 400, "unknown parameter" },
@@ -1079,7 +1084,8 @@ test_status(int *calls)
 		"\"counters\":{\"packets\":219,\"pkt_classified\":180,",
 		"\"rpc_pdus\":77,", "\"endpoints_learned\":0,",
 		"\"clock_outliers\":0,", "\"smb_messages\":0,",
-		"\"smb_pipes_unparsed\":0}}\n",
+		"\"smb_pipes_unparsed\":0,", "\"rpc_calls\":0,",
+		"\"rpc_op_clients_dropped\":0}}\n",
 	};
 	struct resp r;
 	size_t i;

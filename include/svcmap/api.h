@@ -13,6 +13,7 @@
  *   GET /v1/alerts?kind=KIND&since=TIME&until=TIME
  *   GET /v1/top?of=rows|hosts|services&by=bytes|...&limit=N&host=CIDR&...
  *   GET /v1/series?service=KEY&host=CIDR&port=N&resolution=minute|...
+ *   GET /v1/operations?host=IP|CIDR&service=KEY
  *   GET /v1/catalog?port=N[/tcp|/udp]&service=KEY&uuid=UUID&interfaces=1
  *   GET /v1/status          the running daemon (struct api_status)
  *   GET /metrics            Prometheus text format 0.0.4
@@ -96,6 +97,7 @@ enum api_route {
 	API_HOSTS,		/* /v1/hosts */
 	API_ENDPOINTS,		/* /v1/endpoints */
 	API_ALERTS,		/* /v1/alerts */
+	API_OPERATIONS,		/* /v1/operations */
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */
@@ -107,9 +109,10 @@ enum api_route {
 struct api_request {
 	enum api_route	 route;
 	bool		 head;		/* HEAD: the GET's headers, no body */
-	/* services, top, series: the server IP or CIDR prefix; "" every one */
+	/* services, top, series, operations: the server IP or CIDR prefix;
+	   "" every one */
 	char		 host[ADDR_STRLEN + 8];
-	/* services and catalog: the service key; "" every service */
+	/* services, operations, catalog: the service key; "" every one */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
 	bool		 all;		/* services: include undocumented */

@@ -106,6 +106,34 @@ struct query_endpoint {
 	uint64_t	 announcements;
 };
 
+/*
+ * One RPC operation of a server: rpc_operations summed over flushes,
+ * named through the catalog (interface, service, operation).
+ */
+struct query_operation {
+	const char	*sensor;
+	const char	*server_ip;
+	uint16_t	 port;
+	const char	*transport;	/* "tcp", "udp" */
+	const char	*interface;	/* catalog name ("svcctl"); NULL unknown */
+	const char	*interface_uuid;
+	uint16_t	 version;	/* interface major version, latest call */
+	const char	*service;	/* catalog key; NULL unknown */
+	uint16_t	 opnum;
+	/* Catalog name ("RCreateServiceW"); NULL: an opnum it lacks. */
+	const char	*operation;
+	uint64_t	 calls;
+	uint64_t	 clients;	/* distinct clients */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* What `operations` selects: NULL members select everything. */
+struct query_op_filter {
+	const char	*host;		/* server IP or CIDR prefix */
+	const char	*service;	/* catalog key of the interface */
+};
+
 struct query_decode {
 	char		 reason[32];
 	uint64_t	 count;
@@ -223,6 +251,8 @@ typedef void (*query_bucket_fn)(void *arg, const struct query_bucket *r);
 typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
+typedef void (*query_operation_fn)(void *arg,
+    const struct query_operation *r);
 /* A stored alert: alert.h's record, its sensor member set. */
 typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
 
@@ -239,6 +269,10 @@ struct reader_ops {
 		    char *err, size_t errlen);
 	int	(*endpoints)(struct reader *rd, query_endpoint_fn fn,
 		    void *arg, char *err, size_t errlen);
+	/* The host filter is the back end's; the service, query.c's. */
+	int	(*operations)(struct reader *rd, const struct query_op_filter *f,
+		    query_operation_fn fn, void *arg, char *err,
+		    size_t errlen);
 	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
 		    query_alert_fn fn, void *arg, char *err, size_t errlen);
 	int	(*summary)(struct reader *rd, struct query_summary *sum,
@@ -294,6 +328,15 @@ int	query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 int	query_endpoints(struct reader *rd, const struct catalog *cat,
 	    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
 
+/**
+ * RPC operations ordered by server_ip, transport, port, interface_uuid,
+ * opnum, sensor; with f->service, only those whose interface the
+ * catalog gives to that service (none without a catalog).
+ * @return: 0, or -1 with err set (bad host address, back end error).
+ */
+int	query_operations(struct reader *rd, const struct catalog *cat,
+	    const struct query_op_filter *f, query_operation_fn fn, void *arg,
+	    char *err, size_t errlen);
 /**
  * Alerts ordered by id, of one kind (NULL: all) last seen at or after
  * since (UTC seconds); the record lives until fn returns.
