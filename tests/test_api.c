@@ -841,6 +841,13 @@ compare_db_routes(const char *what)
 		{ "/v1/series?service=kdc&resolution=hour&host=10.20.0.0/16",
 		    "series --service kdc --resolution hour --host "
 		    "10.20.0.0/16" },
+		{ "/v1/operations", "operations" },
+		{ "/v1/operations?service=netlogon", "operations --service "
+		    "netlogon" },
+		{ "/v1/operations?host=10.10.10.100&service=netlogon",
+		    "operations --host 10.10.10.100 --service netlogon" },
+		{ "/v1/operations?host=10.9.9.9", "operations --host "
+		    "10.9.9.9" },
 	};
 	struct query_filter f;
 	char *in;
