@@ -33,7 +33,8 @@
  * flow's own classification.  An analyzer that needs DCE/RPC inside its
  * protocol (SMB pipes) keeps its own dcerpc_parser and a dcerpc_flow per
  * pipe, feeds it with dcerpc_stream(), and adds its parser's counters in
- * its totals() hook.
+ * its totals() hook.  The DCE/RPC calls any of them sees go to one
+ * entry point, engine_rpc_request() (below), which counts operations.
  *
  * Per-packet rule: nothing on the packet path allocates.  State is
  * allocated once per flow (flow_new()), evidence lists once per flow.
