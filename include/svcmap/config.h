@@ -50,6 +50,9 @@ struct config {
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
 	uint32_t	flush_interval_s;	/* seconds between flushes */
+	/* Seconds from a stop (SIGTERM, end of input) within which the last
+	 * write must land; past it svcmapd exits 1 saying what it lost. */
+	uint32_t	stop_timeout_s;
 	/* Seconds with every capture interface lost before svcmapd exits 1
 	 * (so that Restart=on-failure acts); 0: never. */
 	uint32_t	capture_lost_exit_s;
