@@ -1023,7 +1023,7 @@ sqlite_open_writable(const char *path, const char *sensor, char *err,
 {
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
-	int64_t version;
+	int64_t version, ntables;
 	char msg[400], why[300], uri[4096];
 	bool wal;
 
@@ -1067,6 +1067,17 @@ sqlite_open_writable(const char *path, const char *sensor, char *err,
 	}
 	if (schema_too_new(path, version, err, errlen))
 		goto fail;
+	/*
+	 * Nor is another program's file touched: switching its journal mode
+	 * would rewrite its header (a file renamed over the path of a
+	 * running svcmapd is opened here too, sqlite_lost.c).
+	 */
+	if (version == 0 && (sqlite_query_int(db, "SELECT count(*) FROM "
+	    "sqlite_master", &ntables) == -1 || ntables > 0)) {
+		sqlite_seterr(err, errlen, "%s: not an svcmap database (it has "
+		    "tables but no schema version)", path);
+		goto fail;
+	}
 	/*
 	 * WAL is what lets svcmapctl and the API read during a flush; a
 	 * file system that cannot do it (no shared memory) is an error

@@ -361,13 +361,16 @@ final_write(struct daemon *d, struct stats_batch *b,
 	size_t i, n, nalerts;
 
 	stop_deadline_start(d);
-	for (;;) {
-		if (write_batch(d, b, t, ab, now_s) == 0)
-			return 0;
-		if (monotonic_ns() + (int64_t)(FINAL_WRITE_PAUSE_S +
+	/* A write that failed last (the handover's) is an attempt made. */
+	for (i = 0;; i++) {
+		if ((i > 0 || d->flush_failing) && monotonic_ns() +
+		    (int64_t)((i > 0 ? FINAL_WRITE_PAUSE_S : 0) +
 		    WRITE_ATTEMPT_MAX_S) * 1000000000 > d->stop_deadline_ns)
 			break;
-		sleep(FINAL_WRITE_PAUSE_S);
+		if (i > 0)
+			sleep(FINAL_WRITE_PAUSE_S);
+		if (write_batch(d, b, t, ab, now_s) == 0)
+			return 0;
 	}
 	r = stats_batch_rows(b);
 	n = stats_batch_nrows(b);
