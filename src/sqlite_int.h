@@ -3,6 +3,7 @@
  *
  *   sqlite_open.c   open, schema, migrations, the helpers below
  *   sqlite_flush.c  the sink: one flush in one transaction, runs, prune
+ *   sqlite_lost.c   the file deleted or replaced under the writer
  *   sqlite_state.c  saved state: learned endpoints and alerts at start
  *   sqlite_read.c   the reader (query.h struct reader_ops)
  *
