@@ -112,12 +112,13 @@ let_go(struct sqlite_store *s, char *err, size_t errlen)
 	}
 	if (busy != 0) {
 		sqlite_seterr(err, errlen, "database %s %s; its last writes "
-		    "are still in its WAL (%s): retried at the next flush",
-		    s->path, s->lost_why, sqlite3_errmsg(s->db));
+		    "are still in its WAL, which a reader holds: retried at "
+		    "the next flush", s->path, s->lost_why);
 		return -1;
 	}
 	sqlite_finalize_statements(s);
-	sqlite3_close(s->db);
+	/* _v2: a statement left unfinalized cannot keep the file busy. */
+	sqlite3_close_v2(s->db);
 	s->db = NULL;
 	s->lost_fd = s->fd;
 	s->fd = -1;
