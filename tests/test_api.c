@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "svcmap/alert.h"
 #include "svcmap/api.h"
@@ -161,7 +162,7 @@ static const struct bad bads[] = {
 	{ "POST", "/nope", 404, "no route" },
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
-	{ "GET", "/v1/hosts?all=1", 400, "(accepted: format)" },
+	{ "GET", "/v1/hosts?all=1", 400, "(accepted: format, limit, cursor)" },
 	{ "GET", "/v1/status?all=1", 400, "it takes none" },
 	{ "GET", "/v1/status?format=csv", 400, "unknown parameter \"format\"" },
 	{ "GET", "/metrics?format=json", 400, "unknown parameter" },
@@ -1451,6 +1452,8 @@ main(void)
 	    SVCMAP_SRCDATADIR;
 	builddir = getenv("top_builddir") ? getenv("top_builddir") :
 	    SVCMAP_BUILDDIR;
+	/* The reader threads wake the loop with event_active(). */
+	evthread_use_pthreads();
 	snprintf(dir, sizeof(dir), "%s/test_api.XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
