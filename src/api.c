@@ -16,6 +16,7 @@
  * (record.h).
  */
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -615,6 +616,8 @@ struct api {
 /* Requests are a line and a few headers; bodies are never read. */
 #define API_MAX_HEADERS		8192
 #define API_MAX_BODY		4096
+/* Descriptors kept from the connection cap for everything else. */
+#define API_FD_RESERVE		32
 
 #define CT_JSON		"application/json"
 #define CT_CSV		"text/csv; charset=utf-8; header=present"
@@ -698,10 +701,13 @@ log_kind(const char *msg)
 	return h != 0 ? h : 1;
 }
 
-/* Log msg unless its kind already logged this second; thread-safe. */
+/*
+ * Log who's msg unless its kind already logged this second; thread-safe.
+ */
 static void
-log_limited(int severity, const char *msg)
+log_limited(int severity, const char *who, const char *msg)
 {
+	char more[64] = "";
 	struct timespec ts;
 	uint32_t kind = log_kind(msg);
 	uint64_t gone = 0, old = 0;
@@ -724,21 +730,22 @@ log_limited(int severity, const char *msg)
 	pthread_mutex_unlock(&evlog.mu);
 
 	if (old > 0)
-		log_warnx("libevent: %" PRIu64 " more lines of another kind "
-		    "suppressed", old);
+		log_warnx("%s: %" PRIu64 " more lines of another kind "
+		    "suppressed", who, old);
+	if (gone > 0)
+		snprintf(more, sizeof(more), " (%" PRIu64 " similar lines "
+		    "suppressed)", gone);
 	if (severity >= EVENT_LOG_WARN)
-		log_warnx("libevent: %s%s%" PRIu64 "%s", msg,
-		    gone > 0 ? " (" : "", gone, gone > 0 ?
-		    " similar lines suppressed)" : "");
-	else if (severity == EVENT_LOG_MSG)
-		log_info("libevent: %s", msg);
+		log_warnx("%s: %s%s", who, msg, more);
+	else
+		log_info("%s: %s%s", who, msg, more);
 }
 
 static void
 on_evlog(int severity, const char *msg)
 {
 	if (severity != EVENT_LOG_DEBUG)
-		log_limited(severity, msg);
+		log_limited(severity, "libevent", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1217,7 +1224,7 @@ on_new_conn(struct event_base *base, void *arg)
 		evconnlistener_disable(a->lev);
 		a->paused = true;
 		a->accept_pauses++;
-		log_limited(EVENT_LOG_WARN, "API: connection cap reached, "
+		log_limited(EVENT_LOG_WARN, "API", "connection cap reached, "
 		    "accepting paused");
 	}
 	event_active(a->adopt_ev, EV_READ, 0);
@@ -1261,19 +1268,42 @@ on_adopt(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The listener's error callback gets the listener's argument, which is
+ * evhttp's own: the API is found by its listener (loop thread only).
+ */
+static struct api *apis[8];
+
+static struct api *
+api_of_listener(struct evconnlistener *lev)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] != NULL && apis[i]->lev == lev)
+			return apis[i];
+	return NULL;
+}
+
+/*
  * accept() failed for want of descriptors (or memory): libevent would
  * retry at once, forever.  Pause a second.
  */
 static void
 on_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct api *a = arg;
+	struct api *a = api_of_listener(lev);
 	struct timeval tv = { 1, 0 };
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "API: accept: %s; accepting paused 1s",
+	(void)arg;
+	if (a == NULL) {
+		/* Not registered (more APIs than apis[]): no pause. */
+		log_limited(EVENT_LOG_WARN, "API", "accept failed");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "accept: %s; accepting paused 1s",
 	    strerror(errno));
-	log_limited(EVENT_LOG_WARN, msg);
+	log_limited(EVENT_LOG_WARN, "API", msg);
 	evconnlistener_disable(lev);
 	if (!a->paused)
 		a->accept_pauses++;
@@ -1785,6 +1815,7 @@ api_start_config(struct event_base *base, const char *listen,
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	struct sigaction sa;
+	struct rlimit rl;
 	struct api *a;
 	unsigned i;
 	int len;
@@ -1818,6 +1849,20 @@ api_start_config(struct event_base *base, const char *listen,
 		a->cfg.threads = 1;
 	if (a->cfg.max_connections == 0)
 		a->cfg.max_connections = 1;
+	/*
+	 * A cap over the descriptors left would let accept() fail instead:
+	 * keep API_FD_RESERVE for the capture, the database and the rest.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)a->cfg.max_connections + API_FD_RESERVE) {
+		unsigned cap = rl.rlim_cur > API_FD_RESERVE + 1 ?
+		    (unsigned)(rl.rlim_cur - API_FD_RESERVE) : 1;
+
+		log_warnx("API: api-max-connections %u lowered to %u: the "
+		    "open file limit is %llu", a->cfg.max_connections, cap,
+		    (unsigned long long)rl.rlim_cur);
+		a->cfg.max_connections = cap;
+	}
 	if (a->cfg.limit_default == 0)
 		a->cfg.limit_default = 1;
 	if (a->cfg.limit_max < a->cfg.limit_default)
@@ -1874,6 +1919,11 @@ api_start_config(struct event_base *base, const char *listen,
 	}
 	/* After evhttp_bind_listener(), which sets the accept callback. */
 	evconnlistener_set_error_cb(a->lev, on_accept_error);
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] == NULL) {
+			apis[i] = a;
+			break;
+		}
 	if (getsockname(evhttp_bound_socket_get_fd(a->sock),
 	    (struct sockaddr *)&ss, &sslen) == 0)
 		a->port = ntohs(ss.ss_family == AF_INET6 ?
@@ -1929,6 +1979,9 @@ api_stop(struct api *a)
 
 	if (a == NULL)
 		return;
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] == a)
+			apis[i] = NULL;
 	/* The threads first: their jobs hold requests evhttp will free. */
 	pthread_mutex_lock(&a->mu);
 	a->quit = true;
