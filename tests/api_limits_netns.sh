@@ -25,6 +25,9 @@ CLIENTS="python3 $top_srcdir/tests/api_clients.py"
 # run [NOFILE]: svcmapd live on lo with $SCRATCH/d.conf, at most NOFILE
 # descriptors.
 run() {
+	# Emptied here: the child's redirection may come after wait_for
+	# reads the previous run's "capturing on".
+	: >"$SCRATCH/log"
 	ip netns exec "$NS" sh -c "ulimit -n ${1:-1024} && exec '$SVCMAPD' \
 	    -c '$SCRATCH/d.conf' -d '$SCRATCH/d.db' -i lo --api 127.0.0.1:$PORT" \
 	    2>"$SCRATCH/log" &
@@ -59,13 +62,12 @@ is "$(status)" 200 "... and /v1/status answers"
 base=$(nfds)
 ip netns exec "$NS" $CLIENTS idle $PORT 40 2.5 >"$SCRATCH/idle" &
 IDLE=$!
+# Sampled until the client is done (it may be slow to start).
 max=0
-i=0
-while [ $i -lt 20 ]; do
+while kill -0 $IDLE 2>/dev/null; do
 	n=$(nfds)
 	[ "$n" -gt "$max" ] && max=$n
-	sleep 0.1
-	i=$((i + 1))
+	sleep 0.05
 done
 wait $IDLE
 echo "# 40 idle connections, cap 8: svcmapd's descriptors $base idle, at most $max"
@@ -93,12 +95,10 @@ echo "# svcmapd with 64 descriptors: $(nfds) open when idle"
 ip netns exec "$NS" $CLIENTS idle $PORT 200 4 >"$SCRATCH/idle" &
 IDLE=$!
 max=0
-i=0
-while [ $i -lt 30 ]; do
+while kill -0 $IDLE 2>/dev/null; do
 	n=$(nfds)
 	[ "$n" -gt "$max" ] && max=$n
-	sleep 0.1
-	i=$((i + 1))
+	sleep 0.05
 done
 wait $IDLE
 lines=$(wc -l <"$SCRATCH/log")

@@ -43,6 +43,9 @@ bigdb() {
 
 # run DB: svcmapd live on lo, API on $PORT, with $SCRATCH/d.conf.
 run() {
+	# Emptied here: the child's redirection may come after wait_for
+	# reads the previous run's "capturing on".
+	: >"$SCRATCH/log"
 	ip netns exec "$NS" "$SVCMAPD" -c "$SCRATCH/d.conf" -d "$1" -i lo \
 	    --api "127.0.0.1:$PORT" 2>"$SCRATCH/log" &
 	DAEMON_PID=$!
