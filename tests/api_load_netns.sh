@@ -20,7 +20,8 @@ PORT=8139
 URL="http://127.0.0.1:$PORT"
 
 # bigdb DB HOSTS: a database svcmapd made, plus HOSTS hosts of a sensor
-# "bulk" with 4 service rows each (3 documented, 1 undocumented).
+# "bulk" with 4 service rows each (3 documented, two of them differing in
+# method and pipe only; 1 undocumented).
 bigdb() {
 	"$top_builddir/tests/gen-sample" "$SCRATCH/sample.pcap" >/dev/null &&
 	classify "$1" "$SCRATCH/sample.pcap" &&
@@ -30,12 +31,17 @@ bigdb() {
 	INSERT OR IGNORE INTO hosts (sensor, ip, first_seen, last_seen)
 	SELECT 'bulk', randomblob(16), strftime('%s', 'now') - 3600,
 	    strftime('%s', 'now') FROM n;
-	INSERT OR IGNORE INTO service_stats
+	INSERT OR IGNORE INTO service_stats (resolution, bucket, sensor, service,
+	    server_ip, port, transport, vlan, method, pipe, flows, pkts_c2s,
+	    pkts_s2c, bytes_c2s, bytes_s2c, first_seen, last_seen, protocol,
+	    interface, smb_dialect, smb_encrypted)
 	SELECT 60, strftime('%s', 'now') / 60 * 60, 'bulk', s.svc, h.ip, s.port,
-	    'tcp', 0, 'port', 3, 10, 12, 1000, 5000, strftime('%s', 'now') - 60,
-	    strftime('%s', 'now'), 'SMB', ''
-	FROM hosts h, (SELECT 'smb' AS svc, 445 AS port UNION ALL SELECT 'kdc', 88
-	    UNION ALL SELECT 'ldap', 389 UNION ALL SELECT '', 5000) s
+	    'tcp', 0, s.method, s.pipe, 3, 10, 12, 1000, 5000,
+	    strftime('%s', 'now') - 60, strftime('%s', 'now'), 'SMB', '', 0, 0
+	FROM hosts h, (SELECT 'smb' AS svc, 445 AS port, 'port' AS method,
+	    '' AS pipe UNION ALL SELECT 'smb', 445, 'pipe', '\\srvsvc'
+	    UNION ALL SELECT 'kdc', 88, 'port', ''
+	    UNION ALL SELECT '', 5000, 'port', '') s
 	WHERE h.sensor = 'bulk';
 	COMMIT;
 	SQL

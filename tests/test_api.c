@@ -308,7 +308,8 @@ test_paging_parse(void)
 {
 	static const struct query_key keys[] = {
 		{ .ip = "10.0.0.1", .transport = "tcp", .port = 445,
-		  .service = "smb", .method = "port", .vlan = 7,
+		  .service = "smb", .method = "pipe", .pipe = "\\svcctl",
+		  .vlan = 7,
 		  .sensor = "span-1" },
 		{ .ip = "fe80::1", .transport = "udp", .port = 135,
 		  .service = "", .method = "none", .vlan = 0,
