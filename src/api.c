@@ -66,6 +66,10 @@ enum param {
 	P_FORMAT,
 	P_LIMIT,
 	P_CURSOR,
+	P_UNTIL,
+	P_BY,
+	P_OF,
+	P_RESOLUTION,
 	P__COUNT
 };
 
@@ -73,8 +77,12 @@ enum param {
 
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
-	"format", "limit", "cursor"
+	"format", "limit", "cursor", "until", "by", "of", "resolution"
 };
+
+/* The window of top and series (svcmapctl top and series options). */
+#define WINDOW	(PB(P_HOST) | PB(P_SERVICE) | PB(P_PORT) | PB(P_SINCE) | \
+	PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT))
 
 /* The database routes' paging parameters. */
 #define PAGED	(PB(P_LIMIT) | PB(P_CURSOR))
@@ -106,15 +114,19 @@ static const struct route {
 	answer_fn	 answer;
 } routes[API__ROUTES] = {
 	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
-	    PB(P_SINCE) | PB(P_ALL) | PB(P_FORMAT) | PAGED, answer_db },
+	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) | PAGED,
+	    answer_db },
 	{ "/v1/hosts", API_HOSTS, PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) | PAGED, answer_db },
-	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_FORMAT) |
-	    PAGED, answer_db },
+	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
+	    PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
 	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT), answer_catalog },
 	{ "/v1/status", API_STATUS, 0, answer_status },
 	{ "/metrics", API_METRICS, 0, answer_metrics },
+	{ "/v1/top", API_TOP, WINDOW | PB(P_BY) | PB(P_OF) | PB(P_LIMIT),
+	    answer_db },
+	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION), answer_db },
 };
 
 /* The query kind of a database route's cursor; -1 for the others. */
@@ -266,15 +278,18 @@ set_param(enum param p, const char *v, int64_t now_s,
     struct api_request *req, char *err, size_t errlen)
 {
 	char q[QUOTE_MAX * 3 + 4], *end;
-	struct addr a;
+	struct cidr c;
 	const char *what = NULL;
 	size_t len = strlen(v);
 	unsigned long long u;
+	int64_t back;
 
 	switch (p) {
 	case P_HOST:
-		if (len >= sizeof(req->host) || addr_parse(&a, v) == -1)
-			what = "is not an IPv4 or IPv6 address";
+		/* An address, or (every route taking one) a prefix. */
+		if (len >= sizeof(req->host) || cidr_parse(&c, v) == -1)
+			what = "is not an IPv4 or IPv6 address or prefix "
+			    "(10.0.0.0/8, 2001:db8::/32)";
 		else
 			memcpy(req->host, v, len + 1);
 		break;
@@ -286,9 +301,30 @@ set_param(enum param p, const char *v, int64_t now_s,
 			memcpy(req->service, v, len + 1);
 		break;
 	case P_SINCE:
-		if (query_parse_time(v, now_s, &req->since) == -1)
+	case P_UNTIL:
+		if (query_parse_time(v, now_s, p == P_SINCE ? &req->since :
+		    &req->until) == -1 || query_parse_time(v, 0, &back) == -1)
 			what = "is not a time (2024-01-15T09:00:00Z, "
 			    "2024-01-15, epoch seconds or -30m/-1h/-7d)";
+		else if (query_time_is_relative(v) && p == P_SINCE) {
+			req->since_rel = true;
+			req->since_back = -back;
+		} else if (query_time_is_relative(v)) {
+			req->until_rel = true;
+			req->until_back = -back;
+		}
+		break;
+	case P_BY:
+		if ((req->top_by = query_top_by_parse(v)) == -1)
+			what = "is not bytes, packets, flows or clients";
+		break;
+	case P_OF:
+		if ((req->top_of = query_top_of_parse(v)) == -1)
+			what = "is not rows, hosts or services";
+		break;
+	case P_RESOLUTION:
+		if ((req->resolution = query_resolution_parse(v)) == 0)
+			what = "is not minute, hour or day";
 		break;
 	case P_ALL:
 		if (parse_bool(v, &req->all) == -1)
@@ -305,7 +341,16 @@ set_param(enum param p, const char *v, int64_t now_s,
 			    "new_service)";
 		break;
 	case P_PORT:
-		if (catalog_query_port(&req->catalog, v) == -1)
+		/* top and series: a server port; the catalog: its question. */
+		if (req->route == API_TOP || req->route == API_SERIES) {
+			errno = 0;
+			u = strtoull(v, &end, 10);
+			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+			    errno != 0 || u < 1 || u > 65535)
+				what = "is not a port number (1..65535)";
+			else
+				req->port = (int)u;
+		} else if (catalog_query_port(&req->catalog, v) == -1)
 			what = "is not N, N/tcp or N/udp with N in 1..65535";
 		break;
 	case P_UUID:
@@ -321,10 +366,17 @@ set_param(enum param p, const char *v, int64_t now_s,
 			what = "is not json or csv";
 		break;
 	case P_LIMIT:
+		/* top: entries (0: all); the paged routes: rows of a page. */
 		errno = 0;
 		u = strtoull(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
-		    u == 0 || u > API_LIMIT_MAX)
+		if (req->route == API_TOP) {
+			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+			    errno != 0)
+				what = "is not a number of entries (0: all)";
+			else
+				req->limit = u;
+		} else if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+		    errno != 0 || u == 0 || u > API_LIMIT_MAX)
 			what = "is not a number of rows (1..100000000)";
 		else
 			req->limit = u;
@@ -439,6 +491,7 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 
 	memset(req, 0, sizeof(*req));
 	req->kind = -1;
+	req->resolution = 60;
 	catalog_query_init(&req->catalog);
 	if (errlen > 0)
 		err[0] = '\0';
@@ -485,6 +538,9 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 		    quote(path, strlen(path), q), list);
 	}
 	req->route = r->route;
+	/* top: ten entries; the paged routes: 0 is the configured page. */
+	if (r->route == API_TOP)
+		req->limit = 10;
 
 	if (strcmp(method, "HEAD") == 0)
 		req->head = true;
@@ -544,6 +600,7 @@ struct job {
 	struct evbuffer		*body;
 	bool			 more;	/* cursor names the next page */
 	char			 cursor[QUERY_CURSOR_LEN];
+	char			 time_ref[64];	/* X-Time-Reference; "" none */
 	char			 err[512];
 };
 
@@ -996,6 +1053,133 @@ worker_db(struct worker *w, char *err, size_t errlen)
 	return w->reader;
 }
 
+/*
+ * since and until of the request against the database's time reference
+ * (svcmapctl's rule: the newest packet of capture-file runs, else the
+ * wall clock).  The reply names it in X-Time-Reference (jb->time_ref)
+ * when a relative time used it, and always for top and series.
+ * @return: 0, or -1 with jb->err.
+ */
+static int
+resolve_times(struct reader *s, struct job *jb, struct query_time_ref *ref,
+    int64_t *since, int64_t *until)
+{
+	const struct api_request *r = &jb->r;
+	char b[32];
+
+	*since = r->since;
+	*until = r->until;
+	memset(ref, 0, sizeof(*ref));
+	if (!r->since_rel && !r->until_rel &&
+	    r->route != API_TOP && r->route != API_SERIES)
+		return 0;
+	if (query_time_reference(s, (int64_t)time(NULL), ref, jb->err,
+	    sizeof(jb->err)) == -1)
+		return -1;
+	if (r->since_rel)
+		*since = ref->at - r->since_back;
+	if (r->until_rel)
+		*until = ref->at - r->until_back;
+	snprintf(jb->time_ref, sizeof(jb->time_ref), "%s %s", ref->reference,
+	    json_time(ref->at, b));
+	return 0;
+}
+
+/*
+ * /v1/top and /v1/series: svcmapctl top and series --json, an object
+ * with the window and the records under "rows"; format=csv the records.
+ * One answer, not paged: top is bounded by its limit, a series by its
+ * window and resolution.
+ * @return: 0 (jb->code says how it went), or -1 the query failed.
+ */
+static int
+run_window(struct worker *w, struct job *jb, const struct catalog *cat,
+    struct reader *s, const struct query_time_ref *ref, int64_t since,
+    int64_t until)
+{
+	const struct api_request *r = &jb->r;
+	const struct record_table *kind = r->route == API_TOP ? &record_top :
+	    &record_series;
+	struct query_window win;
+	struct reply rp;
+	int rc, end;
+
+	if (r->route == API_SERIES && r->service[0] == '\0') {
+		jb->code = 400;
+		snprintf(jb->err, sizeof(jb->err), "parameter \"service\" is "
+		    "required (a key, or undocumented)");
+		return 0;
+	}
+	memset(&win, 0, sizeof(win));
+	if (r->host[0] != '\0' && cidr_parse(&win.host, r->host) == 0)
+		win.has_host = true;
+	win.service = r->service[0] != '\0' ? r->service : NULL;
+	win.port = r->port;
+	win.all = r->all;
+	win.since = since;
+	win.until = until;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.j = &w->j;
+	json_reset(&w->j);
+	jb->code = 500;
+	snprintf(jb->err, sizeof(jb->err), "out of memory");
+	if (r->csv && (rp.f = open_memstream(&rp.text, &rp.len)) == NULL)
+		return 0;
+	if (!r->csv) {
+		json_object_begin(&w->j);
+		query_window_json(&w->j, &win, ref);
+		if (r->route == API_TOP) {
+			json_kv_string(&w->j, "of",
+			    query_top_of_name((enum query_top_of)r->top_of));
+			json_kv_string(&w->j, "by",
+			    query_top_by_name((enum query_top_by)r->top_by));
+			json_kv_uint(&w->j, "limit", r->limit);
+		} else {
+			json_kv_string(&w->j, "service", win.service);
+			json_kv_string(&w->j, "resolution",
+			    query_resolution_name(r->resolution));
+		}
+		json_key(&w->j, "rows");
+	}
+	record_out_begin(&rp.out, r->csv ? RECORD_CSV : RECORD_JSON, &kind, 1,
+	    &w->j, rp.f, true);
+	jb->err[0] = '\0';
+	if (r->route == API_TOP)
+		rc = query_top(s, cat, &win, (enum query_top_of)r->top_of,
+		    (enum query_top_by)r->top_by, r->limit, record_top_row,
+		    &rp.out, jb->err, sizeof(jb->err));
+	else
+		rc = query_series(s, &win, r->resolution, record_bucket_row,
+		    &rp.out, jb->err, sizeof(jb->err));
+	end = record_out_end(&rp.out);
+	if (rp.f != NULL && fclose(rp.f) != 0)
+		end = -1;
+	if (!r->csv)
+		json_object_end(&w->j);
+	if (rc == -1) {
+		free(rp.text);
+		return -1;
+	}
+	if (end == 0 && (jb->body = evbuffer_new()) != NULL) {
+		if (rp.text != NULL)
+			end = evbuffer_add(jb->body, rp.text, rp.len);
+		else if (json_failed(&w->j) ||
+		    evbuffer_add(jb->body, w->j.buf, w->j.len) == -1 ||
+		    evbuffer_add(jb->body, "\n", 1) == -1)
+			end = -1;
+	} else
+		end = -1;
+	free(rp.text);
+	if (end == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
+		return 0;
+	}
+	jb->csv = r->csv;
+	jb->code = 200;
+	return 0;
+}
+
 /* The database routes: the same calls as svcmapctl's commands. */
 static void
 run_job(struct worker *w, struct job *jb, const struct catalog *cat)
@@ -1013,10 +1197,22 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 	struct pager p;
 	struct reader *s;
 	struct reply rp;
+	struct query_time_ref ref;
+	int64_t since, until;
 	int rc = -1;
 
 	jb->code = 503;
 	if ((s = worker_db(w, jb->err, sizeof(jb->err))) == NULL)
+		return;
+	if (resolve_times(s, jb, &ref, &since, &until) == -1 ||
+	    (r->route == API_TOP || r->route == API_SERIES ?
+	    run_window(w, jb, cat, s, &ref, since, until) : 0) == -1) {
+		reader_close(w->reader);
+		w->reader = NULL;
+		jb->code = 503;
+		return;
+	}
+	if (r->route == API_TOP || r->route == API_SERIES)
 		return;
 	jb->code = 500;
 	if (r->route > API_ALERTS ||
@@ -1036,7 +1232,8 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		memset(&f, 0, sizeof(f));
 		f.host = r->host[0] != '\0' ? r->host : NULL;
 		f.service = r->service[0] != '\0' ? r->service : NULL;
-		f.since = r->since;
+		f.since = since;
+		f.until = until;
 		f.all = r->all;
 		rc = query_services_page(s, cat, &f, &pg, page_service, &p,
 		    jb->err, sizeof(jb->err));
@@ -1051,8 +1248,8 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		break;
 	case API_ALERTS:
 		rc = query_alerts_page(s, r->kind >= 0 ?
-		    alert_kind_name((enum alert_kind)r->kind) : NULL, r->since,
-		    &pg, page_alert, &p, jb->err, sizeof(jb->err));
+		    alert_kind_name((enum alert_kind)r->kind) : NULL, since,
+		    until, &pg, page_alert, &p, jb->err, sizeof(jb->err));
 		break;
 	default:
 		break;
@@ -1407,6 +1604,9 @@ on_done(evutil_socket_t fd, short what, void *arg)
 			send_error(a, jb->req, jb->code, jb->err);
 		else {
 			h = evhttp_request_get_output_headers(jb->req);
+			if (jb->time_ref[0] != '\0')
+				evhttp_add_header(h, "X-Time-Reference",
+				    jb->time_ref);
 			if (jb->more) {
 				evhttp_add_header(h, "X-Next-Cursor",
 				    jb->cursor);

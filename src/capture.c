@@ -734,3 +734,23 @@ capture_live_get_stats(struct capture_live *c, struct capture_live_stats *st)
 	st->delivered = atomic_load_explicit(&c->delivered,
 	    memory_order_relaxed);
 }
+
+int
+capture_file_first(const char *path, uint64_t *ts_us)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p;
+	int rc;
+
+	if ((p = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_MICRO, ebuf)) == NULL)
+		return -1;
+	rc = pcap_next_ex(p, &h, &data);
+	if (rc == 1)
+		*ts_us = (uint64_t)h->ts.tv_sec * 1000000 +
+		    (uint64_t)h->ts.tv_usec;
+	pcap_close(p);
+	return rc == 1 ? 0 : -1;
+}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "svcmap/json.h"
 #include "svcmap/query.h"
@@ -22,6 +23,7 @@ struct ctl_opts {
 	const char	*data_dir;	/* --data-dir */
 	const char	*local_catalog;	/* from the config, "" none */
 	const char	*sensor;	/* from the config: migrate's writer */
+	const char	*api_listen;	/* from the config: status asks it */
 	bool		 json;		/* --json anywhere */
 	bool		 csv;		/* --csv anywhere */
 	bool		 quiet;		/* -q */
@@ -30,6 +32,7 @@ struct ctl_opts {
 #define CTL_OK		0
 #define CTL_ERROR	1
 #define CTL_USAGE	2
+#define CTL_NOT_RUNNING	3	/* status: nothing listens at the API */
 
 /* A command's records on standard output, in the format asked for. */
 struct ctl_out {
@@ -98,5 +101,38 @@ int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_migrate(int argc, char **argv, const struct ctl_opts *o);
 /* alerts [--since TIME] [--kind KIND] */
 int	ctl_alerts(int argc, char **argv, const struct ctl_opts *o);
+
+/* top [--of ...] [--by ...] [--limit N] [--host IP|CIDR] ... */
+int	ctl_top(int argc, char **argv, const struct ctl_opts *o);
+/* series --service KEY [--host IP|CIDR] [--resolution ...] ... */
+int	ctl_series(int argc, char **argv, const struct ctl_opts *o);
+/* status: ask the running daemon (exit 0 capturing, 1 degraded, 3 down) */
+int	ctl_status(int argc, char **argv, const struct ctl_opts *o);
+
+/*
+ * The time options of the database commands (ctl_query.c).
+ */
+struct reader;
+struct query_time_ref;
+
+/**
+ * Refuse an option given twice: sets bit in *seen, or prints the usage
+ * and returns -1 when it was set already (the caller exits 2).
+ */
+int	ctl_once(unsigned *seen, unsigned bit, const char *name,
+	    const char *usage);
+/** Check a --since/--until text; -1 (message printed) when bad. */
+int	ctl_time_check(const char *text);
+/**
+ * Resolve the checked texts (NULL: none, 0) against the database's time
+ * reference (query_time_reference()), which is stored in *ref.
+ * @return: 0, or -1 with a message printed.
+ */
+int	ctl_times(struct reader *rd, const char *since_text,
+	    const char *until_text, int64_t *since, int64_t *until,
+	    struct query_time_ref *ref);
+/** On stderr, what relative times counted back from, if one was used. */
+void	ctl_time_note(const struct query_time_ref *ref,
+	    const char *since_text, const char *until_text);
 
 #endif /* SVCMAP_CTL_H */

@@ -92,12 +92,20 @@ ctl_catalog(int argc, char **argv, const struct ctl_opts *o)
 	};
 	struct catalog_query q;
 	struct catalog *cat;
-	const char *service_key = NULL;
+	static const char opts[] = "psui";	/* longopts' vals, in order */
+	const char *service_key = NULL, *p;
+	unsigned seen = 0;
 	char err[1024];
 	int ch, rc;
 
 	catalog_query_init(&q);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		/* A repeated option is a usage error, as in the API. */
+		if ((p = strchr(opts, ch)) != NULL && ch != '\0' &&
+		    ctl_once(&seen, 1u << (p - opts), longopts[p - opts].name,
+		    "catalog [--port N[/tcp|/udp]] [--service KEY] "
+		    "[--uuid UUID] [--interfaces]") == -1)
+			return CTL_USAGE;
 		switch (ch) {
 		case 'p':
 			if (catalog_query_port(&q, optarg) == -1) {

@@ -97,6 +97,12 @@ ctl_page_opt(struct ctl_page *p, int ch, const char *arg)
 	unsigned long long u;
 	char *end;
 
+	/* A repeated option is a usage error, as everywhere in svcmapctl. */
+	if ((ch == 'L' && p->limit != 0) || (ch == 'C' && p->has_cursor)) {
+		fprintf(stderr, "svcmapctl: --%s given twice\n",
+		    ch == 'L' ? "limit" : "cursor");
+		return -1;
+	}
 	if (ch == 'L') {
 		errno = 0;
 		u = strtoull(arg, &end, 10);
@@ -246,12 +252,14 @@ int
 ctl_services(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const char usage[] = "services [--host IP] [--service KEY] "
-	    "[--since TIME] [--all] " CTL_PAGE_USAGE " [--json|--csv]";
+	    "[--since TIME] [--until TIME] [--all] " CTL_PAGE_USAGE
+	    " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "service", required_argument, NULL, 's' },
 		{ "since", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
 		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -260,10 +268,13 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	static const struct record_table *const kinds[] = {
 		&record_services
 	};
+	const char *since_text = NULL, *until_text = NULL;
+	struct query_time_ref ref;
 	struct query_filter f;
 	struct catalog *cat;
 	struct reader *s;
 	struct ctl_out out;
+	unsigned seen = 0;
 	char err[512] = "";
 	int ch, ret;
 
@@ -277,22 +288,31 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 				return CTL_USAGE;
 			break;
 		case 'a':
+			if (ctl_once(&seen, 0x01, "all", usage) == -1)
+				return CTL_USAGE;
 			f.all = true;
 			break;
 		case 'H':
+			if (ctl_once(&seen, 0x02, "host", usage) == -1)
+				return CTL_USAGE;
 			f.host = optarg;
 			break;
 		case 's':
+			if (ctl_once(&seen, 0x04, "service", usage) == -1)
+				return CTL_USAGE;
 			f.service = optarg;
 			break;
 		case 't':
-			if (query_parse_time(optarg, (int64_t)time(NULL),
-			    &f.since) == -1) {
-				fprintf(stderr, "svcmapctl: bad time \"%s\": "
-				    "use 2024-01-15T09:00:00Z, 2024-01-15, "
-				    "epoch seconds or -30m/-1h/-7d\n", optarg);
+			if (ctl_once(&seen, 0x08, "since", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
 				return CTL_USAGE;
-			}
+			since_text = optarg;
+			break;
+		case 'u':
+			if (ctl_once(&seen, 0x10, "until", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			until_text = optarg;
 			break;
 		default:
 			fprintf(stderr, "usage: svcmapctl %s\n", usage);
@@ -305,6 +325,12 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	}
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
+	if (ctl_times(s, since_text, until_text, &f.since, &f.until, &ref) ==
+	    -1) {
+		reader_close(s);
+		return CTL_ERROR;
+	}
+	ctl_time_note(&ref, since_text, until_text);
 	cat = open_catalog(o);
 	ctl_out_begin(&out, o, kinds, 1);
 	pg = ctl_page_query(&page, &out.out);

@@ -64,9 +64,9 @@ query_services_page(struct reader *rd, const struct catalog *cat,
     query_service_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct named_services n = { cat, fn, arg };
-	struct addr a;
+	struct cidr c;
 
-	if (f->host != NULL && addr_parse(&a, f->host) == -1) {
+	if (f->host != NULL && cidr_parse(&c, f->host) == -1) {
 		snprintf(err, errlen, "bad host address \"%s\"", f->host);
 		return -1;
 	}
@@ -158,17 +158,18 @@ query_endpoints(struct reader *rd, const struct catalog *cat,
 
 int
 query_alerts_page(struct reader *rd, const char *kind, int64_t since,
-    const struct query_page *pg, query_alert_fn fn, void *arg, char *err,
-    size_t errlen)
+    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg,
+    char *err, size_t errlen)
 {
-	return rd->ops->alerts(rd, kind, since, pg, fn, arg, err, errlen);
+	return rd->ops->alerts(rd, kind, since, until, pg, fn, arg, err,
+	    errlen);
 }
 
 int
 query_alerts(struct reader *rd, const char *kind, int64_t since,
     query_alert_fn fn, void *arg, char *err, size_t errlen)
 {
-	return rd->ops->alerts(rd, kind, since, NULL, fn, arg, err, errlen);
+	return rd->ops->alerts(rd, kind, since, 0, NULL, fn, arg, err, errlen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -413,6 +414,14 @@ query_cursor_parse(enum query_kind kind, const char *text,
 	return 0;
 }
 
+int
+query_alerts_until(struct reader *rd, const char *kind, int64_t since,
+    int64_t until, query_alert_fn fn, void *arg, char *err, size_t errlen)
+{
+	return rd->ops->alerts(rd, kind, since, until, NULL, fn, arg, err,
+	    errlen);
+}
+
 /*
  * The back end fills the registry's counters (sum->totals); the named
  * fields of the summary, older than the registry, are copies of them.
@@ -580,4 +589,166 @@ query_parse_time(const char *text, int64_t now_s, int64_t *out)
 		}
 	}
 	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Top, series, relative times */
+
+static const char *const top_of_words[] = { "rows", "hosts", "services" };
+static const char *const top_by_words[] = {
+	"bytes", "packets", "flows", "clients"
+};
+
+static int
+word_find(const char *const *words, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(words[i], w) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+query_top_of_parse(const char *word)
+{
+	return word_find(top_of_words, 3, word);
+}
+
+int
+query_top_by_parse(const char *word)
+{
+	return word_find(top_by_words, 4, word);
+}
+
+const char *
+query_top_of_name(enum query_top_of of)
+{
+	return (unsigned)of < 3 ? top_of_words[of] : "?";
+}
+
+const char *
+query_top_by_name(enum query_top_by by)
+{
+	return (unsigned)by < 4 ? top_by_words[by] : "?";
+}
+
+int64_t
+query_resolution_parse(const char *word)
+{
+	if (strcmp(word, "minute") == 0)
+		return 60;
+	if (strcmp(word, "hour") == 0)
+		return 3600;
+	if (strcmp(word, "day") == 0)
+		return 86400;
+	return 0;
+}
+
+const char *
+query_resolution_name(int64_t seconds)
+{
+	switch (seconds) {
+	case 60:
+		return "minute";
+	case 3600:
+		return "hour";
+	case 86400:
+		return "day";
+	}
+	return "?";
+}
+
+int
+query_host_parse(const char *text, struct cidr *c)
+{
+	return cidr_parse(c, text);
+}
+
+bool
+query_time_is_relative(const char *text)
+{
+	return text[0] == '-';
+}
+
+int
+query_time_reference(struct reader *rd, int64_t now_s,
+    struct query_time_ref *ref, char *err, size_t errlen)
+{
+	int64_t last = 0;
+	bool offline = false;
+
+	if (rd->ops->newest(rd, &last, &offline, err, errlen) == -1)
+		return -1;
+	/* An offline run that read no packet has no time of its own. */
+	if (offline && last != 0) {
+		ref->reference = "newest_packet";
+		ref->at = last;
+	} else {
+		ref->reference = "wall_clock";
+		ref->at = now_s;
+	}
+	return 0;
+}
+
+/* The catalog's name of a top entry, between reader and caller. */
+struct named_top {
+	const struct catalog	*cat;
+	query_top_fn		 fn;
+	void			*arg;
+};
+
+static void
+name_top(void *arg, const struct query_top *in)
+{
+	struct named_top *n = arg;
+	struct query_top r = *in;
+	int i;
+
+	r.name = r.service;
+	if (r.service != NULL && r.service[0] == '\0')
+		r.service = r.name = QUERY_UNDOCUMENTED;
+	else if (r.service != NULL && n->cat != NULL &&
+	    (i = catalog_service_find(n->cat, r.service)) >= 0)
+		r.name = catalog_service(n->cat, i)->name;
+	n->fn(n->arg, &r);
+}
+
+int
+query_top(struct reader *rd, const struct catalog *cat,
+    const struct query_window *w, enum query_top_of of,
+    enum query_top_by by, uint64_t limit, query_top_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct named_top n = { cat, fn, arg };
+
+	return rd->ops->top(rd, w, of, by, limit, name_top, &n, err, errlen);
+}
+
+int
+query_series(struct reader *rd, const struct query_window *w,
+    int64_t resolution, query_bucket_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	if (query_resolution_name(resolution)[0] == '?') {
+		snprintf(err, errlen, "bad resolution %" PRId64 " s",
+		    resolution);
+		return -1;
+	}
+	return rd->ops->series(rd, w, resolution, fn, arg, err, errlen);
+}
+
+void
+query_window_json(struct json *j, const struct query_window *w,
+    const struct query_time_ref *ref)
+{
+	char b[32], hb[ADDR_STRLEN + 8];
+
+	json_kv_string(j, "time_reference", ref->reference);
+	json_kv_string(j, "reference_time", json_time(ref->at, b));
+	json_kv_time(j, "since", w->since);
+	json_kv_time(j, "until", w->until);
+	json_kv_string(j, "host", w->has_host ?
+	    cidr_fmt(&w->host, hb, sizeof(hb)) : NULL);
 }

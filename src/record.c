@@ -207,6 +207,51 @@ catalog_iface_kind(const void *rec, struct record_value *v)
 	v->s = "interface";
 }
 
+static void
+top_port(const void *rec, struct record_value *v)
+{
+	const struct query_top *r = rec;
+
+	if (r->transport == NULL) {
+		v->s = NULL;
+		return;
+	}
+	port_text(v, r->port, r->transport);
+}
+
+/* A row's port, 0 too (ICMP); hosts and services have none. */
+static void
+top_port_number(const void *rec, struct record_value *v)
+{
+	const struct query_top *r = rec;
+
+	v->null = r->transport == NULL;
+	v->u = r->port;
+}
+
+static void
+bucket_resolution(const void *rec, struct record_value *v)
+{
+	v->s = query_resolution_name(((const struct query_bucket *)rec)->
+	    resolution);
+}
+
+static void
+bucket_packets(const void *rec, struct record_value *v)
+{
+	const struct query_bucket *r = rec;
+
+	v->u = r->packets_c2s + r->packets_s2c;
+}
+
+static void
+bucket_bytes(const void *rec, struct record_value *v)
+{
+	const struct query_bucket *r = rec;
+
+	v->u = r->bytes_c2s + r->bytes_s2c;
+}
+
 /* ------------------------------------------------------------------ */
 /* The tables */
 
@@ -323,6 +368,52 @@ static const struct record_field alert_fields[] = {
 };
 #undef AR
 
+/* top: hosts have no service, services no server; both no port. */
+#define QT	struct query_top
+static const struct record_field top_fields[] = {
+	{ "rank", RECORD_UINT, RECORD_RIGHT, S(QT, rank), 1, "#" },
+	{ "sensor", RECORD_STRING, 0, S(QT, sensor), 0, NULL },
+	{ "server_ip", RECORD_STRING, RECORD_NULLABLE, S(QT, server_ip), 2,
+	    "SERVER" },
+	{ "service", RECORD_STRING, RECORD_NULLABLE, S(QT, service), 4,
+	    "SERVICE" },
+	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QT, name), 11, "NAME" },
+	{ "port", RECORD_UINT, RECORD_NULLABLE, 0, 0, top_port_number, 0,
+	    NULL },
+	{ NULL, RECORD_STRING, 0, 0, 0, top_port, 3, "PORT" },
+	{ "transport", RECORD_STRING, RECORD_NULLABLE, S(QT, transport), 0,
+	    NULL },
+	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QT, flows), 7, "FLOWS" },
+	{ "packets", RECORD_UINT, RECORD_RIGHT, S(QT, packets), 6,
+	    "PACKETS" },
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, S(QT, bytes), 5, "BYTES" },
+	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QT, clients), 8,
+	    "CLIENTS" },
+	{ "first_seen", RECORD_TIME, 0, S(QT, first_seen), 9, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QT, last_seen), 10, "LAST SEEN" },
+};
+#undef QT
+
+#define QB	struct query_bucket
+static const struct record_field bucket_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QB, sensor), 0, NULL },
+	{ "bucket", RECORD_TIME, 0, S(QB, bucket), 1, "BUCKET" },
+	{ "resolution", RECORD_STRING, 0, 0, 0, bucket_resolution, 2,
+	    "RESOLUTION" },
+	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QB, flows), 3, "FLOWS" },
+	{ "packets", RECORD_UINT, RECORD_RIGHT, 0, 0, bucket_packets, 4,
+	    "PACKETS" },
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, 0, 0, bucket_bytes, 5,
+	    "BYTES" },
+	{ "packets_c2s", RECORD_UINT, 0, S(QB, packets_c2s), 0, NULL },
+	{ "packets_s2c", RECORD_UINT, 0, S(QB, packets_s2c), 0, NULL },
+	{ "bytes_c2s", RECORD_UINT, 0, S(QB, bytes_c2s), 0, NULL },
+	{ "bytes_s2c", RECORD_UINT, 0, S(QB, bytes_s2c), 0, NULL },
+	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QB, clients), 6,
+	    "CLIENTS" },
+};
+#undef QB
+
 #define CP	struct catalog_port_record
 static const struct record_field catalog_port_fields[] = {
 	{ "kind", RECORD_STRING, 0, 0, 0, catalog_port_kind, 0, NULL },
@@ -371,6 +462,12 @@ const struct record_table record_endpoints = {
 };
 const struct record_table record_alerts = {
 	"alerts", alert_fields, NFIELDS(alert_fields)
+};
+const struct record_table record_top = {
+	"top", top_fields, NFIELDS(top_fields)
+};
+const struct record_table record_series = {
+	"series", bucket_fields, NFIELDS(bucket_fields)
 };
 const struct record_table record_catalog_ports = {
 	"catalog ports", catalog_port_fields, NFIELDS(catalog_port_fields)
@@ -891,6 +988,18 @@ void
 record_alert_row(void *arg, const struct alert_record *r)
 {
 	record_out_row(arg, &record_alerts, r);
+}
+
+void
+record_top_row(void *arg, const struct query_top *r)
+{
+	record_out_row(arg, &record_top, r);
+}
+
+void
+record_bucket_row(void *arg, const struct query_bucket *r)
+{
+	record_out_row(arg, &record_series, r);
 }
 
 static const struct record_table *const services_kind[] = {

@@ -10,6 +10,7 @@
  */
 #include <sys/stat.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,23 @@ grow(void **array, size_t n, size_t *cap, size_t elem)
 	return 0;
 }
 
+/* The first and last address of w's host prefix (cidr_parse() cleared
+ * its host bits). */
+static void
+host_range(const struct query_window *w, struct addr *lo, struct addr *hi)
+{
+	int i, bits;
+
+	*lo = w->host.net;
+	*hi = w->host.net;
+	for (i = 0; i < 16; i++) {
+		bits = (int)w->host.plen - i * 8;
+		if (bits >= 8)
+			continue;
+		hi->b[i] |= bits <= 0 ? 0xff : (uint8_t)(0xff >> bits);
+	}
+}
+
 /*
  * The latest non-empty protocol (and interface) of a group comes from
  * max() over "<last_seen, zero-padded> <value>": one pass over the rows,
@@ -129,20 +147,21 @@ static const char services_sql[] =
     " (SELECT count(*) FROM service_clients c WHERE c.sensor = s.sensor"
     "   AND c.service = s.service AND c.server_ip = s.server_ip"
     "   AND c.port = s.port AND c.transport = s.transport"
-    "   AND c.vlan = s.vlan AND c.last_seen >= ?3),"
+    "   AND c.vlan = s.vlan AND c.last_seen >= ?3 AND c.first_seen < ?5),"
     " s.sensor, s.pipe, min(nullif(s.smb_dialect, 0)),"
     " sum(s.smb_encrypted)"
     " FROM service_stats s"
-    " WHERE (?1 IS NULL OR s.server_ip = ?1)"
+    " WHERE (?1 IS NULL OR s.server_ip BETWEEN ?1 AND ?6)"
     " AND (?2 IS NULL OR s.service = ?2)"
     " AND s.last_seen >= ?3 AND (?4 OR s.service <> '')"
-    " AND (?5 IS NULL OR (svcmap_ip_text(s.server_ip), s.transport, s.port,"
+    " AND s.first_seen < ?5"
+    " AND (?7 IS NULL OR (svcmap_ip_text(s.server_ip), s.transport, s.port,"
     "   s.service, s.method, s.pipe, s.vlan, s.sensor) >"
-    "   (?5, ?6, ?7, ?8, ?9, ?12, ?10, ?11))"
+    "   (?7, ?8, ?9, ?10, ?11, ?14, ?12, ?13))"
     " GROUP BY s.sensor, s.service, s.server_ip, s.port, s.transport,"
     " s.vlan, s.method, s.pipe"
     " ORDER BY ip, s.transport, s.port, s.service, s.method, s.pipe,"
-    " s.vlan, s.sensor LIMIT ?13";
+    " s.vlan, s.sensor LIMIT ?15";
 
 /* SQLite's "no limit" for a LIMIT parameter. */
 static sqlite3_int64
@@ -167,38 +186,46 @@ read_services(struct reader *rd, const struct query_filter *f,
 	sqlite3 *db = rdb(rd);
 	sqlite3_stmt *st;
 	struct query_service r;
-	struct addr a;
+	struct query_window w;
+	struct addr lo, hi;
 	const char *svc = f->service;
 	bool all = f->all;
 	int rc;
 
-	if (f->host != NULL && addr_parse(&a, f->host) == -1) {
+	/* A host is an address or a prefix: a range of address BLOBs. */
+	memset(&w, 0, sizeof(w));
+	if (f->host != NULL && cidr_parse(&w.host, f->host) == -1) {
 		snprintf(err, errlen, "bad host address \"%s\"", f->host);
 		return -1;
 	}
+	w.has_host = f->host != NULL;
+	host_range(&w, &lo, &hi);
 	if (svc != NULL && strcmp(svc, QUERY_UNDOCUMENTED) == 0) {
 		svc = "";
 		all = true;
 	}
 	if (prepare(db, services_sql, &st, err, errlen) == -1)
 		return -1;
-	if (f->host != NULL)
-		sqlite_bind_addr(st, 1, &a);
+	if (f->host != NULL) {
+		sqlite_bind_addr(st, 1, &lo);
+		sqlite_bind_addr(st, 6, &hi);
+	}
 	if (svc != NULL)
 		sqlite3_bind_text(st, 2, svc, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f->since);
 	sqlite3_bind_int(st, 4, all);
+	sqlite3_bind_int64(st, 5, f->until != 0 ? f->until : INT64_MAX);
 	if (k != NULL) {
-		sqlite3_bind_text(st, 5, k->ip, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, k->transport, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 7, k->port);
-		sqlite3_bind_text(st, 8, k->service, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, k->method, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 10, k->vlan);
-		sqlite3_bind_text(st, 11, k->sensor, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 12, k->pipe, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, k->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, k->transport, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 9, k->port);
+		sqlite3_bind_text(st, 10, k->service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, k->method, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 12, k->vlan);
+		sqlite3_bind_text(st, 13, k->sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, k->pipe, -1, SQLITE_STATIC);
 	}
-	sqlite3_bind_int64(st, 13, page_limit(pg));
+	sqlite3_bind_int64(st, 15, page_limit(pg));
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
@@ -396,13 +423,13 @@ read_endpoints(struct reader *rd, const struct query_page *pg,
 
 static int
 read_alerts(struct reader *rd, const char *kind, int64_t since,
-    const struct query_page *pg, query_alert_fn fn, void *arg, char *err,
+    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg, char *err,
     size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT " SQLITE_ALERT_COLUMNS " FROM alerts"
 	    " WHERE (?1 IS NULL OR kind = ?1) AND last_seen >= ?2"
-	    " AND id > ?3 ORDER BY id LIMIT ?4";
+	    " AND id > ?3 AND first_seen < ?5 ORDER BY id LIMIT ?4";
 	sqlite3 *db = rdb(rd);
 	struct alert_record a;
 	sqlite3_stmt *st;
@@ -417,6 +444,7 @@ read_alerts(struct reader *rd, const char *kind, int64_t since,
 	sqlite3_bind_int64(st, 3, page_after(pg) != NULL ? pg->after->id :
 	    INT64_MIN);
 	sqlite3_bind_int64(st, 4, page_limit(pg));
+	sqlite3_bind_int64(st, 5, until != 0 ? until : INT64_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite_parse_alert(st, &a) == -1) {
 			bad++;
@@ -554,6 +582,217 @@ read_summary(struct reader *rd, struct query_summary *m, char *err,
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* top, series, the time reference */
+
+/*
+ * The filter of top and series, the same over service_stats (alias s)
+ * and service_clients (alias c): a host prefix is a range of the 16-byte
+ * address BLOBs (memcmp order), bound as its first and last address.
+ */
+#define WINDOW_WHERE(t)							\
+	" (?1 IS NULL OR " t ".server_ip BETWEEN ?1 AND ?2)"		\
+	" AND (?3 IS NULL OR " t ".service = ?3)"			\
+	" AND (?4 = 0 OR " t ".port = ?4)"				\
+	" AND " t ".last_seen >= ?5 AND " t ".first_seen < ?6"		\
+	" AND (?7 OR " t ".service <> '')"
+
+/* Bind ?1..?7 of WINDOW_WHERE; lo and hi live until the statement ends. */
+static void
+bind_window(sqlite3_stmt *st, const struct query_window *w, struct addr *lo,
+    struct addr *hi)
+{
+	const char *svc = w->service;
+	bool all = w->all;
+
+	if (w->has_host) {
+		host_range(w, lo, hi);
+		sqlite_bind_addr(st, 1, lo);
+		sqlite_bind_addr(st, 2, hi);
+	}
+	if (svc != NULL && strcmp(svc, QUERY_UNDOCUMENTED) == 0) {
+		svc = "";
+		all = true;
+	}
+	if (svc != NULL)
+		sqlite3_bind_text(st, 3, svc, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, w->port);
+	sqlite3_bind_int64(st, 5, w->since);
+	sqlite3_bind_int64(st, 6, w->until != 0 ? w->until : INT64_MAX);
+	sqlite3_bind_int(st, 7, all);
+}
+
+/*
+ * One statement per kind of entry: the rows summed over their buckets,
+ * vlans and methods, joined with their distinct clients, ranked by ?8
+ * (0 bytes, 1 packets, 2 flows, 3 clients), at most ?9 (-1: all).
+ */
+#define TOP_SQL(sel, group, cgroup, on, cols)				\
+	"SELECT " cols ", r.f, r.p, r.b, coalesce(c.n, 0), r.fs, r.ls,"	\
+	" r.sensor FROM"						\
+	" (SELECT " sel ", sum(s.flows) AS f,"				\
+	"   sum(s.pkts_c2s + s.pkts_s2c) AS p,"				\
+	"   sum(s.bytes_c2s + s.bytes_s2c) AS b,"			\
+	"   min(s.first_seen) AS fs, max(s.last_seen) AS ls"		\
+	"  FROM service_stats s WHERE" WINDOW_WHERE("s")		\
+	"  GROUP BY " group ") r LEFT JOIN"				\
+	" (SELECT " cgroup ", count(DISTINCT c.client_ip) AS n"		\
+	"  FROM service_clients c WHERE" WINDOW_WHERE("c")		\
+	"  GROUP BY " cgroup ") c ON " on				\
+	" ORDER BY CASE ?8 WHEN 0 THEN r.b WHEN 1 THEN r.p"		\
+	"  WHEN 2 THEN r.f ELSE coalesce(c.n, 0) END DESC,"		\
+	" svcmap_ip_text(r.server_ip), r.transport, r.port, r.service,"	\
+	" r.sensor LIMIT ?9"
+
+static const char *const top_sql[] = {
+	[QUERY_TOP_ROWS] = TOP_SQL(
+	    "s.sensor, s.service, s.server_ip, s.port, s.transport",
+	    "s.sensor, s.service, s.server_ip, s.port, s.transport",
+	    "c.sensor, c.service, c.server_ip, c.port, c.transport",
+	    "c.sensor = r.sensor AND c.service = r.service AND"
+	    " c.server_ip = r.server_ip AND c.port = r.port AND"
+	    " c.transport = r.transport",
+	    "r.service, svcmap_ip_text(r.server_ip), r.port, r.transport"),
+	[QUERY_TOP_HOSTS] = TOP_SQL(
+	    "s.sensor, s.server_ip, NULL AS service, 0 AS port,"
+	    " NULL AS transport",
+	    "s.sensor, s.server_ip",
+	    "c.sensor, c.server_ip",
+	    "c.sensor = r.sensor AND c.server_ip = r.server_ip",
+	    "NULL, svcmap_ip_text(r.server_ip), 0, NULL"),
+	[QUERY_TOP_SERVICES] = TOP_SQL(
+	    "s.sensor, s.service, NULL AS server_ip, 0 AS port,"
+	    " NULL AS transport",
+	    "s.sensor, s.service",
+	    "c.sensor, c.service",
+	    "c.sensor = r.sensor AND c.service = r.service",
+	    "r.service, NULL, 0, NULL"),
+};
+
+static int
+read_top(struct reader *rd, const struct query_window *w,
+    enum query_top_of of, enum query_top_by by, uint64_t limit,
+    query_top_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_top r;
+	struct addr lo, hi;
+	uint64_t rank = 0;
+	int rc;
+
+	if ((unsigned)of > QUERY_TOP_SERVICES) {
+		snprintf(err, errlen, "top: bad kind");
+		return -1;
+	}
+	if (prepare(db, top_sql[of], &st, err, errlen) == -1)
+		return -1;
+	bind_window(st, w, &lo, &hi);
+	sqlite3_bind_int(st, 8, (int)by);
+	sqlite3_bind_int64(st, 9, limit == 0 || limit > INT64_MAX ? -1 :
+	    (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.rank = ++rank;
+		r.service = (const char *)sqlite3_column_text(st, 0);
+		r.server_ip = (const char *)sqlite3_column_text(st, 1);
+		r.port = (uint16_t)sqlite3_column_int(st, 2);
+		r.transport = (const char *)sqlite3_column_text(st, 3);
+		r.flows = col_u64(st, 4);
+		r.packets = col_u64(st, 5);
+		r.bytes = col_u64(st, 6);
+		r.clients = col_u64(st, 7);
+		r.first_seen = sqlite3_column_int64(st, 8);
+		r.last_seen = sqlite3_column_int64(st, 9);
+		r.sensor = col_text(st, 10);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "top");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Rows finer than the resolution ?8 fall into its buckets; rows already
+ * coarser (rolled up by retention) keep their own.  The clients of a
+ * bucket are those whose first..last sighting meets it.
+ */
+static const char series_sql[] =
+    "SELECT g.sensor, g.bk, g.res, g.f, g.pc, g.ps, g.bc, g.bs,"
+    " (SELECT count(DISTINCT c.client_ip) FROM service_clients c"
+    "  WHERE c.sensor = g.sensor AND" WINDOW_WHERE("c")
+    "  AND c.first_seen < g.bk + g.res AND c.last_seen >= g.bk)"
+    " FROM (SELECT s.sensor,"
+    "  CASE WHEN s.resolution <= ?8 THEN s.bucket - s.bucket % ?8"
+    "   ELSE s.bucket END AS bk,"
+    "  max(s.resolution, ?8) AS res, sum(s.flows) AS f,"
+    "  sum(s.pkts_c2s) AS pc, sum(s.pkts_s2c) AS ps,"
+    "  sum(s.bytes_c2s) AS bc, sum(s.bytes_s2c) AS bs"
+    "  FROM service_stats s WHERE" WINDOW_WHERE("s")
+    "  GROUP BY s.sensor, bk, res) g"
+    " ORDER BY g.sensor, g.bk, g.res";
+
+static int
+read_series(struct reader *rd, const struct query_window *w,
+    int64_t resolution, query_bucket_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_bucket r;
+	struct addr lo, hi;
+	int rc;
+
+	if (prepare(db, series_sql, &st, err, errlen) == -1)
+		return -1;
+	bind_window(st, w, &lo, &hi);
+	sqlite3_bind_int64(st, 8, resolution);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.sensor = col_text(st, 0);
+		r.bucket = sqlite3_column_int64(st, 1);
+		r.resolution = sqlite3_column_int64(st, 2);
+		r.flows = col_u64(st, 3);
+		r.packets_c2s = col_u64(st, 4);
+		r.packets_s2c = col_u64(st, 5);
+		r.bytes_c2s = col_u64(st, 6);
+		r.bytes_s2c = col_u64(st, 7);
+		r.clients = col_u64(st, 8);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "series");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The mode of the latest run ("offline": capture files) and the newest
+ * packet of every run. */
+static int
+read_newest(struct reader *rd, int64_t *last_packet, bool *offline,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT (SELECT mode FROM runs ORDER BY id DESC LIMIT 1),"
+	    " (SELECT max(last_packet) FROM runs)";
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	const char *mode;
+	int rc;
+
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mode = col_text(st, 0);
+		*offline = strcmp(mode, "offline") == 0;
+		*last_packet = sqlite3_column_int64(st, 1);
+	} else
+		sqlite_dberr(db, err, errlen, "runs");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /*
  * A connection to a deleted or replaced file would go on answering from
  * the old one forever: one stat() per request, no SQL.
@@ -586,6 +825,9 @@ static const struct reader_ops sqlite_reader_ops = {
 	.summary = read_summary,
 	.stale = read_stale,
 	.close = read_close,
+	.top = read_top,
+	.series = read_series,
+	.newest = read_newest,
 };
 
 struct reader *

@@ -31,18 +31,32 @@ static const struct ctl_command commands[] = {
 	    "[--port N[/tcp|/udp]] [--service KEY] [--uuid UUID] [--interfaces]",
 	    "documented services, ports and RPC interfaces" },
 	{ "services", ctl_services, true,
-	    "[--host IP] [--service KEY] [--since TIME]",
+	    "[--host IP] [--service KEY] [--since TIME] [--until TIME] [--all]",
 	    "observed services per server, port and method" },
+	{ "top", ctl_top, true,
+	    "[--of rows|hosts|services] [--by bytes|packets|flows|clients]\n"
+	    "             [--limit N] [--host IP|CIDR] [--service KEY] "
+	    "[--port N]\n             [--since TIME] [--until TIME] [--all]",
+	    "the busiest (server, service, port) rows, servers or services" },
+	{ "series", ctl_series, true,
+	    "--service KEY [--host IP|CIDR] [--port N]\n"
+	    "             [--resolution minute|hour|day] [--since TIME] "
+	    "[--until TIME]",
+	    "flows, packets, bytes and clients per time bucket" },
 	{ "hosts", ctl_hosts, true, "",
 	    "servers seen and the services they serve" },
 	{ "summary", ctl_summary, true, "",
 	    "run totals, capture drops and the packet partition" },
 	{ "endpoints", ctl_endpoints, true, "",
 	    "RPC endpoints learned from EPM and DCOM replies" },
-	{ "alerts", ctl_alerts, true, "[--since TIME] [--kind KIND]",
+	{ "alerts", ctl_alerts, true,
+	    "[--since TIME] [--until TIME] [--kind KIND]",
 	    "undocumented services, protocol mismatches, new services" },
 	{ "migrate", ctl_migrate, true, "",
 	    "bring the database to this svcmap's schema (svcmapd does too)" },
+	{ "status", ctl_status, false, "",
+	    "ask the running svcmapd (its API): 0 capturing, 1 degraded, "
+	    "3 not running" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 
@@ -68,8 +82,13 @@ usage(FILE *out)
 	    "  --csv          CSV output (RFC 4180, a header row of the JSON "
 	    "names)\n"
 	    "  -q             quiet: no table or CSV header\n"
-	    "  -h, --help     this text\n"
-	    "\nexit status: 0 ok, 1 error, 2 usage.  See svcmapctl(8).\n");
+	    "  -h, --help     this text (after a command: its usage)\n"
+	    "  --version      the version\n"
+	    "\nTIME: 2024-01-15T09:00:00Z, 2024-01-15, epoch seconds, or "
+	    "-30m/-1h/-7d back\nfrom the newest packet (capture-file runs) or "
+	    "the wall clock (live).\n"
+	    "\nexit status: 0 ok, 1 error, 2 usage, 3 (status) not running.  "
+	    "See svcmapctl(8).\n");
 }
 
 /* A unique prefix of a command name selects it (relayctl's matcher). */
@@ -105,6 +124,7 @@ main(int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct config cfg;
@@ -149,6 +169,9 @@ main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'V':
+			printf("svcmapctl %s\n", PACKAGE_VERSION);
+			return CTL_OK;
 		default:
 			usage(stderr);
 			return CTL_USAGE;
@@ -164,6 +187,18 @@ main(int argc, char **argv)
 	}
 	if ((cmd = find_command(argv[0])) == NULL)
 		return CTL_USAGE;
+	/* "CMD --help" anywhere among the command's words: its usage. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			printf("usage: svcmapctl %s %s%s[--json|--csv]\n  %s\n",
+			    cmd->name, cmd->args, cmd->args[0] ? " " : "",
+			    cmd->help);
+			return CTL_OK;
+		}
+	}
 
 	/*
 	 * The configuration supplies the database path, the data directory
@@ -186,6 +221,7 @@ main(int argc, char **argv)
 	o.data_dir = datadir_resolve(o.data_dir);
 	o.local_catalog = cfg.local_catalog;
 	o.sensor = cfg.sensor;
+	o.api_listen = cfg.api_listen;
 
 	optind = 0;	/* glibc: re-initialise getopt for the command */
 	return cmd->fn(argc, argv, &o);

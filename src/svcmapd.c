@@ -1,7 +1,8 @@
 /*
  * svcmapd - classify Windows network traffic into documented services.
  *
- * Offline (-r FILE ...): the files are read in order on the main thread,
+ * Offline (-r FILE|DIR ...): the files (a directory's regular files) are
+ * read in the time order of their first packets on the main thread,
  * statistics are flushed every flush interval of packet time and at the
  * end, a summary is printed, and the program exits.
  *
@@ -24,6 +25,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -59,7 +61,6 @@
 #include "datadir.h"
 #include "preflight.h"
 
-#define MAX_FILES	256
 #define PRUNE_EVERY_S	3600
 /* Seconds the last write is retried: within the unit's TimeoutStopSec. */
 #define FINAL_WRITE_TRIES 30
@@ -161,7 +162,10 @@ usage(FILE *out)
 	    "[--api addr:port|off]\n"
 	    "               [--data-dir dir] "
 	    "[-r file [-r file ...] | -i iface [-i iface ...]]\n"
-	    "  -r FILE     read a pcap/pcapng capture file (repeatable)\n"
+	    "  -r FILE     read a pcap/pcapng capture file, or a directory's "
+	    "files\n"
+	    "              (repeatable; read in the order of their first "
+	    "packets)\n"
 	    "  -i IFACE    capture live on an interface (repeatable; default:\n"
 	    "              the configured interfaces)\n"
 	    "  -d URL      database: a path or sqlite:PATH (default from the\n"
@@ -1158,6 +1162,160 @@ check_config(struct daemon *d)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The -r inputs */
+
+/*
+ * The capture files of the -r arguments: a directory stands for its
+ * regular files (not those whose names begin with '.'; not its
+ * subdirectories).  They are read in the order of their first packets'
+ * times, so a capture split into many files, named in any order, is
+ * read as one; ties and files without a readable first packet (last,
+ * where reading reports them) keep the order given, a directory's in
+ * name order.  Peeking reads the first record, which a pipe, a FIFO or
+ * standard input ("-") would lose: with any input that is not a regular
+ * file, the order given is kept for all.
+ */
+struct input {
+	char		*path;
+	uint64_t	 first_us;
+	size_t		 order;
+};
+
+struct inputs {
+	struct input	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static void
+inputs_add(struct inputs *in, char *path)
+{
+	struct input *v;
+	size_t cap;
+
+	if (in->n == in->cap) {
+		cap = in->cap ? in->cap * 2 : 16;
+		if ((v = reallocarray(in->v, cap, sizeof(*v))) == NULL)
+			fatalx("out of memory");
+		in->v = v;
+		in->cap = cap;
+	}
+	in->v[in->n].path = path;
+	in->v[in->n].order = in->n;
+	in->n++;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the regular files of directory `dir`, by name; -1 if unreadable. */
+static int
+inputs_add_dir(struct inputs *in, const char *dir)
+{
+	struct dirent *de;
+	struct stat sb;
+	char **names = NULL, *path, **n;
+	size_t nnames = 0, cap = 0, i;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warnx("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1)
+			fatalx("out of memory");
+		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (nnames == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((n = reallocarray(names, cap, sizeof(*n))) == NULL)
+				fatalx("out of memory");
+			names = n;
+		}
+		names[nnames++] = path;
+	}
+	closedir(d);
+	if (nnames == 0)
+		log_warnx("%s: no capture files in this directory", dir);
+	qsort(names, nnames, sizeof(*names), cmp_name);
+	for (i = 0; i < nnames; i++)
+		inputs_add(in, names[i]);
+	free(names);
+	return nnames > 0 ? 0 : -1;
+}
+
+static int
+cmp_input(const void *pa, const void *pb)
+{
+	const struct input *a = pa, *b = pb;
+
+	if (a->first_us != b->first_us)
+		return a->first_us < b->first_us ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * The files of the arguments, in reading order, as a NULL-terminated
+ * array; NULL (logged) when an argument names nothing readable.
+ */
+static char **
+inputs_expand(char **args, size_t nargs, size_t *nfiles)
+{
+	struct inputs in = { NULL, 0, 0 };
+	struct stat sb;
+	char **files, *p;
+	size_t i;
+	bool peek;
+
+	for (i = 0; i < nargs; i++) {
+		if (strcmp(args[i], "-") != 0 && stat(args[i], &sb) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			if (inputs_add_dir(&in, args[i]) == -1)
+				return NULL;
+		} else {
+			if ((p = strdup(args[i])) == NULL)
+				fatalx("out of memory");
+			inputs_add(&in, p);
+		}
+	}
+	for (i = 0; i < in.n; i++)
+		if (strcmp(in.v[i].path, "-") == 0 ||
+		    (stat(in.v[i].path, &sb) == 0 && !S_ISREG(sb.st_mode)))
+			break;
+	peek = i == in.n;
+	for (i = 0; peek && i < in.n; i++)
+		if (capture_file_first(in.v[i].path, &in.v[i].first_us) == -1)
+			in.v[i].first_us = UINT64_MAX;
+	if (peek)
+		qsort(in.v, in.n, sizeof(*in.v), cmp_input);
+	if ((files = calloc(in.n + 1, sizeof(*files))) == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < in.n; i++)
+		files[i] = in.v[i].path;
+	free(in.v);
+	*nfiles = in.n;
+	return files;
+}
+
+static void
+inputs_free(char **files)
+{
+	size_t i;
+
+	for (i = 0; files != NULL && files[i] != NULL; i++)
+		free(files[i]);
+	free(files);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1169,8 +1327,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct daemon d;
-	char *files[MAX_FILES];
-	size_t nfiles = 0, i;
+	char **args = NULL, **files = NULL, **na;
+	size_t nargs = 0, nfiles = 0, i;
 	bool check_only = false, print_only = false, live;
 	char err[512], inputs[1024];
 	int ch, verbose = 0, status;
@@ -1207,9 +1365,11 @@ main(int argc, char **argv)
 			print_only = true;
 			break;
 		case 'r':
-			if (nfiles == MAX_FILES)
-				fatalx("at most %d files", MAX_FILES);
-			files[nfiles++] = optarg;
+			if ((na = reallocarray(args, nargs + 1,
+			    sizeof(*args))) == NULL)
+				fatalx("out of memory");
+			args = na;
+			args[nargs++] = optarg;
 			break;
 		case 't':
 			check_only = true;
@@ -1239,11 +1399,19 @@ main(int argc, char **argv)
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
-	if (nfiles > 0 && d.ov.ninterfaces > 0) {
+	if (nargs > 0 && d.ov.ninterfaces > 0) {
 		log_warnx("give capture files (-r) or interfaces (-i), not both");
 		usage(stderr);
 		return 2;
 	}
+	if (nargs > 0) {
+		if ((files = inputs_expand(args, nargs, &nfiles)) == NULL)
+			return 1;
+		if (nfiles > 1)
+			log_debug("%zu capture files, read in the order of "
+			    "their first packets", nfiles);
+	}
+	free(args);
 	live = nfiles == 0;
 	if (live && d.cfg.ninterfaces == 0) {
 		log_warnx("nothing to read: give -r FILE, -i IFACE, or "
@@ -1334,6 +1502,7 @@ main(int argc, char **argv)
 	if (d.engine_cat != d.cat)
 		catalog_destroy((struct catalog *)d.engine_cat);
 	catalog_destroy(d.cat);
+	inputs_free(files);
 	if (d.pidfile_written && unlink(d.cfg.pidfile) == -1)
 		log_debug("pidfile %s not removed: %s", d.cfg.pidfile,
 		    strerror(errno));

@@ -179,7 +179,11 @@ static const struct bad bads[] = {
 	{ "GET", "/v1/services?host=", 400, "\"host\" is empty" },
 	{ "GET", "/v1/services?host=10.0.0.256", 400, "\"host\"" },
 	{ "GET", "/v1/services?host=localhost", 400, "not an IPv4 or IPv6" },
-	{ "GET", "/v1/services?host=10.0.0.0/8", 400, "\"host\"" },
+	{ "GET", "/v1/services?host=10.0.0.0/33", 400, "\"host\"" },
+	{ "GET", "/v1/top?host=10.0.0.0/8&host=::1", 400, "more than once" },
+	{ "GET", "/v1/top?by=bits", 400, "\"by\"" },
+	{ "GET", "/v1/series?resolution=week", 400, "\"resolution\"" },
+	{ "GET", "/v1/top?port=0", 400, "\"port\"" },
 	{ "GET", "/v1/services?host=1'%20OR%20'1'%3D'1", 400,
 	    "\"1' OR '1'='1\" is not an IPv4" },
 	{ "GET", "/v1/services?host=10.0.0.1%00", 400, "%00" },
@@ -878,6 +882,23 @@ compare_db_routes(const char *what)
 		{ "/v1/alerts?kind=new_service", "alerts --kind new_service" },
 		{ "/v1/alerts?since=2024-01-15T09:00:04Z", "alerts --since "
 		    "2024-01-15T09:00:04Z" },
+		/* Issue 16: until, prefixes, relative times, top, series. */
+		{ "/v1/alerts?until=-1s", "alerts --until -1s" },
+		{ "/v1/services?host=10.20.0.0/24&until=2030-01-01&all=1",
+		    "services --host 10.20.0.0/24 --until 2030-01-01 --all" },
+		{ "/v1/services?since=-2s", "services --since -2s" },
+		{ "/v1/top", "top" },
+		{ "/v1/top?of=hosts&by=packets&limit=0", "top --of hosts "
+		    "--by packets --limit 0" },
+		{ "/v1/top?of=services&by=clients&all=1", "top --of services "
+		    "--by clients --all" },
+		{ "/v1/top?by=flows&host=10.20.0.0/16&since=-1h&until=-1s",
+		    "top --by flows --host 10.20.0.0/16 --since -1h "
+		    "--until -1s" },
+		{ "/v1/series?service=kdc", "series --service kdc" },
+		{ "/v1/series?service=kdc&resolution=hour&host=10.20.0.0/16",
+		    "series --service kdc --resolution hour --host "
+		    "10.20.0.0/16" },
 	};
 	struct query_filter f;
 	char *in;

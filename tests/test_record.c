@@ -46,6 +46,14 @@ static const char *const catalog_port_keys[] = { "kind", "service", "name",
 static const char *const catalog_iface_keys[] = { "kind", "uuid",
 	"version", "interface", "service", "name", "spec", "notes", NULL };
 
+/* Issue 16: top and series entries. */
+static const char *const top_keys[] = { "rank", "sensor", "server_ip",
+	"service", "name", "port", "transport", "flows", "packets", "bytes",
+	"clients", "first_seen", "last_seen", NULL };
+static const char *const series_keys[] = { "sensor", "bucket",
+	"resolution", "flows", "packets", "bytes", "packets_c2s",
+	"packets_s2c", "bytes_c2s", "bytes_s2c", "clients", NULL };
+
 static void
 check_contract(const struct record_table *t, const char *const *keys)
 {
@@ -452,6 +460,8 @@ main(void)
 	check_contract(&record_alerts, alert_keys);
 	check_contract(&record_catalog_ports, catalog_port_keys);
 	check_contract(&record_catalog_ifaces, catalog_iface_keys);
+	check_contract(&record_top, top_keys);
+	check_contract(&record_series, series_keys);
 	test_services();
 	test_services_smb();
 	test_hosts_endpoints();

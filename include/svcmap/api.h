@@ -11,10 +11,12 @@
  * (limit=N, cursor=C; the next page's cursor is in the X-Next-Cursor and
  * Link headers, the bodies stay bare arrays):
  *
- *   GET /v1/services?host=IP&service=KEY&since=TIME&all=1&limit=N&cursor=C
+ *   GET /v1/services?host=CIDR&service=KEY&since=T&until=T&all=1&limit=N&cursor=C
  *   GET /v1/hosts?limit=N&cursor=C
  *   GET /v1/endpoints?limit=N&cursor=C
- *   GET /v1/alerts?kind=KIND&since=TIME&limit=N&cursor=C
+ *   GET /v1/alerts?kind=KIND&since=TIME&until=TIME&limit=N&cursor=C
+ *   GET /v1/top?of=rows|hosts|services&by=bytes|...&limit=N&host=CIDR&...
+ *   GET /v1/series?service=KEY&host=CIDR&port=N&resolution=minute|...
  *   GET /v1/catalog?port=N[/tcp|/udp]&service=KEY&uuid=UUID&interfaces=1
  *   GET /v1/status          the running daemon (struct api_status)
  *   GET /metrics            Prometheus text format 0.0.4
@@ -102,14 +104,16 @@ enum api_route {
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */
+	API_TOP,		/* /v1/top */
+	API_SERIES,		/* /v1/series */
 	API__ROUTES
 };
 
 struct api_request {
 	enum api_route	 route;
 	bool		 head;		/* HEAD: the GET's headers, no body */
-	/* services: the server IP; "" every server */
-	char		 host[ADDR_STRLEN];
+	/* services, top, series: the server IP or CIDR prefix; "" every one */
+	char		 host[ADDR_STRLEN + 8];
 	/* services and catalog: the service key; "" every service */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
@@ -119,8 +123,26 @@ struct api_request {
 					   routes); else JSON */
 	/* catalog: the question; its service stays -1 (key in service[]) */
 	struct catalog_query catalog;
-	/* database routes: rows at most (0: the configured default) */
+	/*
+	 * A relative since/until ("-1h") counts back from the database's
+	 * time reference (query_time_reference()), which only the server
+	 * knows: since and until hold it resolved against now_s, and
+	 * since_back/until_back the span for the server to apply again.
+	 */
+	bool		 since_rel;
+	bool		 until_rel;
+	int64_t		 since_back;	/* seconds */
+	int64_t		 until_back;
+	int64_t		 until;		/* services, alerts, top, series */
+	int		 top_of;	/* top: enum query_top_of */
+	int		 top_by;	/* top: enum query_top_by */
+	/*
+	 * top: entries, 0 all (default 10); paged routes: rows of a page at
+	 * most (0: the configured default)
+	 */
 	uint64_t	 limit;
+	int64_t		 resolution;	/* series: 60, 3600, 86400 */
+	int		 port;		/* top, series: 0 every port */
 	bool		 has_cursor;	/* after: the page starts after it */
 	struct query_key after;
 };

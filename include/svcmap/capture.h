@@ -47,6 +47,13 @@ int	capture_read_file(const char *path, const char *bpf,
 	    capture_handler fn, void *arg, volatile sig_atomic_t *stop,
 	    struct capture_file_result *res, char *err, size_t errlen);
 
+/**
+ * The time of the first packet of a capture file, to read many files in
+ * time order (svcmapd -r).
+ * @return: 0 with *ts_us in microseconds, or -1 (unreadable or empty).
+ */
+int	capture_file_first(const char *path, uint64_t *ts_us);
+
 /** libpcap's name of a DLT_* value ("EN10MB"), or "unknown"; static. */
 const char *capture_linktype_name(int linktype);
 

@@ -33,10 +33,12 @@ struct reader;
 #define QUERY_UNDOCUMENTED "undocumented"
 
 struct query_filter {
-	const char	*host;		/* server IP; NULL = every server */
+	const char	*host;		/* server IP or CIDR prefix; NULL = all */
 	const char	*service;	/* key, or "undocumented"; NULL = all */
 	int64_t		 since;		/* UTC seconds; 0 = all time */
 	bool		 all;		/* include undocumented traffic */
+	/* UTC seconds, excluded: rows first seen before it; 0 = no end */
+	int64_t		 until;
 };
 
 /*
@@ -179,6 +181,79 @@ enum query_kind {
 	QUERY__KINDS
 };
 
+/*
+ * The window and filters of top and series.  host is a CIDR prefix
+ * (a bare address is its /32 or /128); rows count when their time span
+ * [first_seen, last_seen] meets [since, until): last_seen >= since and
+ * first_seen < until.
+ */
+struct query_window {
+	bool		 has_host;
+	struct cidr	 host;
+	const char	*service;	/* key, or "undocumented"; NULL = all */
+	int		 port;		/* 1..65535; 0 = every port */
+	int64_t		 since;		/* UTC seconds; 0 = all time */
+	int64_t		 until;		/* UTC seconds, excluded; 0 = no end */
+	bool		 all;		/* include undocumented traffic */
+};
+
+/* What top ranks: (server, service, port) rows, servers, or services. */
+enum query_top_of {
+	QUERY_TOP_ROWS = 0,
+	QUERY_TOP_HOSTS,
+	QUERY_TOP_SERVICES
+};
+
+/* Its measure, in descending order. */
+enum query_top_by {
+	QUERY_BY_BYTES = 0,
+	QUERY_BY_PACKETS,
+	QUERY_BY_FLOWS,
+	QUERY_BY_CLIENTS
+};
+
+/*
+ * One ranked entry.  Hosts leave service, name, port and transport
+ * unset (NULL, 0); services leave server_ip, port and transport unset.
+ */
+struct query_top {
+	uint64_t	 rank;		/* 1... */
+	const char	*sensor;
+	const char	*server_ip;
+	const char	*service;	/* key, or "undocumented" */
+	const char	*name;		/* catalog name, else the key */
+	uint16_t	 port;
+	const char	*transport;
+	uint64_t	 flows;
+	uint64_t	 packets;
+	uint64_t	 bytes;
+	uint64_t	 clients;	/* distinct clients seen in the window */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/*
+ * One bucket of a series.  Its width is `resolution` seconds: the one
+ * asked for, or a coarser one where retention has already rolled the
+ * rows up (a day row is never split into hours).
+ */
+struct query_bucket {
+	const char	*sensor;
+	int64_t		 bucket;	/* start, UTC seconds */
+	int64_t		 resolution;	/* 60, 3600 or 86400 */
+	uint64_t	 flows;
+	uint64_t	 packets_c2s;
+	uint64_t	 packets_s2c;
+	uint64_t	 bytes_c2s;
+	uint64_t	 bytes_s2c;
+	/* Clients whose first..last sighting meets the bucket: an upper
+	 * bound, as clients are stored with those two times only. */
+	uint64_t	 clients;
+};
+
+typedef void (*query_top_fn)(void *arg, const struct query_top *r);
+typedef void (*query_bucket_fn)(void *arg, const struct query_bucket *r);
+
 typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
@@ -200,12 +275,21 @@ struct reader_ops {
 	int	(*endpoints)(struct reader *rd, const struct query_page *pg,
 		    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
 	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
-		    const struct query_page *pg, query_alert_fn fn, void *arg,
+		    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg,
 		    char *err, size_t errlen);
 	int	(*summary)(struct reader *rd, struct query_summary *sum,
 		    char *err, size_t errlen);
 	/* True when the store was replaced under the reader (reopen). */
 	bool	(*stale)(struct reader *rd);
+	/* top, series and the time reference (query_top() and below). */
+	int	(*top)(struct reader *rd, const struct query_window *w,
+		    enum query_top_of of, enum query_top_by by, uint64_t limit,
+		    query_top_fn fn, void *arg, char *err, size_t errlen);
+	int	(*series)(struct reader *rd, const struct query_window *w,
+		    int64_t resolution, query_bucket_fn fn, void *arg,
+		    char *err, size_t errlen);
+	int	(*newest)(struct reader *rd, int64_t *last_packet,
+		    bool *offline, char *err, size_t errlen);
 	void	(*close)(struct reader *rd);
 };
 
@@ -266,6 +350,7 @@ int	query_endpoints_page(struct reader *rd, const struct catalog *cat,
 	    const struct query_page *pg, query_endpoint_fn fn, void *arg,
 	    char *err, size_t errlen);
 int	query_alerts_page(struct reader *rd, const char *kind, int64_t since,
+	    int64_t until,
 	    const struct query_page *pg, query_alert_fn fn, void *arg,
 	    char *err, size_t errlen);
 
@@ -293,6 +378,13 @@ int	query_cursor_format(enum query_kind kind, const struct query_key *k,
  */
 int	query_cursor_parse(enum query_kind kind, const char *text,
 	    struct query_key *k);
+/**
+ * As query_alerts(), also without the alerts first seen at or after
+ * until (UTC seconds; 0: no end).
+ */
+int	query_alerts_until(struct reader *rd, const char *kind, int64_t since,
+	    int64_t until, query_alert_fn fn, void *arg, char *err,
+	    size_t errlen);
 
 /** Fill sum (free it with query_summary_free()); 0 or -1 with err. */
 int	query_summary(struct reader *rd, struct query_summary *sum, char *err,
@@ -309,5 +401,73 @@ void	query_summary_json(struct json *j, const struct query_summary *sum);
  * @return: 0 with *out in UTC seconds, or -1 on bad text.
  */
 int	query_parse_time(const char *text, int64_t now_s, int64_t *out);
+
+/* ------------------------------------------------------------------ */
+/* Top, series and relative times (svcmapctl top/series, /v1/top, /v1/series) */
+
+/* Seconds of a series resolution word ("minute", "hour", "day"); 0 bad. */
+int64_t	query_resolution_parse(const char *word);
+/* The word of 60, 3600 or 86400; "?" otherwise. */
+const char *query_resolution_name(int64_t seconds);
+/* "rows", "hosts", "services" and "bytes", "packets", ...; -1 bad. */
+int	query_top_of_parse(const char *word);
+int	query_top_by_parse(const char *word);
+const char *query_top_of_name(enum query_top_of of);
+const char *query_top_by_name(enum query_top_by by);
+
+/**
+ * The top `limit` entries (limit 0: all) of `of` by `by`, descending;
+ * ties in address text, transport, port, service and sensor order.
+ * @return: 0, or -1 with err set.
+ */
+int	query_top(struct reader *rd, const struct catalog *cat,
+	    const struct query_window *w, enum query_top_of of,
+	    enum query_top_by by, uint64_t limit, query_top_fn fn, void *arg,
+	    char *err, size_t errlen);
+
+/**
+ * The buckets of the rows matching w, `resolution` seconds wide (60,
+ * 3600, 86400; rows already rolled up coarser keep their width), by
+ * sensor then bucket time.  Their sums are the sums of query_services()
+ * over the same filter.
+ */
+int	query_series(struct reader *rd, const struct query_window *w,
+	    int64_t resolution, query_bucket_fn fn, void *arg, char *err,
+	    size_t errlen);
+
+/*
+ * What relative times ("-1h") count back from.  A database whose latest
+ * run read capture files counts from its newest packet, so "-1h" means
+ * the last hour of the capture; one whose latest run was live (or that
+ * has no run yet) counts from the wall clock.
+ */
+struct query_time_ref {
+	const char	*reference;	/* "newest_packet" or "wall_clock" */
+	int64_t		 at;		/* UTC seconds */
+};
+
+/**
+ * The reference of the database behind rd; now_s is the wall clock.
+ * @return: 0, or -1 with err set.
+ */
+int	query_time_reference(struct reader *rd, int64_t now_s,
+	    struct query_time_ref *ref, char *err, size_t errlen);
+
+/**
+ * The head of a top or series document (svcmapctl --json, the API), as
+ * members of the object the caller opened: time_reference,
+ * reference_time, since and until (null: open).
+ */
+void	query_window_json(struct json *j, const struct query_window *w,
+	    const struct query_time_ref *ref);
+
+/** True for a relative time text ("-30m"), which needs the reference. */
+bool	query_time_is_relative(const char *text);
+
+/**
+ * Parse a host filter: an address or a CIDR prefix ("10.0.0.0/8",
+ * "2001:db8::/32").  @return: 0, or -1 on bad text.
+ */
+int	query_host_parse(const char *text, struct cidr *c);
 
 #endif /* SVCMAP_QUERY_H */

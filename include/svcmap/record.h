@@ -89,6 +89,8 @@ extern const struct record_table record_services;	/* query_service */
 extern const struct record_table record_hosts;		/* query_host */
 extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_alerts;	/* alert_record */
+extern const struct record_table record_top;		/* query_top */
+extern const struct record_table record_series;	/* query_bucket */
 extern const struct record_table record_catalog_ports;	/* catalog.h */
 extern const struct record_table record_catalog_ifaces;
 
@@ -167,6 +169,10 @@ void	record_service_row(void *arg, const struct query_service *r);
 void	record_host_row(void *arg, const struct query_host *r);
 void	record_endpoint_row(void *arg, const struct query_endpoint *r);
 void	record_alert_row(void *arg, const struct alert_record *r);
+struct query_top;
+struct query_bucket;
+void	record_top_row(void *arg, const struct query_top *r);
+void	record_bucket_row(void *arg, const struct query_bucket *r);
 
 /*
  * A whole query as one JSON array of objects (what svcmapctl --json and

@@ -48,7 +48,8 @@ key_ok(const char *s)
 static void
 check_request(const struct api_request *r, const char *method)
 {
-	struct addr a;
+	struct cidr c;
+	bool window = r->route == API_TOP || r->route == API_SERIES;
 
 	if (r->route < API_SERVICES || r->route >= API__ROUTES)
 		abort();
@@ -59,7 +60,7 @@ check_request(const struct api_request *r, const char *method)
 	if (memchr(r->host, '\0', sizeof(r->host)) == NULL ||
 	    memchr(r->service, '\0', sizeof(r->service)) == NULL)
 		abort();
-	if (r->host[0] != '\0' && addr_parse(&a, r->host) == -1)
+	if (r->host[0] != '\0' && cidr_parse(&c, r->host) == -1)
 		abort();
 	if (!key_ok(r->service))
 		abort();
@@ -73,13 +74,16 @@ check_request(const struct api_request *r, const char *method)
 	    r->catalog.uuid_given || r->catalog.interfaces))
 		abort();
 	/* Parameters only a route takes appear on that route only. */
-	if (r->route != API_SERVICES && (r->host[0] != '\0' || r->all))
+	if (r->route != API_SERVICES && !window &&
+	    (r->host[0] != '\0' || r->all))
 		abort();
-	if (r->route != API_SERVICES && r->route != API_CATALOG &&
+	if (r->route != API_SERVICES && r->route != API_CATALOG && !window &&
 	    r->service[0] != '\0')
 		abort();
-	if (r->route != API_SERVICES && r->route != API_ALERTS &&
-	    r->since != 0)
+	if (r->route != API_SERVICES && r->route != API_ALERTS && !window &&
+	    (r->since != 0 || r->until != 0))
+		abort();
+	if (!window && r->port != 0)
 		abort();
 	if (r->route != API_ALERTS && r->kind != -1)
 		abort();
