@@ -1148,8 +1148,17 @@ run_live(struct daemon *d)
 	tv.tv_usec = 0;
 	event_add(d->capture_timer, &tv);
 	if (strcmp(d->cfg.api_listen, "off") != 0) {
-		d->api = api_start(d->base, d->cfg.api_listen, d->cfg.db_path,
-		    d->cat, api_status, d, err, sizeof(err));
+		struct api_config ac;
+
+		ac.threads = d->cfg.api_threads;
+		ac.limit_default = d->cfg.api_limit;
+		ac.limit_max = d->cfg.api_limit_max;
+		ac.reply_max = d->cfg.api_reply_max;
+		ac.max_connections = d->cfg.api_max_connections;
+		ac.request_timeout_s = d->cfg.api_request_timeout_s;
+		d->api = api_start_config(d->base, d->cfg.api_listen,
+		    d->cfg.db_path, d->cat, &ac, api_status, d, err,
+		    sizeof(err));
 		if (d->api == NULL) {
 			log_warnx("API: %s", err);
 			return 1;

@@ -95,6 +95,12 @@ struct config {
 
 	/* daemon */
 	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
+	uint32_t	api_threads;		/* API reader threads */
+	uint32_t	api_limit;		/* rows of a page by default */
+	uint32_t	api_limit_max;		/* rows of a page at most */
+	uint32_t	api_reply_max;		/* bytes of a page, about */
+	uint32_t	api_max_connections;	/* accept pauses at this many */
+	uint32_t	api_request_timeout_s;	/* whole request, seconds */
 	char		user[64];		/* "" = stay as started */
 	char		sensor[64];		/* sensor name; default hostname */
 	char		pidfile[CONFIG_PATH_LEN];
