@@ -594,7 +594,12 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 	const struct stats_host *hosts;
 	struct alert_record *ar = NULL;
 	size_t i, n, nalerts = 0;
+	int64_t run_id;
 
+	/* The file deleted or replaced since the last flush: reopen. */
+	if (sqlite_lost_check(s, h, err, errlen) == -1)
+		return -1;
+	run_id = sqlite_run_id(s, h->run_id);
 	s->neps = 0;
 	s->eps_failed = false;
 	if (h->endpoints != NULL) {
@@ -637,11 +642,11 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 		    errlen) == -1)
 			goto fail;
 	}
-	if (h->totals != NULL && flush_totals(s, h->run_id, h->totals,
+	if (h->totals != NULL && flush_totals(s, run_id, h->totals,
 	    h->now_s, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < h->ncaptures; i++)
-		if (flush_capture(s, h->run_id, &h->captures[i], err,
+		if (flush_capture(s, run_id, &h->captures[i], err,
 		    errlen) == -1)
 			goto fail;
 	for (i = 0; i < s->neps; i++)
@@ -692,6 +697,11 @@ sqlite_prune(struct store *base, const struct store_retention *r,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	int64_t day_cutoff;
 
+	if (s->db == NULL) {
+		sqlite_seterr(err, errlen, "%s: database lost, not reopened "
+		    "yet", s->path);
+		return -1;
+	}
 	if (sqlite_exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
 		goto fail;
 	if (rollup(s, STORE_RES_MINUTE, STORE_RES_HOUR,

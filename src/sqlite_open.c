@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -921,8 +922,8 @@ fail:
  * characters with a meaning in URIs ('?', '#', '%') and anything unusual
  * are percent-encoded.
  */
-static int
-path_uri(const char *path, const char *query, char *buf, size_t len)
+int
+sqlite_path_uri(const char *path, const char *query, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o;
@@ -1002,7 +1003,7 @@ ro_connect(const char *path, const char *query, char *err, size_t errlen)
 	char uri[4096];
 	sqlite3 *db = NULL;
 
-	if (path_uri(path, query, uri, sizeof(uri)) == -1) {
+	if (sqlite_path_uri(path, query, uri, sizeof(uri)) == -1) {
 		sqlite_seterr(err, errlen, "%s: path too long", path);
 		return NULL;
 	}
@@ -1081,22 +1082,28 @@ fail:
 	return NULL;
 }
 
-static sqlite3 *
-open_writable(const char *path, const char *sensor, char *err,
+sqlite3 *
+sqlite_open_writable(const char *path, const char *sensor, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
-	int64_t version;
-	char msg[400], why[300];
+	int64_t version, ntables;
+	char msg[400], why[300], uri[4096];
 	bool wal;
 
 	/*
 	 * One thread at a time uses the writer's connection (the main
-	 * thread), so SQLite's own per-call mutexes are pure cost.
+	 * thread), so SQLite's own per-call mutexes are pure cost.  Opened
+	 * as a URI so that the connection may ATTACH one (sqlite_lost.c).
 	 */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite_path_uri(path, "", uri, sizeof(uri)) == -1) {
+		sqlite_seterr(err, errlen, "%s: path too long", path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK) {
 		sqlite_seterr(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
 		goto fail;
@@ -1125,6 +1132,17 @@ open_writable(const char *path, const char *sensor, char *err,
 	}
 	if (schema_too_new(path, version, err, errlen))
 		goto fail;
+	/*
+	 * Nor is another program's file touched: switching its journal mode
+	 * would rewrite its header (a file renamed over the path of a
+	 * running svcmapd is opened here too, sqlite_lost.c).
+	 */
+	if (version == 0 && (sqlite_query_int(db, "SELECT count(*) FROM "
+	    "sqlite_master", &ntables) == -1 || ntables > 0)) {
+		sqlite_seterr(err, errlen, "%s: not an svcmap database (it has "
+		    "tables but no schema version)", path);
+		goto fail;
+	}
 	/*
 	 * WAL is what lets svcmapctl and the API read during a flush; a
 	 * file system that cannot do it (no shared memory) is an error
@@ -1161,12 +1179,59 @@ fail:
 	return NULL;
 }
 
+int
+sqlite_prepare_statements(struct sqlite_store *s, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ST__COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, statements[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			sqlite_seterr(err, errlen, "%s: preparing statement "
+			    "%d: %s", s->path, i, sqlite3_errmsg(s->db));
+			return -1;
+		}
+	return 0;
+}
+
+void
+sqlite_finalize_statements(struct sqlite_store *s)
+{
+	int i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	for (i = 0; i < UP__COUNT * UPSERT_SIZES; i++) {
+		sqlite3_finalize(s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES]);
+		s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES] = NULL;
+	}
+}
+
+int
+sqlite_hold_file(struct sqlite_store *s, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if ((s->fd = open(s->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(s->fd, &sb) == -1) {
+		sqlite_seterr(err, errlen, "%s: %s", s->path, strerror(errno));
+		if (s->fd != -1)
+			close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	s->dev = sb.st_dev;
+	s->ino = sb.st_ino;
+	return 0;
+}
+
 struct store *
 sqlite_store_open(const char *path, const char *sensor, char *err,
     size_t errlen)
 {
 	struct sqlite_store *s;
-	int i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->path = strdup(path)) == NULL) {
@@ -1175,21 +1240,21 @@ sqlite_store_open(const char *path, const char *sensor, char *err,
 		return NULL;
 	}
 	s->base.ops = &sqlite_store_ops;
+	s->fd = s->lost_fd = -1;
 	snprintf(s->sensor, sizeof(s->sensor), "%s", sensor);
 	/* The connection's svcmap_sensor() points into s->sensor. */
-	if ((s->db = open_writable(path, s->sensor, err, errlen)) == NULL) {
+	if ((s->db = sqlite_open_writable(path, s->sensor, err, errlen)) ==
+	    NULL) {
 		free(s->path);
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < ST__COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, statements[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			sqlite_seterr(err, errlen, "%s: preparing statement "
-			    "%d: %s", path, i, sqlite3_errmsg(s->db));
-			sqlite_store_close(&s->base);
-			return NULL;
-		}
+	/* The file just opened, held to notice its loss (sqlite_lost.c). */
+	if (sqlite_prepare_statements(s, err, errlen) == -1 ||
+	    sqlite_hold_file(s, err, errlen) == -1) {
+		sqlite_store_close(&s->base);
+		return NULL;
+	}
 	return &s->base;
 }
 
@@ -1197,14 +1262,17 @@ void
 sqlite_store_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	int i;
 
-	for (i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	for (i = 0; i < UP__COUNT * UPSERT_SIZES; i++)
-		sqlite3_finalize(s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES]);
+	sqlite_finalize_statements(s);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
+	/*
+	 * Only now: closing a descriptor of the file drops every POSIX lock
+	 * this process holds on it, SQLite's included.
+	 */
+	if (s->fd != -1)
+		close(s->fd);
+	sqlite_lost_abandon(s);
 	free(s->order);
 	free(s->eps);
 	free(s->path);

@@ -50,6 +50,9 @@ struct config {
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
 	uint32_t	flush_interval_s;	/* seconds between flushes */
+	/* Seconds from a stop (SIGTERM, end of input) within which the last
+	 * write must land; past it svcmapd exits 1 saying what it lost. */
+	uint32_t	stop_timeout_s;
 	/* Seconds with every capture interface lost before svcmapd exits 1
 	 * (so that Restart=on-failure acts); 0: never. */
 	uint32_t	capture_lost_exit_s;
@@ -93,6 +96,12 @@ struct config {
 
 	/* daemon */
 	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
+	uint32_t	api_threads;		/* API reader threads */
+	uint32_t	api_limit;		/* rows of a page by default */
+	uint32_t	api_limit_max;		/* rows of a page at most */
+	uint32_t	api_reply_max;		/* bytes of a page, about */
+	uint32_t	api_max_connections;	/* accept pauses at this many */
+	uint32_t	api_request_timeout_s;	/* whole request, seconds */
 	char		user[64];		/* "" = stay as started */
 	char		sensor[64];		/* sensor name; default hostname */
 	char		pidfile[CONFIG_PATH_LEN];
