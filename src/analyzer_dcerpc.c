@@ -45,7 +45,7 @@ rpc_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
 	classify_bound(m->h->cctx, m->cur_flow, uuid, ver_major);
 }
 
-/* A call on this flow: the engine names it and may alert on it. */
+/* A call on this flow: the engine counts it and may alert on it. */
 static void
 rpc_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
     uint16_t opnum)

@@ -146,7 +146,7 @@ smb_encrypted(void *arg, int dir, size_t len)
 	m->cur_flow->smb_encrypted++;
 }
 
-/* A call inside the pipe being fed: charged to the SMB session's flow. */
+/* A call inside a pipe: an operation of the session's server. */
 static void
 pipe_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
     uint16_t opnum)

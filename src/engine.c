@@ -23,6 +23,7 @@
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
+#include "svcmap/opstats.h"
 #include "svcmap/opwatch.h"
 #include "svcmap/stats.h"
 
@@ -87,6 +88,7 @@ struct engine {
 	struct flow_table	*flows;
 	struct endpoint_table	*endpoints;
 	struct stats_batch	*batch;
+	struct op_batch		*ops;		/* RPC operations */
 	struct alerts		*alerts;	/* NULL: no alerts */
 	struct opwatch		*watch;		/* of cfg and cat; NULL: none */
 	struct run_totals	 totals;
@@ -184,7 +186,9 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 		if ((e->mods[i] = analyzers[i]->init(&e->host, err,
 		    errlen)) == NULL)
 			goto fail;
-	if ((e->batch = stats_batch_create()) == NULL) {
+	if ((e->batch = stats_batch_create()) == NULL ||
+	    (e->ops = op_batch_create(cfg->rpc_operations_capacity != 0 ?
+	    cfg->rpc_operations_capacity : OPSTATS_DEFAULT_CAPACITY)) == NULL) {
 		snprintf(err, errlen, "engine: out of memory");
 		goto fail;
 	}
@@ -209,6 +213,7 @@ engine_destroy(struct engine *e)
 			analyzers[i]->fini(e->mods[i]);
 	if (e->batch != NULL)
 		stats_batch_destroy(e->batch);
+	op_batch_destroy(e->ops);
 	opwatch_free(e->watch);
 	free(e);
 }
@@ -762,6 +767,8 @@ engine_drain(struct engine *e, bool end_flows)
 	e->totals.smb_pipes_opened = 0;
 	e->totals.smb_pipe_msgs = 0;
 	e->totals.smb_pipes_unparsed = 0;
+	e->totals.rpc_ops_dropped = op_batch_dropped_calls(e->ops);
+	e->totals.rpc_op_clients_dropped = op_batch_dropped_clients(e->ops);
 	for (i = 0; i < NANALYZERS; i++)
 		if (analyzers[i]->totals != NULL)
 			analyzers[i]->totals(e->mods[i], &e->totals);
@@ -772,6 +779,12 @@ struct stats_batch *
 engine_batch(struct engine *e)
 {
 	return e->batch;
+}
+
+struct op_batch *
+engine_ops(struct engine *e)
+{
+	return e->ops;
 }
 
 const struct run_totals *
@@ -828,9 +841,10 @@ engine_set_catalog(struct engine *e, const struct catalog *cat)
 
 /*
  * The one entry point of RPC calls (both analyzers' request() sinks):
- * the interface and operation named through the catalog, then the
- * sensitive_operation alert.  Serving drsuapi marks a domain controller
- * whether or not the call is watched.
+ * the call counted in the operations table, then the interface and
+ * operation named through the catalog for the sensitive_operation alert.
+ * Serving drsuapi marks a domain controller whether or not the call is
+ * watched.
  */
 void
 engine_rpc_request(struct engine *e, struct flow *f, const uint8_t uuid[16],
@@ -838,7 +852,18 @@ engine_rpc_request(struct engine *e, struct flow *f, const uint8_t uuid[16],
 {
 	const struct catalog_iface *ci;
 	struct alert_request rq;
+	struct op_key k;
 	int iface, op;
+
+	memset(&k, 0, sizeof(k));
+	k.server = f->server;
+	k.port = f->server_port;
+	k.transport = f->proto;
+	k.opnum = opnum;
+	memcpy(k.uuid, uuid, sizeof(k.uuid));
+	e->totals.rpc_calls++;
+	op_batch_call(e->ops, &k, ver_major, &f->client,
+	    (int64_t)(e->host.now_us / US_PER_S));
 
 	if (e->alerts == NULL ||
 	    (iface = catalog_iface_find(e->cat, uuid, ver_major)) < 0)

@@ -176,6 +176,16 @@ const struct counter_def counter_defs[] = {
 	    "svcmap_smb_pipes_unparsed_total", NULL, "pipes",
 	    "Pipes left without a DCE/RPC parser (per-session bound hit).",
 	    smb_pipes_unparsed),
+	C("rpc_calls", "rpc.calls", "svcmap_rpc_calls_total", NULL, "calls",
+	    "DCE/RPC requests (first fragments) counted as operations.",
+	    rpc_calls),
+	C("rpc_ops_dropped", "rpc.ops_dropped", "svcmap_rpc_ops_dropped_total",
+	    NULL, "calls", "RPC calls not counted: the operations table "
+	    "(rpc-operations-capacity) was full.", rpc_ops_dropped),
+	C("rpc_op_clients_dropped", "rpc.op_clients_dropped",
+	    "svcmap_rpc_op_clients_dropped_total", NULL, "clients",
+	    "RPC operation clients not recorded: the operations table was "
+	    "full.", rpc_op_clients_dropped),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);

@@ -28,6 +28,9 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	ok "$cap: svcmapctl migrate" "$SVCMAPCTL" -q -c /dev/null -d "$db" \
 	    migrate
 	is "$(sqlite3 "$db" 'PRAGMA user_version')" "$cur" "$cap: now v$cur"
+	# v5 adds the RPC operations, which a v2 database never recorded.
+	is "$("$SVCMAPCTL" -d "$db" operations --json)" "[]" \
+	    "$cap: no RPC operations (v5) in a migrated v2 database"
 	is "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok \
 	    "$cap: integrity_check ok"
 	sensor=$(sqlite3 "$db" 'SELECT sensor FROM runs ORDER BY id DESC
@@ -57,13 +60,13 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	    -d "$db" migrate
 done
 
-# v5: alerts name an RPC interface and operation ("" for the v2 kinds).
+# v6: alerts name an RPC interface and operation ("" for the v2 kinds).
 is "$(sqlite3 "$db" "SELECT count(*) FROM pragma_table_info('alerts')
     WHERE name IN ('interface', 'operation')")" 2 \
-    "v5: alerts have interface and operation columns"
+    "v6: alerts have interface and operation columns"
 is "$(sqlite3 "$db" "SELECT count(*) FROM alerts
     WHERE interface <> '' OR operation <> ''")" 0 \
-    "v5: the v2 alerts name no operation"
+    "v6: the v2 alerts name no operation"
 
 # The columns of v2's runs moved to run_counters, one row per counter.
 db="$SCRATCH/zeek__dce-rpc__mapi.pcap.db"

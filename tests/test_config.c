@@ -121,6 +121,8 @@ test_defaults(void)
 	    "defaults: rpc-max-reassembly 1 MiB");
 	is_int(c.endpoint_capacity, 65536, "defaults: endpoint-capacity");
 	is_int(c.endpoint_expiry_s, 86400, "defaults: endpoint-expiry 24h");
+	is_int(c.rpc_operations_capacity, 4096,
+	    "defaults: rpc-operations-capacity 4096");
 	is_int(c.nmonitored, 6, "defaults: six monitored networks");
 	{
 		char buf[64];
@@ -271,6 +273,8 @@ check_full(const struct config *c)
 	ok(c->dpi_outbound, "full: dpi-outbound yes");
 	is_int(c->rpc_max_frag, 16384, "full: rpc-max-fragment 16k");
 	is_int(c->rpc_max_reassembly, 4194304, "full: rpc-max-reassembly 4M");
+	is_int(c->rpc_operations_capacity, 8192,
+	    "full: rpc-operations-capacity 8192");
 	is_int(c->nmonitored, 3,
 	    "full: monitored-networks replaces the default, then appends");
 	is_str(cidr_fmt(&c->monitored[2], buf, sizeof(buf)), "2001:db8::/32",

@@ -35,6 +35,10 @@ static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"transport", "uuid", "version", "interface", "service", "source",
 	"clsid", "learned_at", "refreshed_at", "last_used", "moved_from",
 	"flows", "announcements", NULL };
+static const char *const operation_keys[] = { "sensor", "server_ip",
+	"port", "transport", "interface", "interface_uuid", "version",
+	"service", "opnum", "operation", "calls", "clients", "first_seen",
+	"last_seen", NULL };
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
 	"interface", "operation", "detail", "count", "events", "suppressed",
@@ -457,6 +461,7 @@ main(void)
 	check_contract(&record_services, service_keys);
 	check_contract(&record_hosts, host_keys);
 	check_contract(&record_endpoints, endpoint_keys);
+	check_contract(&record_operations, operation_keys);
 	check_contract(&record_alerts, alert_keys);
 	check_contract(&record_catalog_ports, catalog_port_keys);
 	check_contract(&record_catalog_ifaces, catalog_iface_keys);

@@ -62,6 +62,9 @@ struct config {
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
 	uint32_t	flush_interval_s;	/* seconds between flushes */
+	/* Seconds from a stop (SIGTERM, end of input) within which the last
+	 * write must land; past it svcmapd exits 1 saying what it lost. */
+	uint32_t	stop_timeout_s;
 	/* Seconds with every capture interface lost before svcmapd exits 1
 	 * (so that Restart=on-failure acts); 0: never. */
 	uint32_t	capture_lost_exit_s;
@@ -84,6 +87,7 @@ struct config {
 	uint32_t	rpc_max_reassembly;	/* bytes */
 	uint32_t	endpoint_capacity;
 	uint32_t	endpoint_expiry_s;
+	uint32_t	rpc_operations_capacity; /* rows per flush interval */
 
 	/* classification */
 	struct cidr	monitored[CONFIG_MAX_NETS];
@@ -114,6 +118,12 @@ struct config {
 
 	/* daemon */
 	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
+	uint32_t	api_threads;		/* API reader threads */
+	uint32_t	api_limit;		/* rows of a page by default */
+	uint32_t	api_limit_max;		/* rows of a page at most */
+	uint32_t	api_reply_max;		/* bytes of a page, about */
+	uint32_t	api_max_connections;	/* accept pauses at this many */
+	uint32_t	api_request_timeout_s;	/* whole request, seconds */
 	char		user[64];		/* "" = stay as started */
 	char		sensor[64];		/* sensor name; default hostname */
 	char		pidfile[CONFIG_PATH_LEN];

@@ -31,6 +31,7 @@ struct catalog;
 struct config;
 struct endpoint_table;
 struct flow_table_stats;
+struct op_batch;
 struct run_totals;
 struct stats_batch;
 
@@ -62,6 +63,12 @@ void	engine_drain(struct engine *e, bool end_flows);
 
 /** The batch drained statistics go to (owned by the engine). */
 struct stats_batch *engine_batch(struct engine *e);
+/**
+ * The RPC operations counted since it was last emptied (opstats.h;
+ * owned by the engine; rpc-operations-capacity rows).  Calls go to it
+ * as they are seen, not at a drain.
+ */
+struct op_batch *engine_ops(struct engine *e);
 /**
  * Run totals.  Packets, bytes, decode reasons, fragments, the non-IP and
  * malformed classes, nDPI mismatches and learned endpoints count as
@@ -95,16 +102,5 @@ void	engine_set_catalog(struct engine *e, const struct catalog *cat);
  * timeouts (from the next expiry) and dpi-outbound (for new flows).
  */
 void	engine_set_config(struct engine *e, const struct config *cfg);
-
-/**
- * An RPC call a client made on flow f: direct DCE/RPC on f, or inside a
- * named pipe of the SMB session f.  uuid/ver_major: the interface of
- * the call's presentation context; opnum: the operation.  The analyzers'
- * dcerpc sinks (request()) call it once per call; it names the call
- * through the catalog and feeds the sensitive_operation alert.  No
- * allocation.
- */
-void	engine_rpc_request(struct engine *e, struct flow *f,
-	    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum);
 
 #endif /* SVCMAP_ENGINE_H */

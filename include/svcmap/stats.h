@@ -132,6 +132,10 @@ struct run_totals {
 	uint64_t	smb_pipes_opened;
 	uint64_t	smb_pipe_msgs;
 	uint64_t	smb_pipes_unparsed; /* no DCE/RPC parser: bound hit */
+	uint64_t	rpc_calls;	/* RPC requests counted as operations */
+	/* opstats.h: calls and client pairs a full table dropped. */
+	uint64_t	rpc_ops_dropped;
+	uint64_t	rpc_op_clients_dropped;
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };
