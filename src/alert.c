@@ -16,10 +16,12 @@
 #include <syslog.h>
 
 #include "svcmap/alert.h"
+#include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
 #include "svcmap/log.h"
+#include "svcmap/opwatch.h"
 #include "svcmap/record.h"
 #include "svcmap/store.h"
 #include "svcmap/transport.h"
@@ -29,7 +31,9 @@
 _Static_assert(ALERT__COUNT == ALERT_KINDS,
     "config.h alert_kind[] follows enum alert_kind");
 _Static_assert((ALERT_TABLE_SIZE & (ALERT_TABLE_SIZE - 1)) == 0 &&
-    (ALERT_KNOWN_SIZE & (ALERT_KNOWN_SIZE - 1)) == 0,
+    (ALERT_KNOWN_SIZE & (ALERT_KNOWN_SIZE - 1)) == 0 &&
+    (ALERT_DC_SIZE & (ALERT_DC_SIZE - 1)) == 0 &&
+    (ALERT_STORM_SIZE & (ALERT_STORM_SIZE - 1)) == 0,
     "table sizes are powers of two (masking, not modulo)");
 
 static const char *const kind_names[ALERT__COUNT] = {
@@ -37,6 +41,7 @@ static const char *const kind_names[ALERT__COUNT] = {
 	[ALERT_PROTOCOL_MISMATCH] = "protocol_mismatch",
 	[ALERT_UNMAPPED_DYNAMIC_PORT] = "unmapped_dynamic_port",
 	[ALERT_NEW_SERVICE] = "new_service",
+	[ALERT_SENSITIVE_OPERATION] = "sensitive_operation",
 };
 
 struct alert_slot {
@@ -47,6 +52,25 @@ struct alert_slot {
 struct known_slot {
 	struct addr	 server;
 	char		 service[32];
+	bool		 used;
+};
+
+struct dc_slot {
+	struct addr	 host;
+	bool		 used;
+};
+
+/*
+ * Calls of one operation by one client to one server in the current
+ * window.  Direct-mapped: a pair whose slot another pair takes starts
+ * its window again, which can only delay a storm alert, never invent one.
+ */
+struct storm_slot {
+	struct addr	 client;
+	struct addr	 server;
+	uint32_t	 key;		/* struct alert_request.op_key */
+	uint32_t	 calls;
+	int64_t		 start_s;	/* the window's first call */
 	bool		 used;
 };
 
@@ -61,6 +85,8 @@ struct alerts {
 	struct config		 cfg;
 	struct alert_slot	*slots;
 	struct known_slot	*known;
+	struct dc_slot		*dc;
+	struct storm_slot	*storm;
 	struct alert_batch	*batch;
 	uint64_t		 start_us;	/* learning starts here */
 	int64_t			 rate_minute[ALERT__COUNT];
@@ -93,6 +119,8 @@ alert_create(const struct config *cfg, char *err, size_t errlen)
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->slots = calloc(ALERT_TABLE_SIZE, sizeof(*a->slots))) == NULL ||
 	    (a->known = calloc(ALERT_KNOWN_SIZE, sizeof(*a->known))) == NULL ||
+	    (a->dc = calloc(ALERT_DC_SIZE, sizeof(*a->dc))) == NULL ||
+	    (a->storm = calloc(ALERT_STORM_SIZE, sizeof(*a->storm))) == NULL ||
 	    (a->batch = alert_batch_create()) == NULL) {
 		snprintf(err, errlen, "alerts: out of memory");
 		alert_destroy(a);
@@ -119,35 +147,10 @@ alert_destroy(struct alerts *a)
 		return;
 	free(a->slots);
 	free(a->known);
+	free(a->dc);
+	free(a->storm);
 	alert_batch_destroy(a->batch);
 	free(a);
-}
-
-static uint32_t
-key_hash(uint8_t kind, const struct addr *server, uint8_t transport,
-    uint16_t port)
-{
-	return addr_hash(server, ((uint32_t)kind << 24) ^
-	    ((uint32_t)transport << 16) ^ port);
-}
-
-/* The slot of an alert key, a free slot for it, or NULL when full. */
-static struct alert_slot *
-slot_find(struct alerts *a, uint8_t kind, const struct addr *server,
-    uint8_t transport, uint16_t port)
-{
-	uint32_t h = key_hash(kind, server, transport, port), i;
-	struct alert_slot *s;
-
-	for (i = 0; i < ALERT_TABLE_SIZE; i++) {
-		s = &a->slots[(h + i) & (ALERT_TABLE_SIZE - 1)];
-		if (!s->used)
-			return s;
-		if (s->r.kind == kind && s->r.transport == transport &&
-		    s->r.port == port && addr_eq(&s->r.server, server))
-			return s;
-	}
-	return NULL;
 }
 
 static uint32_t
@@ -158,6 +161,43 @@ str_hash(const char *s)
 	while (*s != '\0')
 		h = (h ^ (uint8_t)*s++) * 16777619u;
 	return h;
+}
+
+/*
+ * An alert's key: (kind, server, transport, port), and for
+ * sensitive_operation also (interface, operation); "" for the others.
+ */
+static uint32_t
+key_hash(uint8_t kind, const struct addr *server, uint8_t transport,
+    uint16_t port, const char *iface, const char *op)
+{
+	uint32_t h = ((uint32_t)kind << 24) ^ ((uint32_t)transport << 16) ^
+	    port;
+
+	if (*op != '\0')
+		h ^= str_hash(iface) * 31 + str_hash(op);
+	return addr_hash(server, h);
+}
+
+/* The slot of an alert key, a free slot for it, or NULL when full. */
+static struct alert_slot *
+slot_find(struct alerts *a, uint8_t kind, const struct addr *server,
+    uint8_t transport, uint16_t port, const char *iface, const char *op)
+{
+	uint32_t h = key_hash(kind, server, transport, port, iface, op), i;
+	struct alert_slot *s;
+
+	for (i = 0; i < ALERT_TABLE_SIZE; i++) {
+		s = &a->slots[(h + i) & (ALERT_TABLE_SIZE - 1)];
+		if (!s->used)
+			return s;
+		if (s->r.kind == kind && s->r.transport == transport &&
+		    s->r.port == port && addr_eq(&s->r.server, server) &&
+		    strcmp(s->r.interface, iface) == 0 &&
+		    strcmp(s->r.operation, op) == 0)
+			return s;
+	}
+	return NULL;
 }
 
 /* Is (server, service) known?  add: record it.  -1: the set is full. */
@@ -193,7 +233,8 @@ alert_restore(struct alerts *a, const struct alert_record *r)
 
 	if (r->kind >= ALERT__COUNT)
 		return 0;
-	s = slot_find(a, r->kind, &r->server, r->transport, r->port);
+	s = slot_find(a, r->kind, &r->server, r->transport, r->port,
+	    r->interface, r->operation);
 	if (s == NULL) {
 		a->overflows++;
 		return -1;
@@ -211,6 +252,45 @@ alert_restore_known(struct alerts *a, const struct addr *server,
 {
 	if (known_check(a, server, service, true) == -1)
 		a->overflows++;
+	/* Only a domain controller runs the KDC (LDAP's "lsass" runs on
+	 * every Windows host, so the stored service says less there). */
+	if (strcmp(service, "kdc") == 0)
+		alert_dc_seen(a, server);
+}
+
+void
+alert_dc_seen(struct alerts *a, const struct addr *host)
+{
+	uint32_t h = addr_hash(host, 0x0dc), i;
+	struct dc_slot *d;
+
+	for (i = 0; i < ALERT_DC_SIZE; i++) {
+		d = &a->dc[(h + i) & (ALERT_DC_SIZE - 1)];
+		if (!d->used) {
+			d->host = *host;
+			d->used = true;
+			return;
+		}
+		if (addr_eq(&d->host, host))
+			return;
+	}
+	a->overflows++;
+}
+
+bool
+alert_is_dc(const struct alerts *a, const struct addr *host)
+{
+	uint32_t h = addr_hash(host, 0x0dc), i;
+	const struct dc_slot *d;
+
+	for (i = 0; i < ALERT_DC_SIZE; i++) {
+		d = &a->dc[(h + i) & (ALERT_DC_SIZE - 1)];
+		if (!d->used)
+			return false;
+		if (addr_eq(&d->host, host))
+			return true;
+	}
+	return false;
 }
 
 void
@@ -264,22 +344,37 @@ rate_allows(struct alerts *a, int kind, int64_t now_s)
 	return true;
 }
 
+/* What one raise counts into which alert. */
+struct raise {
+	int		 kind;
+	const struct flow *f;		/* server, client, transport, port */
+	const char	*service;	/* NULL: none */
+	const char	*protocol;	/* NULL: none */
+	const char	*interface;	/* "" but for sensitive_operation */
+	const char	*operation;
+	const char	*detail;
+	int64_t		 now_s;
+	uint64_t	 n;		/* flows or calls counted */
+};
+
 /*
- * Count a flow in its alert.  A raise (an event) is the alert's first
- * flow, its first flow after alert_quiet_s without any, or a flow that
- * reopens a resolved alert.
+ * Count flows (or calls) in their alert.  A raise (an event) is the
+ * alert's first count, its first after alert_quiet_s without any, or one
+ * that reopens a resolved alert.
  */
 static void
-raise_alert(struct alerts *a, int kind, const struct flow *f,
-    const struct alert_facts *facts, const char *detail)
+raise_count(struct alerts *a, const struct raise *rs)
 {
-	int64_t now_s = (int64_t)(facts->now_us / US_PER_S);
+	const struct flow *f = rs->f;
+	int64_t now_s = rs->now_s;
 	struct alert_slot *s;
+	int kind = rs->kind;
 	bool event;
 
 	if (!a->cfg.alert_kind[kind].enabled)
 		return;
-	s = slot_find(a, (uint8_t)kind, &f->server, f->proto, f->server_port);
+	s = slot_find(a, (uint8_t)kind, &f->server, f->proto, f->server_port,
+	    rs->interface, rs->operation);
 	if (s == NULL) {
 		a->overflows++;
 		return;
@@ -291,6 +386,10 @@ raise_alert(struct alerts *a, int kind, const struct flow *f,
 		s->r.server = f->server;
 		s->r.transport = f->proto;
 		s->r.port = f->server_port;
+		snprintf(s->r.interface, sizeof(s->r.interface), "%s",
+		    rs->interface);
+		snprintf(s->r.operation, sizeof(s->r.operation), "%s",
+		    rs->operation);
 		s->r.first_seen = now_s;
 		s->r.slot = (uint32_t)(s - a->slots);
 		event = true;
@@ -300,11 +399,11 @@ raise_alert(struct alerts *a, int kind, const struct flow *f,
 	s->r.severity = (uint8_t)a->cfg.alert_kind[kind].severity;
 	s->r.client = f->client;
 	snprintf(s->r.service, sizeof(s->r.service), "%s",
-	    facts->service != NULL ? facts->service : "");
+	    rs->service != NULL ? rs->service : "");
 	snprintf(s->r.protocol, sizeof(s->r.protocol), "%s",
-	    facts->protocol != NULL ? facts->protocol : "");
-	snprintf(s->r.detail, sizeof(s->r.detail), "%s", detail);
-	s->r.count++;
+	    rs->protocol != NULL ? rs->protocol : "");
+	snprintf(s->r.detail, sizeof(s->r.detail), "%s", rs->detail);
+	s->r.count += rs->n;
 	if (now_s > s->r.last_seen)
 		s->r.last_seen = now_s;
 	s->r.resolved_at = 0;
@@ -320,6 +419,16 @@ raise_alert(struct alerts *a, int kind, const struct flow *f,
 		s->r.pending = 0;
 }
 
+static void
+raise_alert(struct alerts *a, int kind, const struct flow *f,
+    const struct alert_facts *facts, const char *detail)
+{
+	struct raise rs = { kind, f, facts->service, facts->protocol, "", "",
+	    detail, (int64_t)(facts->now_us / US_PER_S), 1 };
+
+	raise_count(a, &rs);
+}
+
 /* Evidence arrived for a dynamic port: its open alert is resolved. */
 static void
 resolve_dynamic(struct alerts *a, const struct flow *f, uint64_t now_us)
@@ -327,7 +436,7 @@ resolve_dynamic(struct alerts *a, const struct flow *f, uint64_t now_us)
 	struct alert_slot *s;
 
 	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, &f->server, f->proto,
-	    f->server_port);
+	    f->server_port, "", "");
 	if (s == NULL || !s->used || s->r.resolved_at != 0)
 		return;
 	s->r.resolved_at = (int64_t)(now_us / US_PER_S);
@@ -362,6 +471,104 @@ server_answered(const struct flow *f)
 		    (f->tcp & (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S)) ==
 		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S);
 	return f->server_replied;
+}
+
+/*
+ * Ports only a domain controller answers on: Kerberos (88), LDAP and
+ * CLDAP (389), LDAPS (636) and the global catalog (3268, 3269).
+ */
+static bool
+dc_port(const struct flow *f)
+{
+	switch (f->server_port) {
+	case 88:
+	case 389:
+		return f->proto == TRANSPORT_TCP || f->proto == TRANSPORT_UDP;
+	case 636:
+	case 3268:
+	case 3269:
+		return f->proto == TRANSPORT_TCP;
+	}
+	return false;
+}
+
+/*
+ * Calls a storm-qualified request adds to its alert: 0 while this
+ * client's calls of this operation to this server within the window are
+ * at most alert-operation-storm, all of the window's calls when they
+ * first pass it, 1 for each call after that.
+ */
+static uint64_t
+storm_calls(struct alerts *a, const struct flow *f, uint32_t key,
+    int64_t now_s)
+{
+	uint32_t h = addr_hash(&f->client, addr_hash(&f->server, key));
+	struct storm_slot *s = &a->storm[h & (ALERT_STORM_SIZE - 1)];
+
+	if (!s->used || s->key != key || !addr_eq(&s->client, &f->client) ||
+	    !addr_eq(&s->server, &f->server) ||
+	    now_s - s->start_s >= (int64_t)a->cfg.storm_window_s) {
+		s->used = true;
+		s->client = f->client;
+		s->server = f->server;
+		s->key = key;
+		s->start_s = now_s;
+		s->calls = 0;
+	}
+	if (s->calls < UINT32_MAX)
+		s->calls++;
+	if (s->calls <= a->cfg.storm_calls)
+		return 0;
+	return s->calls == a->cfg.storm_calls + 1 ? s->calls : 1;
+}
+
+void
+alert_rpc_request(struct alerts *a, const struct flow *f,
+    const struct alert_request *rq)
+{
+	char op[64], detail[256], win[32];
+	struct raise rs;
+	uint64_t n = 1;
+
+	if (rq->dc_iface && server_answered(f))
+		alert_dc_seen(a, &f->server);
+	if (!(rq->watch & OPWATCH_ON) || f->cls == FLOW_UNMONITORED ||
+	    ignored(a, f))
+		return;
+	if ((rq->watch & CATALOG_OP_NOT_DC) && alert_is_dc(a, &f->client))
+		return;
+	if ((rq->watch & CATALOG_OP_STORM) && (n = storm_calls(a, f,
+	    rq->op_key, (int64_t)(rq->now_us / US_PER_S))) == 0)
+		return;
+	if (rq->operation != NULL)
+		snprintf(op, sizeof(op), "%s", rq->operation);
+	else
+		snprintf(op, sizeof(op), "opnum %u", rq->opnum);
+	if (rq->watch & CATALOG_OP_STORM) {
+		if (a->cfg.storm_window_s % 60 == 0)
+			snprintf(win, sizeof(win), "%um",
+			    a->cfg.storm_window_s / 60);
+		else
+			snprintf(win, sizeof(win), "%us", a->cfg.storm_window_s);
+		snprintf(detail, sizeof(detail), "%s %s: more than %u calls "
+		    "from one client within %s (storm)", rq->interface, op,
+		    a->cfg.storm_calls, win);
+	} else if (rq->watch & CATALOG_OP_NOT_DC)
+		snprintf(detail, sizeof(detail), "%s %s from a client not "
+		    "seen serving as a domain controller", rq->interface, op);
+	else
+		snprintf(detail, sizeof(detail), "%s %s called", rq->interface,
+		    op);
+	rs.kind = ALERT_SENSITIVE_OPERATION;
+	rs.f = f;
+	rs.service = rq->service;
+	rs.protocol = NULL;
+	rs.interface = rq->interface;
+	rs.operation = op;
+	rs.detail = detail;
+	rs.now_s = (int64_t)(rq->now_us / US_PER_S);
+	rs.n = n;
+	raise_count(a, &rs);
 }
 
 bool
@@ -419,6 +626,8 @@ alert_flow(struct alerts *a, struct flow *f, const struct alert_facts *facts,
 		return;
 	f->alert_flags |= ALERT_FLOW_DONE;
 	alert_restore_start(a, facts->start_us);
+	if (answered && dc_port(f))
+		alert_dc_seen(a, &f->server);
 
 	if (f->cls == FLOW_CLASSIFIED &&
 	    (f->method == METHOD_EPM || f->method == METHOD_BIND))

@@ -21,6 +21,7 @@
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
 #include "svcmap/endpoint.h"
+#include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/stats.h"
 #include "svcmap/transport.h"
@@ -42,6 +43,16 @@ rpc_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
 
 	(void)ver_minor;
 	classify_bound(m->h->cctx, m->cur_flow, uuid, ver_major);
+}
+
+/* A call on this flow: the engine counts it and may alert on it. */
+static void
+rpc_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+    uint16_t opnum)
+{
+	struct an_dcerpc *m = arg;
+
+	engine_rpc_request(m->h->engine, m->cur_flow, uuid, ver_major, opnum);
 }
 
 /*
@@ -98,6 +109,7 @@ an_dcerpc_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.arg = m;
 	m->sink.bound = rpc_bound;
 	m->sink.endpoint = rpc_endpoint;
+	m->sink.request = rpc_request;
 	return m;
 }
 

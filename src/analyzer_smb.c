@@ -42,6 +42,7 @@
 #include "svcmap/config.h"
 #include "svcmap/dcerpc.h"
 #include "svcmap/decode.h"
+#include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/names.h"
 #include "svcmap/smb.h"
@@ -144,6 +145,18 @@ smb_encrypted(void *arg, int dir, size_t len)
 	(void)dir;
 	(void)len;
 	m->cur_flow->smb_encrypted++;
+}
+
+/* A call inside a pipe: an operation of the session's server. */
+static void
+pipe_request(void *arg, const uint8_t uuid[16], uint16_t ver_major,
+    uint16_t opnum)
+{
+	struct an_smb *m = arg;
+
+	if (m->cur_flow != NULL)
+		engine_rpc_request(m->h->engine, m->cur_flow, uuid, ver_major,
+		    opnum);
 }
 
 static void
@@ -311,6 +324,7 @@ an_smb_init(const struct analyzer_host *h, char *err, size_t errlen)
 	m->sink.auth = smb_auth;
 	m->rsink.arg = m;
 	m->rsink.bound = pipe_bound;
+	m->rsink.request = pipe_request;
 	return m;
 oom:
 	snprintf(err, errlen, "engine: out of memory");

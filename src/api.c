@@ -15,6 +15,8 @@
  * prints: both render the same records through the same field tables
  * (record.h).
  */
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -23,6 +25,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +35,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -43,6 +47,7 @@
 #include "svcmap/catalog.h"
 #include "svcmap/catalog_query.h"
 #include "svcmap/json.h"
+#include "svcmap/log.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
 
@@ -59,10 +64,11 @@ enum param {
 	P_UUID,
 	P_INTERFACES,
 	P_FORMAT,
+	P_LIMIT,
+	P_CURSOR,
 	P_UNTIL,
 	P_BY,
 	P_OF,
-	P_LIMIT,
 	P_RESOLUTION,
 	P_NAME,
 	P__COUNT
@@ -72,33 +78,74 @@ enum param {
 
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
-	"format", "until", "by", "of", "limit", "resolution", "name"
+	"format", "limit", "cursor", "until", "by", "of", "resolution", "name"
 };
 
 /* The window of top and series (svcmapctl top and series options). */
 #define WINDOW	(PB(P_HOST) | PB(P_SERVICE) | PB(P_PORT) | PB(P_SINCE) | \
 	PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT))
 
-/* The routes and the parameters each accepts; svcmapctl's options. */
+/* The database routes' paging parameters. */
+#define PAGED	(PB(P_LIMIT) | PB(P_CURSOR))
+
+struct api;
+
+typedef void (*answer_fn)(struct api *, struct evhttp_request *,
+    const struct api_request *);
+
+static void	answer_db(struct api *, struct evhttp_request *,
+		    const struct api_request *);
+static void	answer_catalog(struct api *, struct evhttp_request *,
+		    const struct api_request *);
+static void	answer_status(struct api *, struct evhttp_request *,
+		    const struct api_request *);
+static void	answer_metrics(struct api *, struct evhttp_request *,
+		    const struct api_request *);
+
+/*
+ * The routes, the parameters each accepts (svcmapctl's options) and who
+ * answers: answer_db() hands the request to a reader thread, the others
+ * answer on the loop from memory.  A route is one line here (and its
+ * enum api_route); a database route adds its query to db_queries[].
+ */
 static const struct route {
 	const char	*path;
 	enum api_route	 route;
 	unsigned	 params;
+	answer_fn	 answer;
 } routes[API__ROUTES] = {
 	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
-	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) },
-	{ "/v1/hosts", API_HOSTS, PB(P_HOST) | PB(P_NAME) | PB(P_FORMAT) },
-	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) },
+	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) | PAGED,
+	    answer_db },
+	{ "/v1/hosts", API_HOSTS, PB(P_HOST) | PB(P_NAME) | PB(P_FORMAT) | PAGED,
+	    answer_db },
+	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
-	    PB(P_FORMAT) },
+	    PB(P_FORMAT) | PAGED, answer_db },
+	{ "/v1/operations", API_OPERATIONS, PB(P_HOST) | PB(P_SERVICE) |
+	    PB(P_FORMAT), answer_db },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
-	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT) },
-	{ "/v1/status", API_STATUS, 0 },
-	{ "/metrics", API_METRICS, 0 },
-	{ "/v1/top", API_TOP, WINDOW | PB(P_BY) | PB(P_OF) | PB(P_LIMIT) },
-	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION) },
-	{ "/v1/host", API_HOST, PB(P_HOST) },
+	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT), answer_catalog },
+	{ "/v1/status", API_STATUS, 0, answer_status },
+	{ "/metrics", API_METRICS, 0, answer_metrics },
+	{ "/v1/top", API_TOP, WINDOW | PB(P_BY) | PB(P_OF) | PB(P_LIMIT),
+	    answer_db },
+	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION), answer_db },
+	{ "/v1/host", API_HOST, PB(P_HOST), answer_db },
 };
+
+/* The query kind of a database route's cursor; -1 for the others. */
+static int
+route_kind(enum api_route r)
+{
+	switch (r) {
+	case API_SERVICES:	return QUERY_SERVICES;
+	case API_HOSTS:		return QUERY_HOSTS;
+	case API_ENDPOINTS:	return QUERY_ENDPOINTS;
+	case API_ALERTS:	return QUERY_ALERTS;
+	default:		return -1;
+	}
+}
 
 /* Parameter names are short words; anything longer is unknown anyway. */
 #define NAME_MAX_LEN	32
@@ -280,14 +327,6 @@ set_param(enum param p, const char *v, int64_t now_s,
 		if ((req->top_of = query_top_of_parse(v)) == -1)
 			what = "is not rows, hosts or services";
 		break;
-	case P_LIMIT:
-		errno = 0;
-		u = strtoull(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0)
-			what = "is not a number of entries (0: all)";
-		else
-			req->limit = u;
-		break;
 	case P_RESOLUTION:
 		if ((req->resolution = query_resolution_parse(v)) == 0)
 			what = "is not minute, hour or day";
@@ -339,6 +378,32 @@ set_param(enum param p, const char *v, int64_t now_s,
 		else if (strcmp(v, "json") != 0)
 			what = "is not json or csv";
 		break;
+	case P_LIMIT:
+		/* top: entries (0: all); the paged routes: rows of a page. */
+		errno = 0;
+		u = strtoull(v, &end, 10);
+		if (req->route == API_TOP) {
+			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+			    errno != 0)
+				what = "is not a number of entries (0: all)";
+			else
+				req->limit = u;
+		} else if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+		    errno != 0 || u == 0 || u > API_LIMIT_MAX)
+			what = "is not a number of rows (1..100000000)";
+		else
+			req->limit = u;
+		break;
+	case P_CURSOR:
+		/* The route is known: parameters come after the path. */
+		if (route_kind(req->route) < 0 ||
+		    query_cursor_parse((enum query_kind)route_kind(req->route),
+		    v, &req->after) == -1)
+			what = "is not a cursor of this route (give back the "
+			    "X-Next-Cursor header of the previous page)";
+		else
+			req->has_cursor = true;
+		break;
 	case P__COUNT:
 		break;
 	}
@@ -370,11 +435,11 @@ static int
 parse_query(const struct route *r, const char *q, size_t n, int64_t now_s,
     struct api_request *req, char *err, size_t errlen)
 {
-	char name[NAME_MAX_LEN + 1], value[API_MAX_VALUE + 1];
+	char name[NAME_MAX_LEN + 1], value[QUERY_CURSOR_LEN];
 	char qn[QUOTE_MAX * 3 + 4];
 	const char *p = q, *end = q + n, *amp, *eq, *why;
 	unsigned seen = 0;
-	int i, st;
+	int i, st, vmax;
 
 	for (; p < end; p = amp + 1) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
@@ -405,12 +470,14 @@ parse_query(const struct route *r, const char *q, size_t n, int64_t now_s,
 		if (eq == amp)
 			return fail(err, errlen, 400, "parameter \"%s\" needs "
 			    "a value (%s=...)", name, name);
+		/* A cursor is longer than any other value. */
+		vmax = i == P_CURSOR ? QUERY_CURSOR_LEN - 1 : API_MAX_VALUE;
 		if (pct_decode(eq + 1, (size_t)(amp - eq - 1), DEC_FORM, value,
-		    sizeof(value), &why) == -1) {
+		    vmax + 1, &why) == -1) {
 			if (strcmp(why, "too long") == 0)
 				return fail(err, errlen, 400, "parameter "
 				    "\"%s\": value longer than %d bytes", name,
-				    API_MAX_VALUE);
+				    vmax);
 			return fail(err, errlen, 400, "parameter \"%s\": %s",
 			    name, why);
 		}
@@ -437,7 +504,6 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 
 	memset(req, 0, sizeof(*req));
 	req->kind = -1;
-	req->limit = 10;
 	req->resolution = 60;
 	catalog_query_init(&req->catalog);
 	if (errlen > 0)
@@ -473,12 +539,21 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 	for (i = 0; i < API__ROUTES; i++)
 		if (strcmp(path, routes[i].path) == 0)
 			r = &routes[i];
-	if (r == NULL)
-		return fail(err, errlen, 404, "no route \"%s\" (routes: "
-		    "/v1/services, /v1/hosts, /v1/endpoints, /v1/alerts, "
-		    "/v1/catalog, /v1/status, /metrics, /v1/top, /v1/series)",
-		    quote(path, strlen(path), q));
+	if (r == NULL) {
+		char list[256];
+		size_t off = 0;
+
+		list[0] = '\0';
+		for (i = 0; i < API__ROUTES && off < sizeof(list); i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%s", i ? ", " : "", routes[i].path);
+		return fail(err, errlen, 404, "no route \"%s\" (routes: %s)",
+		    quote(path, strlen(path), q), list);
+	}
 	req->route = r->route;
+	/* top: ten entries; the paged routes: 0 is the configured page. */
+	if (r->route == API_TOP)
+		req->limit = 10;
 
 	if (strcmp(method, "HEAD") == 0)
 		req->head = true;
@@ -505,6 +580,19 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 /* The server */
 
 /*
+ * Threads.  evhttp is not thread-safe across one connection, so every
+ * evhttp call stays on the loop thread.  A database request becomes a
+ * job that one of a small fixed pool of reader threads answers into an
+ * evbuffer of its own, each thread through its own read-only reader;
+ * the loop sends the reply when the done event fires (event_active()
+ * from the thread).  We chose this over an evhttp per thread: one
+ * listener, one connection count and one deadline table on one thread,
+ * while a query, however long, holds a reader thread and never the loop
+ * that flushes and answers /v1/status.  /v1/status, /metrics and
+ * /v1/catalog are answered on the loop from memory and never queue.
+ */
+
+/*
  * Replies counted by status, for svcmap_api_requests_total: every status
  * this file sends.  evhttp's own refusals (a request it cannot parse,
  * 413 for a body over API_MAX_BODY, 501 for an unknown method) never
@@ -513,29 +601,225 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 static const int counted_codes[] = { 200, 400, 404, 405, 414, 500, 503 };
 #define NCODES	(sizeof(counted_codes) / sizeof(counted_codes[0]))
 
+/* A database request between the loop and a reader thread. */
+struct job {
+	struct job		*next;
+	struct evhttp_request	*req;	/* the loop's; never touched by
+					   the thread */
+	struct api_request	 r;
+	/* Filled by the thread. */
+	int			 code;	/* 200, else err for the client */
+	bool			 csv;
+	struct evbuffer		*body;
+	bool			 more;	/* cursor names the next page */
+	char			 cursor[QUERY_CURSOR_LEN];
+	char			 time_ref[64];	/* X-Time-Reference; "" none */
+	char			 err[512];
+};
+
+struct jobq {
+	struct job	*head;
+	struct job	**tail;
+};
+
+/* One accepted connection, from accept to close (loop thread only). */
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct api		*a;
+	struct bufferevent	*bev;	/* ours until adopted (a reference) */
+	struct evhttp_connection *evcon;	/* NULL until adopted */
+	struct event		*deadline;
+	bool			 busy;	/* a job is out for it */
+};
+TAILQ_HEAD(conn_list, conn);
+
+struct worker {
+	struct api	*a;
+	pthread_t	 thread;
+	bool		 started;
+	struct reader	*reader;	/* NULL until readable */
+	struct json	 j;
+};
+
 struct api {
+	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp_bound_socket *sock;
+	struct evconnlistener	*lev;
 	uint16_t		 port;
 	char			*db_path;
-	struct reader		*reader;	/* NULL until readable */
 	const struct catalog	*cat;
 	api_status_fn		 status;
 	void			*status_arg;
-	struct evbuffer		*body;		/* the reply being built */
+	struct api_config	 cfg;
+	struct evbuffer		*body;		/* the reply being sent */
 	struct json		 j;
 	uint64_t		 replies[NCODES];
+
+	/* Connections (loop thread). */
+	struct conn_list	 conns;
+	unsigned		 nconns;
+	bool			 paused;	/* accept off: at the cap */
+	bool			 stopping;
+	struct event		*adopt_ev;
+	struct event		*accept_retry_ev;
+	uint64_t		 accept_pauses;
+	uint64_t		 deadlines;	/* connections cut */
+
+	/* Jobs: mu guards todo, done, quit and the catalog's users. */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 todo_cv;
+	pthread_cond_t		 cat_cv;
+	struct jobq		 todo;
+	struct jobq		 done;
+	unsigned		 queued;	/* in todo or being answered */
+	bool			 quit;
+	unsigned		 cat_users;	/* threads reading a->cat */
+	bool			 cat_swap;	/* api_set_catalog() waits */
+	struct event		*done_ev;
+	struct worker		*workers;
+	unsigned		 nworkers;
 };
 
-/* How long a client may take to send a request or read a reply. */
+/* How long a client may stay idle sending a request or reading a reply. */
 #define API_TIMEOUT_S		10
 /* Requests are a line and a few headers; bodies are never read. */
 #define API_MAX_HEADERS		8192
 #define API_MAX_BODY		4096
+/* Descriptors kept from the connection cap for everything else. */
+#define API_FD_RESERVE		32
 
 #define CT_JSON		"application/json"
 #define CT_CSV		"text/csv; charset=utf-8; header=present"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
+
+void
+api_config_defaults(struct api_config *c)
+{
+	/* The same values as config.c's table (svcmapd.conf(5)). */
+	c->threads = 2;
+	c->limit_default = 1000;
+	c->limit_max = 10000;
+	c->reply_max = 16 * 1024 * 1024;
+	c->max_connections = 64;
+	c->request_timeout_s = 30;
+}
+
+static void
+jobq_init(struct jobq *q)
+{
+	q->head = NULL;
+	q->tail = &q->head;
+}
+
+static void
+jobq_push(struct jobq *q, struct job *j)
+{
+	j->next = NULL;
+	*q->tail = j;
+	q->tail = &j->next;
+}
+
+static struct job *
+jobq_pop(struct jobq *q)
+{
+	struct job *j = q->head;
+
+	if (j != NULL && (q->head = j->next) == NULL)
+		q->tail = &q->head;
+	return j;
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->body != NULL)
+		evbuffer_free(j->body);
+	free(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* libevent's log, rate-limited */
+
+/*
+ * libevent logs through this from any thread.  At the fd limit an
+ * accept loop can log the same line millions of times: each kind of
+ * message (its text without digits) gets at most one line a second, and
+ * the next line of that kind says how many were suppressed.
+ */
+#define LOG_SLOTS	32
+
+static struct {
+	pthread_mutex_t	 mu;
+	struct {
+		uint32_t	 kind;
+		int64_t		 sec;
+		uint64_t	 suppressed;
+	} slot[LOG_SLOTS];
+} evlog = { PTHREAD_MUTEX_INITIALIZER, { { 0, 0, 0 } } };
+
+static uint32_t
+log_kind(const char *msg)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *msg != '\0'; msg++)
+		if (*msg < '0' || *msg > '9')
+			h = (h ^ (unsigned char)*msg) * 16777619u;
+	return h != 0 ? h : 1;
+}
+
+/*
+ * Log who's msg unless its kind already logged this second; thread-safe.
+ */
+static void
+log_limited(int severity, const char *who, const char *msg)
+{
+	char more[64] = "";
+	struct timespec ts;
+	uint32_t kind = log_kind(msg);
+	uint64_t gone = 0, old = 0;
+	size_t i = kind % LOG_SLOTS;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&evlog.mu);
+	if (evlog.slot[i].kind == kind && evlog.slot[i].sec == ts.tv_sec) {
+		evlog.slot[i].suppressed++;
+		pthread_mutex_unlock(&evlog.mu);
+		return;
+	}
+	if (evlog.slot[i].kind == kind)
+		gone = evlog.slot[i].suppressed;
+	else
+		old = evlog.slot[i].suppressed;	/* another kind's count */
+	evlog.slot[i].kind = kind;
+	evlog.slot[i].sec = ts.tv_sec;
+	evlog.slot[i].suppressed = 0;
+	pthread_mutex_unlock(&evlog.mu);
+
+	if (old > 0)
+		log_warnx("%s: %" PRIu64 " more lines of another kind "
+		    "suppressed", who, old);
+	if (gone > 0)
+		snprintf(more, sizeof(more), " (%" PRIu64 " similar lines "
+		    "suppressed)", gone);
+	if (severity >= EVENT_LOG_WARN)
+		log_warnx("%s: %s%s", who, msg, more);
+	else
+		log_info("%s: %s%s", who, msg, more);
+}
+
+static void
+on_evlog(int severity, const char *msg)
+{
+	if (severity != EVENT_LOG_DEBUG)
+		log_limited(severity, "libevent", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Replies */
 
 static void
 count_reply(struct api *a, int code)
@@ -611,245 +895,403 @@ send_json(struct api *a, struct evhttp_request *req)
 }
 
 /*
- * The records of a reply: JSON into a->j (sent by send_json(), so the
- * bytes are svcmapctl --json's), CSV into a memory stream.
+ * The records of a reply: JSON into j (the bytes are svcmapctl --json's),
+ * CSV into a memory stream.
  */
 struct reply {
 	struct record_out out;
+	struct json	*j;
 	FILE		*f;
 	char		*text;
 	size_t		 len;
 };
 
 static int
-reply_begin(struct api *a, struct reply *rp, bool csv,
+reply_begin(struct json *j, struct reply *rp, bool csv,
     const struct record_table *const *kinds, size_t nkinds)
 {
 	memset(rp, 0, sizeof(*rp));
-	json_reset(&a->j);
+	rp->j = j;
+	json_reset(j);
 	if (csv && (rp->f = open_memstream(&rp->text, &rp->len)) == NULL)
 		return -1;
 	record_out_begin(&rp->out, csv ? RECORD_CSV : RECORD_JSON, kinds,
-	    nkinds, &a->j, rp->f, true);
+	    nkinds, j, rp->f, true);
 	return 0;
 }
 
 /*
- * Finish the records after the query returned rc: send them (rc 0), or
- * drop them and send the query's error as `code` (rc -1).
+ * Close the records into body (JSON with svcmapctl's newline, or CSV).
+ * @return: 0, or -1 out of memory.
  */
-static void
-reply_send(struct api *a, struct evhttp_request *req, struct reply *rp,
-    int rc, int code, const char *err)
+static int
+reply_finish(struct reply *rp, struct evbuffer *body)
 {
 	int end = record_out_end(&rp->out);
 
 	if (rp->f != NULL && fclose(rp->f) != 0)
 		end = -1;
-	if (rc == -1)
-		send_error(a, req, code, err);
-	else if (end == -1)
-		send_error(a, req, 500, "out of memory");
-	else if (rp->f == NULL)
-		send_json(a, req);
-	else {
-		evbuffer_drain(a->body, evbuffer_get_length(a->body));
-		if (evbuffer_add(a->body, rp->text, rp->len) == -1)
-			send_error(a, req, 500, "out of memory");
-		else
-			send_body(a, req, 200, CT_CSV);
+	rp->f = NULL;
+	if (end == 0) {
+		if (rp->text != NULL)
+			end = evbuffer_add(body, rp->text, rp->len);
+		else if (json_failed(rp->j) ||
+		    evbuffer_add(body, rp->j->buf, rp->j->len) == -1 ||
+		    evbuffer_add(body, "\n", 1) == -1)
+			end = -1;
 	}
 	free(rp->text);
+	rp->text = NULL;
+	return end;
+}
+
+/* Drop the records (the query failed). */
+static void
+reply_abort(struct reply *rp)
+{
+	record_out_end(&rp->out);
+	if (rp->f != NULL)
+		fclose(rp->f);
+	rp->f = NULL;
+	free(rp->text);
+	rp->text = NULL;
+}
+
+/* The reply's size so far, for the page's byte cap. */
+static uint64_t
+reply_size(struct reply *rp)
+{
+	off_t o;
+
+	if (rp->f == NULL)
+		return rp->j->len;
+	return (o = ftello(rp->f)) > 0 ? (uint64_t)o : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pages (reader threads) */
+
+/*
+ * One page of rows: at most `limit` rows and about `cap` bytes (the row
+ * that passes the cap is the last; a page holds one row at least, so a
+ * walk always moves).  The query is asked for limit + 1 rows: a row past
+ * the page means there is a next page, whose cursor is the last row's
+ * key.
+ */
+struct pager {
+	struct reply	*rp;
+	uint64_t	 limit;
+	uint64_t	 cap;
+	uint64_t	 n;
+	bool		 more;
+	struct query_key last;
+};
+
+static bool
+page_full(struct pager *p)
+{
+	if (p->more || p->n >= p->limit ||
+	    (p->n > 0 && reply_size(p->rp) >= p->cap)) {
+		p->more = true;
+		return true;
+	}
+	return false;
 }
 
 static void
-db_close(struct api *a)
+page_service(void *arg, const struct query_service *r)
 {
-	reader_close(a->reader);
-	a->reader = NULL;
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_service_row(&p->rp->out, r);
+	query_key_service(r, &p->last);
+	p->n++;
+}
+
+static void
+page_host(void *arg, const struct query_host *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_host_row(&p->rp->out, r);
+	query_key_host(r, &p->last);
+	p->n++;
+}
+
+static void
+page_endpoint(void *arg, const struct query_endpoint *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_endpoint_row(&p->rp->out, r);
+	query_key_endpoint(r, &p->last);
+	p->n++;
+}
+
+static void
+page_alert(void *arg, const struct alert_record *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_alert_row(&p->rp->out, r);
+	query_key_alert(r, &p->last);
+	p->n++;
 }
 
 /*
- * The read connection, checked at each request: a store replaced or
- * removed since it was opened is opened afresh (reader_stale(): for
- * SQLite one stat() per request, no SQL).
+ * The read connection of this thread, checked at each job: a store
+ * replaced or removed since it was opened is opened afresh
+ * (reader_stale(): for SQLite one stat(), no SQL).
  */
 static struct reader *
-db_get(struct api *a, char *err, size_t errlen)
+worker_db(struct worker *w, char *err, size_t errlen)
 {
 	char why[400];
 
-	if (a->reader != NULL && reader_stale(a->reader))
-		db_close(a);
-	if (a->reader == NULL &&
-	    (a->reader = reader_open(a->db_path, why, sizeof(why))) == NULL)
+	if (w->reader != NULL && reader_stale(w->reader)) {
+		reader_close(w->reader);
+		w->reader = NULL;
+	}
+	if (w->reader == NULL && (w->reader = reader_open(w->a->db_path, why,
+	    sizeof(why))) == NULL)
 		snprintf(err, errlen, "database %s", why);
-	return a->reader;
+	return w->reader;
 }
 
 /*
  * since and until of the request against the database's time reference
  * (svcmapctl's rule: the newest packet of capture-file runs, else the
- * wall clock), which a relative time also names in X-Time-Reference.
- * Returns 0, or -1 after sending the error.
+ * wall clock).  The reply names it in X-Time-Reference (jb->time_ref)
+ * when a relative time used it, and always for top and series.
+ * @return: 0, or -1 with jb->err.
  */
 static int
-resolve_times(struct api *a, struct evhttp_request *req, struct reader *s,
-    const struct api_request *r, int64_t *since, int64_t *until)
+resolve_times(struct reader *s, struct job *jb, struct query_time_ref *ref,
+    int64_t *since, int64_t *until)
 {
-	struct query_time_ref ref;
-	char err[512], b[32], h[64];
+	const struct api_request *r = &jb->r;
+	char b[32];
 
 	*since = r->since;
 	*until = r->until;
+	memset(ref, 0, sizeof(*ref));
 	if (!r->since_rel && !r->until_rel &&
 	    r->route != API_TOP && r->route != API_SERIES)
 		return 0;
-	if (query_time_reference(s, (int64_t)time(NULL), &ref, err,
-	    sizeof(err)) == -1) {
-		db_close(a);
-		send_error(a, req, 503, err);
+	if (query_time_reference(s, (int64_t)time(NULL), ref, jb->err,
+	    sizeof(jb->err)) == -1)
 		return -1;
-	}
 	if (r->since_rel)
-		*since = ref.at - r->since_back;
+		*since = ref->at - r->since_back;
 	if (r->until_rel)
-		*until = ref.at - r->until_back;
-	snprintf(h, sizeof(h), "%s %s", ref.reference, json_time(ref.at, b));
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "X-Time-Reference", h);
+		*until = ref->at - r->until_back;
+	snprintf(jb->time_ref, sizeof(jb->time_ref), "%s %s", ref->reference,
+	    json_time(ref->at, b));
 	return 0;
 }
 
 /*
  * /v1/top and /v1/series: svcmapctl top and series --json, an object
  * with the window and the records under "rows"; format=csv the records.
+ * One answer, not paged: top is bounded by its limit, a series by its
+ * window and resolution.
+ * @return: 0 (jb->code says how it went), or -1 the query failed.
  */
-static void
-answer_window(struct api *a, struct evhttp_request *req,
-    const struct api_request *r)
+static int
+run_window(struct worker *w, struct job *jb, const struct catalog *cat,
+    struct reader *s, const struct query_time_ref *ref, int64_t since,
+    int64_t until)
 {
+	const struct api_request *r = &jb->r;
 	const struct record_table *kind = r->route == API_TOP ? &record_top :
 	    &record_series;
-	struct query_time_ref ref;
-	struct query_window w;
-	struct reader *s;
+	struct query_window win;
 	struct reply rp;
-	char err[512] = "", b[32], hdr[64];
 	int rc, end;
 
-	if ((s = db_get(a, err, sizeof(err))) == NULL) {
-		send_error(a, req, 503, err);
-		return;
-	}
 	if (r->route == API_SERIES && r->service[0] == '\0') {
-		send_error(a, req, 400, "parameter \"service\" is required "
-		    "(a key, or undocumented)");
-		return;
+		jb->code = 400;
+		snprintf(jb->err, sizeof(jb->err), "parameter \"service\" is "
+		    "required (a key, or undocumented)");
+		return 0;
 	}
-	memset(&w, 0, sizeof(w));
-	if (r->host[0] != '\0' && cidr_parse(&w.host, r->host) == 0)
-		w.has_host = true;
-	w.service = r->service[0] != '\0' ? r->service : NULL;
-	w.port = r->port;
-	w.all = r->all;
-	if (query_time_reference(s, (int64_t)time(NULL), &ref, err,
-	    sizeof(err)) == -1) {
-		db_close(a);
-		send_error(a, req, 503, err);
-		return;
-	}
-	w.since = r->since_rel ? ref.at - r->since_back : r->since;
-	w.until = r->until_rel ? ref.at - r->until_back : r->until;
-	snprintf(hdr, sizeof(hdr), "%s %s", ref.reference,
-	    json_time(ref.at, b));
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "X-Time-Reference", hdr);
+	memset(&win, 0, sizeof(win));
+	if (r->host[0] != '\0' && cidr_parse(&win.host, r->host) == 0)
+		win.has_host = true;
+	win.service = r->service[0] != '\0' ? r->service : NULL;
+	win.port = r->port;
+	win.all = r->all;
+	win.since = since;
+	win.until = until;
 
 	memset(&rp, 0, sizeof(rp));
-	json_reset(&a->j);
-	if (r->csv && (rp.f = open_memstream(&rp.text, &rp.len)) == NULL) {
-		send_error(a, req, 500, "out of memory");
-		return;
-	}
+	rp.j = &w->j;
+	json_reset(&w->j);
+	jb->code = 500;
+	snprintf(jb->err, sizeof(jb->err), "out of memory");
+	if (r->csv && (rp.f = open_memstream(&rp.text, &rp.len)) == NULL)
+		return 0;
 	if (!r->csv) {
-		json_object_begin(&a->j);
-		query_window_json(&a->j, &w, &ref);
+		json_object_begin(&w->j);
+		query_window_json(&w->j, &win, ref);
 		if (r->route == API_TOP) {
-			json_kv_string(&a->j, "of",
+			json_kv_string(&w->j, "of",
 			    query_top_of_name((enum query_top_of)r->top_of));
-			json_kv_string(&a->j, "by",
+			json_kv_string(&w->j, "by",
 			    query_top_by_name((enum query_top_by)r->top_by));
-			json_kv_uint(&a->j, "limit", r->limit);
+			json_kv_uint(&w->j, "limit", r->limit);
 		} else {
-			json_kv_string(&a->j, "service", w.service);
-			json_kv_string(&a->j, "resolution",
+			json_kv_string(&w->j, "service", win.service);
+			json_kv_string(&w->j, "resolution",
 			    query_resolution_name(r->resolution));
 		}
-		json_key(&a->j, "rows");
+		json_key(&w->j, "rows");
 	}
 	record_out_begin(&rp.out, r->csv ? RECORD_CSV : RECORD_JSON, &kind, 1,
-	    &a->j, rp.f, true);
+	    &w->j, rp.f, true);
+	jb->err[0] = '\0';
 	if (r->route == API_TOP)
-		rc = query_top(s, a->cat, &w, (enum query_top_of)r->top_of,
+		rc = query_top(s, cat, &win, (enum query_top_of)r->top_of,
 		    (enum query_top_by)r->top_by, r->limit, record_top_row,
-		    &rp.out, err, sizeof(err));
+		    &rp.out, jb->err, sizeof(jb->err));
 	else
-		rc = query_series(s, &w, r->resolution, record_bucket_row,
-		    &rp.out, err, sizeof(err));
-	if (rc == -1)
-		db_close(a);
+		rc = query_series(s, &win, r->resolution, record_bucket_row,
+		    &rp.out, jb->err, sizeof(jb->err));
 	end = record_out_end(&rp.out);
 	if (rp.f != NULL && fclose(rp.f) != 0)
 		end = -1;
 	if (!r->csv)
-		json_object_end(&a->j);
-	if (rc == -1)
-		send_error(a, req, 503, err);
-	else if (end == -1)
-		send_error(a, req, 500, "out of memory");
-	else if (rp.f == NULL)
-		send_json(a, req);
-	else {
-		evbuffer_drain(a->body, evbuffer_get_length(a->body));
-		if (evbuffer_add(a->body, rp.text, rp.len) == -1)
-			send_error(a, req, 500, "out of memory");
-		else
-			send_body(a, req, 200, CT_CSV);
+		json_object_end(&w->j);
+	if (rc == -1) {
+		free(rp.text);
+		return -1;
 	}
+	if (end == 0 && (jb->body = evbuffer_new()) != NULL) {
+		if (rp.text != NULL)
+			end = evbuffer_add(jb->body, rp.text, rp.len);
+		else if (json_failed(&w->j) ||
+		    evbuffer_add(jb->body, w->j.buf, w->j.len) == -1 ||
+		    evbuffer_add(jb->body, "\n", 1) == -1)
+			end = -1;
+	} else
+		end = -1;
 	free(rp.text);
+	if (end == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
+		return 0;
+	}
+	jb->csv = r->csv;
+	jb->code = 200;
+	return 0;
+}
+
+/*
+ * /v1/host?host=IP: svcmapctl host IP --json, one address whether it
+ * serves or not; 404 when nothing knows it.  JSON only.
+ * @return: 0 (jb->code says how it went), or -1 the query failed.
+ */
+static int
+run_host(struct worker *w, struct job *jb, const struct catalog *cat,
+    struct reader *s)
+{
+	const struct api_request *r = &jb->r;
+	bool found = false;
+
+	jb->code = 400;
+	if (r->host[0] == '\0') {
+		snprintf(jb->err, sizeof(jb->err), "parameter \"host\" is "
+		    "required");
+		return 0;
+	}
+	/* set_param() takes a prefix for every route: this one wants one. */
+	if (strchr(r->host, '/') != NULL) {
+		snprintf(jb->err, sizeof(jb->err), "parameter \"host\" is "
+		    "one address here, not a prefix");
+		return 0;
+	}
+	json_reset(&w->j);
+	jb->err[0] = '\0';
+	if (query_host_json(s, cat, r->host, &w->j, &found, jb->err,
+	    sizeof(jb->err)) == -1)
+		return -1;
+	if (!found) {
+		jb->code = 404;
+		snprintf(jb->err, sizeof(jb->err), "nothing known of this "
+		    "address");
+		return 0;
+	}
+	jb->code = 500;
+	if ((jb->body = evbuffer_new()) == NULL || json_failed(&w->j) ||
+	    evbuffer_add(jb->body, w->j.buf, w->j.len) == -1 ||
+	    evbuffer_add(jb->body, "\n", 1) == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
+		return 0;
+	}
+	jb->csv = false;
+	jb->code = 200;
+	return 0;
 }
 
 /* The database routes: the same calls as svcmapctl's commands. */
 static void
-answer_db(struct api *a, struct evhttp_request *req,
-    const struct api_request *r)
+run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 {
 	static const struct record_table *const kinds[] = {
 		[API_SERVICES] = &record_services,
 		[API_HOSTS] = &record_hosts,
 		[API_ENDPOINTS] = &record_endpoints,
 		[API_ALERTS] = &record_alerts,
+		[API_OPERATIONS] = &record_operations,
 	};
+	const struct api_config *c = &w->a->cfg;
+	const struct api_request *r = &jb->r;
 	struct query_host_filter hf;
+	struct query_op_filter of;
 	struct query_filter f;
+	struct query_page pg;
+	struct pager p;
 	struct reader *s;
 	struct reply rp;
+	struct query_time_ref ref;
 	int64_t since, until;
-	char err[512] = "";
 	int rc = -1;
 
-	if ((s = db_get(a, err, sizeof(err))) == NULL) {
-		send_error(a, req, 503, err);
+	jb->code = 503;
+	if ((s = worker_db(w, jb->err, sizeof(jb->err))) == NULL)
+		return;
+	if (resolve_times(s, jb, &ref, &since, &until) == -1 ||
+	    (r->route == API_TOP || r->route == API_SERIES ?
+	    run_window(w, jb, cat, s, &ref, since, until) : 0) == -1 ||
+	    (r->route == API_HOST ? run_host(w, jb, cat, s) : 0) == -1) {
+		reader_close(w->reader);
+		w->reader = NULL;
+		jb->code = 503;
 		return;
 	}
-	if (resolve_times(a, req, s, r, &since, &until) == -1)
+	if (r->route == API_TOP || r->route == API_SERIES ||
+	    r->route == API_HOST)
 		return;
-	if (r->route > API_ALERTS ||
-	    reply_begin(a, &rp, r->csv, &kinds[r->route], 1) == -1) {
-		send_error(a, req, 500, "out of memory");
+	jb->code = 500;
+	if (r->route > API_OPERATIONS ||
+	    reply_begin(&w->j, &rp, r->csv, &kinds[r->route], 1) == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
 		return;
 	}
+	memset(&p, 0, sizeof(p));
+	p.rp = &rp;
+	p.limit = r->limit == 0 ? c->limit_default :
+	    r->limit < c->limit_max ? r->limit : c->limit_max;
+	p.cap = c->reply_max;
+	pg.after = r->has_cursor ? &r->after : NULL;
+	pg.limit = p.limit + 1;
 	switch (r->route) {
 	case API_SERVICES:
 		memset(&f, 0, sizeof(f));
@@ -858,60 +1300,406 @@ answer_db(struct api *a, struct evhttp_request *req,
 		f.since = since;
 		f.until = until;
 		f.all = r->all;
-		rc = query_services(s, a->cat, &f, record_service_row, &rp.out,
-		    err, sizeof(err));
+		rc = query_services_page(s, cat, &f, &pg, page_service, &p,
+		    jb->err, sizeof(jb->err));
 		break;
 	case API_HOSTS:
 		memset(&hf, 0, sizeof(hf));
 		hf.ip = r->host[0] != '\0' ? r->host : NULL;
 		hf.name = r->name[0] != '\0' ? r->name : NULL;
-		rc = query_hosts_where(s, &hf, record_host_row, &rp.out, err,
-		    sizeof(err));
+		rc = query_hosts_where(s, &hf, &pg, page_host, &p, jb->err,
+		    sizeof(jb->err));
 		break;
 	case API_ENDPOINTS:
-		rc = query_endpoints(s, a->cat, record_endpoint_row, &rp.out,
-		    err, sizeof(err));
+		rc = query_endpoints_page(s, cat, &pg, page_endpoint, &p,
+		    jb->err, sizeof(jb->err));
 		break;
 	case API_ALERTS:
-		rc = query_alerts_until(s, r->kind >= 0 ?
+		rc = query_alerts_page(s, r->kind >= 0 ?
 		    alert_kind_name((enum alert_kind)r->kind) : NULL, since,
-		    until, record_alert_row, &rp.out, err, sizeof(err));
+		    until, &pg, page_alert, &p, jb->err, sizeof(jb->err));
+		break;
+	case API_OPERATIONS:
+		memset(&of, 0, sizeof(of));
+		of.host = r->host[0] != '\0' ? r->host : NULL;
+		of.service = r->service[0] != '\0' ? r->service : NULL;
+		/* Not paged: one row per (server, interface, opnum) seen. */
+		rc = query_operations(s, cat, &of, record_operation_row,
+		    &rp.out, jb->err, sizeof(jb->err));
 		break;
 	default:
 		break;
 	}
-	/* After a failed query, the next request opens the file afresh. */
-	if (rc == -1)
-		db_close(a);
-	reply_send(a, req, &rp, rc, 503, err);
+	if (rc == -1) {
+		/* After a failed query, the next job opens the file afresh. */
+		reader_close(w->reader);
+		w->reader = NULL;
+		jb->code = 503;
+		reply_abort(&rp);
+		return;
+	}
+	if ((jb->body = evbuffer_new()) == NULL ||
+	    reply_finish(&rp, jb->body) == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
+		return;
+	}
+	jb->csv = r->csv;
+	jb->more = p.more && query_cursor_format(
+	    (enum query_kind)route_kind(r->route), &p.last, jb->cursor,
+	    sizeof(jb->cursor)) == 0;
+	jb->code = 200;
+	/* A page's text can be large: do not keep its memory for good. */
+	if (w->j.cap > 4 * 1024 * 1024) {
+		json_free(&w->j);
+		json_init(&w->j);
+	}
 }
 
-/* /v1/host?host=IP: svcmapctl host IP --json; 404 when nothing knows it. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct api *a = w->a;
+	const struct catalog *cat;
+	struct job *jb;
+
+	for (;;) {
+		pthread_mutex_lock(&a->mu);
+		while (!a->quit && (a->todo.head == NULL || a->cat_swap))
+			pthread_cond_wait(&a->todo_cv, &a->mu);
+		if (a->quit) {
+			pthread_mutex_unlock(&a->mu);
+			break;
+		}
+		jb = jobq_pop(&a->todo);
+		cat = a->cat;
+		a->cat_users++;
+		pthread_mutex_unlock(&a->mu);
+
+		run_job(w, jb, cat);
+
+		pthread_mutex_lock(&a->mu);
+		if (--a->cat_users == 0)
+			pthread_cond_broadcast(&a->cat_cv);
+		jobq_push(&a->done, jb);
+		pthread_mutex_unlock(&a->mu);
+		event_active(a->done_ev, EV_READ, 0);
+	}
+	reader_close(w->reader);
+	w->reader = NULL;
+	json_free(&w->j);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections: the cap, the deadline */
+
+static struct conn *
+conn_of(struct api *a, struct evhttp_connection *evcon)
+{
+	struct conn *c;
+
+	if (evcon == NULL)
+		return NULL;
+	TAILQ_FOREACH(c, &a->conns, entry)
+		if (c->evcon == evcon)
+			return c;
+	return NULL;
+}
+
 static void
-answer_host(struct api *a, struct evhttp_request *req,
+deadline_arm(struct conn *c)
+{
+	struct timeval tv = { (time_t)c->a->cfg.request_timeout_s, 0 };
+
+	if (c->deadline != NULL && !c->busy)
+		event_add(c->deadline, &tv);
+}
+
+static void
+accept_resume(struct api *a)
+{
+	if (a->paused && !a->stopping && a->nconns < a->cfg.max_connections &&
+	    !evtimer_pending(a->accept_retry_ev, NULL)) {
+		evconnlistener_enable(a->lev);
+		a->paused = false;
+	}
+}
+
+static void
+conn_drop(struct conn *c)
+{
+	struct api *a = c->a;
+
+	TAILQ_REMOVE(&a->conns, c, entry);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	free(c);
+	a->nconns--;
+	accept_resume(a);
+}
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	conn_drop(arg);
+}
+
+/*
+ * A client that has not completed its request request-timeout seconds
+ * after accept (or after its previous reply was handed to evhttp) is cut:
+ * evhttp's own timeout is an idle timeout, which a header line every few
+ * seconds resets forever.
+ */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->busy || c->evcon == NULL)
+		return;
+	c->a->deadlines++;
+	/* Calls on_conn_close(), which frees c. */
+	evhttp_connection_free(c->evcon);
+}
+
+/*
+ * libevent 2.1 tells of a new server connection only through the
+ * bufferevent callback (evhttp_set_bevcb(); newreqcb is 2.2): the
+ * connection is counted there, and adopted once the loop runs again,
+ * when evhttp has made it and wired the bufferevent's callbacks to it
+ * (their argument is the evhttp_connection).  Our reference on the
+ * bufferevent keeps it readable until then, even if evhttp dropped the
+ * connection already (its callbacks are then cleared).
+ */
+static struct bufferevent *
+on_new_conn(struct event_base *base, void *arg)
+{
+	struct api *a = arg;
+	struct bufferevent *bev;
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;	/* evhttp makes its own, uncounted */
+	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	bufferevent_incref(bev);
+	c->a = a;
+	c->bev = bev;
+	TAILQ_INSERT_TAIL(&a->conns, c, entry);
+	if (++a->nconns >= a->cfg.max_connections && !a->paused) {
+		/* listener_read_cb() stops its accept loop at once. */
+		evconnlistener_disable(a->lev);
+		a->paused = true;
+		a->accept_pauses++;
+		log_limited(EVENT_LOG_WARN, "API", "connection cap reached, "
+		    "accepting paused");
+	}
+	event_active(a->adopt_ev, EV_READ, 0);
+	return bev;
+}
+
+static void
+on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+	struct conn *c, *next;
+	bufferevent_data_cb rd, wr;
+	bufferevent_event_cb ev;
+	struct bufferevent *bev;
+	void *cbarg;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&a->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->bev == NULL)
+			continue;
+		bev = c->bev;
+		c->bev = NULL;
+		bufferevent_getcb(bev, &rd, &wr, &ev, &cbarg);
+		if (ev == NULL || cbarg == NULL)
+			conn_drop(c);	/* evhttp dropped it already */
+		else {
+			c->evcon = cbarg;
+			evhttp_connection_set_closecb(c->evcon, on_conn_close,
+			    c);
+			/* No memory for its deadline: no connection. */
+			if ((c->deadline = evtimer_new(a->base, on_deadline,
+			    c)) == NULL)
+				evhttp_connection_free(c->evcon);
+			else
+				deadline_arm(c);
+		}
+		bufferevent_decref(bev);
+	}
+}
+
+/*
+ * The listener's error callback gets the listener's argument, which is
+ * evhttp's own: the API is found by its listener (loop thread only).
+ */
+static struct api *apis[8];
+
+static struct api *
+api_of_listener(struct evconnlistener *lev)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] != NULL && apis[i]->lev == lev)
+			return apis[i];
+	return NULL;
+}
+
+/*
+ * accept() failed for want of descriptors (or memory): libevent would
+ * retry at once, forever.  Pause a second.
+ */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct api *a = api_of_listener(lev);
+	struct timeval tv = { 1, 0 };
+	char msg[160];
+
+	(void)arg;
+	if (a == NULL) {
+		/* Not registered (more APIs than apis[]): no pause. */
+		log_limited(EVENT_LOG_WARN, "API", "accept failed");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "accept: %s; accepting paused 1s",
+	    strerror(errno));
+	log_limited(EVENT_LOG_WARN, "API", msg);
+	evconnlistener_disable(lev);
+	if (!a->paused)
+		a->accept_pauses++;
+	a->paused = true;
+	evtimer_add(a->accept_retry_ev, &tv);
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	accept_resume(arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers */
+
+/*
+ * The next page's link: the request target with its cursor replaced
+ * (the other parameters as the client wrote them).
+ */
+static void
+next_link(const char *uri, const char *cursor, char *out, size_t outlen)
+{
+	const char *q, *p, *amp, *end;
+	size_t o;
+
+	if (strncasecmp(uri, "http://", 7) == 0 ||
+	    strncasecmp(uri, "https://", 8) == 0) {
+		uri = strstr(uri, "//") + 2;
+		uri += strcspn(uri, "/?");
+	}
+	end = uri + strlen(uri);
+	if ((q = strchr(uri, '?')) == NULL)
+		q = end;
+	o = (size_t)snprintf(out, outlen, "<%.*s?", (int)(q - uri), uri);
+	for (p = q < end ? q + 1 : end; p < end && o < outlen; p = amp + 1) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = end;
+		if (amp > p && !(amp - p >= 6 && strncmp(p, "cursor", 6) == 0 &&
+		    (amp - p == 6 || p[6] == '=')))
+			o += (size_t)snprintf(out + o, outlen - o, "%.*s&",
+			    (int)(amp - p), p);
+		if (amp == end)
+			break;
+	}
+	if (o < outlen)
+		snprintf(out + o, outlen - o, "cursor=%s>; rel=\"next\"",
+		    cursor);
+}
+
+/* The database routes: queued for a reader thread. */
+static void
+answer_db(struct api *a, struct evhttp_request *req,
     const struct api_request *r)
 {
-	struct reader *s;
-	char err[512] = "";
-	bool found = false;
+	struct conn *c;
+	struct job *jb;
 
-	if (r->host[0] == '\0') {
-		send_error(a, req, 400, "parameter \"host\" is required");
+	if ((jb = calloc(1, sizeof(*jb))) == NULL) {
+		send_error(a, req, 500, "out of memory");
 		return;
 	}
-	if ((s = db_get(a, err, sizeof(err))) == NULL) {
-		send_error(a, req, 503, err);
-		return;
+	jb->req = req;
+	jb->r = *r;
+	/* No deadline while the job is out: the reply re-arms it. */
+	if ((c = conn_of(a, evhttp_request_get_connection(req))) != NULL) {
+		c->busy = true;
+		event_del(c->deadline);
 	}
-	json_reset(&a->j);
-	if (query_host_json(s, a->cat, r->host, &a->j, &found, err,
-	    sizeof(err)) == -1) {
-		db_close(a);
-		send_error(a, req, 503, err);
-	} else if (!found)
-		send_error(a, req, 404, "nothing known of this address");
-	else
-		send_json(a, req);
+	pthread_mutex_lock(&a->mu);
+	jobq_push(&a->todo, jb);
+	a->queued++;
+	pthread_cond_signal(&a->todo_cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* Replies of the reader threads, sent on the loop. */
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+	struct evkeyvalq *h;
+	struct job *jb;
+	struct conn *c;
+	char link[API_MAX_URI + QUERY_CURSOR_LEN + 64];
+
+	(void)fd;
+	(void)what;
+	for (;;) {
+		pthread_mutex_lock(&a->mu);
+		if ((jb = jobq_pop(&a->done)) != NULL)
+			a->queued--;
+		pthread_mutex_unlock(&a->mu);
+		if (jb == NULL)
+			break;
+		/* A client gone meanwhile: evhttp frees the request here. */
+		c = conn_of(a, evhttp_request_get_connection(jb->req));
+		if (jb->code != 200)
+			send_error(a, jb->req, jb->code, jb->err);
+		else {
+			h = evhttp_request_get_output_headers(jb->req);
+			if (jb->time_ref[0] != '\0')
+				evhttp_add_header(h, "X-Time-Reference",
+				    jb->time_ref);
+			if (jb->more) {
+				evhttp_add_header(h, "X-Next-Cursor",
+				    jb->cursor);
+				next_link(evhttp_request_get_uri(jb->req),
+				    jb->cursor, link, sizeof(link));
+				evhttp_add_header(h, "Link", link);
+			}
+			evbuffer_drain(a->body, evbuffer_get_length(a->body));
+			evbuffer_add_buffer(a->body, jb->body);
+			send_body(a, jb->req, 200, jb->csv ? CT_CSV : CT_JSON);
+		}
+		if (c != NULL) {
+			c->busy = false;
+			deadline_arm(c);
+		}
+		job_free(jb);
+	}
 }
 
 static void
@@ -941,14 +1729,18 @@ answer_catalog(struct api *a, struct evhttp_request *req,
 		send_error(a, req, 500, "out of memory");
 		return;
 	}
-	if (reply_begin(a, &rp, r->csv, kinds, 2) == -1) {
+	if (reply_begin(&a->j, &rp, r->csv, kinds, 2) == -1) {
 		catalog_rows_free(&rows);
 		send_error(a, req, 500, "out of memory");
 		return;
 	}
 	catalog_query_out(&rp.out, a->cat, &q, &rows, true, true);
 	catalog_rows_free(&rows);
-	reply_send(a, req, &rp, 0, 500, NULL);
+	evbuffer_drain(a->body, evbuffer_get_length(a->body));
+	if (reply_finish(&rp, a->body) == -1)
+		send_error(a, req, 500, "out of memory");
+	else
+		send_body(a, req, 200, r->csv ? CT_CSV : CT_JSON);
 }
 
 static void
@@ -980,12 +1772,14 @@ get_status(struct api *a, struct api_status *st)
 }
 
 static void
-answer_status(struct api *a, struct evhttp_request *req)
+answer_status(struct api *a, struct evhttp_request *req,
+    const struct api_request *r)
 {
 	struct api_status st;
 	struct json *j = &a->j;
 	size_t i;
 
+	(void)r;
 	if (!get_status(a, &st)) {
 		send_error(a, req, 503, "no status source");
 		return;
@@ -1108,7 +1902,8 @@ nonneg(int64_t v)
 }
 
 static void
-answer_metrics(struct api *a, struct evhttp_request *req)
+answer_metrics(struct api *a, struct evhttp_request *req,
+    const struct api_request *r)
 {
 	static const char *const where[3] = { "kernel", "interface", "ring" };
 	struct evbuffer *b = a->body;
@@ -1117,6 +1912,7 @@ answer_metrics(struct api *a, struct evhttp_request *req)
 	char code[8];
 	size_t i, k;
 
+	(void)r;
 	if (!get_status(a, &st)) {
 		send_error(a, req, 503, "no status source");
 		return;
@@ -1218,6 +2014,22 @@ answer_metrics(struct api *a, struct evhttp_request *req)
 		l[1] = code;
 		sample(b, "svcmap_api_requests_total", l, 1, a->replies[i]);
 	}
+	gauge(b, "svcmap_api_connections", "API connections open now.",
+	    a->nconns);
+	gauge(b, "svcmap_api_connections_max", "API connection cap: "
+	    "accepting pauses there (api-max-connections).",
+	    a->cfg.max_connections);
+	counter(b, "svcmap_api_accept_paused_total", "Times accepting API "
+	    "connections paused (at the cap, or accept() failed).",
+	    a->accept_pauses);
+	counter(b, "svcmap_api_request_timeouts_total", "API connections "
+	    "cut at the whole-request deadline (api-request-timeout).",
+	    a->deadlines);
+	pthread_mutex_lock(&a->mu);
+	k = a->queued;
+	pthread_mutex_unlock(&a->mu);
+	gauge(b, "svcmap_api_queries", "Database requests queued or being "
+	    "answered by the reader threads.", k);
 	send_body(a, req, 200, CT_METRICS);
 }
 
@@ -1243,43 +2055,22 @@ on_request(struct evhttp_request *req, void *arg)
 {
 	struct api *a = arg;
 	struct api_request r;
+	struct conn *c;
 	char err[512];
 	int code;
 
+	/* The request is whole: its deadline stops (the reply re-arms it). */
+	if ((c = conn_of(a, evhttp_request_get_connection(req))) != NULL)
+		event_del(c->deadline);
 	code = api_parse_request(method_name(evhttp_request_get_command(req)),
 	    evhttp_request_get_uri(req), (int64_t)time(NULL), &r, err,
 	    sizeof(err));
-	if (code != 200) {
+	if (code != 200)
 		send_error(a, req, code, err);
-		return;
-	}
-	switch (r.route) {
-	case API_SERVICES:
-	case API_HOSTS:
-	case API_ENDPOINTS:
-	case API_ALERTS:
-		answer_db(a, req, &r);
-		break;
-	case API_CATALOG:
-		answer_catalog(a, req, &r);
-		break;
-	case API_HOST:
-		answer_host(a, req, &r);
-		break;
-	case API_STATUS:
-		answer_status(a, req);
-		break;
-	case API_METRICS:
-		answer_metrics(a, req);
-		break;
-	case API_TOP:
-	case API_SERIES:
-		answer_window(a, req, &r);
-		break;
-	case API__ROUTES:
-		send_error(a, req, 500, "no handler");
-		break;
-	}
+	else
+		routes[r.route].answer(a, req, &r);
+	if (c != NULL && !c->busy)
+		deadline_arm(c);
 }
 
 struct api *
@@ -1287,11 +2078,22 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
     const struct catalog *cat, api_status_fn status, void *status_arg,
     char *err, size_t errlen)
 {
+	return api_start_config(base, listen, db_path, cat, NULL, status,
+	    status_arg, err, errlen);
+}
+
+struct api *
+api_start_config(struct event_base *base, const char *listen,
+    const char *db_path, const struct catalog *cat,
+    const struct api_config *cfg, api_status_fn status, void *status_arg,
+    char *err, size_t errlen)
+{
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	struct evconnlistener *lev;
 	struct sigaction sa;
+	struct rlimit rl;
 	struct api *a;
+	unsigned i;
 	int len;
 
 	/* Port 0 lets the kernel choose (tests); api_port() tells which. */
@@ -1301,18 +2103,62 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 		    listen);
 		return NULL;
 	}
-	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->db_path = strdup(db_path)) == NULL ||
+	event_set_log_callback(on_evlog);
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "API: out of memory");
+		return NULL;
+	}
+	/* Before anything api_stop() reads. */
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->todo_cv, NULL);
+	pthread_cond_init(&a->cat_cv, NULL);
+	jobq_init(&a->todo);
+	jobq_init(&a->done);
+	TAILQ_INIT(&a->conns);
+	json_init(&a->j);
+	a->base = base;
+	if (cfg != NULL)
+		a->cfg = *cfg;
+	else
+		api_config_defaults(&a->cfg);
+	if (a->cfg.threads == 0)
+		a->cfg.threads = 1;
+	if (a->cfg.max_connections == 0)
+		a->cfg.max_connections = 1;
+	/*
+	 * A cap over the descriptors left would let accept() fail instead:
+	 * keep API_FD_RESERVE for the capture, the database and the rest.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)a->cfg.max_connections + API_FD_RESERVE) {
+		unsigned cap = rl.rlim_cur > API_FD_RESERVE + 1 ?
+		    (unsigned)(rl.rlim_cur - API_FD_RESERVE) : 1;
+
+		log_warnx("API: api-max-connections %u lowered to %u: the "
+		    "open file limit is %llu", a->cfg.max_connections, cap,
+		    (unsigned long long)rl.rlim_cur);
+		a->cfg.max_connections = cap;
+	}
+	if (a->cfg.limit_default == 0)
+		a->cfg.limit_default = 1;
+	if (a->cfg.limit_max < a->cfg.limit_default)
+		a->cfg.limit_max = a->cfg.limit_default;
+	a->cat = cat;
+	a->status = status;
+	a->status_arg = status_arg;
+	if ((a->db_path = strdup(db_path)) == NULL ||
 	    (a->body = evbuffer_new()) == NULL ||
-	    (a->http = evhttp_new(base)) == NULL) {
+	    (a->http = evhttp_new(base)) == NULL ||
+	    (a->done_ev = event_new(base, -1, 0, on_done, a)) == NULL ||
+	    (a->adopt_ev = event_new(base, -1, 0, on_adopt, a)) == NULL ||
+	    (a->accept_retry_ev = evtimer_new(base, on_accept_retry, a)) ==
+	    NULL ||
+	    (a->workers = calloc(a->cfg.threads, sizeof(*a->workers))) ==
+	    NULL) {
 		snprintf(err, errlen, "API: out of memory");
 		api_stop(a);
 		return NULL;
 	}
-	json_init(&a->j);
-	a->cat = cat;
-	a->status = status;
-	a->status_arg = status_arg;
 
 	/* Every method reaches us, so the wrong ones get a JSON 405. */
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -1323,6 +2169,7 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 	evhttp_set_max_body_size(a->http, API_MAX_BODY);
 	evhttp_set_timeout(a->http, API_TIMEOUT_S);
 	evhttp_set_gencb(a->http, on_request, a);
+	evhttp_set_bevcb(a->http, on_new_conn, a);
 
 	/*
 	 * Bind the parsed address itself: evhttp_bind_socket() would look
@@ -1330,7 +2177,7 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 	 * on a host whose only address is loopback (a capture-only NIC).
 	 */
 	errno = 0;
-	if ((lev = evconnlistener_new_bind(base, NULL, NULL,
+	if ((a->lev = evconnlistener_new_bind(base, NULL, NULL,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
 	    -1, (struct sockaddr *)&ss, len)) == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
@@ -1338,13 +2185,21 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 		api_stop(a);
 		return NULL;
 	}
-	if ((a->sock = evhttp_bind_listener(a->http, lev)) == NULL) {
-		evconnlistener_free(lev);
+	if ((a->sock = evhttp_bind_listener(a->http, a->lev)) == NULL) {
+		evconnlistener_free(a->lev);
+		a->lev = NULL;
 		snprintf(err, errlen, "cannot listen on %s: out of memory",
 		    listen);
 		api_stop(a);
 		return NULL;
 	}
+	/* After evhttp_bind_listener(), which sets the accept callback. */
+	evconnlistener_set_error_cb(a->lev, on_accept_error);
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] == NULL) {
+			apis[i] = a;
+			break;
+		}
 	if (getsockname(evhttp_bound_socket_get_fd(a->sock),
 	    (struct sockaddr *)&ss, &sslen) == 0)
 		a->port = ntohs(ss.ss_family == AF_INET6 ?
@@ -1354,13 +2209,35 @@ api_start(struct event_base *base, const char *listen, const char *db_path,
 		sa.sa_handler = SIG_IGN;
 		sigaction(SIGPIPE, &sa, NULL);
 	}
+	for (i = 0; i < a->cfg.threads; i++) {
+		struct worker *w = &a->workers[i];
+
+		w->a = a;
+		json_init(&w->j);
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			snprintf(err, errlen, "API: cannot start a reader "
+			    "thread: %s", strerror(errno));
+			api_stop(a);
+			return NULL;
+		}
+		w->started = true;
+		a->nworkers++;
+	}
 	return a;
 }
 
 void
 api_set_catalog(struct api *a, const struct catalog *cat)
 {
+	/* The threads' queries under the old catalog end first. */
+	pthread_mutex_lock(&a->mu);
+	a->cat_swap = true;
+	while (a->cat_users > 0)
+		pthread_cond_wait(&a->cat_cv, &a->mu);
 	a->cat = cat;
+	a->cat_swap = false;
+	pthread_cond_broadcast(&a->todo_cv);
+	pthread_mutex_unlock(&a->mu);
 }
 
 uint16_t
@@ -1372,15 +2249,53 @@ api_port(const struct api *a)
 void
 api_stop(struct api *a)
 {
+	struct job *jb;
+	struct conn *c;
+	unsigned i;
+
 	if (a == NULL)
 		return;
+	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+		if (apis[i] == a)
+			apis[i] = NULL;
+	/* The threads first: their jobs hold requests evhttp will free. */
+	pthread_mutex_lock(&a->mu);
+	a->quit = true;
+	pthread_cond_broadcast(&a->todo_cv);
+	pthread_mutex_unlock(&a->mu);
+	for (i = 0; a->workers != NULL && i < a->cfg.threads; i++)
+		if (a->workers[i].started)
+			pthread_join(a->workers[i].thread, NULL);
+	while ((jb = jobq_pop(&a->todo)) != NULL)
+		job_free(jb);
+	while ((jb = jobq_pop(&a->done)) != NULL)
+		job_free(jb);
+	a->stopping = true;
 	/* Closes the listener and every open connection with it. */
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	/* Left: connections evhttp never made (their bufferevent ours). */
+	while ((c = TAILQ_FIRST(&a->conns)) != NULL) {
+		if (c->bev != NULL)
+			bufferevent_decref(c->bev);
+		TAILQ_REMOVE(&a->conns, c, entry);
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+	}
+	if (a->done_ev != NULL)
+		event_free(a->done_ev);
+	if (a->adopt_ev != NULL)
+		event_free(a->adopt_ev);
+	if (a->accept_retry_ev != NULL)
+		event_free(a->accept_retry_ev);
 	if (a->body != NULL)
 		evbuffer_free(a->body);
-	db_close(a);
+	free(a->workers);
 	json_free(&a->j);
 	free(a->db_path);
+	pthread_cond_destroy(&a->todo_cv);
+	pthread_cond_destroy(&a->cat_cv);
+	pthread_mutex_destroy(&a->mu);
 	free(a);
 }

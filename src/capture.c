@@ -52,6 +52,13 @@
 #define LIVE_TIMEOUT_MS		100
 /* Packets taken from one ring before the next ring gets its turn. */
 #define POLL_QUANTUM		64
+/*
+ * At a stop, the kernel ring is read until it has been quiet for a block
+ * timeout and this margin (ms), but never for longer than DRAIN_MAX_MS:
+ * a link that keeps sending must not hold the stop.
+ */
+#define DRAIN_QUIET_MS		50
+#define DRAIN_MAX_MS		1000
 /* Spacing of pcap_stats() calls on the capture thread, nanoseconds. */
 #define STATS_INTERVAL_NS	1000000000LL
 #define CACHE_LINE		64
@@ -227,11 +234,15 @@ struct capture_live {
 	 * at zero); stats_mu makes the fold and a read see both or none. */
 	pthread_mutex_t	 stats_mu;
 	uint64_t	 base_recv, base_drop, base_ifdrop;
+	/* Packets the kernel took that no handle read before it stopped
+	 * (capture thread at its end; stats_mu). */
+	uint64_t	 unread;
 
 	/* Capture thread writes, everyone reads. */
 	char		 pad0[CACHE_LINE];
 	_Atomic uint64_t head;
 	_Atomic uint64_t ring_dropped;
+	_Atomic uint64_t handle_seen;	/* this handle's callbacks */
 	_Atomic uint64_t ps_recv;
 	_Atomic uint64_t ps_drop;
 	_Atomic uint64_t ps_ifdrop;
@@ -293,6 +304,7 @@ live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	uint64_t head, tail;
 	uint32_t len;
 
+	counter_bump(&c->handle_seen, 1);
 	head = atomic_load_explicit(&c->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&c->tail, memory_order_acquire);
 	if (head - tail >= c->nslots) {
@@ -359,6 +371,57 @@ mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * At a stop: read what the kernel ring still holds.  With TPACKET_V3 the
+ * kernel hands a block over when it is full or when its timeout
+ * (LIVE_TIMEOUT_MS) retires it, so the packets of the last moments
+ * before a stop become readable up to that long after it.  Read until a
+ * block timeout and a margin brought nothing, within DRAIN_MAX_MS.
+ */
+static void
+live_drain(struct capture_live *c)
+{
+	int64_t start = mono_ns(), quiet = start, now;
+	struct pollfd pfd;
+	int rc;
+
+	pfd.fd = pcap_get_selectable_fd(c->pcap);
+	pfd.events = POLLIN;
+	for (;;) {
+		/* PCAP_ERROR_BREAK: capture_live_stop()'s breakloop, spent. */
+		rc = pcap_dispatch(c->pcap, -1, live_packet, (u_char *)c);
+		if (rc == PCAP_ERROR)
+			break;
+		now = mono_ns();
+		if (rc > 0)
+			quiet = now;
+		if (now - quiet >= (LIVE_TIMEOUT_MS + DRAIN_QUIET_MS) *
+		    1000000LL || now - start >= DRAIN_MAX_MS * 1000000LL)
+			break;
+		if (rc <= 0 && pfd.fd != -1)
+			poll(&pfd, 1, 10);
+	}
+}
+
+/*
+ * After the last read: what the kernel counted into the ring (pcap's
+ * ps_recv less ps_drop, which it includes) but no read took.  Packets
+ * that came after the drain are counted here, not lost unseen.
+ */
+static void
+live_count_unread(struct capture_live *c)
+{
+	uint64_t took, seen;
+
+	took = atomic_load(&c->ps_recv) - atomic_load(&c->ps_drop);
+	seen = atomic_load(&c->handle_seen);
+	pthread_mutex_lock(&c->stats_mu);
+	if (atomic_load(&c->ps_recv) >= atomic_load(&c->ps_drop) &&
+	    took > seen)
+		c->unread += took - seen;
+	pthread_mutex_unlock(&c->stats_mu);
+}
+
 static void *
 live_thread(void *arg)
 {
@@ -398,7 +461,13 @@ live_thread(void *arg)
 			last = now;
 		}
 	}
-	live_refresh_stats(c);
+	/* Stopped, not failed: take what the kernel still holds. */
+	if (atomic_load(&c->up)) {
+		live_drain(c);
+		live_refresh_stats(c);
+		live_count_unread(c);
+	} else
+		live_refresh_stats(c);
 	return NULL;
 }
 
@@ -539,6 +608,7 @@ capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 		atomic_store(&c->ps_recv, 0);
 		atomic_store(&c->ps_drop, 0);
 		atomic_store(&c->ps_ifdrop, 0);
+		atomic_store(&c->handle_seen, 0);
 		pthread_mutex_unlock(&c->stats_mu);
 		pcap_close(c->pcap);
 		c->pcap = NULL;
@@ -727,6 +797,7 @@ capture_live_get_stats(struct capture_live *c, struct capture_live_stats *st)
 	    memory_order_relaxed);
 	st->if_dropped = c->base_ifdrop + atomic_load_explicit(&c->ps_ifdrop,
 	    memory_order_relaxed);
+	st->unread = c->unread;
 	pthread_mutex_unlock(&c->stats_mu);
 	st->up = atomic_load(&c->up);
 	st->ring_dropped = atomic_load_explicit(&c->ring_dropped,

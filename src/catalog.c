@@ -41,6 +41,8 @@ static const struct {
 } op_flags[] = {
 	{ "sensitive", CATALOG_OP_SENSITIVE },
 	{ "reserved", CATALOG_OP_RESERVED },
+	{ "not-dc", CATALOG_OP_NOT_DC },
+	{ "storm", CATALOG_OP_STORM },
 	{ NULL, 0 }
 };
 

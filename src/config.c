@@ -28,6 +28,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "svcmap/catalog.h"
 #include "svcmap/cfgfile.h"
 #include "svcmap/config.h"
 #include "svcmap/log.h"
@@ -110,6 +111,8 @@ static int	set_alert(const struct directive *, struct config *,
 		    struct load *, int, char **);
 static int	set_ignore(const struct directive *, struct config *,
 		    struct load *, int, char **);
+static int	set_watch(const struct directive *, struct config *,
+		    struct load *, int, char **);
 static int	set_listen(const struct directive *, struct config *,
 		    struct load *, int, char **);
 static int	set_database(const struct directive *, struct config *,
@@ -130,6 +133,8 @@ static void	print_alert(const struct directive *, const struct config *,
 		    FILE *);
 static void	print_ignore(const struct directive *, const struct config *,
 		    FILE *);
+static void	print_watch(const struct directive *, const struct config *,
+		    FILE *);
 
 static const struct dtype t_bool = { 1, 1, set_bool, print_bool };
 static const struct dtype t_uint = { 1, 1, set_uint, print_uint };
@@ -140,6 +145,7 @@ static const struct dtype t_cidrs = { 1, -1, set_cidrs, print_cidrs };
 static const struct dtype t_facility = { 1, 1, set_facility, print_facility };
 static const struct dtype t_alert = { 2, 4, set_alert, print_alert };
 static const struct dtype t_ignore = { 2, 4, set_ignore, print_ignore };
+static const struct dtype t_watch = { 2, 4, set_watch, print_watch };
 static const struct dtype t_listen = { 1, 1, set_listen, print_string };
 static const struct dtype t_database = { 1, 1, set_database, print_string };
 
@@ -186,6 +192,9 @@ static const struct directive directives[] = {
 	  "statistics database: a path or sqlite:PATH" },
 	{ "flush-interval", &t_uint, FIELD(flush_interval_s), U_SECONDS,
 	  1, HOUR, 0, D_RELOAD, "10s", "time between database writes" },
+	{ "stop-timeout", &t_uint, FIELD(stop_timeout_s), U_SECONDS,
+	  1, HOUR, 0, D_RELOAD, "30s",
+	  "longest wait for the last write at a stop (locked database)" },
 	{ "bucket", &t_uint, FIELD(bucket_s), U_SECONDS, MINUTE, HOUR, HOUR,
 	  0, "1m", "finest statistics bucket; must divide 1h" },
 	{ "retention-minutes", &t_uint, FIELD(retention_minute_days), U_DAYS,
@@ -224,6 +233,9 @@ static const struct directive directives[] = {
 	{ "endpoint-expiry", &t_uint, FIELD(endpoint_expiry_s), U_SECONDS,
 	  MINUTE, 30 * DAY, 0, 0, "1d",
 	  "forget an unused learned endpoint after this" },
+	{ "rpc-operations-capacity", &t_uint, FIELD(rpc_operations_capacity),
+	  U_NONE, 64, 1048576, 0, 0, "4096",
+	  "most RPC operation rows (and client pairs) per flush interval" },
 
 	/* host names */
 	{ "names-capacity", &t_uint, FIELD(names_capacity), U_NONE,
@@ -251,11 +263,24 @@ static const struct directive directives[] = {
 	  "undocumented_service on severity 4\n"
 	  "protocol_mismatch on severity 3\n"
 	  "unmapped_dynamic_port on severity 2\n"
-	  "new_service on severity 2",
+	  "new_service on severity 2\n"
+	  "sensitive_operation on severity 4",
 	  "alert KIND on|off [severity 1..5]" },
 	{ "alert-ignore", &t_ignore, LIST(ignore, nignore), NOBOUNDS,
 	  D_REPEAT | D_RELOAD, NULL,
 	  "no alerts for: [host CIDR] [port PORT[/tcp|/udp]]" },
+	{ "alert-operation", &t_watch, LIST(watch, nwatch), NOBOUNDS,
+	  D_REPEAT | D_RELOAD, NULL,
+	  "watch an RPC operation: INTERFACE NAME|OPNUM|* [not-dc] [storm]" },
+	{ "alert-operation-defaults", &t_bool, FIELD(watch_defaults),
+	  NOBOUNDS, D_RELOAD, "yes",
+	  "watch the catalog's sensitive RPC operations too" },
+	{ "alert-operation-storm", &t_uint, FIELD(storm_calls), U_NONE,
+	  1, 1000000, 0, D_RELOAD, "10",
+	  "a storm: more calls than this from one client ..." },
+	{ "alert-operation-storm-window", &t_uint, FIELD(storm_window_s),
+	  U_SECONDS, 1, DAY, 0, D_RELOAD, "1m",
+	  "... to one server, of one operation, within this time" },
 	{ "alert-quiet-period", &t_uint, FIELD(alert_quiet_s), U_SECONDS,
 	  MINUTE, 30 * DAY, 0, D_RELOAD, "1d",
 	  "raise the same alert again only after this quiet time" },
@@ -275,6 +300,22 @@ static const struct directive directives[] = {
 	/* daemon */
 	{ "api-listen", &t_listen, FIELD(api_listen), NOBOUNDS, 0,
 	  "127.0.0.1:8135", "HTTP API address: IPv4:PORT, [IPv6]:PORT or off" },
+	{ "api-threads", &t_uint, FIELD(api_threads), U_NONE, 1, 64, 0, 0,
+	  "2", "API reader threads (each its own database connection)" },
+	{ "api-limit", &t_uint, FIELD(api_limit), U_NONE, 1, 100000000, 0, 0,
+	  "1000", "rows of an API page without limit=" },
+	{ "api-limit-max", &t_uint, FIELD(api_limit_max), U_NONE,
+	  1, 100000000, 0, 0, "10000",
+	  "rows of an API page at most (larger limit= is cut to it)" },
+	{ "api-reply-max", &t_uint, FIELD(api_reply_max), U_BYTES,
+	  4 * KIB, 1024 * MIB, 0, 0, "16m",
+	  "bytes of an API page body; the page ends at the row past it" },
+	{ "api-max-connections", &t_uint, FIELD(api_max_connections), U_NONE,
+	  1, 100000, 0, 0, "64",
+	  "API connections open at once; accepting pauses at the cap" },
+	{ "api-request-timeout", &t_uint, FIELD(api_request_timeout_s),
+	  U_SECONDS, 1, HOUR, 0, 0, "30s",
+	  "cut an API client whose request is not whole after this" },
 	{ "user", &t_string, FIELD(user), NOBOUNDS, D_EMPTY_OK, "svcmap",
 	  "drop privileges to this user; \"\": stay as started" },
 	/* The default sensor name is the host name: config_defaults(). */
@@ -292,6 +333,7 @@ static const char *const alert_kind_names[ALERT_KINDS] = {
 	"protocol_mismatch",
 	"unmapped_dynamic_port",
 	"new_service",
+	"sensitive_operation",
 };
 
 static const struct {
@@ -770,9 +812,10 @@ set_alert(const struct directive *d, struct config *cfg, struct load *ld,
 		if (strcmp(argv[0], alert_kind_names[kind]) == 0)
 			break;
 	if (kind == ALERT_KINDS) {
-		load_error(ld, "%s: unknown alert kind \"%s\" (%s, %s, %s, %s)",
-		    d->name, argv[0], alert_kind_names[0], alert_kind_names[1],
-		    alert_kind_names[2], alert_kind_names[3]);
+		load_error(ld, "%s: unknown alert kind \"%s\" (%s, %s, %s, %s, "
+		    "%s)", d->name, argv[0], alert_kind_names[0],
+		    alert_kind_names[1], alert_kind_names[2],
+		    alert_kind_names[3], alert_kind_names[4]);
 		return -1;
 	}
 	if (ld->alert_seen[kind] != 0) {
@@ -919,6 +962,81 @@ print_ignore(const struct directive *d, const struct config *cfg, FILE *out)
 			    r->transport == TRANSPORT_TCP ? "/tcp" :
 			    r->transport == TRANSPORT_UDP ? "/udp" : "");
 		putc('\n', out);
+	}
+}
+
+/*
+ * alert-operation INTERFACE OPERATION [not-dc] [storm]: OPERATION is a
+ * method name, an opnum (decimal) or "*".  Only the syntax is checked
+ * here; opwatch_build() checks the names against the catalog.
+ */
+static int
+set_watch(const struct directive *d, struct config *cfg, struct load *ld,
+    int argc, char **argv)
+{
+	struct config_watch *w;
+	size_t *n = count(d, cfg);
+	uint64_t opnum;
+	int i;
+
+	if (*n == CONFIG_MAX_WATCH) {
+		load_error(ld, "%s: more than %d operations", d->name,
+		    CONFIG_MAX_WATCH);
+		return -1;
+	}
+	if (strlen(argv[0]) >= sizeof(w->iface) || has_control(argv[0]) ||
+	    argv[0][0] == '\0') {
+		load_error(ld, "%s: \"%s\" is not an interface name", d->name,
+		    argv[0]);
+		return -1;
+	}
+	if (strlen(argv[1]) >= sizeof(w->op) || has_control(argv[1]) ||
+	    argv[1][0] == '\0' || (isdigit((unsigned char)argv[1][0]) &&
+	    (parse_number(argv[1], U_NONE, &opnum) != NUM_OK ||
+	    opnum > UINT16_MAX))) {
+		load_error(ld, "%s: \"%s\" is not an operation name, an opnum "
+		    "(0..65535) or *", d->name, argv[1]);
+		return -1;
+	}
+	/* Build in place: the slot past the count is all zero bytes. */
+	w = &cfg->watch[*n];
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "not-dc") == 0 &&
+		    !(w->flags & CATALOG_OP_NOT_DC))
+			w->flags |= CATALOG_OP_NOT_DC;
+		else if (strcmp(argv[i], "storm") == 0 &&
+		    !(w->flags & CATALOG_OP_STORM))
+			w->flags |= CATALOG_OP_STORM;
+		else {
+			load_error(ld, "%s: expected not-dc and/or storm after "
+			    "the operation, not \"%s\"", d->name, argv[i]);
+			w->flags = 0;
+			return -1;
+		}
+	}
+	strncpy(w->iface, argv[0], sizeof(w->iface));
+	strncpy(w->op, argv[1], sizeof(w->op));
+	cfg->watch_line[*n] = ld->line;
+	(*n)++;
+	return 0;
+}
+
+static void
+print_watch(const struct directive *d, const struct config *cfg, FILE *out)
+{
+	const struct config_watch *w;
+	size_t i;
+
+	if (cfg->nwatch == 0)
+		fprintf(out, "#%s (none)\n", d->name);
+	for (i = 0; i < cfg->nwatch; i++) {
+		w = &cfg->watch[i];
+		fprintf(out, "%s ", d->name);
+		print_word(out, w->iface);
+		putc(' ', out);
+		print_word(out, w->op);
+		fprintf(out, "%s%s\n", w->flags & CATALOG_OP_NOT_DC ?
+		    " not-dc" : "", w->flags & CATALOG_OP_STORM ? " storm" : "");
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "svcmap/json.h"
+#include "svcmap/query.h"
 #include "svcmap/record.h"
 
 /* Global options, before the command word. */
@@ -48,6 +49,44 @@ void	ctl_out_begin(struct ctl_out *c, const struct ctl_opts *o,
  */
 int	ctl_out_end(struct ctl_out *c, int ret);
 
+/*
+ * --limit N and --cursor C of the database commands (services, hosts,
+ * endpoints, alerts): the API's keyset pages (query.h).  Without
+ * --limit every row after the cursor (all of them without one) is
+ * printed, as before; with it, at most N, and when rows remain the line
+ * "next-cursor: C" goes to standard error for the next call.
+ */
+struct ctl_page {
+	enum query_kind	 kind;
+	uint64_t	 limit;		/* 0: every row */
+	bool		 has_cursor;
+	struct query_key after;
+	struct query_page pg;		/* what the query gets */
+	/* Counting the rows as they pass. */
+	struct record_out *out;
+	uint64_t	 n;
+	bool		 more;
+	struct query_key last;
+};
+
+#define CTL_PAGE_OPTIONS \
+	{ "limit", required_argument, NULL, 'L' }, \
+	{ "cursor", required_argument, NULL, 'C' }
+#define CTL_PAGE_USAGE	"[--limit N] [--cursor C]"
+
+void	ctl_page_init(struct ctl_page *p, enum query_kind kind);
+/** Handle option ch ('L' or 'C'); -1 after a message on a bad value. */
+int	ctl_page_opt(struct ctl_page *p, int ch, const char *arg);
+/** The page the query gets (NULL: every row), rows to go to out. */
+const struct query_page *ctl_page_query(struct ctl_page *p,
+	    struct record_out *out);
+/** After the query: print the next cursor if rows remain. */
+void	ctl_page_end(struct ctl_page *p, int ret);
+void	ctl_page_service(void *arg, const struct query_service *r);
+void	ctl_page_host(void *arg, const struct query_host *r);
+void	ctl_page_endpoint(void *arg, const struct query_endpoint *r);
+void	ctl_page_alert(void *arg, const struct alert_record *r);
+
 /* catalog [--port N[/tcp|/udp]] [--service KEY] [--uuid UUID] [--interfaces] */
 int	ctl_catalog(int argc, char **argv, const struct ctl_opts *o);
 /* services [--host IP] [--service KEY] [--since TIME] */
@@ -60,6 +99,8 @@ int	ctl_host(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */
 int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
+/* operations [--host IP] [--service KEY] */
+int	ctl_operations(int argc, char **argv, const struct ctl_opts *o);
 /* migrate: bring the database to this build's schema version */
 int	ctl_migrate(int argc, char **argv, const struct ctl_opts *o);
 /* alerts [--since TIME] [--kind KIND] */

@@ -19,13 +19,16 @@ int
 ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const char usage[] = "alerts [--since TIME] [--until TIME] "
-	    "[--kind KIND] [--json|--csv]";
+	    "[--kind KIND] " CTL_PAGE_USAGE " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "since", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, 'u' },
+		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct ctl_page page;
+	const struct query_page *pg;
 	static const struct record_table *const kinds[] = { &record_alerts };
 	const char *kind = NULL, *since_text = NULL, *until_text = NULL;
 	struct query_time_ref ref;
@@ -36,8 +39,14 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 	char err[512] = "";
 	int ch, ret;
 
+	ctl_page_init(&page, QUERY_ALERTS);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'L':
+		case 'C':
+			if (ctl_page_opt(&page, ch, optarg) == -1)
+				return CTL_USAGE;
+			break;
 		case 'k':
 			if (ctl_once(&seen, 0x01, "kind", usage) == -1)
 				return CTL_USAGE;
@@ -85,8 +94,12 @@ ctl_alerts(int argc, char **argv, const struct ctl_opts *o)
 	}
 	ctl_time_note(&ref, since_text, until_text);
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_alerts_until(s, kind, since, until,
-	    record_alert_row, &out.out, err, sizeof(err)));
+	pg = ctl_page_query(&page, &out.out);
+	ret = ctl_out_end(&out, pg == NULL ? query_alerts_until(s, kind, since,
+	    until, record_alert_row, &out.out, err, sizeof(err)) :
+	    query_alerts_page(s, kind, since, until, pg, ctl_page_alert, &page,
+	    err, sizeof(err)));
+	ctl_page_end(&page, ret);
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	reader_close(s);

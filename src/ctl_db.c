@@ -1,6 +1,6 @@
 /*
  * ctl_db.c - svcmapctl's database commands: services, hosts, summary,
- * endpoints.
+ * endpoints, operations.
  *
  * Every command opens the database read-only (safe while svcmapd writes),
  * runs one query from query.c and prints its records (record.h) as an
@@ -9,6 +9,7 @@
  * name=value lines (unbound-control "stats" style) so that scripts read it
  * without a JSON parser.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -83,6 +84,123 @@ ctl_out_end(struct ctl_out *c, int ret)
 	return ret;
 }
 
+void
+ctl_page_init(struct ctl_page *p, enum query_kind kind)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+}
+
+int
+ctl_page_opt(struct ctl_page *p, int ch, const char *arg)
+{
+	unsigned long long u;
+	char *end;
+
+	/* A repeated option is a usage error, as everywhere in svcmapctl. */
+	if ((ch == 'L' && p->limit != 0) || (ch == 'C' && p->has_cursor)) {
+		fprintf(stderr, "svcmapctl: --%s given twice\n",
+		    ch == 'L' ? "limit" : "cursor");
+		return -1;
+	}
+	if (ch == 'L') {
+		errno = 0;
+		u = strtoull(arg, &end, 10);
+		if (arg[0] < '0' || arg[0] > '9' || *end != '\0' ||
+		    errno != 0 || u == 0 || u >= UINT64_MAX) {
+			fprintf(stderr, "svcmapctl: bad --limit \"%s\": a "
+			    "number of rows, 1 or more\n", arg);
+			return -1;
+		}
+		p->limit = u;
+		return 0;
+	}
+	if (query_cursor_parse(p->kind, arg, &p->after) == -1) {
+		fprintf(stderr, "svcmapctl: bad --cursor \"%s\": give back "
+		    "the next-cursor of this command's previous page\n", arg);
+		return -1;
+	}
+	p->has_cursor = true;
+	return 0;
+}
+
+const struct query_page *
+ctl_page_query(struct ctl_page *p, struct record_out *out)
+{
+	p->out = out;
+	if (p->limit == 0 && !p->has_cursor)
+		return NULL;
+	p->pg.after = p->has_cursor ? &p->after : NULL;
+	/* One row more than shown tells whether another page follows. */
+	p->pg.limit = p->limit != 0 ? p->limit + 1 : 0;
+	return &p->pg;
+}
+
+void
+ctl_page_end(struct ctl_page *p, int ret)
+{
+	char c[QUERY_CURSOR_LEN];
+
+	if (ret == 0 && p->more &&
+	    query_cursor_format(p->kind, &p->last, c, sizeof(c)) == 0)
+		fprintf(stderr, "next-cursor: %s\n", c);
+}
+
+static bool
+ctl_page_full(struct ctl_page *p)
+{
+	if (p->limit != 0 && p->n >= p->limit) {
+		p->more = true;
+		return true;
+	}
+	p->n++;
+	return false;
+}
+
+void
+ctl_page_service(void *arg, const struct query_service *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_service_row(p->out, r);
+	query_key_service(r, &p->last);
+}
+
+void
+ctl_page_host(void *arg, const struct query_host *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_host_row(p->out, r);
+	query_key_host(r, &p->last);
+}
+
+void
+ctl_page_endpoint(void *arg, const struct query_endpoint *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_endpoint_row(p->out, r);
+	query_key_endpoint(r, &p->last);
+}
+
+void
+ctl_page_alert(void *arg, const struct alert_record *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_alert_row(p->out, r);
+	query_key_alert(r, &p->last);
+}
+
 static const char *
 fmt_time(int64_t t, char buf[32])
 {
@@ -105,19 +223,48 @@ no_options(int argc, char **argv, const char *usage)
 	return 0;
 }
 
+/* Commands whose only options are the page's. */
+static int
+page_options(int argc, char **argv, const char *usage, struct ctl_page *p)
+{
+	static const struct option longopts[] = {
+		CTL_PAGE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if ((ch != 'L' && ch != 'C') ||
+		    ctl_page_opt(p, ch, optarg) == -1) {
+			if (ch != 'L' && ch != 'C')
+				fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_services(int argc, char **argv, const struct ctl_opts *o)
 {
 	static const char usage[] = "services [--host IP] [--service KEY] "
-	    "[--since TIME] [--until TIME] [--all] [--json|--csv]";
+	    "[--since TIME] [--until TIME] [--all] " CTL_PAGE_USAGE
+	    " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "service", required_argument, NULL, 's' },
 		{ "since", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, 'u' },
+		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct ctl_page page;
+	const struct query_page *pg;
 	static const struct record_table *const kinds[] = {
 		&record_services
 	};
@@ -132,8 +279,14 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	int ch, ret;
 
 	memset(&f, 0, sizeof(f));
+	ctl_page_init(&page, QUERY_SERVICES);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'L':
+		case 'C':
+			if (ctl_page_opt(&page, ch, optarg) == -1)
+				return CTL_USAGE;
+			break;
 		case 'a':
 			if (ctl_once(&seen, 0x01, "all", usage) == -1)
 				return CTL_USAGE;
@@ -180,8 +333,12 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	ctl_time_note(&ref, since_text, until_text);
 	cat = open_catalog(o);
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_services(s, cat, &f, record_service_row,
-	    &out.out, err, sizeof(err)));
+	pg = ctl_page_query(&page, &out.out);
+	ret = ctl_out_end(&out, pg == NULL ? query_services(s, cat, &f,
+	    record_service_row, &out.out, err, sizeof(err)) :
+	    query_services_page(s, cat, &f, pg, ctl_page_service, &page, err,
+	    sizeof(err)));
+	ctl_page_end(&page, ret);
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)
@@ -193,22 +350,35 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
-	static const char usage[] = "hosts [--name PATTERN] [--json|--csv]";
+	static const char usage[] = "hosts [--name PATTERN] " CTL_PAGE_USAGE
+	    " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct record_table *const kinds[] = { &record_hosts };
 	struct query_host_filter hf;
+	struct ctl_page page;
+	const struct query_page *pg;
 	struct reader *s;
 	struct ctl_out out;
+	unsigned seen = 0;
 	char err[512] = "";
 	int ch, ret;
 
 	memset(&hf, 0, sizeof(hf));
+	ctl_page_init(&page, QUERY_HOSTS);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'L':
+		case 'C':
+			if (ctl_page_opt(&page, ch, optarg) == -1)
+				return CTL_USAGE;
+			break;
 		case 'n':
+			if (ctl_once(&seen, 0x01, "name", usage) == -1)
+				return CTL_USAGE;
 			hf.name = optarg;
 			break;
 		default:
@@ -223,8 +393,12 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_hosts_where(s, &hf, record_host_row,
-	    &out.out, err, sizeof(err)));
+	pg = ctl_page_query(&page, &out.out);
+	ret = ctl_out_end(&out, pg == NULL ? query_hosts_where(s, &hf, NULL,
+	    record_host_row, &out.out, err, sizeof(err)) :
+	    query_hosts_where(s, &hf, pg, ctl_page_host, &page, err,
+	    sizeof(err)));
+	ctl_page_end(&page, ret);
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	reader_close(s);
@@ -445,20 +619,80 @@ ctl_endpoints(int argc, char **argv, const struct ctl_opts *o)
 	static const struct record_table *const kinds[] = {
 		&record_endpoints
 	};
+	struct ctl_page page;
+	const struct query_page *pg;
 	struct catalog *cat;
 	struct reader *s;
 	struct ctl_out out;
 	char err[512] = "";
 	int ret;
 
-	if (no_options(argc, argv, "endpoints [--json|--csv]") == -1)
+	ctl_page_init(&page, QUERY_ENDPOINTS);
+	if (page_options(argc, argv, "endpoints " CTL_PAGE_USAGE
+	    " [--json|--csv]", &page) == -1)
 		return CTL_USAGE;
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
 	cat = open_catalog(o);
 	ctl_out_begin(&out, o, kinds, 1);
-	ret = ctl_out_end(&out, query_endpoints(s, cat, record_endpoint_row,
-	    &out.out, err, sizeof(err)));
+	pg = ctl_page_query(&page, &out.out);
+	ret = ctl_out_end(&out, pg == NULL ? query_endpoints(s, cat,
+	    record_endpoint_row, &out.out, err, sizeof(err)) :
+	    query_endpoints_page(s, cat, pg, ctl_page_endpoint, &page, err,
+	    sizeof(err)));
+	ctl_page_end(&page, ret);
+	if (ret == -1 && err[0] != '\0')
+		fprintf(stderr, "svcmapctl: %s\n", err);
+	if (cat != NULL)
+		catalog_destroy(cat);
+	reader_close(s);
+	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
+int
+ctl_operations(int argc, char **argv, const struct ctl_opts *o)
+{
+	static const char usage[] = "operations [--host IP] [--service KEY] "
+	    "[--json|--csv]";
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "service", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct record_table *const kinds[] = {
+		&record_operations
+	};
+	struct query_op_filter f;
+	struct catalog *cat;
+	struct reader *s;
+	struct ctl_out out;
+	char err[512] = "";
+	int ch, ret;
+
+	memset(&f, 0, sizeof(f));
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			f.host = optarg;
+			break;
+		case 's':
+			f.service = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return CTL_USAGE;
+	}
+	if ((s = open_db(o)) == NULL)
+		return CTL_ERROR;
+	cat = open_catalog(o);
+	ctl_out_begin(&out, o, kinds, 1);
+	ret = ctl_out_end(&out, query_operations(s, cat, &f,
+	    record_operation_row, &out.out, err, sizeof(err)));
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)

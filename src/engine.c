@@ -23,6 +23,9 @@
 #include "svcmap/engine.h"
 #include "svcmap/flow.h"
 #include "svcmap/names.h"
+#include "svcmap/log.h"
+#include "svcmap/opstats.h"
+#include "svcmap/opwatch.h"
 #include "svcmap/stats.h"
 
 #define US_PER_S		1000000ULL
@@ -90,7 +93,9 @@ struct engine {
 	struct names_sink	 names_sink;	/* learns into names */
 	struct names_stats	 names_stats;	/* the parsers' counters */
 	struct stats_batch	*batch;
+	struct op_batch		*ops;		/* RPC operations */
 	struct alerts		*alerts;	/* NULL: no alerts */
+	struct opwatch		*watch;		/* of cfg and cat; NULL: none */
 	struct run_totals	 totals;
 	/* Lent to the analyzers; its now_us is the engine's clock. */
 	struct analyzer_host	 host;
@@ -168,6 +173,9 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 	e->host.cctx = &e->cctx;
 	e->host.totals = &e->totals;
 	e->host.names_stats = &e->names_stats;
+	e->host.engine = e;
+	if ((e->watch = opwatch_build(cfg, cat, NULL, err, errlen)) == NULL)
+		goto fail;
 
 	memset(&fc, 0, sizeof(fc));
 	fc.capacity = cfg->flow_capacity;
@@ -186,7 +194,9 @@ engine_create(const struct config *cfg, const struct catalog *cat,
 		if ((e->mods[i] = analyzers[i]->init(&e->host, err,
 		    errlen)) == NULL)
 			goto fail;
-	if ((e->batch = stats_batch_create()) == NULL) {
+	if ((e->batch = stats_batch_create()) == NULL ||
+	    (e->ops = op_batch_create(cfg->rpc_operations_capacity != 0 ?
+	    cfg->rpc_operations_capacity : OPSTATS_DEFAULT_CAPACITY)) == NULL) {
 		snprintf(err, errlen, "engine: out of memory");
 		goto fail;
 	}
@@ -211,6 +221,8 @@ engine_destroy(struct engine *e)
 			analyzers[i]->fini(e->mods[i]);
 	if (e->batch != NULL)
 		stats_batch_destroy(e->batch);
+	op_batch_destroy(e->ops);
+	opwatch_free(e->watch);
 	free(e);
 }
 
@@ -773,6 +785,8 @@ engine_drain(struct engine *e, bool end_flows)
 	e->totals.smb_pipes_opened = 0;
 	e->totals.smb_pipe_msgs = 0;
 	e->totals.smb_pipes_unparsed = 0;
+	e->totals.rpc_ops_dropped = op_batch_dropped_calls(e->ops);
+	e->totals.rpc_op_clients_dropped = op_batch_dropped_clients(e->ops);
 	for (i = 0; i < NANALYZERS; i++)
 		if (analyzers[i]->totals != NULL)
 			analyzers[i]->totals(e->mods[i], &e->totals);
@@ -808,6 +822,12 @@ struct stats_batch *
 engine_batch(struct engine *e)
 {
 	return e->batch;
+}
+
+struct op_batch *
+engine_ops(struct engine *e)
+{
+	return e->ops;
 }
 
 const struct run_totals *
@@ -848,10 +868,65 @@ reclassify_visit(void *arg, struct flow *f)
 void
 engine_set_catalog(struct engine *e, const struct catalog *cat)
 {
+	struct opwatch *w;
+	char err[256];
+
 	flow_table_foreach(e->flows, drain_visit, e);
 	e->cat = cat;
 	e->cctx.cat = cat;
 	flow_table_foreach(e->flows, reclassify_visit, e);
+	/* The watch list holds rows of the old catalog: never keep it. */
+	if ((w = opwatch_build(&e->cfg, cat, NULL, err, sizeof(err))) == NULL)
+		log_warnx("no sensitive_operation alerts: %s", err);
+	opwatch_free(e->watch);
+	e->watch = w;
+}
+
+/*
+ * The one entry point of RPC calls (both analyzers' request() sinks):
+ * the call counted in the operations table, then the interface and
+ * operation named through the catalog for the sensitive_operation alert.
+ * Serving drsuapi marks a domain controller whether or not the call is
+ * watched.
+ */
+void
+engine_rpc_request(struct engine *e, struct flow *f, const uint8_t uuid[16],
+    uint16_t ver_major, uint16_t opnum)
+{
+	const struct catalog_iface *ci;
+	struct alert_request rq;
+	struct op_key k;
+	int iface, op;
+
+	memset(&k, 0, sizeof(k));
+	k.server = f->server;
+	k.port = f->server_port;
+	k.transport = f->proto;
+	k.opnum = opnum;
+	memcpy(k.uuid, uuid, sizeof(k.uuid));
+	e->totals.rpc_calls++;
+	op_batch_call(e->ops, &k, ver_major, &f->client,
+	    (int64_t)(e->host.now_us / US_PER_S));
+
+	if (e->alerts == NULL ||
+	    (iface = catalog_iface_find(e->cat, uuid, ver_major)) < 0)
+		return;
+	op = catalog_op_find(e->cat, iface, opnum);
+	/* Alerts are about monitored servers, as alert_flow()'s are. */
+	rq.watch = classify_monitored(&e->cctx, &f->server) ?
+	    opwatch_lookup(e->watch, iface, op, opnum) : 0;
+	rq.dc_iface = opwatch_dc_iface(e->watch, iface);
+	if (rq.watch == 0 && !rq.dc_iface)
+		return;
+	ci = catalog_iface(e->cat, iface);
+	rq.interface = ci->name;
+	rq.operation = op >= 0 ? catalog_op(e->cat, op)->name : NULL;
+	rq.service = ci->service >= 0 ?
+	    catalog_service(e->cat, ci->service)->key : NULL;
+	rq.opnum = opnum;
+	rq.op_key = (uint32_t)iface << 16 | opnum;
+	rq.now_us = e->host.now_us;
+	alert_rpc_request(e->alerts, f, &rq);
 }
 
 /* One fact from a parser: into the table at the engine's clock. */
@@ -882,6 +957,8 @@ void
 engine_set_config(struct engine *e, const struct config *cfg)
 {
 	struct flow_table_config fc;
+	struct opwatch *w;
+	char err[256];
 
 	memcpy(e->cfg.monitored, cfg->monitored, sizeof(e->cfg.monitored));
 	e->cfg.nmonitored = cfg->nmonitored;
@@ -891,6 +968,19 @@ engine_set_config(struct engine *e, const struct config *cfg)
 	e->cfg.udp_idle_s = cfg->udp_idle_s;
 	e->cfg.other_idle_s = cfg->other_idle_s;
 	e->cfg.dpi_outbound = cfg->dpi_outbound;
+	/*
+	 * The watch list as the current catalog reads it; a reload then
+	 * builds it again for its new catalog (engine_set_catalog()), which
+	 * is where a name only the new catalog knows resolves.
+	 */
+	memcpy(e->cfg.watch, cfg->watch, sizeof(e->cfg.watch));
+	e->cfg.nwatch = cfg->nwatch;
+	e->cfg.watch_defaults = cfg->watch_defaults;
+	if ((w = opwatch_build(&e->cfg, e->cat, NULL, err,
+	    sizeof(err))) != NULL) {
+		opwatch_free(e->watch);
+		e->watch = w;
+	}
 	fc.capacity = e->cfg.flow_capacity;
 	fc.tcp_idle_s = cfg->tcp_idle_s;
 	fc.tcp_closed_s = cfg->tcp_closed_s;

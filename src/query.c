@@ -61,9 +61,9 @@ name_service(void *arg, const struct query_service *in)
 }
 
 int
-query_services(struct reader *rd, const struct catalog *cat,
-    const struct query_filter *f, query_service_fn fn, void *arg,
-    char *err, size_t errlen)
+query_services_page(struct reader *rd, const struct catalog *cat,
+    const struct query_filter *f, const struct query_page *pg,
+    query_service_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct named_services n = { cat, fn, arg };
 	struct cidr c;
@@ -72,7 +72,22 @@ query_services(struct reader *rd, const struct catalog *cat,
 		snprintf(err, errlen, "bad host address \"%s\"", f->host);
 		return -1;
 	}
-	return rd->ops->services(rd, f, name_service, &n, err, errlen);
+	return rd->ops->services(rd, f, pg, name_service, &n, err, errlen);
+}
+
+int
+query_services(struct reader *rd, const struct catalog *cat,
+    const struct query_filter *f, query_service_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	return query_services_page(rd, cat, f, NULL, fn, arg, err, errlen);
+}
+
+int
+query_hosts_page(struct reader *rd, const struct query_page *pg,
+    query_host_fn fn, void *arg, char *err, size_t errlen)
+{
+	return query_hosts_where(rd, NULL, pg, fn, arg, err, errlen);
 }
 
 /* A stored name's rank in the display order (names.h names_rank()). */
@@ -135,10 +150,14 @@ host_names_order(struct query_host *r)
 
 struct hosts_where {
 	const struct query_host_filter *hf;
-	struct addr	 ip;
+	struct cidr	 ip;		/* hf->ip as a prefix */
 	query_host_fn	 fn;
 	void		*arg;
 	bool		 found;
+	uint64_t	 max;		/* rows to hand out at most; 0 all */
+	uint64_t	 out;		/* ... handed out */
+	uint64_t	 read;		/* rows the back end gave this call */
+	struct query_key last;		/* the last of them */
 };
 
 static bool
@@ -150,7 +169,7 @@ host_matches(const struct hosts_where *w, const struct query_host *r)
 	if (w->hf == NULL)
 		return true;
 	if (w->hf->ip != NULL && (addr_parse(&a, r->ip) == -1 ||
-	    !addr_eq(&a, &w->ip)))
+	    !cidr_contains(&w->ip, &a)))
 		return false;
 	if (w->hf->name != NULL) {
 		for (i = 0; i < r->nnames; i++)
@@ -169,35 +188,60 @@ host_where(void *arg, const struct query_host *in)
 	struct hosts_where *w = arg;
 	struct query_host r = *in;
 
+	w->read++;
+	query_key_host(in, &w->last);
 	host_names_order(&r);
-	if (!host_matches(w, &r))
+	if (!host_matches(w, &r) || (w->max != 0 && w->out >= w->max))
 		return;
 	w->found = true;
+	w->out++;
 	w->fn(w->arg, &r);
 }
 
+/*
+ * The filter is applied here, after the back end's page: a page whose
+ * rows the filter thins is followed by the next one from its last row
+ * until pg->limit rows match or the back end runs out, so that a short
+ * page still means the last one (api.c asks for limit + 1 rows).
+ */
 int
 query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
-    query_host_fn fn, void *arg, char *err, size_t errlen)
+    const struct query_page *pg, query_host_fn fn, void *arg, char *err,
+    size_t errlen)
 {
 	struct hosts_where w;
+	struct query_page p;
+	struct query_key after;
 
 	memset(&w, 0, sizeof(w));
 	w.hf = hf;
 	w.fn = fn;
 	w.arg = arg;
-	if (hf != NULL && hf->ip != NULL && addr_parse(&w.ip, hf->ip) == -1) {
+	if (hf != NULL && hf->ip != NULL && cidr_parse(&w.ip, hf->ip) == -1) {
 		snprintf(err, errlen, "bad host address \"%s\"", hf->ip);
 		return -1;
 	}
-	return rd->ops->hosts(rd, host_where, &w, err, errlen);
+	if (pg == NULL || pg->limit == 0)
+		return rd->ops->hosts(rd, pg, host_where, &w, err, errlen);
+	p = *pg;
+	w.max = pg->limit;
+	for (;;) {
+		w.read = 0;
+		if (rd->ops->hosts(rd, &p, host_where, &w, err, errlen) == -1)
+			return -1;
+		if (w.read < p.limit || w.out >= w.max)
+			return 0;
+		after = w.last;
+		p.after = &after;
+		p.limit = w.max - w.out;
+	}
 }
 
 int
 query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
     size_t errlen)
 {
-	return query_hosts_where(rd, NULL, fn, arg, err, errlen);
+	return query_hosts_where(rd, NULL, NULL, fn, arg, err, errlen);
 }
 
 /* The names of an address that serves nothing, per sensor. */
@@ -259,6 +303,7 @@ query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
 {
 	struct lone_names l;
 	struct hosts_where w;
+	struct addr a;
 	struct query_host r;
 	char ipbuf[ADDR_STRLEN];
 	size_t i, j;
@@ -271,11 +316,13 @@ query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
 	w.hf = &l.hf;
 	w.fn = fn;
 	w.arg = arg;
-	if (addr_parse(&w.ip, ip) == -1) {
+	/* One address: the filter's prefix is that address alone. */
+	if (strchr(ip, '/') != NULL || addr_parse(&a, ip) == -1 ||
+	    cidr_parse(&w.ip, ip) == -1) {
 		snprintf(err, errlen, "bad host address \"%s\"", ip);
 		return -1;
 	}
-	if (rd->ops->hosts(rd, host_where, &w, err, errlen) == -1)
+	if (rd->ops->hosts(rd, NULL, host_where, &w, err, errlen) == -1)
 		return -1;
 	if (w.found) {
 		*found = true;
@@ -294,7 +341,7 @@ query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
 			;
 		memset(&r, 0, sizeof(r));
 		r.sensor = l.v[i].sensor;
-		r.ip = addr_fmt(&w.ip, ipbuf);
+		r.ip = addr_fmt(&a, ipbuf);
 		r.names = &l.v[i];
 		r.nnames = j - i;
 		host_names_order(&r);
@@ -355,45 +402,337 @@ name_endpoint(void *arg, const struct query_endpoint *in)
 }
 
 int
-query_endpoints(struct reader *rd, const struct catalog *cat,
-    query_endpoint_fn fn, void *arg, char *err, size_t errlen)
+query_endpoints_page(struct reader *rd, const struct catalog *cat,
+    const struct query_page *pg, query_endpoint_fn fn, void *arg,
+    char *err, size_t errlen)
 {
 	struct named_endpoints n = { cat, fn, arg };
 
-	return rd->ops->endpoints(rd, name_endpoint, &n, err, errlen);
+	return rd->ops->endpoints(rd, pg, name_endpoint, &n, err, errlen);
+}
+
+int
+query_endpoints(struct reader *rd, const struct catalog *cat,
+    query_endpoint_fn fn, void *arg, char *err, size_t errlen)
+{
+	return query_endpoints_page(rd, cat, NULL, fn, arg, err, errlen);
+}
+
+int
+query_alerts_page(struct reader *rd, const char *kind, int64_t since,
+    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	return rd->ops->alerts(rd, kind, since, until, pg, fn, arg, err,
+	    errlen);
+}
+
+struct named_operations {
+	const struct catalog	*cat;
+	const char		*service;	/* filter; NULL all */
+	query_operation_fn	 fn;
+	void			*arg;
+};
+
+/*
+ * Catalog names of a stored operation: the interface by UUID and major
+ * version, its service, and the operation by opnum.  An opnum the
+ * catalog lacks keeps operation NULL rather than a made-up name.
+ */
+static void
+name_operation(void *arg, const struct query_operation *in)
+{
+	struct named_operations *n = arg;
+	struct query_operation r = *in;
+	const struct catalog_iface *ci;
+	uint8_t uuid[16];
+	int i, o;
+
+	if (n->cat != NULL && uuid_parse(uuid, r.interface_uuid) == 0 &&
+	    (i = catalog_iface_find(n->cat, uuid, r.version)) >= 0) {
+		ci = catalog_iface(n->cat, i);
+		r.interface = ci->name;
+		if (ci->service >= 0)
+			r.service = catalog_service(n->cat, ci->service)->key;
+		if ((o = catalog_op_find(n->cat, i, r.opnum)) >= 0)
+			r.operation = catalog_op(n->cat, o)->name;
+	}
+	if (n->service != NULL && (r.service == NULL ||
+	    strcmp(r.service, n->service) != 0))
+		return;
+	n->fn(n->arg, &r);
+}
+
+int
+query_operations(struct reader *rd, const struct catalog *cat,
+    const struct query_op_filter *f, query_operation_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct named_operations n = { cat, f->service, fn, arg };
+	struct cidr c;
+
+	if (f->host != NULL && cidr_parse(&c, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	return rd->ops->operations(rd, f, name_operation, &n, err, errlen);
 }
 
 int
 query_alerts(struct reader *rd, const char *kind, int64_t since,
     query_alert_fn fn, void *arg, char *err, size_t errlen)
 {
-	return rd->ops->alerts(rd, kind, since, fn, arg, err, errlen);
+	return rd->ops->alerts(rd, kind, since, 0, NULL, fn, arg, err, errlen);
 }
 
-struct alerts_until {
-	int64_t		 until;
-	query_alert_fn	 fn;
-	void		*arg;
-};
+/* ------------------------------------------------------------------ */
+/* Keys and cursors */
 
 static void
-alert_until(void *arg, const struct alert_record *r)
+key_copy(char *dst, size_t len, const char *src)
 {
-	struct alerts_until *u = arg;
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
 
-	if (r->first_seen < u->until)
-		u->fn(u->arg, r);
+void
+query_key_service(const struct query_service *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	key_copy(k->ip, sizeof(k->ip), r->server_ip);
+	key_copy(k->transport, sizeof(k->transport), r->transport);
+	k->port = r->port;
+	/* The stored key: name_service() shows "" as "undocumented". */
+	key_copy(k->service, sizeof(k->service),
+	    strcmp(r->service, QUERY_UNDOCUMENTED) == 0 ? "" : r->service);
+	key_copy(k->method, sizeof(k->method), r->method);
+	key_copy(k->pipe, sizeof(k->pipe), r->pipe);
+	k->vlan = r->vlan;
+	key_copy(k->sensor, sizeof(k->sensor), r->sensor);
+}
+
+void
+query_key_host(const struct query_host *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	key_copy(k->ip, sizeof(k->ip), r->ip);
+	key_copy(k->sensor, sizeof(k->sensor), r->sensor);
+}
+
+void
+query_key_endpoint(const struct query_endpoint *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	key_copy(k->ip, sizeof(k->ip), r->server_ip);
+	key_copy(k->transport, sizeof(k->transport), r->transport);
+	k->port = r->port;
+	key_copy(k->uuid, sizeof(k->uuid), r->uuid);
+	key_copy(k->sensor, sizeof(k->sensor), r->sensor);
+}
+
+void
+query_key_alert(const struct alert_record *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = r->id;
+}
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The kind's letter, then its key fields, NUL-separated, base64url. */
+static const char kind_tag[QUERY__KINDS] = { 's', 'h', 'e', 'a' };
+
+int
+query_cursor_format(enum query_kind kind, const struct query_key *k,
+    char *out, size_t outlen)
+{
+	char raw[(QUERY_CURSOR_LEN - 1) / 4 * 3];
+	size_t n = 0, i, o = 0;
+	int w;
+
+	switch (kind) {
+	case QUERY_SERVICES:
+		w = snprintf(raw, sizeof(raw),
+		    "s%c%s%c%s%c%u%c%s%c%s%c%u%c%s%c%s", 0, k->ip, 0,
+		    k->transport, 0, k->port, 0, k->service, 0, k->method, 0,
+		    k->vlan, 0, k->sensor, 0, k->pipe);
+		break;
+	case QUERY_HOSTS:
+		w = snprintf(raw, sizeof(raw), "h%c%s%c%s", 0, k->ip, 0,
+		    k->sensor);
+		break;
+	case QUERY_ENDPOINTS:
+		w = snprintf(raw, sizeof(raw), "e%c%s%c%s%c%u%c%s%c%s", 0,
+		    k->ip, 0, k->transport, 0, k->port, 0, k->uuid, 0,
+		    k->sensor);
+		break;
+	case QUERY_ALERTS:
+		w = snprintf(raw, sizeof(raw), "a%c%" PRId64, 0, k->id);
+		break;
+	default:
+		return -1;
+	}
+	if (w < 0 || (size_t)w >= sizeof(raw))
+		return -1;
+	n = (size_t)w;
+	for (i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)raw[i] << 16;
+		size_t left = n - i;
+
+		if (left > 1)
+			v |= (uint32_t)(unsigned char)raw[i + 1] << 8;
+		if (left > 2)
+			v |= (unsigned char)raw[i + 2];
+		if (o + 5 > outlen)
+			return -1;
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+		if (left > 1)
+			out[o++] = b64url[v >> 6 & 63];
+		if (left > 2)
+			out[o++] = b64url[v & 63];
+	}
+	if (o >= outlen)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+b64val(int c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b64url, c)) == NULL)
+		return -1;
+	return (int)(p - b64url);
+}
+
+/* Field i of the NUL-separated raw[0..n) into out[outlen]; -1 none. */
+static int
+field(const char *raw, size_t n, int i, char *out, size_t outlen)
+{
+	size_t at = 0, len;
+
+	for (; i > 0; i--) {
+		len = strnlen(raw + at, n - at);
+		if (at + len >= n)
+			return -1;
+		at += len + 1;
+	}
+	len = strnlen(raw + at, n - at);
+	if (len >= outlen)
+		return -1;
+	memcpy(out, raw + at, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+field_uint(const char *raw, size_t n, int i, unsigned max, unsigned *v)
+{
+	char buf[16], *end;
+	unsigned long u;
+
+	if (field(raw, n, i, buf, sizeof(buf)) == -1 || buf[0] < '0' ||
+	    buf[0] > '9')
+		return -1;
+	errno = 0;
+	u = strtoul(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || u > max)
+		return -1;
+	*v = (unsigned)u;
+	return 0;
+}
+
+int
+query_cursor_parse(enum query_kind kind, const char *text,
+    struct query_key *k)
+{
+	char raw[QUERY_CURSOR_LEN], idbuf[24], *end;
+	size_t len = strlen(text), i, n = 0, nf = 1;
+	unsigned port = 0, vlan = 0;
+	uint32_t v;
+	int d, j;
+	long long id;
+
+	memset(k, 0, sizeof(*k));
+	if (len == 0 || len >= QUERY_CURSOR_LEN || len % 4 == 1 ||
+	    kind < 0 || kind >= QUERY__KINDS)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			if (i + (size_t)j < len) {
+				if ((d = b64val((unsigned char)text[i + j])) < 0)
+					return -1;
+			} else
+				d = 0;
+			v = v << 6 | (uint32_t)d;
+		}
+		raw[n++] = (char)(v >> 16);
+		if (len - i > 2)
+			raw[n++] = (char)(v >> 8 & 0xff);
+		if (len - i > 3)
+			raw[n++] = (char)(v & 0xff);
+	}
+	for (i = 0; i < n; i++)
+		if (raw[i] == '\0')
+			nf++;
+	if (n < 2 || raw[0] != kind_tag[kind] || raw[1] != '\0')
+		return -1;
+	switch (kind) {
+	case QUERY_SERVICES:
+		if (nf != 9 ||
+		    field(raw, n, 1, k->ip, sizeof(k->ip)) == -1 ||
+		    field(raw, n, 2, k->transport, sizeof(k->transport)) == -1 ||
+		    field_uint(raw, n, 3, 65535, &port) == -1 ||
+		    field(raw, n, 4, k->service, sizeof(k->service)) == -1 ||
+		    field(raw, n, 5, k->method, sizeof(k->method)) == -1 ||
+		    field_uint(raw, n, 6, 65535, &vlan) == -1 ||
+		    field(raw, n, 7, k->sensor, sizeof(k->sensor)) == -1 ||
+		    field(raw, n, 8, k->pipe, sizeof(k->pipe)) == -1)
+			return -1;
+		break;
+	case QUERY_HOSTS:
+		if (nf != 3 ||
+		    field(raw, n, 1, k->ip, sizeof(k->ip)) == -1 ||
+		    field(raw, n, 2, k->sensor, sizeof(k->sensor)) == -1)
+			return -1;
+		break;
+	case QUERY_ENDPOINTS:
+		if (nf != 6 ||
+		    field(raw, n, 1, k->ip, sizeof(k->ip)) == -1 ||
+		    field(raw, n, 2, k->transport, sizeof(k->transport)) == -1 ||
+		    field_uint(raw, n, 3, 65535, &port) == -1 ||
+		    field(raw, n, 4, k->uuid, sizeof(k->uuid)) == -1 ||
+		    field(raw, n, 5, k->sensor, sizeof(k->sensor)) == -1)
+			return -1;
+		break;
+	case QUERY_ALERTS:
+		if (nf != 2 || field(raw, n, 1, idbuf, sizeof(idbuf)) == -1 ||
+		    idbuf[0] < '0' || idbuf[0] > '9')
+			return -1;
+		errno = 0;
+		id = strtoll(idbuf, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+		k->id = id;
+		break;
+	default:
+		return -1;
+	}
+	k->port = (uint16_t)port;
+	k->vlan = (uint16_t)vlan;
+	return 0;
 }
 
 int
 query_alerts_until(struct reader *rd, const char *kind, int64_t since,
     int64_t until, query_alert_fn fn, void *arg, char *err, size_t errlen)
 {
-	struct alerts_until u = { until, fn, arg };
-
-	if (until == 0)
-		return query_alerts(rd, kind, since, fn, arg, err, errlen);
-	return query_alerts(rd, kind, since, alert_until, &u, err, errlen);
+	return rd->ops->alerts(rd, kind, since, until, NULL, fn, arg, err,
+	    errlen);
 }
 
 /*

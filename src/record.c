@@ -122,6 +122,14 @@ endpoint_port(const void *rec, struct record_value *v)
 	port_text(v, r->port, r->transport);
 }
 
+static void
+operation_port(const void *rec, struct record_value *v)
+{
+	const struct query_operation *r = rec;
+
+	port_text(v, r->port, r->transport);
+}
+
 static const char *
 alert_transport(const struct alert_record *r)
 {
@@ -364,6 +372,35 @@ static const struct record_field endpoint_fields[] = {
 };
 #undef QE
 
+/*
+ * operation is null for an opnum the catalog does not name (and for every
+ * opnum of an interface it does not know): a number is not a name.
+ */
+#define QO	struct query_operation
+static const struct record_field operation_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QO, sensor), 0, NULL },
+	{ "server_ip", RECORD_STRING, 0, S(QO, server_ip), 1, "SERVER" },
+	{ "port", RECORD_UINT, 0, S(QO, port), 0, NULL },
+	{ NULL, RECORD_STRING, 0, 0, 0, operation_port, 2, "PORT" },
+	{ "transport", RECORD_STRING, 0, S(QO, transport), 0, NULL },
+	{ "interface", RECORD_STRING, RECORD_NULLABLE, S(QO, interface), 3,
+	    "INTERFACE" },
+	{ "interface_uuid", RECORD_STRING, 0, S(QO, interface_uuid), 0,
+	    NULL },
+	{ "version", RECORD_UINT, 0, S(QO, version), 0, NULL },
+	{ "service", RECORD_STRING, RECORD_NULLABLE, S(QO, service), 4,
+	    "SERVICE" },
+	{ "opnum", RECORD_UINT, RECORD_RIGHT, S(QO, opnum), 5, "OPNUM" },
+	{ "operation", RECORD_STRING, RECORD_NULLABLE, S(QO, operation), 6,
+	    "OPERATION" },
+	{ "calls", RECORD_UINT, RECORD_RIGHT, S(QO, calls), 7, "CALLS" },
+	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QO, clients), 8,
+	    "CLIENTS" },
+	{ "first_seen", RECORD_TIME, 0, S(QO, first_seen), 9, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QO, last_seen), 10, "LAST SEEN" },
+};
+#undef QO
+
 #define AR	struct alert_record
 static const struct record_field alert_fields[] = {
 	{ "id", RECORD_INT, RECORD_NULLABLE, S(AR, id), 1, "ID" },
@@ -378,6 +415,10 @@ static const struct record_field alert_fields[] = {
 	{ "service", RECORD_CHARS, RECORD_NULLABLE, S(AR, service), 0, NULL },
 	{ "protocol", RECORD_CHARS, RECORD_NULLABLE, S(AR, protocol), 0,
 	    NULL },
+	{ "interface", RECORD_CHARS, RECORD_NULLABLE | RECORD_OMIT,
+	    S(AR, interface), 0, NULL },
+	{ "operation", RECORD_CHARS, RECORD_NULLABLE | RECORD_OMIT,
+	    S(AR, operation), 0, NULL },
 	{ "detail", RECORD_CHARS, 0, S(AR, detail), 11, "DETAIL" },
 	{ "count", RECORD_UINT, RECORD_RIGHT, S(AR, count), 7, "COUNT" },
 	{ "events", RECORD_UINT, 0, S(AR, events), 0, NULL },
@@ -487,6 +528,9 @@ const struct record_table record_names = {
 };
 const struct record_table record_endpoints = {
 	"endpoints", endpoint_fields, NFIELDS(endpoint_fields)
+};
+const struct record_table record_operations = {
+	"operations", operation_fields, NFIELDS(operation_fields)
 };
 const struct record_table record_alerts = {
 	"alerts", alert_fields, NFIELDS(alert_fields)
@@ -1033,6 +1077,12 @@ record_endpoint_row(void *arg, const struct query_endpoint *r)
 }
 
 void
+record_operation_row(void *arg, const struct query_operation *r)
+{
+	record_out_row(arg, &record_operations, r);
+}
+
+void
 record_alert_row(void *arg, const struct alert_record *r)
 {
 	record_out_row(arg, &record_alerts, r);
@@ -1120,6 +1170,25 @@ query_endpoints_json(struct reader *s, const struct catalog *cat,
 
 	record_out_begin(&o, RECORD_JSON, endpoints_kind, 1, j, NULL, false);
 	ret = query_endpoints(s, cat, record_endpoint_row, &o, err, errlen);
+	record_out_end(&o);
+	return ret;
+}
+
+static const struct record_table *const operations_kind[] = {
+	&record_operations
+};
+
+int
+query_operations_json(struct reader *s, const struct catalog *cat,
+    const struct query_op_filter *f, struct json *j, char *err,
+    size_t errlen)
+{
+	struct record_out o;
+	int ret;
+
+	record_out_begin(&o, RECORD_JSON, operations_kind, 1, j, NULL, false);
+	ret = query_operations(s, cat, f, record_operation_row, &o, err,
+	    errlen);
 	record_out_end(&o);
 	return ret;
 }

@@ -2,7 +2,8 @@
  * sqlite_flush.c - the SQLite sink: one flush in one transaction, the
  * runs, and retention.
  *
- * A flush writes the batch's rows, clients and hosts with several-row
+ * A flush writes the batch's rows, clients and hosts, and the RPC
+ * operations and their clients, with several-row
  * upserts in primary-key order, the run's counters (one row per
  * registered counter, stats.h), decode reasons and capture counters, the
  * endpoints that changed and the alert rows, then commits; any failure
@@ -21,6 +22,7 @@
 #include "svcmap/endpoint.h"
 #include "svcmap/flow.h"
 #include "svcmap/names.h"
+#include "svcmap/opstats.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "sqlite_int.h"
@@ -47,6 +49,8 @@ static const struct upsert {
 	[UP_STATS] = { 21, ST_STATS, "service_stats" },
 	[UP_CLIENT] = { 9, ST_CLIENT, "service_clients" },
 	[UP_HOST] = { 4, ST_HOST, "hosts" },
+	[UP_OP] = { 10, ST_OP, "rpc_operations" },
+	[UP_OP_CLIENT] = { 9, ST_OP_CLIENT, "rpc_operation_clients" },
 };
 
 static void
@@ -111,11 +115,55 @@ bind_host(struct sqlite_store *s, sqlite3_stmt *st, int i, const void *item,
 	sqlite3_bind_int64(st, i + 4, h->last_s);
 }
 
+/* The key columns of an operation, from parameter i + 2 on. */
+static void
+bind_op_key(sqlite3_stmt *st, int i, const struct op_key *k, char tb[8])
+{
+	char u[UUID_STRLEN];
+
+	sqlite_bind_addr(st, i + 2, &k->server);
+	sqlite3_bind_int(st, i + 3, k->port);
+	sqlite3_bind_text(st, i + 4, sqlite_transport_word(k->transport, tb),
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 5, uuid_fmt(k->uuid, u), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, i + 6, k->opnum);
+}
+
+static void
+bind_op(struct sqlite_store *s, sqlite3_stmt *st, int i, const void *item,
+    char tb[8])
+{
+	const struct op_row *r = item;
+
+	sqlite3_bind_text(st, i + 1, s->sensor, -1, SQLITE_STATIC);
+	bind_op_key(st, i, &r->key, tb);
+	sqlite3_bind_int(st, i + 7, r->ver_major);
+	sqlite_bind_u64(st, i + 8, r->calls);
+	sqlite3_bind_int64(st, i + 9, r->first_s);
+	sqlite3_bind_int64(st, i + 10, r->last_s);
+}
+
+static void
+bind_op_client(struct sqlite_store *s, sqlite3_stmt *st, int i,
+    const void *item, char tb[8])
+{
+	const struct op_client *c = item;
+
+	sqlite3_bind_text(st, i + 1, s->sensor, -1, SQLITE_STATIC);
+	bind_op_key(st, i, &s->op_rows[c->row].key, tb);
+	sqlite_bind_addr(st, i + 7, &c->client);
+	sqlite3_bind_int64(st, i + 8, c->first_s);
+	sqlite3_bind_int64(st, i + 9, c->last_s);
+}
+
 static void (*const upsert_bind[UP__COUNT])(struct sqlite_store *,
     sqlite3_stmt *, int, const void *, char[8]) = {
 	[UP_STATS] = bind_row,
 	[UP_CLIENT] = bind_client,
 	[UP_HOST] = bind_host,
+	[UP_OP] = bind_op,
+	[UP_OP_CLIENT] = bind_op_client,
 };
 
 /*
@@ -191,10 +239,54 @@ cmp_host(const void *pa, const void *pb)
 	    &(*(const struct stats_host *const *)pb)->server);
 }
 
+/*
+ * Primary key: sensor (one), server_ip, port, transport, interface_uuid,
+ * opnum.  The UUID's bytes are in text order and its text is lower-case
+ * hex, so memcmp() orders as the text does.
+ */
+static int
+cmp_op_key(const struct op_key *a, const struct op_key *b)
+{
+	int c;
+
+	if ((c = cmp_addr(&a->server, &b->server)) != 0 ||
+	    (c = CMP(a->port, b->port)) != 0 ||
+	    (c = cmp_transport(a->transport, b->transport)) != 0 ||
+	    (c = memcmp(a->uuid, b->uuid, sizeof(a->uuid))) != 0)
+		return c;
+	return CMP(a->opnum, b->opnum);
+}
+
+static int
+cmp_op(const void *pa, const void *pb)
+{
+	return cmp_op_key(&(*(const struct op_row *const *)pa)->key,
+	    &(*(const struct op_row *const *)pb)->key);
+}
+
+/* qsort() has no argument: the rows the clients index, for one sort. */
+static const struct op_row *cmp_op_rows;
+
+/* Primary key: the operation's, then client_ip. */
+static int
+cmp_op_client(const void *pa, const void *pb)
+{
+	const struct op_client *a = *(const struct op_client *const *)pa;
+	const struct op_client *b = *(const struct op_client *const *)pb;
+	int c;
+
+	if (a->row != b->row && (c = cmp_op_key(&cmp_op_rows[a->row].key,
+	    &cmp_op_rows[b->row].key)) != 0)
+		return c;
+	return cmp_addr(&a->client, &b->client);
+}
+
 static int (*const upsert_cmp[UP__COUNT])(const void *, const void *) = {
 	[UP_STATS] = cmp_stats,
 	[UP_CLIENT] = cmp_client,
 	[UP_HOST] = cmp_host,
+	[UP_OP] = cmp_op,
+	[UP_OP_CLIENT] = cmp_op_client,
 };
 
 /*
@@ -524,6 +616,8 @@ flush_alert(struct sqlite_store *s, struct alert_record *r, char *err,
 		sqlite3_bind_int64(st, 18, r->resolved_at);
 	else
 		sqlite3_bind_null(st, 18);
+	sqlite3_bind_text(st, 19, r->interface, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, r->operation, -1, SQLITE_STATIC);
 	/* RETURNING gives the row then DONE; the row must be read first. */
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r->id = sqlite3_column_int64(st, 0);
@@ -555,7 +649,12 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 	const struct stats_host *hosts;
 	struct alert_record *ar = NULL;
 	size_t i, n, nalerts = 0;
+	int64_t run_id;
 
+	/* The file deleted or replaced since the last flush: reopen. */
+	if (sqlite_lost_check(s, h, err, errlen) == -1)
+		return -1;
+	run_id = sqlite_run_id(s, h->run_id);
 	s->neps = 0;
 	s->eps_failed = false;
 	if (h->endpoints != NULL) {
@@ -600,11 +699,22 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 		    stats_batch_nclients(h->batch), err, errlen) == -1)
 			goto fail;
 	}
-	if (h->totals != NULL && flush_totals(s, h->run_id, h->totals,
+	if (h->ops != NULL) {
+		s->op_rows = op_batch_rows(h->ops);
+		cmp_op_rows = s->op_rows;
+		if (flush_upserts(s, UP_OP, op_batch_rows(h->ops),
+		    sizeof(struct op_row), op_batch_nrows(h->ops), err,
+		    errlen) == -1 ||
+		    flush_upserts(s, UP_OP_CLIENT, op_batch_clients(h->ops),
+		    sizeof(struct op_client), op_batch_nclients(h->ops), err,
+		    errlen) == -1)
+			goto fail;
+	}
+	if (h->totals != NULL && flush_totals(s, run_id, h->totals,
 	    h->now_s, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < h->ncaptures; i++)
-		if (flush_capture(s, h->run_id, &h->captures[i], err,
+		if (flush_capture(s, run_id, &h->captures[i], err,
 		    errlen) == -1)
 			goto fail;
 	for (i = 0; i < s->neps; i++)
@@ -649,7 +759,8 @@ rollup(struct sqlite_store *s, int64_t from, int64_t to, int64_t cutoff,
  * Rows are rolled whole: a minute row whose bucket starts before the
  * cutoff goes into its hour (UTC) and is deleted; a later flush or prune
  * that brings more minutes of the same hour adds to that hour row.  With
- * a day retention, clients and hosts not seen within it go as well.
+ * a day retention, clients, hosts and RPC operations (and
+ * their clients) not seen within it go as well.
  * Retention is the file's, so it covers every sensor's rows in it.
  */
 int
@@ -659,6 +770,11 @@ sqlite_prune(struct store *base, const struct store_retention *r,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	int64_t day_cutoff;
 
+	if (s->db == NULL) {
+		sqlite_seterr(err, errlen, "%s: database lost, not reopened "
+		    "yet", s->path);
+		return -1;
+	}
 	if (sqlite_exec(s->db, "BEGIN IMMEDIATE", err, errlen) == -1)
 		goto fail;
 	if (rollup(s, STORE_RES_MINUTE, STORE_RES_HOUR,
@@ -673,9 +789,15 @@ sqlite_prune(struct store *base, const struct store_retention *r,
 		sqlite3_bind_int64(s->st[ST_DELETE_CLIENTS], 1, day_cutoff);
 		sqlite3_bind_int64(s->st[ST_DELETE_HOSTS], 1, day_cutoff);
 		sqlite3_bind_int64(s->st[ST_DELETE_NAMES], 1, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_OPS], 1, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_OP_CLIENTS], 1, day_cutoff);
 		if (sqlite_step_done(s->db, s->st[ST_DELETE_STATS], err,
 		    errlen, "prune") == -1 ||
 		    sqlite_step_done(s->db, s->st[ST_DELETE_NAMES], err,
+		    errlen, "prune") == -1 ||
+		    sqlite_step_done(s->db, s->st[ST_DELETE_OPS], err,
+		    errlen, "prune") == -1 ||
+		    sqlite_step_done(s->db, s->st[ST_DELETE_OP_CLIENTS], err,
 		    errlen, "prune") == -1 ||
 		    sqlite_step_done(s->db, s->st[ST_DELETE_CLIENTS], err,
 		    errlen, "prune") == -1 ||

@@ -3,6 +3,7 @@
  *
  *   sqlite_open.c   open, schema, migrations, the helpers below
  *   sqlite_flush.c  the sink: one flush in one transaction, runs, prune
+ *   sqlite_lost.c   the file deleted or replaced under the writer
  *   sqlite_state.c  saved state: learned endpoints and alerts at start
  *   sqlite_read.c   the reader (query.h struct reader_ops)
  *
@@ -11,6 +12,8 @@
  */
 #ifndef SVCMAP_SQLITE_INT_H
 #define SVCMAP_SQLITE_INT_H
+
+#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +48,8 @@ enum {
 	ST_STATS,
 	ST_CLIENT,
 	ST_HOST,
+	ST_OP,
+	ST_OP_CLIENT,
 	ST_ENDPOINT,
 	ST_ENDPOINT_MOVED,
 	ST_CAPTURE,
@@ -54,6 +59,8 @@ enum {
 	ST_DELETE_HOSTS,
 	ST_NAME,
 	ST_DELETE_NAMES,
+	ST_DELETE_OPS,
+	ST_DELETE_OP_CLIENTS,
 	ST_ALERT,
 	ST__COUNT
 };
@@ -63,6 +70,8 @@ enum {
 	UP_STATS,
 	UP_CLIENT,
 	UP_HOST,
+	UP_OP,
+	UP_OP_CLIENT,
 	UP__COUNT
 };
 
@@ -73,6 +82,8 @@ enum {
 extern const char *const sqlite_upsert_head[UP__COUNT];
 extern const char *const sqlite_upsert_tail[UP__COUNT];
 
+struct op_row;
+
 struct sqlite_store {
 	struct store		 base;		/* first: a struct store * */
 	sqlite3			*db;
@@ -81,6 +92,8 @@ struct sqlite_store {
 	sqlite3_stmt		*st[ST__COUNT];
 	/* Several-row upserts by log2 of their rows; [0] is unused. */
 	sqlite3_stmt		*multi[UP__COUNT][UPSERT_SIZES];
+	/* The operations a flush writes: what its client pairs index. */
+	const struct op_row	*op_rows;
 	/* The write order of one table's rows at a flush (reused). */
 	const void		**order;
 	size_t			 order_cap;
@@ -94,6 +107,27 @@ struct sqlite_store {
 	size_t			 nnms;
 	size_t			 nms_cap;
 	bool			 nms_failed;
+	/*
+	 * The file the connection writes, held open read-only so that a
+	 * flush can tell it from whatever the path names now
+	 * (sqlite_lost.c).  Never closed while the connection is open:
+	 * that would drop SQLite's POSIX locks on it.
+	 */
+	int			 fd;
+	dev_t			 dev;
+	ino_t			 ino;
+	/*
+	 * A file lost (deleted or replaced) whose rows are not yet copied
+	 * into the file at the path: its descriptor until it is saved
+	 * (-1: none), the saved copy (NULL: none), why it was lost; db is
+	 * NULL until the path opens again.
+	 */
+	int			 lost_fd;
+	char			*lost_copy;
+	char			 lost_why[160];
+	/* The daemon's run id as it is in the file at the path now. */
+	bool			 run_mapped;
+	int64_t			 run_from, run_to;
 };
 
 extern const struct store_ops sqlite_store_ops;
@@ -101,6 +135,19 @@ extern const struct store_ops sqlite_store_ops;
 /* sqlite_open.c (the entry points are in store_backend.h) */
 void		 sqlite_store_close(struct store *s);
 uint64_t	 sqlite_store_bytes(struct store *s);
+/* The writer's connection: created, WAL, migrated.  NULL with err. */
+sqlite3		*sqlite_open_writable(const char *path, const char *sensor,
+		    char *err, size_t errlen);
+/* Prepare s->st[] on s->db / finalize every statement of s. */
+int		 sqlite_prepare_statements(struct sqlite_store *s, char *err,
+		    size_t errlen);
+void		 sqlite_finalize_statements(struct sqlite_store *s);
+/* "file:" URI of a path followed by query ("?mode=ro"); -1: too long. */
+int		 sqlite_path_uri(const char *path, const char *query,
+		    char *buf, size_t len);
+/* Open s->fd on s->path and note its device and inode. */
+int		 sqlite_hold_file(struct sqlite_store *s, char *err,
+		    size_t errlen);
 /* The read-only connection of a reader, opened and version-checked. */
 sqlite3		*sqlite_open_readonly(const char *path, char *err,
 		    size_t errlen);
@@ -137,6 +184,21 @@ int	sqlite_flush(struct store *s, struct flush_handover *h, char *err,
 int	sqlite_prune(struct store *s, const struct store_retention *r,
 	    int64_t now_s, char *err, size_t errlen);
 
+/* sqlite_lost.c */
+/*
+ * Before a flush: whether the file the connection writes is still the
+ * one the path names; if it was deleted or replaced, reopen (create,
+ * migrate) the path and copy the lost file's rows into it.  0: s->db is
+ * the path's file, ready to write; -1 with err: the flush is to be
+ * retried later (the batch is kept).
+ */
+int	sqlite_lost_check(struct sqlite_store *s, struct flush_handover *h,
+	    char *err, size_t errlen);
+/* The daemon's run id in the current file. */
+int64_t	sqlite_run_id(const struct sqlite_store *s, int64_t run_id);
+/* At close: a lost file not copied yet is given up, with a log line. */
+void	sqlite_lost_abandon(struct sqlite_store *s);
+
 /* sqlite_state.c */
 int	sqlite_load_endpoints(struct store *s, struct endpoint_table *t,
 	    char *err, size_t errlen);
@@ -149,6 +211,7 @@ int	sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r);
 #define SQLITE_ALERT_COLUMNS \
 	"id, kind, severity, server_ip, transport, port, client_ip," \
 	" service, protocol, detail, count, events, suppressed, first_seen," \
-	" last_seen, last_event, coalesce(resolved_at, 0), sensor"
+	" last_seen, last_event, coalesce(resolved_at, 0), sensor," \
+	" interface, operation"
 
 #endif /* SVCMAP_SQLITE_INT_H */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -382,8 +383,80 @@ static const char *const migrations[] = {
 	"  interface, 0, 0 FROM service_stats;"
 	"DROP TABLE service_stats;"
 	"ALTER TABLE service_stats4 RENAME TO service_stats;",
+
 	/*
-	 * 4 -> 5: host names learned from traffic (names.h), one row per
+	 * 4 -> 5: RPC operations (issue 13): calls per (server, interface,
+	 * opnum) and their clients, counted like service_clients.
+	 */
+	"CREATE TABLE rpc_operations ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  interface_uuid TEXT NOT NULL,"
+	"  opnum INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  calls INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, interface_uuid,"
+	"    opnum)) WITHOUT ROWID;"
+	"CREATE TABLE rpc_operation_clients ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  interface_uuid TEXT NOT NULL,"
+	"  opnum INTEGER NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, interface_uuid,"
+	"    opnum, client_ip)) WITHOUT ROWID;",
+
+	/*
+	 * 5 -> 6: sensitive_operation alerts name an RPC interface and
+	 * operation, which join the alert's key (one alert per server
+	 * endpoint and operation); "" for the other kinds.  SQLite cannot
+	 * change a UNIQUE constraint in place: the table is rebuilt, ids
+	 * kept.
+	 */
+	"CREATE TABLE alerts6 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sensor TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  interface TEXT NOT NULL DEFAULT '',"
+	"  operation TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  suppressed INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  last_event INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  UNIQUE (sensor, kind, server_ip, transport, port, interface,"
+	"    operation));"
+	"INSERT INTO alerts6 (id, sensor, kind, severity, server_ip, transport,"
+	"  port, client_ip, service, protocol, detail, count, events,"
+	"  suppressed, first_seen, last_seen, last_event, state, resolved_at)"
+	"  SELECT id, sensor, kind, severity, server_ip, transport, port,"
+	"  client_ip, service, protocol, detail, count, events, suppressed,"
+	"  first_seen, last_seen, last_event, state, resolved_at FROM alerts;"
+	"DROP TABLE alerts;"
+	"ALTER TABLE alerts6 RENAME TO alerts;"
+	"CREATE INDEX alerts_last_seen ON alerts (last_seen);",
+
+	/*
+	 * 6 -> 7: host names learned from traffic (names.h), one row per
 	 * (address, source, kind, NetBIOS suffix, name), as the name table
 	 * keeps them: a renamed host keeps its old name's row.
 	 */
@@ -453,16 +526,42 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 	" first_seen = min(first_seen, excluded.first_seen)," \
 	" last_seen = max(last_seen, excluded.last_seen)"
 
+/* Operations: calls add up across flushes, times widen. */
+#define OP_HEAD \
+	"INSERT INTO rpc_operations (sensor, server_ip, port, transport," \
+	" interface_uuid, opnum, version, calls, first_seen, last_seen)" \
+	" VALUES "
+#define OP_TAIL \
+	" ON CONFLICT (sensor, server_ip, port, transport, interface_uuid," \
+	" opnum) DO UPDATE SET" \
+	" version = excluded.version," \
+	" calls = calls + excluded.calls," \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+#define OP_CLIENT_HEAD \
+	"INSERT INTO rpc_operation_clients (sensor, server_ip, port," \
+	" transport, interface_uuid, opnum, client_ip, first_seen," \
+	" last_seen) VALUES "
+#define OP_CLIENT_TAIL \
+	" ON CONFLICT (sensor, server_ip, port, transport, interface_uuid," \
+	" opnum, client_ip) DO UPDATE SET" \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+
 const char *const sqlite_upsert_head[UP__COUNT] = {
 	[UP_STATS] = STATS_HEAD,
 	[UP_CLIENT] = CLIENT_HEAD,
 	[UP_HOST] = HOST_HEAD,
+	[UP_OP] = OP_HEAD,
+	[UP_OP_CLIENT] = OP_CLIENT_HEAD,
 };
 
 const char *const sqlite_upsert_tail[UP__COUNT] = {
 	[UP_STATS] = UPSERT_STATS,
 	[UP_CLIENT] = CLIENT_TAIL,
 	[UP_HOST] = HOST_TAIL,
+	[UP_OP] = OP_TAIL,
+	[UP_OP_CLIENT] = OP_CLIENT_TAIL,
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -485,6 +584,11 @@ static const char *const statements[ST__COUNT] = {
 	    CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" CLIENT_TAIL,
 	[ST_HOST] =
 	    HOST_HEAD "(?1, ?2, ?3, ?4)" HOST_TAIL,
+	[ST_OP] =
+	    OP_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" OP_TAIL,
+	[ST_OP_CLIENT] =
+	    OP_CLIENT_HEAD "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    OP_CLIENT_TAIL,
 	[ST_ENDPOINT] =
 	    "INSERT INTO rpc_endpoints (sensor, server_ip, transport, port,"
 	    " uuid, version, source, clsid, learned_at, refreshed_at,"
@@ -539,14 +643,19 @@ static const char *const statements[ST__COUNT] = {
 	    " seen = max(seen, excluded.seen)",
 	[ST_DELETE_NAMES] =
 	    "DELETE FROM host_names WHERE last_seen < ?1",
+	[ST_DELETE_OPS] =
+	    "DELETE FROM rpc_operations WHERE last_seen < ?1",
+	[ST_DELETE_OP_CLIENTS] =
+	    "DELETE FROM rpc_operation_clients WHERE last_seen < ?1",
 	[ST_ALERT] =
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"
 	    " suppressed, first_seen, last_seen, last_event, state,"
-	    " resolved_at)"
+	    " resolved_at, interface, operation)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17, ?18)"
-	    " ON CONFLICT (sensor, kind, server_ip, transport, port)"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	    " ON CONFLICT (sensor, kind, server_ip, transport, port,"
+	    " interface, operation)"
 	    " DO UPDATE SET"
 	    " severity = excluded.severity, client_ip = excluded.client_ip,"
 	    " service = excluded.service, protocol = excluded.protocol,"
@@ -889,8 +998,8 @@ fail:
  * characters with a meaning in URIs ('?', '#', '%') and anything unusual
  * are percent-encoded.
  */
-static int
-path_uri(const char *path, const char *query, char *buf, size_t len)
+int
+sqlite_path_uri(const char *path, const char *query, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o;
@@ -970,7 +1079,7 @@ ro_connect(const char *path, const char *query, char *err, size_t errlen)
 	char uri[4096];
 	sqlite3 *db = NULL;
 
-	if (path_uri(path, query, uri, sizeof(uri)) == -1) {
+	if (sqlite_path_uri(path, query, uri, sizeof(uri)) == -1) {
 		sqlite_seterr(err, errlen, "%s: path too long", path);
 		return NULL;
 	}
@@ -1049,22 +1158,28 @@ fail:
 	return NULL;
 }
 
-static sqlite3 *
-open_writable(const char *path, const char *sensor, char *err,
+sqlite3 *
+sqlite_open_writable(const char *path, const char *sensor, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
-	int64_t version;
-	char msg[400], why[300];
+	int64_t version, ntables;
+	char msg[400], why[300], uri[4096];
 	bool wal;
 
 	/*
 	 * One thread at a time uses the writer's connection (the main
-	 * thread), so SQLite's own per-call mutexes are pure cost.
+	 * thread), so SQLite's own per-call mutexes are pure cost.  Opened
+	 * as a URI so that the connection may ATTACH one (sqlite_lost.c).
 	 */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite_path_uri(path, "", uri, sizeof(uri)) == -1) {
+		sqlite_seterr(err, errlen, "%s: path too long", path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK) {
 		sqlite_seterr(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
 		goto fail;
@@ -1093,6 +1208,17 @@ open_writable(const char *path, const char *sensor, char *err,
 	}
 	if (schema_too_new(path, version, err, errlen))
 		goto fail;
+	/*
+	 * Nor is another program's file touched: switching its journal mode
+	 * would rewrite its header (a file renamed over the path of a
+	 * running svcmapd is opened here too, sqlite_lost.c).
+	 */
+	if (version == 0 && (sqlite_query_int(db, "SELECT count(*) FROM "
+	    "sqlite_master", &ntables) == -1 || ntables > 0)) {
+		sqlite_seterr(err, errlen, "%s: not an svcmap database (it has "
+		    "tables but no schema version)", path);
+		goto fail;
+	}
 	/*
 	 * WAL is what lets svcmapctl and the API read during a flush; a
 	 * file system that cannot do it (no shared memory) is an error
@@ -1129,12 +1255,59 @@ fail:
 	return NULL;
 }
 
+int
+sqlite_prepare_statements(struct sqlite_store *s, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ST__COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, statements[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			sqlite_seterr(err, errlen, "%s: preparing statement "
+			    "%d: %s", s->path, i, sqlite3_errmsg(s->db));
+			return -1;
+		}
+	return 0;
+}
+
+void
+sqlite_finalize_statements(struct sqlite_store *s)
+{
+	int i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	for (i = 0; i < UP__COUNT * UPSERT_SIZES; i++) {
+		sqlite3_finalize(s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES]);
+		s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES] = NULL;
+	}
+}
+
+int
+sqlite_hold_file(struct sqlite_store *s, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if ((s->fd = open(s->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(s->fd, &sb) == -1) {
+		sqlite_seterr(err, errlen, "%s: %s", s->path, strerror(errno));
+		if (s->fd != -1)
+			close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	s->dev = sb.st_dev;
+	s->ino = sb.st_ino;
+	return 0;
+}
+
 struct store *
 sqlite_store_open(const char *path, const char *sensor, char *err,
     size_t errlen)
 {
 	struct sqlite_store *s;
-	int i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->path = strdup(path)) == NULL) {
@@ -1143,21 +1316,21 @@ sqlite_store_open(const char *path, const char *sensor, char *err,
 		return NULL;
 	}
 	s->base.ops = &sqlite_store_ops;
+	s->fd = s->lost_fd = -1;
 	snprintf(s->sensor, sizeof(s->sensor), "%s", sensor);
 	/* The connection's svcmap_sensor() points into s->sensor. */
-	if ((s->db = open_writable(path, s->sensor, err, errlen)) == NULL) {
+	if ((s->db = sqlite_open_writable(path, s->sensor, err, errlen)) ==
+	    NULL) {
 		free(s->path);
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < ST__COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, statements[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			sqlite_seterr(err, errlen, "%s: preparing statement "
-			    "%d: %s", path, i, sqlite3_errmsg(s->db));
-			sqlite_store_close(&s->base);
-			return NULL;
-		}
+	/* The file just opened, held to notice its loss (sqlite_lost.c). */
+	if (sqlite_prepare_statements(s, err, errlen) == -1 ||
+	    sqlite_hold_file(s, err, errlen) == -1) {
+		sqlite_store_close(&s->base);
+		return NULL;
+	}
 	return &s->base;
 }
 
@@ -1165,14 +1338,17 @@ void
 sqlite_store_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	int i;
 
-	for (i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	for (i = 0; i < UP__COUNT * UPSERT_SIZES; i++)
-		sqlite3_finalize(s->multi[i / UPSERT_SIZES][i % UPSERT_SIZES]);
+	sqlite_finalize_statements(s);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
+	/*
+	 * Only now: closing a descriptor of the file drops every POSIX lock
+	 * this process holds on it, SQLite's included.
+	 */
+	if (s->fd != -1)
+		close(s->fd);
+	sqlite_lost_abandon(s);
 	free(s->order);
 	free(s->eps);
 	free(s->nms);

@@ -155,15 +155,34 @@ static const char services_sql[] =
     " AND (?2 IS NULL OR s.service = ?2)"
     " AND s.last_seen >= ?3 AND (?4 OR s.service <> '')"
     " AND s.first_seen < ?5"
+    " AND (?7 IS NULL OR (svcmap_ip_text(s.server_ip), s.transport, s.port,"
+    "   s.service, s.method, s.pipe, s.vlan, s.sensor) >"
+    "   (?7, ?8, ?9, ?10, ?11, ?14, ?12, ?13))"
     " GROUP BY s.sensor, s.service, s.server_ip, s.port, s.transport,"
     " s.vlan, s.method, s.pipe"
     " ORDER BY ip, s.transport, s.port, s.service, s.method, s.pipe,"
-    " s.vlan, s.sensor";
+    " s.vlan, s.sensor LIMIT ?15";
+
+/* SQLite's "no limit" for a LIMIT parameter. */
+static sqlite3_int64
+page_limit(const struct query_page *pg)
+{
+	return pg != NULL && pg->limit > 0 && pg->limit < INT64_MAX ?
+	    (sqlite3_int64)pg->limit : -1;
+}
+
+static const struct query_key *
+page_after(const struct query_page *pg)
+{
+	return pg != NULL ? pg->after : NULL;
+}
 
 static int
 read_services(struct reader *rd, const struct query_filter *f,
-    query_service_fn fn, void *arg, char *err, size_t errlen)
+    const struct query_page *pg, query_service_fn fn, void *arg, char *err,
+    size_t errlen)
 {
+	const struct query_key *k = page_after(pg);
 	sqlite3 *db = rdb(rd);
 	sqlite3_stmt *st;
 	struct query_service r;
@@ -196,6 +215,17 @@ read_services(struct reader *rd, const struct query_filter *f,
 	sqlite3_bind_int64(st, 3, f->since);
 	sqlite3_bind_int(st, 4, all);
 	sqlite3_bind_int64(st, 5, f->until != 0 ? f->until : INT64_MAX);
+	if (k != NULL) {
+		sqlite3_bind_text(st, 7, k->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, k->transport, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 9, k->port);
+		sqlite3_bind_text(st, 10, k->service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, k->method, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 12, k->vlan);
+		sqlite3_bind_text(st, 13, k->sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, k->pipe, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 15, page_limit(pg));
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
@@ -378,8 +408,8 @@ out:
 }
 
 static int
-read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
-    size_t errlen)
+read_hosts(struct reader *rd, const struct query_page *pg,
+    query_host_fn fn, void *arg, char *err, size_t errlen)
 {
 	static const char hosts_sql[] =
 	    "SELECT svcmap_ip_text(h.ip) AS ipt, h.first_seen, h.last_seen,"
@@ -390,12 +420,16 @@ read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    "   sum(bytes_c2s + bytes_s2c) AS b"
 	    "  FROM service_stats GROUP BY sensor, server_ip) t"
 	    " ON t.sensor = h.sensor AND t.server_ip = h.ip"
-	    " ORDER BY ipt, h.sensor";
+	    " WHERE ?1 IS NULL OR (svcmap_ip_text(h.ip), h.sensor) > (?1, ?2)"
+	    " ORDER BY ipt, h.sensor LIMIT ?3";
 	static const char services_of_sql[] =
 	    "SELECT DISTINCT svcmap_ip_text(server_ip) AS ipt, sensor, service"
 	    " FROM service_stats WHERE service <> ''"
+	    " AND (?1 IS NULL OR (svcmap_ip_text(server_ip), sensor) >"
+	    "   (?1, ?2))"
 	    " ORDER BY ipt, sensor, service";
-	static const char names_sql[] = NAMES_SQL("");
+	static const char names_sql[] = NAMES_SQL(" WHERE ?1 IS NULL OR"
+	    " (svcmap_ip_text(address), sensor) > (?1, ?2)");
 	sqlite3 *db = rdb(rd);
 	sqlite3_stmt *h = NULL, *sv = NULL, *nm = NULL;
 	struct key_list keys = { NULL, 0, 0 };
@@ -410,6 +444,15 @@ read_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    prepare(db, services_of_sql, &sv, err, errlen) == -1 ||
 	    prepare(db, names_sql, &nm, err, errlen) == -1)
 		goto out;
+	if (page_after(pg) != NULL) {
+		sqlite3_bind_text(h, 1, pg->after->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 2, pg->after->sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sv, 1, pg->after->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sv, 2, pg->after->sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(nm, 1, pg->after->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(nm, 2, pg->after->sensor, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(h, 3, page_limit(pg));
 	/* All are ordered by address text (BINARY, i.e. strcmp order). */
 	src = sqlite3_step(sv);
 	nrc = sqlite3_step(nm);
@@ -471,14 +514,17 @@ out:
 }
 
 static int
-read_endpoints(struct reader *rd, query_endpoint_fn fn, void *arg,
-    char *err, size_t errlen)
+read_endpoints(struct reader *rd, const struct query_page *pg,
+    query_endpoint_fn fn, void *arg, char *err, size_t errlen)
 {
+	const struct query_key *k = page_after(pg);
 	static const char sql[] =
 	    "SELECT svcmap_ip_text(server_ip) AS ipt, port, transport, uuid,"
 	    " version, source, clsid, learned_at, refreshed_at, last_used,"
 	    " moved_from, flows, announcements, sensor FROM rpc_endpoints"
-	    " ORDER BY ipt, transport, port, uuid, sensor";
+	    " WHERE ?1 IS NULL OR (svcmap_ip_text(server_ip), transport, port,"
+	    "   uuid, sensor) > (?1, ?2, ?3, ?4, ?5)"
+	    " ORDER BY ipt, transport, port, uuid, sensor LIMIT ?6";
 	sqlite3 *db = rdb(rd);
 	sqlite3_stmt *st;
 	struct query_endpoint r;
@@ -486,6 +532,14 @@ read_endpoints(struct reader *rd, query_endpoint_fn fn, void *arg,
 
 	if (prepare(db, sql, &st, err, errlen) == -1)
 		return -1;
+	if (k != NULL) {
+		sqlite3_bind_text(st, 1, k->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, k->transport, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, k->port);
+		sqlite3_bind_text(st, 4, k->uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, k->sensor, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 6, page_limit(pg));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		r.server_ip = col_text(st, 0);
@@ -510,14 +564,76 @@ read_endpoints(struct reader *rd, query_endpoint_fn fn, void *arg,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The clients of an operation are its rpc_operation_clients rows, as a
+ * service's are its service_clients rows.
+ */
+static int
+read_operations(struct reader *rd, const struct query_op_filter *f,
+    query_operation_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT svcmap_ip_text(o.server_ip) AS ipt, o.port, o.transport,"
+	    " o.interface_uuid, o.version, o.opnum, o.calls,"
+	    " (SELECT count(*) FROM rpc_operation_clients c"
+	    "   WHERE c.sensor = o.sensor AND c.server_ip = o.server_ip"
+	    "   AND c.port = o.port AND c.transport = o.transport"
+	    "   AND c.interface_uuid = o.interface_uuid"
+	    "   AND c.opnum = o.opnum),"
+	    " o.first_seen, o.last_seen, o.sensor FROM rpc_operations o"
+	    " WHERE (?1 IS NULL OR o.server_ip BETWEEN ?1 AND ?2)"
+	    " ORDER BY ipt, o.transport, o.port, o.interface_uuid, o.opnum,"
+	    " o.sensor";
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_operation r;
+	struct query_window w;
+	struct addr lo, hi;
+	int rc;
+
+	/* A host is an address or a prefix, as for services. */
+	memset(&w, 0, sizeof(w));
+	if (f->host != NULL && cidr_parse(&w.host, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	host_range(&w, &lo, &hi);
+	if (prepare(db, sql, &st, err, errlen) == -1)
+		return -1;
+	if (f->host != NULL) {
+		sqlite_bind_addr(st, 1, &lo);
+		sqlite_bind_addr(st, 2, &hi);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.server_ip = col_text(st, 0);
+		r.port = (uint16_t)sqlite3_column_int(st, 1);
+		r.transport = col_text(st, 2);
+		r.interface_uuid = col_text(st, 3);
+		r.version = (uint16_t)sqlite3_column_int(st, 4);
+		r.opnum = (uint16_t)sqlite3_column_int(st, 5);
+		r.calls = col_u64(st, 6);
+		r.clients = col_u64(st, 7);
+		r.first_seen = sqlite3_column_int64(st, 8);
+		r.last_seen = sqlite3_column_int64(st, 9);
+		r.sensor = col_text(st, 10);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "operations");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 read_alerts(struct reader *rd, const char *kind, int64_t since,
-    query_alert_fn fn, void *arg, char *err, size_t errlen)
+    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg, char *err,
+    size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT " SQLITE_ALERT_COLUMNS " FROM alerts"
 	    " WHERE (?1 IS NULL OR kind = ?1) AND last_seen >= ?2"
-	    " ORDER BY id";
+	    " AND id > ?3 AND first_seen < ?5 ORDER BY id LIMIT ?4";
 	sqlite3 *db = rdb(rd);
 	struct alert_record a;
 	sqlite3_stmt *st;
@@ -529,6 +645,10 @@ read_alerts(struct reader *rd, const char *kind, int64_t since,
 	if (kind != NULL)
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, page_after(pg) != NULL ? pg->after->id :
+	    INT64_MIN);
+	sqlite3_bind_int64(st, 4, page_limit(pg));
+	sqlite3_bind_int64(st, 5, until != 0 ? until : INT64_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite_parse_alert(st, &a) == -1) {
 			bad++;
@@ -906,6 +1026,7 @@ static const struct reader_ops sqlite_reader_ops = {
 	.hosts = read_hosts,
 	.names = read_names,
 	.endpoints = read_endpoints,
+	.operations = read_operations,
 	.alerts = read_alerts,
 	.summary = read_summary,
 	.stale = read_stale,

@@ -234,6 +234,10 @@ sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r)
 	r->last_seen = sqlite3_column_int64(st, 14);
 	r->last_event = sqlite3_column_int64(st, 15);
 	r->resolved_at = sqlite3_column_int64(st, 16);
+	snprintf(r->interface, sizeof(r->interface), "%s",
+	    (const char *)sqlite3_column_text(st, 18));
+	snprintf(r->operation, sizeof(r->operation), "%s",
+	    (const char *)sqlite3_column_text(st, 19));
 	return 0;
 }
 

@@ -193,6 +193,16 @@ const struct counter_def counter_defs[] = {
 	    names_evicted),
 	G("names_known", "names.known", "svcmap_names_known", NULL, "names",
 	    "Names in the name table at the last flush.", names_known),
+	C("rpc_calls", "rpc.calls", "svcmap_rpc_calls_total", NULL, "calls",
+	    "DCE/RPC requests (first fragments) counted as operations.",
+	    rpc_calls),
+	C("rpc_ops_dropped", "rpc.ops_dropped", "svcmap_rpc_ops_dropped_total",
+	    NULL, "calls", "RPC calls not counted: the operations table "
+	    "(rpc-operations-capacity) was full.", rpc_ops_dropped),
+	C("rpc_op_clients_dropped", "rpc.op_clients_dropped",
+	    "svcmap_rpc_op_clients_dropped_total", NULL, "clients",
+	    "RPC operation clients not recorded: the operations table was "
+	    "full.", rpc_op_clients_dropped),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);

@@ -51,6 +51,8 @@ static const struct ctl_command commands[] = {
 	    "run totals, capture drops and the packet partition" },
 	{ "endpoints", ctl_endpoints, true, "",
 	    "RPC endpoints learned from EPM and DCOM replies" },
+	{ "operations", ctl_operations, true, "[--host IP] [--service KEY]",
+	    "RPC operations called per server and interface" },
 	{ "alerts", ctl_alerts, true,
 	    "[--since TIME] [--until TIME] [--kind KIND]",
 	    "undocumented services, protocol mismatches, new services" },

@@ -57,14 +57,22 @@
 #include "svcmap/flow.h"
 #include "svcmap/log.h"
 #include "svcmap/notify.h"
+#include "svcmap/opstats.h"
+#include "svcmap/opwatch.h"
 #include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "datadir.h"
 #include "preflight.h"
 
 #define PRUNE_EVERY_S	3600
-/* Seconds the last write is retried: within the unit's TimeoutStopSec. */
-#define FINAL_WRITE_TRIES 30
+/* Pause between two attempts at the last write, s. */
+#define FINAL_WRITE_PAUSE_S 1
+/*
+ * Longest one attempt at a write can take, s: SQLite's busy wait on a
+ * locked database (sqlite_int.h SQLITE_BUSY_TIMEOUT_MS) and a margin.
+ * The last attempt must start this long before the stop deadline.
+ */
+#define WRITE_ATTEMPT_MAX_S 3
 /* Longest wait between two attempts to reopen a lost interface, s. */
 #define CAPTURE_RETRY_MAX_S 30
 
@@ -114,6 +122,8 @@ struct daemon {
 	struct alert_out	*alert_out;	/* published on the writer's */
 	int64_t			 run_id;
 	bool			 flush_failing;	/* log a failing DB once */
+	uint64_t		 stored_packets; /* run packets stored so far */
+	int64_t			 stop_deadline_ns; /* monotonic; 0: running */
 	int64_t			 started_at;
 	int64_t			 last_flush;	/* last good write, UTC s */
 	uint64_t		 reloads;
@@ -140,9 +150,11 @@ struct daemon {
 	struct stats_batch	*handed;	/* classifier -> writer */
 	struct run_totals	 handed_totals;
 	struct alert_batch	*alerts_handed;
+	struct op_batch		*ops_handed;
 	struct reload_slot	 reload;
 	struct stats_batch	*writing;	/* the writer's own batch */
 	struct alert_batch	*alerts_writing;
+	struct op_batch		*ops_writing;
 	atomic_bool		 flush_requested;
 	atomic_bool		 reload_posted;
 	atomic_bool		 stop_requested;
@@ -253,7 +265,7 @@ set_flushing_ok(struct daemon *d, bool ok, const char *err)
  * full.  Live, the interfaces' capture counters ride along.
  */
 static int
-write_batch(struct daemon *d, struct stats_batch *b,
+write_batch(struct daemon *d, struct stats_batch *b, struct op_batch *ops,
     const struct run_totals *t, struct alert_batch *ab, int64_t now_s)
 {
 	struct flush_capture caps[CONFIG_MAX_IFACES];
@@ -268,6 +280,7 @@ write_batch(struct daemon *d, struct stats_batch *b,
 	h.run_id = d->run_id;
 	h.now_s = now_s;
 	h.batch = b;
+	h.ops = ops;
 	h.totals = t;
 	h.endpoints = d->endpoints;
 	h.names = d->names;
@@ -276,7 +289,7 @@ write_batch(struct daemon *d, struct stats_batch *b,
 		capture_live_get_stats(d->caps[i], &cs);
 		caps[i].iface = capture_live_name(d->caps[i]);
 		caps[i].received = cs.received;
-		caps[i].dropped = cs.dropped + cs.ring_dropped;
+		caps[i].dropped = cs.dropped + cs.ring_dropped + cs.unread;
 		caps[i].if_dropped = cs.if_dropped;
 	}
 	h.captures = caps;
@@ -290,8 +303,11 @@ write_batch(struct daemon *d, struct stats_batch *b,
 		sinks[i].flush(sinks[i].state, &h, ignored, sizeof(ignored));
 	if (ret == 0) {
 		stats_batch_clear(b);
+		op_batch_clear(ops);
 		alert_batch_clear(ab);
 		d->last_flush = (int64_t)time(NULL);
+		if (t != NULL)
+			d->stored_packets = t->packets;
 	}
 	set_flushing_ok(d, ret == 0, err);
 	return ret;
@@ -325,6 +341,63 @@ monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The stop deadline starts at the first stop request (stop-timeout). */
+static void
+stop_deadline_start(struct daemon *d)
+{
+	if (d->stop_deadline_ns == 0)
+		d->stop_deadline_ns = monotonic_ns() +
+		    (int64_t)d->cfg.stop_timeout_s * 1000000000;
+}
+
+/*
+ * The last write of a run, retried while the database refuses it (a
+ * lock, a full disk) until the stop deadline: the last attempt starts
+ * early enough for SQLite's busy wait to end before it, so svcmapd is
+ * gone within stop-timeout and the unit's TimeoutStopSec= never has to
+ * kill it.  What the store then still lacks is logged by name and count
+ * rather than dropped in silence, and the run exits 1.
+ * Returns 0 when stored, -1 when not.
+ */
+static int
+final_write(struct daemon *d, struct stats_batch *b, struct op_batch *ops,
+    const struct run_totals *t, struct alert_batch *ab, int64_t now_s)
+{
+	const struct stats_row *r;
+	uint64_t pkts = 0, bytes = 0;
+	size_t i, n, nalerts;
+
+	stop_deadline_start(d);
+	/* A write that failed last (the handover's) is an attempt made. */
+	for (i = 0;; i++) {
+		if ((i > 0 || d->flush_failing) && monotonic_ns() +
+		    (int64_t)((i > 0 ? FINAL_WRITE_PAUSE_S : 0) +
+		    WRITE_ATTEMPT_MAX_S) * 1000000000 > d->stop_deadline_ns)
+			break;
+		if (i > 0)
+			sleep(FINAL_WRITE_PAUSE_S);
+		if (write_batch(d, b, ops, t, ab, now_s) == 0)
+			return 0;
+	}
+	r = stats_batch_rows(b);
+	n = stats_batch_nrows(b);
+	for (i = 0; i < n; i++) {
+		pkts += r[i].pkts[FLOW_C2S] + r[i].pkts[FLOW_S2C];
+		bytes += r[i].bytes[FLOW_C2S] + r[i].bytes[FLOW_S2C];
+	}
+	alert_batch_records(ab, &nalerts);
+	log_warnx("database %s still refused the last write when the stop "
+	    "deadline passed (stop-timeout %" PRIu32 " s): NOT stored: %zu "
+	    "statistics rows (%" PRIu64 " packets, %" PRIu64 " bytes of "
+	    "flows), %zu clients, %zu alerts, and the run's counters since "
+	    "its last stored write (%" PRIu64 " of its %" PRIu64 " packets)",
+	    d->cfg.db_path, d->cfg.stop_timeout_s, n, pkts, bytes,
+	    stats_batch_nclients(b), nalerts,
+	    t != NULL && t->packets > d->stored_packets ?
+	    t->packets - d->stored_packets : 0, t != NULL ? t->packets : 0);
+	return -1;
 }
 
 /* SIGUSR1: where a long capture-file run is, on stderr. */
@@ -377,8 +450,9 @@ offline_packet(void *arg, const struct captured *pkt)
 	o->next_drain_us = now + o->interval_us;
 	if (monotonic_ns() < o->next_write_ns)
 		return;
-	write_batch(d, engine_batch(d->engine), engine_totals(d->engine),
-	    alert_batch(d->alerts), (int64_t)(now / 1000000));
+	write_batch(d, engine_batch(d->engine), engine_ops(d->engine),
+	    engine_totals(d->engine), alert_batch(d->alerts),
+	    (int64_t)(now / 1000000));
 	o->next_write_ns = monotonic_ns() + (int64_t)o->interval_us * 1000;
 }
 
@@ -411,7 +485,7 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 	struct offline o;
 	char err[512];
 	size_t i;
-	int status = 0, tries;
+	int status = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.d = d;
@@ -444,18 +518,12 @@ run_offline(struct daemon *d, char **files, size_t nfiles)
 		}
 	}
 	engine_drain(d->engine, true);
-	/* The last flush must land: retry a locked database for a while. */
-	for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
-		if (write_batch(d, engine_batch(d->engine),
-		    engine_totals(d->engine), alert_batch(d->alerts),
-		    (int64_t)(engine_now(d->engine) / 1000000)) == 0)
-			break;
-		sleep(1);
-	}
-	if (tries == FINAL_WRITE_TRIES) {
-		log_warnx("could not store the final statistics");
+	/* The last flush must land: retry a locked database until the
+	 * stop deadline. */
+	if (final_write(d, engine_batch(d->engine), engine_ops(d->engine),
+	    engine_totals(d->engine), alert_batch(d->alerts),
+	    (int64_t)(engine_now(d->engine) / 1000000)) == -1)
 		status = 1;
-	}
 	print_summary(d);
 	return status;
 }
@@ -470,6 +538,7 @@ classifier_handover(struct daemon *d)
 	engine_drain(d->engine, atomic_load(&d->stop_requested));
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->handed, engine_batch(d->engine));
+	op_batch_merge(d->ops_handed, engine_ops(d->engine));
 	alert_batch_merge(d->alerts_handed, alert_batch(d->alerts));
 	d->handed_totals = *engine_totals(d->engine);
 	pthread_mutex_unlock(&d->lock);
@@ -537,11 +606,18 @@ on_handover(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&d->lock);
 	stats_batch_merge(d->writing, d->handed);
+	op_batch_merge(d->ops_writing, d->ops_handed);
 	alert_batch_merge(d->alerts_writing, d->alerts_handed);
 	totals = d->handed_totals;
+	/* The writer's tables drop too, while the store refuses batches. */
+	totals.rpc_ops_dropped += op_batch_dropped_calls(d->ops_handed) +
+	    op_batch_dropped_calls(d->ops_writing);
+	totals.rpc_op_clients_dropped +=
+	    op_batch_dropped_clients(d->ops_handed) +
+	    op_batch_dropped_clients(d->ops_writing);
 	pthread_mutex_unlock(&d->lock);
 	/* A database that refuses the batch would only stall on more. */
-	write_batch(d, d->writing, &totals, d->alerts_writing,
+	write_batch(d, d->writing, d->ops_writing, &totals, d->alerts_writing,
 	    (int64_t)time(NULL));
 	if (atomic_load(&d->classifier_done))
 		event_base_loopbreak(d->base);
@@ -596,6 +672,50 @@ on_watchdog_timer(evutil_socket_t fd, short what, void *arg)
 	} else
 		log_warnx("classifier thread not turning: watchdog ping "
 		    "withheld");
+}
+
+/*
+ * Stop a live run: the capture threads first, each reading what the
+ * kernel's ring still holds (capture_live_stop()), then the classifier,
+ * which empties the handoff rings before its last handover.  The other
+ * order left the packets of the stop's last tenth of a second unread
+ * and uncounted.  The stop deadline (stop-timeout) starts here.
+ * Main thread; a second call does nothing.
+ */
+static void
+stop_live(struct daemon *d)
+{
+	size_t i;
+
+	stop_deadline_start(d);
+	if (atomic_load(&d->stop_requested))
+		return;
+	for (i = 0; i < d->ncaps; i++)
+		capture_live_stop(d->caps[i]);
+	atomic_store(&d->stop_requested, true);
+}
+
+/*
+ * At the end of a live run, each interface's account: every packet the
+ * kernel took is either delivered to the classifier or counted as
+ * dropped (kernel buffer, interface, handoff ring, or unread when the
+ * capture stopped: the capture_stats.dropped of the database).
+ */
+static void
+log_capture_summary(struct daemon *d)
+{
+	struct capture_live_stats cs;
+	size_t i;
+
+	for (i = 0; i < d->ncaps; i++) {
+		capture_live_get_stats(d->caps[i], &cs);
+		log_info("%s: at stop: received %" PRIu64 ", delivered %" PRIu64
+		    ", dropped %" PRIu64 " (kernel %" PRIu64 ", ring %" PRIu64
+		    ", unread at stop %" PRIu64 "), interface dropped %" PRIu64,
+		    capture_live_name(d->caps[i]), cs.received, cs.delivered,
+		    cs.dropped + cs.ring_dropped + cs.unread, cs.dropped,
+		    cs.ring_dropped, cs.unread, cs.if_dropped);
+	}
 }
 
 /*
@@ -654,6 +774,9 @@ on_capture_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* Stopping: a handle reopened now would only be stopped unread. */
+	if (atomic_load(&d->stop_requested))
+		return;
 	for (i = 0; i < d->ncaps; i++) {
 		w = &d->watch[i];
 		if (capture_live_up(d->caps[i])) {
@@ -697,7 +820,7 @@ on_capture_timer(evutil_socket_t fd, short what, void *arg)
 		    d->cfg.capture_lost_exit_s);
 		d->capture_exit = true;
 		notify_send("STOPPING=1");
-		atomic_store(&d->stop_requested, true);
+		stop_live(d);
 	}
 }
 
@@ -722,7 +845,8 @@ reload(struct daemon *d)
 {
 	struct config fresh;
 	struct catalog *cat = NULL;
-	char dir[CONFIG_PATH_LEN];
+	struct opwatch *w;
+	char dir[CONFIG_PATH_LEN], err[512];
 	int restart;
 
 	notify_send("RELOADING=1");
@@ -742,6 +866,13 @@ reload(struct daemon *d)
 		log_warnx("reload failed: configuration not changed");
 		goto done;
 	}
+	if ((w = opwatch_build(&fresh, cat, d->config_path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("reload failed: %s; configuration not changed", err);
+		catalog_destroy(cat);
+		goto done;
+	}
+	opwatch_free(w);
 	restart = config_apply_reload(&d->cfg, &fresh);
 	snprintf(d->data_dir, sizeof(d->data_dir), "%s", dir);
 	set_flush_interval(d);
@@ -828,7 +959,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 		log_info("signal %d: stopping capture and flushing", (int)sig);
 		notify_send("STOPPING=1");
-		atomic_store(&d->stop_requested, true);
+		stop_live(d);
 		break;
 	case SIGHUP:
 		reload(d);
@@ -1005,7 +1136,7 @@ run_live(struct daemon *d)
 	char err[512], status_line[256];
 	uint64_t wd_usec;
 	size_t i, n;
-	int status = 0, tries;
+	int status = 0;
 
 	evthread_use_pthreads();
 	if ((d->base = event_base_new()) == NULL)
@@ -1014,7 +1145,11 @@ run_live(struct daemon *d)
 	if ((d->handed = stats_batch_create()) == NULL ||
 	    (d->writing = stats_batch_create()) == NULL ||
 	    (d->alerts_handed = alert_batch_create()) == NULL ||
-	    (d->alerts_writing = alert_batch_create()) == NULL)
+	    (d->alerts_writing = alert_batch_create()) == NULL ||
+	    (d->ops_handed = op_batch_create(
+	    d->cfg.rpc_operations_capacity)) == NULL ||
+	    (d->ops_writing = op_batch_create(
+	    d->cfg.rpc_operations_capacity)) == NULL)
 		fatalx("out of memory");
 	d->handover_ev = event_new(d->base, -1, 0, on_handover, d);
 	d->reloaded_ev = event_new(d->base, -1, 0, on_reloaded, d);
@@ -1043,8 +1178,17 @@ run_live(struct daemon *d)
 	tv.tv_usec = 0;
 	event_add(d->capture_timer, &tv);
 	if (strcmp(d->cfg.api_listen, "off") != 0) {
-		d->api = api_start(d->base, d->cfg.api_listen, d->cfg.db_path,
-		    d->cat, api_status, d, err, sizeof(err));
+		struct api_config ac;
+
+		ac.threads = d->cfg.api_threads;
+		ac.limit_default = d->cfg.api_limit;
+		ac.limit_max = d->cfg.api_limit_max;
+		ac.reply_max = d->cfg.api_reply_max;
+		ac.max_connections = d->cfg.api_max_connections;
+		ac.request_timeout_s = d->cfg.api_request_timeout_s;
+		d->api = api_start_config(d->base, d->cfg.api_listen,
+		    d->cfg.db_path, d->cat, &ac, api_status, d, err,
+		    sizeof(err));
 		if (d->api == NULL) {
 			log_warnx("API: %s", err);
 			return 1;
@@ -1072,9 +1216,8 @@ run_live(struct daemon *d)
 
 	event_base_dispatch(d->base);
 
-	for (i = 0; i < d->ncaps; i++)
-		capture_live_stop(d->caps[i]);
-	atomic_store(&d->stop_requested, true);
+	/* A no-op after a signal: the captures stopped first then. */
+	stop_live(d);
 	pthread_join(d->classifier, NULL);
 	on_reloaded(-1, 0, d);
 	/*
@@ -1082,22 +1225,17 @@ run_live(struct daemon *d)
 	 * while, as offline does, since a lock or a full disk may clear.
 	 */
 	alert_batch_records(d->alerts_writing, &i);
-	if (stats_batch_nrows(d->writing) > 0 || i > 0) {
-		for (tries = 0; tries < FINAL_WRITE_TRIES; tries++) {
-			if (write_batch(d, d->writing, &d->handed_totals,
-			    d->alerts_writing, (int64_t)time(NULL)) == 0)
-				break;
-			sleep(1);
-		}
-		if (tries == FINAL_WRITE_TRIES) {
-			log_warnx("could not store the final statistics");
-			status = 1;
-		}
-	}
+	if ((stats_batch_nrows(d->writing) > 0 ||
+	    op_batch_nrows(d->ops_writing) > 0 || i > 0 ||
+	    d->flush_failing) && final_write(d, d->writing, d->ops_writing,
+	    &d->handed_totals, d->alerts_writing, (int64_t)time(NULL)) == -1)
+		status = 1;
 	/* The capture counters as the interfaces closed. */
 	if (!d->flush_failing)
-		write_batch(d, d->writing, &d->handed_totals, d->alerts_writing,
+		write_batch(d, d->writing, d->ops_writing, &d->handed_totals,
+		    d->alerts_writing,
 		    (int64_t)time(NULL));
+	log_capture_summary(d);
 	if (d->api != NULL)
 		api_stop(d->api);
 	for (i = 0; i < d->ncaps; i++)
@@ -1116,6 +1254,8 @@ run_live(struct daemon *d)
 	stats_batch_destroy(d->writing);
 	alert_batch_destroy(d->alerts_handed);
 	alert_batch_destroy(d->alerts_writing);
+	op_batch_destroy(d->ops_handed);
+	op_batch_destroy(d->ops_writing);
 	pthread_mutex_destroy(&d->lock);
 	return d->capture_exit ? 1 : status;
 }
@@ -1138,7 +1278,8 @@ static int
 check_config(struct daemon *d)
 {
 	struct catalog *cat;
-	char dir[CONFIG_PATH_LEN];
+	struct opwatch *w;
+	char dir[CONFIG_PATH_LEN], err[512];
 	int bad;
 
 	bad = preflight_capture(&d->cfg);
@@ -1148,10 +1289,19 @@ check_config(struct daemon *d)
 		catalog_destroy(cat);
 		return 1;
 	}
+	/* The alert-operation lines name the catalog's interfaces. */
+	if ((w = opwatch_build(&d->cfg, cat, d->config_path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		catalog_destroy(cat);
+		return 1;
+	}
 	printf("configuration OK: %s; catalog %s: %zu services, %zu ports, "
-	    "%zu RPC interfaces\n", d->config_path ? d->config_path :
-	    "(defaults)", dir, catalog_nservices(cat), catalog_nports(cat),
-	    catalog_nifaces(cat));
+	    "%zu RPC interfaces; %zu RPC operations watched\n",
+	    d->config_path ? d->config_path : "(defaults)", dir,
+	    catalog_nservices(cat), catalog_nports(cat), catalog_nifaces(cat),
+	    opwatch_count(w));
+	opwatch_free(w);
 	catalog_destroy(cat);
 	return 0;
 }

@@ -28,6 +28,9 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	ok "$cap: svcmapctl migrate" "$SVCMAPCTL" -q -c /dev/null -d "$db" \
 	    migrate
 	is "$(sqlite3 "$db" 'PRAGMA user_version')" "$cur" "$cap: now v$cur"
+	# v5 adds the RPC operations, which a v2 database never recorded.
+	is "$("$SVCMAPCTL" -d "$db" operations --json)" "[]" \
+	    "$cap: no RPC operations (v5) in a migrated v2 database"
 	is "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok \
 	    "$cap: integrity_check ok"
 	sensor=$(sqlite3 "$db" 'SELECT sensor FROM runs ORDER BY id DESC
@@ -37,7 +40,7 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 		[ "$q" = services ] && args="services --all"
 		# shellcheck disable=SC2086
 		"$SVCMAPCTL" -d "$db" $args --json >"$SCRATCH/out.json"
-		# Host names (schema v4) come from traffic a v2 store never
+		# Host names (schema v7) come from traffic a v2 store never
 		# kept: a migrated store has none, so they are not compared.
 		filter=$nosensor
 		[ "$q" = hosts ] && filter="$nosensor | map(del(.name, .names))"
@@ -60,6 +63,17 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 	ok "$cap: migrating again changes nothing" "$SVCMAPCTL" -q -c /dev/null \
 	    -d "$db" migrate
 done
+
+# v6: alerts name an RPC interface and operation ("" for the v2 kinds).
+is "$(sqlite3 "$db" "SELECT count(*) FROM pragma_table_info('alerts')
+    WHERE name IN ('interface', 'operation')")" 2 \
+    "v6: alerts have interface and operation columns"
+is "$(sqlite3 "$db" "SELECT count(*) FROM alerts
+    WHERE interface <> '' OR operation <> ''")" 0 \
+    "v6: the v2 alerts name no operation"
+# v7: host names, which a v2 database never recorded.
+is "$(sqlite3 "$db" "SELECT count(*) FROM host_names")" 0 \
+    "v7: host_names exists and is empty"
 
 # The columns of v2's runs moved to run_counters, one row per counter.
 db="$SCRATCH/zeek__dce-rpc__mapi.pcap.db"

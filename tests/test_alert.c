@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "svcmap/alert.h"
+#include "svcmap/catalog.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
+#include "svcmap/opwatch.h"
 #include "svcmap/transport.h"
 #include "tap.h"
 
@@ -419,6 +421,213 @@ test_output(void)
 	alert_destroy(a);
 }
 
+
+/* A request of a watched operation at t_s, as engine_rpc_request() makes. */
+static void
+request(struct alerts *a, const struct flow *f, uint8_t watch, uint64_t t_s,
+    const char *iface, const char *op)
+{
+	struct alert_request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.interface = iface;
+	rq.operation = op;
+	rq.service = "lsass";
+	rq.opnum = 3;
+	rq.watch = watch;
+	rq.dc_iface = strcmp(iface, "drsuapi") == 0;
+	rq.op_key = 7u << 16 | 3;
+	rq.now_us = t_s * US;
+	alert_rpc_request(a, f, &rq);
+}
+
+static const struct alert_record *
+find_op(struct alerts *a, const char *op)
+{
+	struct alert_record *r;
+	size_t i, n = nrecs(a, &r);
+
+	for (i = 0; i < n; i++)
+		if (r[i].kind == ALERT_SENSITIVE_OPERATION &&
+		    strcmp(r[i].operation, op) == 0)
+			return &r[i];
+	return NULL;
+}
+
+static void
+test_sensitive(void)
+{
+	const struct alert_record *r;
+	struct alert_facts fa;
+	struct alerts *a;
+	struct flow f, g, kdc;
+	int i;
+
+	base_config();
+	cfg.storm_calls = 10;
+	cfg.storm_window_s = 60;
+	a = make();
+	flow_init(&f, "10.0.0.9", TRANSPORT_TCP, 445, FLOW_CLASSIFIED);
+	request(a, &f, 0, T0, "svcctl", "ROpenSCManagerW");
+	ok(find_op(a, "ROpenSCManagerW") == NULL, "an unwatched call: nothing");
+	request(a, &f, OPWATCH_ON, T0, "svcctl", "RCreateServiceW");
+	request(a, &f, OPWATCH_ON, T0 + 1, "svcctl", "RCreateServiceW");
+	r = find_op(a, "RCreateServiceW");
+	ok(r != NULL && r->count == 2 && r->events == 1 &&
+	    strcmp(r->interface, "svcctl") == 0 && r->port == 445 &&
+	    r->severity == ALERT_SENSITIVE_OPERATION + 1,
+	    "a watched call raises once, counts each call");
+	ok(r != NULL && strcmp(r->detail, "svcctl RCreateServiceW called") ==
+	    0, "detail names interface and operation (%s)",
+	    r ? r->detail : "");
+	request(a, &f, OPWATCH_ON, T0 + 2, "svcctl", "RCreateServiceA");
+	ok(find_op(a, "RCreateServiceA") != NULL &&
+	    find_op(a, "RCreateServiceA") != find_op(a, "RCreateServiceW"),
+	    "another operation on the same endpoint is another alert");
+
+	/* Storm: more than 10 calls from one client within 60 s. */
+	flow_init(&g, "10.0.0.10", TRANSPORT_TCP, 49668, FLOW_CLASSIFIED);
+	for (i = 0; i < 10; i++)
+		request(a, &g, OPWATCH_ON | CATALOG_OP_STORM, T0 + i, "netlogon",
+		    "NetrServerAuthenticate3");
+	ok(find_op(a, "NetrServerAuthenticate3") == NULL,
+	    "10 calls in a window are no storm");
+	request(a, &g, OPWATCH_ON | CATALOG_OP_STORM, T0 + 10, "netlogon",
+	    "NetrServerAuthenticate3");
+	r = find_op(a, "NetrServerAuthenticate3");
+	ok(r != NULL && r->count == 11, "the 11th call is a storm of 11 (%llu)",
+	    r ? (unsigned long long)r->count : 0ULL);
+	request(a, &g, OPWATCH_ON | CATALOG_OP_STORM, T0 + 11, "netlogon",
+	    "NetrServerAuthenticate3");
+	r = find_op(a, "NetrServerAuthenticate3");
+	ok(r != NULL && r->count == 12, "then each call counts");
+	for (i = 0; i < 5; i++)
+		request(a, &g, OPWATCH_ON | CATALOG_OP_STORM, T0 + 100 + i * 30,
+		    "netlogon", "NetrServerPasswordSet2");
+	ok(find_op(a, "NetrServerPasswordSet2") == NULL,
+	    "slow calls never make a storm");
+
+	/* Not from a DC: a client seen answering Kerberos is one. */
+	flow_init(&f, "10.0.0.20", TRANSPORT_TCP, 49667, FLOW_CLASSIFIED);
+	request(a, &f, OPWATCH_ON | CATALOG_OP_NOT_DC, T0, "drsuapi",
+	    "IDL_DRSGetNCChanges");
+	ok(find_op(a, "IDL_DRSGetNCChanges") != NULL,
+	    "replication from a host never seen as a DC raises");
+	ok(alert_is_dc(a, &f.server),
+	    "the server that answered drsuapi is a DC");
+	ok(!alert_is_dc(a, &f.client), "its client is not (yet)");
+	flow_init(&kdc, "10.0.0.1", TRANSPORT_UDP, 88, FLOW_CLASSIFIED);
+	addr_parse(&kdc.client, "10.0.0.77");
+	facts_init(&fa, T0, "Kerberos");
+	fa.service = "kdc";
+	alert_flow(a, &kdc, &fa, false);
+	ok(alert_is_dc(a, &kdc.server), "answering Kerberos makes a DC");
+	request(a, &f, OPWATCH_ON | CATALOG_OP_NOT_DC, T0 + 5, "drsuapi",
+	    "IDL_DRSReplicaAdd");
+	ok(find_op(a, "IDL_DRSReplicaAdd") == NULL,
+	    "a DC replicating raises nothing");
+	request(a, &f, OPWATCH_ON, T0 + 5, "drsuapi", "IDL_DRSAddEntry");
+	ok(find_op(a, "IDL_DRSAddEntry") != NULL,
+	    "without not-dc, a DC's call raises too");
+	alert_destroy(a);
+
+	/* A stored KDC is a DC after a restart. */
+	a = make();
+	addr_parse(&f.client, "10.0.0.30");
+	alert_restore_known(a, &f.client, "kdc");
+	request(a, &f, OPWATCH_ON | CATALOG_OP_NOT_DC, T0, "drsuapi",
+	    "IDL_DRSGetNCChanges");
+	ok(find_op(a, "IDL_DRSGetNCChanges") == NULL,
+	    "a client stored as a KDC is a DC");
+	alert_destroy(a);
+
+	/* The kind off, an ignored server, an unmonitored flow. */
+	base_config();
+	cfg.alert_kind[ALERT_SENSITIVE_OPERATION].enabled = false;
+	a = make();
+	flow_init(&f, "10.0.0.9", TRANSPORT_TCP, 445, FLOW_CLASSIFIED);
+	request(a, &f, OPWATCH_ON, T0, "svcctl", "RCreateServiceW");
+	ok(find_op(a, "RCreateServiceW") == NULL, "kind off: nothing");
+	alert_destroy(a);
+	base_config();
+	cfg.nignore = 1;
+	memset(&cfg.ignore[0], 0, sizeof(cfg.ignore[0]));
+	cfg.ignore[0].port = 445;
+	a = make();
+	request(a, &f, OPWATCH_ON, T0, "svcctl", "RCreateServiceW");
+	ok(find_op(a, "RCreateServiceW") == NULL, "ignored server: nothing");
+	alert_destroy(a);
+}
+
+/* The watch list against the shipped catalog. */
+static void
+test_opwatch(void)
+{
+	const char *data = getenv("SVCMAP_DATA");
+	static const uint8_t svcctl[16] = { 0x36, 0x7a, 0xbb, 0x81, 0x98,
+	    0x44, 0x35, 0xf1, 0xad, 0x32, 0x98, 0xf0, 0x38, 0x00, 0x10, 0x03 };
+	static const uint8_t drsuapi[16] = { 0xe3, 0x51, 0x42, 0x35, 0x4b,
+	    0x06, 0x11, 0xd1, 0xab, 0x04, 0x00, 0xc0, 0x4f, 0xc2, 0xdc, 0xd2 };
+	struct catalog *cat;
+	struct opwatch *w;
+	char err[512];
+	int sc, dr;
+
+	cat = catalog_open(data != NULL ? data : "data", "", err, sizeof(err));
+	ok(cat != NULL, "the shipped catalog opens (%s)", cat ? "" : err);
+	if (cat == NULL)
+		return;
+	sc = catalog_iface_find(cat, svcctl, 2);
+	dr = catalog_iface_find(cat, drsuapi, 4);
+	config_defaults(&cfg);
+	w = opwatch_build(&cfg, cat, NULL, err, sizeof(err));
+	ok(w != NULL && opwatch_count(w) == 70,
+	    "defaults: the catalog's 70 sensitive operations");
+	is_int(opwatch_lookup(w, sc, catalog_op_find(cat, sc, 12), 12),
+	    OPWATCH_ON, "RCreateServiceW is watched");
+	is_int(opwatch_lookup(w, sc, catalog_op_find(cat, sc, 15), 15), 0,
+	    "ROpenSCManagerW is not");
+	is_int(opwatch_lookup(w, dr, catalog_op_find(cat, dr, 3), 3),
+	    OPWATCH_ON | CATALOG_OP_NOT_DC, "IDL_DRSGetNCChanges: not-dc");
+	ok(opwatch_dc_iface(w, dr) && !opwatch_dc_iface(w, sc),
+	    "drsuapi servers are DCs, svcctl servers are not");
+	opwatch_free(w);
+
+	cfg.watch_defaults = false;
+	snprintf(cfg.watch[0].iface, sizeof(cfg.watch[0].iface), "SvcCtl");
+	snprintf(cfg.watch[0].op, sizeof(cfg.watch[0].op), "ROpenSCManagerW");
+	snprintf(cfg.watch[1].iface, sizeof(cfg.watch[1].iface), "svcctl");
+	snprintf(cfg.watch[1].op, sizeof(cfg.watch[1].op), "900");
+	cfg.watch[1].flags = CATALOG_OP_STORM;
+	snprintf(cfg.watch[2].iface, sizeof(cfg.watch[2].iface), "drsuapi");
+	snprintf(cfg.watch[2].op, sizeof(cfg.watch[2].op), "*");
+	cfg.nwatch = 3;
+	w = opwatch_build(&cfg, cat, NULL, err, sizeof(err));
+	ok(w != NULL, "own lines: name, opnum, * (%s)", w ? "" : err);
+	is_int(opwatch_lookup(w, sc, catalog_op_find(cat, sc, 12), 12), 0,
+	    "defaults off: RCreateServiceW is not watched");
+	is_int(opwatch_lookup(w, sc, catalog_op_find(cat, sc, 15), 15),
+	    OPWATCH_ON, "a name in any case of the interface");
+	is_int(opwatch_lookup(w, sc, -1, 900), OPWATCH_ON | CATALOG_OP_STORM,
+	    "an opnum the catalog does not name, with its qualifier");
+	is_int(opwatch_lookup(w, dr, catalog_op_find(cat, dr, 12), 12),
+	    OPWATCH_ON, "* watches every operation");
+	opwatch_free(w);
+
+	cfg.nwatch = 1;
+	snprintf(cfg.watch[0].op, sizeof(cfg.watch[0].op), "RCreateService");
+	cfg.watch_line[0] = 7;
+	w = opwatch_build(&cfg, cat, "x.conf", err, sizeof(err));
+	ok(w == NULL && strncmp(err, "x.conf:7: alert-operation SvcCtl "
+	    "RCreateService: the catalog names no operation", 62) == 0,
+	    "an unknown operation is refused (%s)", err);
+	snprintf(cfg.watch[0].iface, sizeof(cfg.watch[0].iface), "nosuch");
+	w = opwatch_build(&cfg, cat, NULL, err, sizeof(err));
+	ok(w == NULL && strstr(err, "no RPC interface named \"nosuch\"") !=
+	    NULL, "an unknown interface is refused (%s)", err);
+	catalog_destroy(cat);
+}
+
 int
 main(void)
 {
@@ -430,5 +639,7 @@ main(void)
 	test_dedup_rate();
 	test_new_service();
 	test_output();
+	test_sensitive();
+	test_opwatch();
 	return tap_done();
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "svcmap/alert.h"
 #include "svcmap/api.h"
@@ -109,6 +110,8 @@ static const struct good goods[] = {
 	    false },
 	{ "GET", "/v1/alerts?kind=undocumented_service", API_ALERTS, false,
 	    "", "", 0, false, ALERT_UNDOCUMENTED_SERVICE, 0, 0, false, false },
+	{ "GET", "/v1/operations?host=10.0.0.5&service=scm", API_OPERATIONS,
+	    false, "10.0.0.5", "scm", 0, false, -1, 0, 0, false, false },
 	{ "GET", "/v1/catalog", API_CATALOG, false, "", "", 0, false, -1, 0,
 	    0, false, false },
 	{ "GET", "/v1/catalog?port=445", API_CATALOG, false, "", "", 0, false,
@@ -161,7 +164,11 @@ static const struct bad bads[] = {
 	{ "POST", "/nope", 404, "no route" },
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
-	{ "GET", "/v1/hosts?all=1", 400, "(accepted: host, format, name)" },
+	{ "GET", "/v1/hosts?all=1", 400,
+	    "(accepted: host, format, limit, cursor, name)" },
+	{ "GET", "/v1/operations?since=-1h", 400,
+	    "(accepted: host, service, format)" },
+	{ "GET", "/v1/operations?host=nope", 400, "not an IPv4 or IPv6" },
 	{ "GET", "/v1/status?all=1", 400, "it takes none" },
 	{ "GET", "/v1/status?format=csv", 400, "unknown parameter \"format\"" },
 	{ "GET", "/metrics?format=json", 400, "unknown parameter" },
@@ -304,6 +311,68 @@ test_parse(void)
 
 /* ------------------------------------------------------------------ */
 /* Listen addresses */
+
+/* limit= and cursor=: parsed, checked against the route, round-trips. */
+static void
+test_paging_parse(void)
+{
+	static const struct query_key keys[] = {
+		{ .ip = "10.0.0.1", .transport = "tcp", .port = 445,
+		  .service = "smb", .method = "pipe", .pipe = "\\svcctl",
+		  .vlan = 7,
+		  .sensor = "span-1" },
+		{ .ip = "fe80::1", .transport = "udp", .port = 135,
+		  .service = "", .method = "none", .vlan = 0,
+		  .sensor = "a sensor, with & and =" },
+	};
+	struct api_request r;
+	struct query_key k;
+	char err[512], c[QUERY_CURSOR_LEN], target[600];
+	size_t i;
+
+	ok(api_parse_request("GET", "/v1/hosts?limit=25", NOW, &r, err,
+	    sizeof(err)) == 200 && r.limit == 25 && !r.has_cursor,
+	    "limit=25 on /v1/hosts");
+	is_int(api_parse_request("GET", "/v1/hosts?limit=0", NOW, &r, err,
+	    sizeof(err)), 400, "limit=0: 400");
+	is_int(api_parse_request("GET", "/v1/hosts?limit=-1", NOW, &r, err,
+	    sizeof(err)), 400, "limit=-1: 400");
+	is_int(api_parse_request("GET", "/v1/hosts?limit=100000001", NOW, &r,
+	    err, sizeof(err)), 400, "limit over 100000000: 400");
+	is_int(api_parse_request("GET", "/v1/status?limit=5", NOW, &r, err,
+	    sizeof(err)), 400, "limit on /v1/status: 400 (not paged)");
+	is_int(api_parse_request("GET", "/v1/catalog?cursor=aA", NOW, &r, err,
+	    sizeof(err)), 400, "cursor on /v1/catalog: 400 (not paged)");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		ok(query_cursor_format(QUERY_SERVICES, &keys[i], c,
+		    sizeof(c)) == 0 && strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(c),
+		    "a services cursor is base64url text (%s)", c);
+		ok(query_cursor_parse(QUERY_SERVICES, c, &k) == 0 &&
+		    memcmp(&k, &keys[i], sizeof(k)) == 0,
+		    "... and parses back to the same key");
+		ok(query_cursor_parse(QUERY_HOSTS, c, &k) == -1,
+		    "... and is not a hosts cursor");
+		snprintf(target, sizeof(target), "/v1/services?all=1&cursor=%s",
+		    c);
+		ok(api_parse_request("GET", target, NOW, &r, err,
+		    sizeof(err)) == 200 && r.has_cursor &&
+		    strcmp(r.after.sensor, keys[i].sensor) == 0,
+		    "... and /v1/services takes it");
+		snprintf(target, sizeof(target), "/v1/hosts?cursor=%s", c);
+		is_int(api_parse_request("GET", target, NOW, &r, err,
+		    sizeof(err)), 400, "... and /v1/hosts refuses it");
+	}
+	memset(&k, 0, sizeof(k));
+	k.id = 42;
+	ok(query_cursor_format(QUERY_ALERTS, &k, c, sizeof(c)) == 0 &&
+	    query_cursor_parse(QUERY_ALERTS, c, &k) == 0 && k.id == 42,
+	    "an alerts cursor round-trips");
+	ok(query_cursor_parse(QUERY_ALERTS, "", &k) == -1 &&
+	    query_cursor_parse(QUERY_ALERTS, "!!!!", &k) == -1 &&
+	    query_cursor_parse(QUERY_ALERTS, "YQ", &k) == -1,
+	    "empty, non-base64 and truncated cursors are refused");
+}
 
 static void
 test_listen(void)
@@ -797,6 +866,51 @@ other_json(int which)
 	return out;
 }
 
+/*
+ * Issue 15 on the reader threads: /v1/hosts' name filter, paged like
+ * the rest, and /v1/host, one address, as svcmapctl answers them.
+ */
+static void
+host_routes(void)
+{
+	struct resp r;
+	char ip[64], target[128], args[128];
+	const char *p;
+	size_t n;
+
+	same_as_ctl("/v1/hosts?name=*", "hosts --name '*'", NULL);
+	same_as_ctl("/v1/hosts?name=*&limit=2", "hosts --name '*' --limit 2",
+	    NULL);
+	same_as_ctl("/v1/hosts?name=nosuchname*", "hosts --name "
+	    "'nosuchname*'", NULL);
+	http("GET", "/v1/hosts?limit=1", &r);
+	ip[0] = '\0';
+	if (r.body != NULL && (p = strstr(r.body, "\"ip\":\"")) != NULL) {
+		p += 6;
+		n = strcspn(p, "\"");
+		if (n < sizeof(ip)) {
+			memcpy(ip, p, n);
+			ip[n] = '\0';
+		}
+	}
+	resp_free(&r);
+	ok(ip[0] != '\0', "a host to ask /v1/host about (%s)", ip);
+	if (ip[0] != '\0') {
+		snprintf(target, sizeof(target), "/v1/host?host=%s", ip);
+		snprintf(args, sizeof(args), "host %s", ip);
+		same_as_ctl(target, args, NULL);
+	}
+	http("GET", "/v1/host?host=192.0.2.99", &r);
+	is_int(r.status, 404, "/v1/host of an unknown address: 404");
+	resp_free(&r);
+	http("GET", "/v1/host", &r);
+	is_int(r.status, 400, "/v1/host without host: 400");
+	resp_free(&r);
+	http("GET", "/v1/host?host=10.0.0.0/8", &r);
+	is_int(r.status, 400, "/v1/host of a prefix: 400");
+	resp_free(&r);
+}
+
 static void
 compare_db_routes(const char *what)
 {
@@ -836,6 +950,13 @@ compare_db_routes(const char *what)
 		{ "/v1/series?service=kdc&resolution=hour&host=10.20.0.0/16",
 		    "series --service kdc --resolution hour --host "
 		    "10.20.0.0/16" },
+		{ "/v1/operations", "operations" },
+		{ "/v1/operations?service=netlogon", "operations --service "
+		    "netlogon" },
+		{ "/v1/operations?host=10.10.10.100&service=netlogon",
+		    "operations --host 10.10.10.100 --service netlogon" },
+		{ "/v1/operations?host=10.9.9.9", "operations --host "
+		    "10.9.9.9" },
 	};
 	struct query_filter f;
 	char *in;
@@ -859,6 +980,7 @@ compare_db_routes(const char *what)
 	same_csv_as_ctl("/v1/endpoints", "endpoints");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		same_csv_as_ctl(cases[i].target, cases[i].args);
+	host_routes();
 }
 
 static void
@@ -1080,7 +1202,8 @@ test_status(int *calls)
 		"\"rpc_pdus\":77,", "\"endpoints_learned\":0,",
 		"\"clock_outliers\":0,", "\"smb_messages\":0,",
 		"\"smb_pipes_unparsed\":0,", "\"names_rejected\":0,",
-		"\"names_known\":0}}\n",
+		"\"names_known\":0,", "\"rpc_calls\":0,",
+		"\"rpc_op_clients_dropped\":0}}\n",
 	};
 	struct resp r;
 	size_t i;
@@ -1473,12 +1596,15 @@ main(void)
 	    SVCMAP_SRCDATADIR;
 	builddir = getenv("top_builddir") ? getenv("top_builddir") :
 	    SVCMAP_BUILDDIR;
+	/* The reader threads wake the loop with event_active(). */
+	evthread_use_pthreads();
 	snprintf(dir, sizeof(dir), "%s/test_api.XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
 	test_parse();
+	test_paging_parse();
 	test_listen();
 	test_server();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

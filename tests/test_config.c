@@ -121,6 +121,8 @@ test_defaults(void)
 	    "defaults: rpc-max-reassembly 1 MiB");
 	is_int(c.endpoint_capacity, 65536, "defaults: endpoint-capacity");
 	is_int(c.endpoint_expiry_s, 86400, "defaults: endpoint-expiry 24h");
+	is_int(c.rpc_operations_capacity, 4096,
+	    "defaults: rpc-operations-capacity 4096");
 	is_int(c.nmonitored, 6, "defaults: six monitored networks");
 	{
 		char buf[64];
@@ -142,6 +144,13 @@ test_defaults(void)
 	ok(c.alert_kind[3].enabled && c.alert_kind[3].severity == 2,
 	    "defaults: new_service on, severity 2");
 	is_int(c.nignore, 0, "defaults: no alert-ignore rule");
+	ok(c.alert_kind[4].enabled && c.alert_kind[4].severity == 4,
+	    "defaults: sensitive_operation on, severity 4");
+	is_int(c.nwatch, 0, "defaults: no alert-operation line");
+	ok(c.watch_defaults, "defaults: alert-operation-defaults yes");
+	is_int(c.storm_calls, 10, "defaults: alert-operation-storm 10");
+	is_int(c.storm_window_s, 60,
+	    "defaults: alert-operation-storm-window 1m");
 	is_int(c.alert_quiet_s, 86400, "defaults: alert-quiet-period 24h");
 	is_int(c.alert_learning_s, 3600, "defaults: alert-learning-period 1h");
 	is_int(c.alert_rate_per_min, 60, "defaults: alert-rate-limit 60");
@@ -264,6 +273,8 @@ check_full(const struct config *c)
 	ok(c->dpi_outbound, "full: dpi-outbound yes");
 	is_int(c->rpc_max_frag, 16384, "full: rpc-max-fragment 16k");
 	is_int(c->rpc_max_reassembly, 4194304, "full: rpc-max-reassembly 4M");
+	is_int(c->rpc_operations_capacity, 8192,
+	    "full: rpc-operations-capacity 8192");
 	is_int(c->nmonitored, 3,
 	    "full: monitored-networks replaces the default, then appends");
 	is_str(cidr_fmt(&c->monitored[2], buf, sizeof(buf)), "2001:db8::/32",
@@ -528,6 +539,7 @@ static void
 test_example_and_manual(void)
 {
 	static const char samples[] = "interface bpf-filter alert-ignore "
+	    "alert-operation "
 	    "sensor database local-catalog";
 	char path[1024], line[CONFIG_LINE_MAX + 2], *text;
 	struct config def, ex;
@@ -598,6 +610,94 @@ test_example_and_manual(void)
 	free(text);
 }
 
+/* alert-operation: syntax here, names against the catalog in opwatch.c. */
+static void
+test_watch(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*why;
+	} bad[] = {
+		{ "alert-operation svcctl", "missing value" },
+		{ "alert-operation svcctl 12 loud",
+		    "expected not-dc and/or storm after the operation, not "
+		    "\"loud\"" },
+		{ "alert-operation svcctl 12 storm storm",
+		    "expected not-dc and/or storm after the operation, not "
+		    "\"storm\"" },
+		{ "alert-operation svcctl 70000",
+		    "\"70000\" is not an operation name, an opnum (0..65535) "
+		    "or *" },
+		{ "alert-operation svcctl 12x", "is not an operation name" },
+		{ "alert-operation svcctl 12 not-dc storm x",
+		    "unexpected \"x\" after the value" },
+		{ "alert-operation-defaults none", "expected yes or no" },
+		{ "alert-operation-storm 0", "out of range" },
+		{ "alert-operation-storm-window 2d", "out of range" },
+		{ "alert sensitive_operation loud", "expected on or off" },
+	};
+	char buf[65536];
+	struct config cfg, back;
+	struct collect c;
+	size_t i;
+
+	config_defaults(&cfg);
+	is_int(load_text(&cfg, "alert-operation drsuapi IDL_DRSGetNCChanges\n"
+	    "alert-operation SVCCTL 12 storm\n"
+	    "alert-operation efsrpc * not-dc storm\n"
+	    "alert-operation-defaults no\n"
+	    "alert-operation-storm 100\n"
+	    "alert-operation-storm-window 30s\n"
+	    "alert sensitive_operation off severity 5\n", &c), 0,
+	    "alert-operation lines load");
+	if (c.n != 0)
+		printf("#   line %u: %s\n", c.first_line, c.first);
+	is_int(cfg.nwatch, 3, "three watch lines");
+	ok(strcmp(cfg.watch[0].iface, "drsuapi") == 0 &&
+	    strcmp(cfg.watch[0].op, "IDL_DRSGetNCChanges") == 0 &&
+	    cfg.watch[0].flags == 0 && cfg.watch_line[0] == 1,
+	    "a name, no qualifier, its line");
+	ok(strcmp(cfg.watch[1].iface, "SVCCTL") == 0 &&
+	    strcmp(cfg.watch[1].op, "12") == 0 &&
+	    cfg.watch[1].flags == CATALOG_OP_STORM,
+	    "an opnum, storm (names are matched later, any case)");
+	ok(strcmp(cfg.watch[2].op, "*") == 0 && cfg.watch[2].flags ==
+	    (CATALOG_OP_NOT_DC | CATALOG_OP_STORM), "*, not-dc and storm");
+	ok(!cfg.watch_defaults && cfg.storm_calls == 100 &&
+	    cfg.storm_window_s == 30, "defaults off, storm 100 in 30s");
+	ok(!cfg.alert_kind[4].enabled && cfg.alert_kind[4].severity == 5,
+	    "alert sensitive_operation off severity 5");
+
+	/* What config_print() writes loads back the same. */
+	print_to(&cfg, buf, sizeof(buf));
+	ok(strstr(buf, "\nalert-operation efsrpc * not-dc storm\n") != NULL,
+	    "printed with its qualifiers");
+	config_defaults(&back);
+	is_int(load_text(&back, buf, &c), 0, "printed watch lines load");
+	ok(back.nwatch == 3 && back.watch[2].flags == cfg.watch[2].flags &&
+	    strcmp(back.watch[1].op, "12") == 0, "and are the same lines");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&cfg);
+		is_int(load_text(&cfg, bad[i].line, &c), -1, "refused: %s",
+		    bad[i].line);
+		ok(strstr(c.first, bad[i].why) != NULL, "... %s (%s)",
+		    bad[i].why, c.first);
+		is_int(cfg.nwatch, 0, "... and leaves no partial entry");
+	}
+
+	/* Past the bound: refused, the list stays whole. */
+	config_defaults(&cfg);
+	buf[0] = '\0';
+	for (i = 0; i <= CONFIG_MAX_WATCH; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		    "alert-operation svcctl %zu\n", i);
+	is_int(load_text(&cfg, buf, &c), -1, "more than %d lines refused",
+	    CONFIG_MAX_WATCH);
+	is_int(cfg.nwatch, CONFIG_MAX_WATCH, "the first %d kept",
+	    CONFIG_MAX_WATCH);
+}
+
 int
 main(void)
 {
@@ -606,6 +706,7 @@ main(void)
 	test_words();
 	test_files();
 	test_inline();
+	test_watch();
 	test_roundtrip();
 	test_reload();
 	test_example_and_manual();

@@ -35,10 +35,14 @@ static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"transport", "uuid", "version", "interface", "service", "source",
 	"clsid", "learned_at", "refreshed_at", "last_used", "moved_from",
 	"flows", "announcements", NULL };
+static const char *const operation_keys[] = { "sensor", "server_ip",
+	"port", "transport", "interface", "interface_uuid", "version",
+	"service", "opnum", "operation", "calls", "clients", "first_seen",
+	"last_seen", NULL };
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
-	"detail", "count", "events", "suppressed", "first_seen", "last_seen",
-	"state", "resolved_at", "sensor", NULL };
+	"interface", "operation", "detail", "count", "events", "suppressed",
+	"first_seen", "last_seen", "state", "resolved_at", "sensor", NULL };
 static const char *const catalog_port_keys[] = { "kind", "service", "name",
 	"system_service_name", "transport", "port_low", "port_high",
 	"app_protocol", "role", "effective_listener", "dynamic_rpc",
@@ -474,6 +478,7 @@ main(void)
 	check_contract(&record_services, service_keys);
 	check_contract(&record_hosts, host_keys);
 	check_contract(&record_endpoints, endpoint_keys);
+	check_contract(&record_operations, operation_keys);
 	check_contract(&record_alerts, alert_keys);
 	check_contract(&record_catalog_ports, catalog_port_keys);
 	check_contract(&record_catalog_ifaces, catalog_iface_keys);

@@ -20,6 +20,7 @@
 #include "svcmap/catalog.h"
 #include "svcmap/json.h"
 #include "svcmap/names.h"
+#include "svcmap/opstats.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
 #include "tap.h"
@@ -1014,6 +1015,118 @@ cleanup(void)
 		printf("# could not remove %s\n", dir);
 }
 
+struct ops_seen {
+	int		 rows;
+	uint64_t	 calls;
+	uint64_t	 clients;
+	int64_t		 first, last;
+	char		 uuid[UUID_STRLEN];
+};
+
+static void
+ops_row(void *arg, const struct query_operation *r)
+{
+	struct ops_seen *o = arg;
+
+	o->rows++;
+	if (r->opnum == 12) {
+		o->calls = r->calls;
+		o->clients = r->clients;
+		o->first = r->first_seen;
+		o->last = r->last_seen;
+		snprintf(o->uuid, sizeof(o->uuid), "%s", r->interface_uuid);
+	}
+}
+
+/* RPC operations: calls add up across flushes, clients do not. */
+static void
+test_operations(void)
+{
+	static const uint8_t v4s[4] = { 10, 0, 0, 46 };
+	struct query_op_filter qf;
+	struct flush_handover h;
+	struct ops_seen seen;
+	struct op_batch *ob;
+	struct reader *rd;
+	struct store *s;
+	struct op_key k;
+	struct addr c1, c2;
+	struct sink sk;
+	char err[512] = "";
+	int64_t run;
+	int i;
+
+	if ((s = store_open(path_in("ops.db"), "sensor1", err,
+	    sizeof(err))) == NULL || (ob = op_batch_create(16)) == NULL) {
+		ok(0, "open for operations (%s)", err);
+		store_close(s);
+		return;
+	}
+	run = store_run_begin(s, "offline", "x.pcap", 1705309100);
+	memset(&k, 0, sizeof(k));
+	addr_from_v4(&k.server, v4s);
+	k.port = 445;
+	k.transport = 6;
+	uuid_parse(k.uuid, "367abb81-9844-35f1-ad32-98f038001003");
+	addr_parse(&c1, "10.0.0.5");
+	addr_parse(&c2, "10.0.0.6");
+	sk = store_sink(s);
+	for (i = 0; i < 2; i++) {
+		k.opnum = 12;
+		op_batch_call(ob, &k, 2, &c1, 1705309200 + i * 100);
+		op_batch_call(ob, &k, 2, &c2, 1705309210 + i * 100);
+		k.opnum = 15;
+		op_batch_call(ob, &k, 2, &c1, 1705309220 + i * 100);
+		memset(&h, 0, sizeof(h));
+		h.run_id = run;
+		h.now_s = 1705309400;
+		h.ops = ob;
+		ok(sk.flush(sk.state, &h, err, sizeof(err)) == 0,
+		    "operations flush %d (%s)", i + 1, err);
+		op_batch_clear(ob);
+	}
+	is_int(sql_int(store_db(s), "SELECT count(*) FROM rpc_operations"), 2,
+	    "two operation rows");
+	is_int(sql_int(store_db(s), "SELECT calls FROM rpc_operations WHERE "
+	    "opnum = 12"), 4, "calls add up across flushes");
+	is_int(sql_int(store_db(s), "SELECT count(*) FROM "
+	    "rpc_operation_clients"), 3, "client rows: one per (operation, "
+	    "client)");
+	store_close(s);
+	op_batch_destroy(ob);
+
+	if ((rd = reader_open(path_in("ops.db"), err, sizeof(err))) == NULL) {
+		ok(0, "reader for operations (%s)", err);
+		return;
+	}
+	memset(&qf, 0, sizeof(qf));
+	memset(&seen, 0, sizeof(seen));
+	ok(query_operations(rd, NULL, &qf, ops_row, &seen, err,
+	    sizeof(err)) == 0, "query operations");
+	is_int(seen.rows, 2, "two operations read");
+	is_int(seen.calls, 4, "opnum 12: four calls");
+	is_int(seen.clients, 2, "opnum 12: two distinct clients");
+	is_int(seen.first, 1705309200, "first_seen is the minimum");
+	is_int(seen.last, 1705309310, "last_seen is the maximum");
+	is_str(seen.uuid, "367abb81-9844-35f1-ad32-98f038001003",
+	    "interface UUID as text");
+	memset(&seen, 0, sizeof(seen));
+	qf.host = "10.0.0.47";
+	query_operations(rd, NULL, &qf, ops_row, &seen, err, sizeof(err));
+	is_int(seen.rows, 0, "host filter: another server has none");
+	qf.host = NULL;
+	qf.service = "scm";
+	memset(&seen, 0, sizeof(seen));
+	query_operations(rd, NULL, &qf, ops_row, &seen, err, sizeof(err));
+	is_int(seen.rows, 0, "service filter without a catalog: none");
+	qf.service = NULL;
+	qf.host = "nope";
+	ok(query_operations(rd, NULL, &qf, ops_row, &seen, err,
+	    sizeof(err)) == -1 && strstr(err, "bad host") != NULL,
+	    "bad host address refused");
+	reader_close(rd);
+}
+
 int
 main(void)
 {
@@ -1031,6 +1144,7 @@ main(void)
 	test_failures();
 	test_concurrent_read();
 	test_prune();
+	test_operations();
 	test_queries();
 	test_parse_time();
 	cleanup();

@@ -32,12 +32,16 @@ enum alert_kind {
 	ALERT_PROTOCOL_MISMATCH,	/* nDPI disagrees with the catalog */
 	ALERT_UNMAPPED_DYNAMIC_PORT,	/* RPC-range port with no endpoint */
 	ALERT_NEW_SERVICE,		/* host serves a service first time */
+	ALERT_SENSITIVE_OPERATION,	/* a watched RPC operation was called */
 	ALERT__COUNT
 };
 
 /* Most alerts tracked at once, and most (server, service) pairs known. */
 #define ALERT_TABLE_SIZE	4096
 #define ALERT_KNOWN_SIZE	65536
+/* Most hosts known to serve as domain controllers; storm counters. */
+#define ALERT_DC_SIZE		4096
+#define ALERT_STORM_SIZE	4096
 
 /* struct flow.alert_flags: the flow was looked at (once per flow). */
 #define ALERT_FLOW_DONE		0x01
@@ -58,7 +62,11 @@ struct alert_record {
 	char		 service[32];	/* catalog key; "" none */
 	char		 protocol[32];	/* nDPI verdict; "" unknown */
 	char		 detail[128];
-	uint64_t	 count;		/* flows that matched */
+	/* sensitive_operation: the RPC interface and operation called
+	 * (part of the alert's key); "" for the other kinds. */
+	char		 interface[48];	/* catalog name: "svcctl" */
+	char		 operation[64];	/* "RCreateServiceW", "opnum 77" */
+	uint64_t	 count;		/* flows (calls) that matched */
 	uint64_t	 events;	/* raises, the first included */
 	uint64_t	 suppressed;	/* raises dropped by the rate limit */
 	int64_t		 first_seen;	/* UTC seconds, packet time */
@@ -82,6 +90,18 @@ struct alert_facts {
 	bool		 mismatch;	/* nDPI disagrees with the catalog */
 	uint64_t	 now_us;	/* packet time */
 	uint64_t	 start_us;	/* packet time of the daemon's first packet */
+};
+
+/* A watched RPC request (sensitive_operation), as the engine saw it. */
+struct alert_request {
+	const char	*interface;	/* catalog interface name */
+	const char	*operation;	/* method name; NULL: not in the catalog */
+	const char	*service;	/* catalog key of the interface's service */
+	uint16_t	 opnum;
+	uint8_t		 watch;		/* opwatch_lookup(): OPWATCH_ON, quals */
+	bool		 dc_iface;	/* serving it marks a domain controller */
+	uint32_t	 op_key;	/* storm counter key: (iface row, opnum) */
+	uint64_t	 now_us;	/* packet time */
 };
 
 struct alerts;
@@ -116,6 +136,29 @@ void	alert_restore_start(struct alerts *a, uint64_t start_us);
  */
 void	alert_flow(struct alerts *a, struct flow *f,
 	    const struct alert_facts *facts, bool final);
+
+/**
+ * A client called an RPC operation on the flow's server (direct or
+ * inside an SMB pipe).  With dc_iface, a server that answered the flow
+ * is marked a domain controller (alert_dc_seen()).  If watched, raises sensitive_operation, keyed by (server,
+ * transport, port, interface, operation), unless: the server is not
+ * monitored or is ignored; the watch says CATALOG_OP_NOT_DC and the
+ * client is known to serve as a domain controller (alert_dc_seen()); or
+ * it says CATALOG_OP_STORM and this client has made no more than
+ * alert-operation-storm calls of it to this server within the window.
+ * The alert's count is the calls counted (a storm's all at once).
+ */
+void	alert_rpc_request(struct alerts *a, const struct flow *f,
+	    const struct alert_request *rq);
+
+/**
+ * A host served as a domain controller (it answered Kerberos, LDAP or
+ * directory replication): its replication calls raise nothing from now
+ * on.  Also fed by alert_flow() and alert_restore_known() ("kdc").
+ */
+void	alert_dc_seen(struct alerts *a, const struct addr *host);
+/** Is the host known to serve as a domain controller? */
+bool	alert_is_dc(const struct alerts *a, const struct addr *host);
 
 /**
  * Would alert_flow() look at this flow before it ends?  Not yet looked

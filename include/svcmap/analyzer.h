@@ -34,7 +34,8 @@
  * flow's own classification.  An analyzer that needs DCE/RPC inside its
  * protocol (SMB pipes) keeps its own dcerpc_parser and a dcerpc_flow per
  * pipe, feeds it with dcerpc_stream(), and adds its parser's counters in
- * its totals() hook.
+ * its totals() hook.  The DCE/RPC calls any of them sees go to one
+ * entry point, engine_rpc_request() (below), which counts operations.
  *
  * Per-packet rule: nothing on the packet path allocates.  State is
  * allocated once per flow (flow_new()), evidence lists once per flow.
@@ -49,6 +50,7 @@
 
 struct classify_ctx;
 struct config;
+struct engine;
 struct flow;
 struct names_sink;
 struct names_stats;
@@ -68,7 +70,27 @@ struct analyzer_host {
 	 */
 	const struct names_sink	*names;
 	struct names_stats	*names_stats;
+	struct engine		*engine; /* for the engine_*() calls below */
 };
+
+/*
+ * What the engine does for its analyzers (engine.c), on the engine's
+ * thread, with the engine from struct analyzer_host.
+ */
+
+/**
+ * One DCE/RPC call seen on flow f: a request's first fragment on a
+ * bound context (connection-oriented, direct or in an SMB pipe of f) or
+ * a connectionless request, with the interface it names and its opnum.
+ * The one entry point for RPC operations: the call is counted in the
+ * engine's operations table (opstats.h) under (f's server, port and
+ * transport, uuid, opnum) with f's client, at the engine's clock.
+ * Then, through the catalog, the sensitive_operation alert (opwatch.h).
+ * Never allocates; a call the full table cannot take is counted
+ * (rpc_ops_dropped).
+ */
+void	engine_rpc_request(struct engine *e, struct flow *f,
+	    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum);
 
 /* The packet an analyzer is fed. */
 struct analyzer_packet {

@@ -1,18 +1,23 @@
 /*
  * api.h - the HTTP JSON API of svcmapd (libevent evhttp).
  *
- * The API runs on the daemon's main thread, inside its event loop, and
- * reads the database through its own read-only connection (WAL: readers
- * never block the writer, and see every committed flush).  The routes
- * answer what svcmapctl --json answers, with the same field names and the
- * same filters as query parameters:
+ * evhttp runs on the daemon's main thread, inside its event loop; the
+ * database routes are answered by a small fixed pool of reader threads,
+ * each with its own read-only connection (WAL: readers never block the
+ * writer, and see every committed flush), so a large query never delays
+ * a flush, /v1/status or /metrics (answered on the loop from memory).
+ * The routes answer what svcmapctl --json answers, with the same field
+ * names and the same filters as query parameters, one page at a time
+ * (limit=N, cursor=C; the next page's cursor is in the X-Next-Cursor and
+ * Link headers, the bodies stay bare arrays):
  *
- *   GET /v1/services?host=IP&service=KEY&since=TIME&all=1
- *   GET /v1/hosts
- *   GET /v1/endpoints
- *   GET /v1/alerts?kind=KIND&since=TIME&until=TIME
+ *   GET /v1/services?host=CIDR&service=KEY&since=T&until=T&all=1&limit=N&cursor=C
+ *   GET /v1/hosts?limit=N&cursor=C
+ *   GET /v1/endpoints?limit=N&cursor=C
+ *   GET /v1/alerts?kind=KIND&since=TIME&until=TIME&limit=N&cursor=C
  *   GET /v1/top?of=rows|hosts|services&by=bytes|...&limit=N&host=CIDR&...
  *   GET /v1/series?service=KEY&host=CIDR&port=N&resolution=minute|...
+ *   GET /v1/operations?host=IP|CIDR&service=KEY
  *   GET /v1/catalog?port=N[/tcp|/udp]&service=KEY&uuid=UUID&interfaces=1
  *   GET /v1/status          the running daemon (struct api_status)
  *   GET /metrics            Prometheus text format 0.0.4
@@ -32,6 +37,7 @@
 #include "svcmap/addr.h"
 #include "svcmap/catalog_query.h"
 #include "svcmap/config.h"
+#include "svcmap/query.h"
 #include "svcmap/stats.h"
 
 struct catalog;
@@ -96,6 +102,7 @@ enum api_route {
 	API_HOSTS,		/* /v1/hosts */
 	API_ENDPOINTS,		/* /v1/endpoints */
 	API_ALERTS,		/* /v1/alerts */
+	API_OPERATIONS,		/* /v1/operations */
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */
@@ -108,12 +115,12 @@ enum api_route {
 struct api_request {
 	enum api_route	 route;
 	bool		 head;		/* HEAD: the GET's headers, no body */
-	/* services, top, series, hosts, host: the server IP (services,
-	   top, series: or CIDR prefix); "" every one */
+	/* services, top, series, operations, hosts: the server IP or CIDR
+	   prefix; "" every one */
 	char		 host[ADDR_STRLEN + 8];
 	/* hosts: a glob on any of a host's names; "" any */
 	char		 name[API_MAX_VALUE + 1];
-	/* services and catalog: the service key; "" every service */
+	/* services, operations, catalog: the service key; "" every one */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
 	bool		 all;		/* services: include undocumented */
@@ -135,10 +142,36 @@ struct api_request {
 	int64_t		 until;		/* services, alerts, top, series */
 	int		 top_of;	/* top: enum query_top_of */
 	int		 top_by;	/* top: enum query_top_by */
-	uint64_t	 limit;		/* top: entries; 0 all (default 10) */
+	/*
+	 * top: entries, 0 all (default 10); paged routes: rows of a page at
+	 * most (0: the configured default)
+	 */
+	uint64_t	 limit;
 	int64_t		 resolution;	/* series: 60, 3600, 86400 */
 	int		 port;		/* top, series: 0 every port */
+	bool		 has_cursor;	/* after: the page starts after it */
+	struct query_key after;
 };
+
+/* Largest limit=N accepted by the parser; the server clamps to its own. */
+#define API_LIMIT_MAX	100000000
+
+/*
+ * The server's knobs (svcmapd.conf api-*): api_config_defaults() gives
+ * the built-in values, the same as config.c's defaults.
+ */
+struct api_config {
+	unsigned	 threads;	/* reader threads, 1.. */
+	uint64_t	 limit_default;	/* rows of a page without limit= */
+	uint64_t	 limit_max;	/* larger limit= values are clamped */
+	uint64_t	 reply_max;	/* bytes of a page body, then it ends (a
+					   page holds at least one row) */
+	unsigned	 max_connections;	/* accept pauses at this many */
+	unsigned	 request_timeout_s;	/* whole request, from accept or
+						   the previous reply */
+};
+
+void	api_config_defaults(struct api_config *c);
 
 /**
  * Route and validate one request: the path (percent-decoded; %2F and %00
@@ -172,7 +205,22 @@ struct api *api_start(struct event_base *base, const char *listen,
 	    const char *db_path, const struct catalog *cat,
 	    api_status_fn status, void *status_arg, char *err, size_t errlen);
 
-/** Use another catalog from now on (SIGHUP); the old one may be freed. */
+/**
+ * api_start() with knobs (NULL: api_config_defaults()).  base must be
+ * made after evthread_use_pthreads(): the reader threads wake the loop
+ * with event_active().  Sets libevent's log callback (process-wide) to
+ * svcmap's log, at most one line per message kind per second.
+ */
+struct api *api_start_config(struct event_base *base, const char *listen,
+	    const char *db_path, const struct catalog *cat,
+	    const struct api_config *cfg, api_status_fn status,
+	    void *status_arg, char *err, size_t errlen);
+
+/**
+ * Use another catalog from now on (SIGHUP); the old one may be freed on
+ * return: this waits for the reader threads' queries in progress (one
+ * page each at most).
+ */
 void	api_set_catalog(struct api *a, const struct catalog *cat);
 
 /** The bound port (useful with port 0 in tests). */

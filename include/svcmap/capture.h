@@ -73,6 +73,9 @@ struct capture_live_stats {
 	uint64_t	dropped;	/* ps_drop: kernel buffer full */
 	uint64_t	if_dropped;	/* ps_ifdrop: interface/driver */
 	uint64_t	ring_dropped;	/* our handoff ring full */
+	/* Taken by the kernel but not read before the capture stopped
+	 * (capture_live_stop() reads the kernel ring first, within 1 s). */
+	uint64_t	unread;
 	uint64_t	delivered;	/* taken by the classifier */
 	bool		up;		/* the handle captures */
 };
@@ -89,7 +92,12 @@ struct capture_live *capture_live_open(const char *iface,
 	    char *err, size_t errlen);
 /** Start the capture thread.  Returns 0 or -1 with err. */
 int	capture_live_start(struct capture_live *c, char *err, size_t errlen);
-/** Stop the thread (returns once it has joined); the ring keeps its packets. */
+/**
+ * Stop the thread (returns once it has joined); the ring keeps its
+ * packets.  A handle that still captures first reads what the kernel
+ * holds, until it has been quiet for a block timeout (about 0.15 s,
+ * at most 1 s); what it could not read is counted as unread.
+ */
 void	capture_live_stop(struct capture_live *c);
 void	capture_live_close(struct capture_live *c);
 /**

@@ -97,6 +97,9 @@ struct catalog_pipe {
 /* Flags of an RPC operation (op records). */
 #define CATALOG_OP_SENSITIVE	0x01	/* in the shipped default watch list */
 #define CATALOG_OP_RESERVED	0x02	/* "OpnumNNotUsedOnWire": never sent */
+/* Qualifiers of a sensitive operation's default watch (alert.h). */
+#define CATALOG_OP_NOT_DC	0x04	/* only from clients not serving as DCs */
+#define CATALOG_OP_STORM	0x08	/* only past the storm threshold */
 
 /*
  * One operation of an RPC interface: an opnum and the method name the

@@ -19,6 +19,7 @@
 #define CONFIG_MAX_IFACES	16
 #define CONFIG_MAX_NETS		64
 #define CONFIG_MAX_IGNORES	64
+#define CONFIG_MAX_WATCH	128
 #define CONFIG_PATH_LEN		512
 
 /* An ignored host or port for alerts: ip may be unset (all hosts). */
@@ -29,8 +30,19 @@ struct config_ignore {
 	uint16_t	port;		/* 0: any */
 };
 
+/*
+ * One alert-operation line, as written: the names are checked against
+ * the catalog when the watch list is built (opwatch.h), not here, since
+ * the catalog a config names loads after the config.
+ */
+struct config_watch {
+	char		iface[48];	/* catalog interface name: "drsuapi" */
+	char		op[64];		/* operation name, opnum or "*" */
+	uint8_t		flags;		/* CATALOG_OP_NOT_DC, _STORM */
+};
+
 /* Alert kinds (alert.h) and their settings. */
-#define ALERT_KINDS 4
+#define ALERT_KINDS 5
 
 struct config_alert_kind {
 	bool		enabled;
@@ -50,6 +62,9 @@ struct config {
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
 	uint32_t	flush_interval_s;	/* seconds between flushes */
+	/* Seconds from a stop (SIGTERM, end of input) within which the last
+	 * write must land; past it svcmapd exits 1 saying what it lost. */
+	uint32_t	stop_timeout_s;
 	/* Seconds with every capture interface lost before svcmapd exits 1
 	 * (so that Restart=on-failure acts); 0: never. */
 	uint32_t	capture_lost_exit_s;
@@ -74,6 +89,7 @@ struct config {
 	uint32_t	endpoint_expiry_s;
 	uint32_t	names_capacity;		/* host name table entries */
 	uint32_t	names_expiry_s;		/* forget a name unseen this long */
+	uint32_t	rpc_operations_capacity; /* rows per flush interval */
 
 	/* classification */
 	struct cidr	monitored[CONFIG_MAX_NETS];
@@ -88,12 +104,28 @@ struct config {
 	uint32_t	alert_quiet_s;		/* re-raise after this quiet time */
 	uint32_t	alert_learning_s;	/* new_service learning period */
 	uint32_t	alert_rate_per_min;	/* per kind */
+	/* sensitive_operation: the watch list beyond (or instead of) the
+	 * catalog's sensitive operations, and the storm threshold. */
+	struct config_watch watch[CONFIG_MAX_WATCH];
+	size_t		nwatch;
+	/* Where each line was written (0: not in a file), for the errors
+	 * of the catalog check; not a setting, so reloads ignore it. */
+	unsigned	watch_line[CONFIG_MAX_WATCH];
+	bool		watch_defaults;		/* the catalog's sensitive ops */
+	uint32_t	storm_calls;		/* a storm is more calls than */
+	uint32_t	storm_window_s;		/* ... this, in this window */
 	char		alert_jsonl[CONFIG_PATH_LEN];	/* "" = off */
 	bool		alert_syslog;
 	int		syslog_facility;	/* LOG_DAEMON, LOG_LOCAL0 ... */
 
 	/* daemon */
 	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
+	uint32_t	api_threads;		/* API reader threads */
+	uint32_t	api_limit;		/* rows of a page by default */
+	uint32_t	api_limit_max;		/* rows of a page at most */
+	uint32_t	api_reply_max;		/* bytes of a page, about */
+	uint32_t	api_max_connections;	/* accept pauses at this many */
+	uint32_t	api_request_timeout_s;	/* whole request, seconds */
 	char		user[64];		/* "" = stay as started */
 	char		sensor[64];		/* sensor name; default hostname */
 	char		pidfile[CONFIG_PATH_LEN];

@@ -31,6 +31,7 @@ struct catalog;
 struct config;
 struct endpoint_table;
 struct flow_table_stats;
+struct op_batch;
 struct run_totals;
 struct stats_batch;
 
@@ -62,6 +63,12 @@ void	engine_drain(struct engine *e, bool end_flows);
 
 /** The batch drained statistics go to (owned by the engine). */
 struct stats_batch *engine_batch(struct engine *e);
+/**
+ * The RPC operations counted since it was last emptied (opstats.h;
+ * owned by the engine; rpc-operations-capacity rows).  Calls go to it
+ * as they are seen, not at a drain.
+ */
+struct op_batch *engine_ops(struct engine *e);
 /**
  * Run totals.  Packets, bytes, decode reasons, fragments, the non-IP and
  * malformed classes, nDPI mismatches and learned endpoints count as

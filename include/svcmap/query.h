@@ -74,7 +74,7 @@ struct query_service {
 };
 
 /*
- * One name of an address (host_names, schema v5), its NetBIOS suffixes
+ * One name of an address (host_names, schema v7), its NetBIOS suffixes
  * folded: one per (name, source, kind).
  */
 struct query_name {
@@ -109,7 +109,7 @@ struct query_host {
 
 /* Which hosts query_hosts_where() hands out; NULL members: any. */
 struct query_host_filter {
-	const char	*ip;		/* one address */
+	const char	*ip;		/* an address or CIDR prefix */
 	const char	*name;		/* glob (fnmatch, case folded) on any name */
 };
 
@@ -131,6 +131,34 @@ struct query_endpoint {
 	uint16_t	 moved_from;	/* 0 = none */
 	uint64_t	 flows;
 	uint64_t	 announcements;
+};
+
+/*
+ * One RPC operation of a server: rpc_operations summed over flushes,
+ * named through the catalog (interface, service, operation).
+ */
+struct query_operation {
+	const char	*sensor;
+	const char	*server_ip;
+	uint16_t	 port;
+	const char	*transport;	/* "tcp", "udp" */
+	const char	*interface;	/* catalog name ("svcctl"); NULL unknown */
+	const char	*interface_uuid;
+	uint16_t	 version;	/* interface major version, latest call */
+	const char	*service;	/* catalog key; NULL unknown */
+	uint16_t	 opnum;
+	/* Catalog name ("RCreateServiceW"); NULL: an opnum it lacks. */
+	const char	*operation;
+	uint64_t	 calls;
+	uint64_t	 clients;	/* distinct clients */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* What `operations` selects: NULL members select everything. */
+struct query_op_filter {
+	const char	*host;		/* server IP or CIDR prefix */
+	const char	*service;	/* catalog key of the interface */
 };
 
 struct query_decode {
@@ -172,6 +200,40 @@ struct query_summary {
 	size_t		 ndecode;
 	struct query_capture *capture;	/* by interface name; owned */
 	size_t		 ncapture;
+};
+
+/*
+ * Keyset pagination.  A row's key is its place in its query's fixed
+ * order (the columns of the ORDER BY, stored values): a page is "the
+ * rows after this key", so it stays exact while the daemon writes (a
+ * row inserted before the key is not seen, none is seen twice, none
+ * after the key is skipped), where an OFFSET would shift.
+ */
+struct query_key {
+	char		 ip[ADDR_STRLEN];	/* services, hosts, endpoints */
+	char		 transport[8];		/* services, endpoints */
+	uint16_t	 port;			/* services, endpoints */
+	char		 service[STATS_KEY_LEN];/* services: "" undocumented */
+	char		 method[8];		/* services */
+	char		 pipe[STATS_PIPE_LEN];	/* services: "" none */
+	uint16_t	 vlan;			/* services */
+	char		 uuid[40];		/* endpoints */
+	char		 sensor[64];		/* all but alerts */
+	int64_t		 id;			/* alerts */
+};
+
+struct query_page {
+	const struct query_key *after;	/* NULL: from the first row */
+	uint64_t	 limit;		/* rows at most; 0: every row */
+};
+
+/* What a key (and a cursor, query_cursor_*()) is the key of. */
+enum query_kind {
+	QUERY_SERVICES = 0,
+	QUERY_HOSTS,
+	QUERY_ENDPOINTS,
+	QUERY_ALERTS,
+	QUERY__KINDS
 };
 
 /*
@@ -251,6 +313,8 @@ typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
 typedef void (*query_name_fn)(void *arg, const struct query_name *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
+typedef void (*query_operation_fn)(void *arg,
+    const struct query_operation *r);
 /* A stored alert: alert.h's record, its sensor member set. */
 typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
 
@@ -262,16 +326,22 @@ typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
  */
 struct reader_ops {
 	int	(*services)(struct reader *rd, const struct query_filter *f,
-		    query_service_fn fn, void *arg, char *err, size_t errlen);
-	int	(*hosts)(struct reader *rd, query_host_fn fn, void *arg,
-		    char *err, size_t errlen);
+		    const struct query_page *pg, query_service_fn fn,
+		    void *arg, char *err, size_t errlen);
+	int	(*hosts)(struct reader *rd, const struct query_page *pg,
+		    query_host_fn fn, void *arg, char *err, size_t errlen);
 	/* Names ordered by address text, sensor; ip NULL: every address. */
 	int	(*names)(struct reader *rd, const char *ip, query_name_fn fn,
 		    void *arg, char *err, size_t errlen);
-	int	(*endpoints)(struct reader *rd, query_endpoint_fn fn,
-		    void *arg, char *err, size_t errlen);
+	int	(*endpoints)(struct reader *rd, const struct query_page *pg,
+		    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
+	/* The host filter is the back end's; the service, query.c's. */
+	int	(*operations)(struct reader *rd, const struct query_op_filter *f,
+		    query_operation_fn fn, void *arg, char *err,
+		    size_t errlen);
 	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
-		    query_alert_fn fn, void *arg, char *err, size_t errlen);
+		    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg,
+		    char *err, size_t errlen);
 	int	(*summary)(struct reader *rd, struct query_summary *sum,
 		    char *err, size_t errlen);
 	/* True when the store was replaced under the reader (reopen). */
@@ -321,13 +391,16 @@ int	query_services(struct reader *rd, const struct catalog *cat,
 int	query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,
 	    size_t errlen);
 /**
- * Servers matching hf (NULL: all), as query_hosts().  The record's names
- * are sorted best display candidate first and its name is the best
- * host-like one (names.h: names_rank()).
+ * Servers matching hf (NULL: all), as query_hosts(), one page at a time
+ * as query_hosts_page() (pg NULL: every row): at most pg->limit matching
+ * rows after pg->after.  The record's names are sorted best display
+ * candidate first and its name is the best host-like one (names.h:
+ * names_rank()).
  * @return: 0, or -1 with err set (bad address, bad pattern, back end).
  */
 int	query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
-	    query_host_fn fn, void *arg, char *err, size_t errlen);
+	    const struct query_page *pg, query_host_fn fn, void *arg,
+	    char *err, size_t errlen);
 /**
  * One address, server or not: its host record when it serves, else a
  * record with only its ip, sensor and names (first_seen 0).  fn is
@@ -342,12 +415,62 @@ int	query_endpoints(struct reader *rd, const struct catalog *cat,
 	    query_endpoint_fn fn, void *arg, char *err, size_t errlen);
 
 /**
+ * RPC operations ordered by server_ip, transport, port, interface_uuid,
+ * opnum, sensor; with f->service, only those whose interface the
+ * catalog gives to that service (none without a catalog).
+ * @return: 0, or -1 with err set (bad host address, back end error).
+ */
+int	query_operations(struct reader *rd, const struct catalog *cat,
+	    const struct query_op_filter *f, query_operation_fn fn, void *arg,
+	    char *err, size_t errlen);
+/**
  * Alerts ordered by id, of one kind (NULL: all) last seen at or after
  * since (UTC seconds); the record lives until fn returns.
  */
 int	query_alerts(struct reader *rd, const char *kind, int64_t since,
 	    query_alert_fn fn, void *arg, char *err, size_t errlen);
 
+/*
+ * The same queries one page at a time (pg NULL: every row, as above):
+ * at most pg->limit rows after pg->after, in the same order.
+ */
+int	query_services_page(struct reader *rd, const struct catalog *cat,
+	    const struct query_filter *f, const struct query_page *pg,
+	    query_service_fn fn, void *arg, char *err, size_t errlen);
+int	query_hosts_page(struct reader *rd, const struct query_page *pg,
+	    query_host_fn fn, void *arg, char *err, size_t errlen);
+int	query_endpoints_page(struct reader *rd, const struct catalog *cat,
+	    const struct query_page *pg, query_endpoint_fn fn, void *arg,
+	    char *err, size_t errlen);
+int	query_alerts_page(struct reader *rd, const char *kind, int64_t since,
+	    int64_t until,
+	    const struct query_page *pg, query_alert_fn fn, void *arg,
+	    char *err, size_t errlen);
+
+/* The key of a record as the callbacks get it (names already added). */
+void	query_key_service(const struct query_service *r, struct query_key *k);
+void	query_key_host(const struct query_host *r, struct query_key *k);
+void	query_key_endpoint(const struct query_endpoint *r,
+	    struct query_key *k);
+void	query_key_alert(const struct alert_record *r, struct query_key *k);
+
+/* Longest cursor text query_cursor_format() writes, NUL included. */
+#define QUERY_CURSOR_LEN	384
+
+/**
+ * A key as an opaque cursor for clients: URL- and shell-safe text
+ * (base64url of the kind and the key's fields).
+ * @return: 0, or -1 if out[outlen] is too small.
+ */
+int	query_cursor_format(enum query_kind kind, const struct query_key *k,
+	    char *out, size_t outlen);
+/**
+ * Parse a cursor made by query_cursor_format() for `kind`.
+ * @return: 0 with *k filled, or -1 (not a cursor, or one of another
+ *   kind of query).
+ */
+int	query_cursor_parse(enum query_kind kind, const char *text,
+	    struct query_key *k);
 /**
  * As query_alerts(), also without the alerts first seen at or after
  * until (UTC seconds; 0: no end).

@@ -98,6 +98,7 @@ extern const struct record_table record_services;	/* query_service */
 extern const struct record_table record_hosts;		/* query_host */
 extern const struct record_table record_names;		/* query_name */
 extern const struct record_table record_endpoints;	/* query_endpoint */
+extern const struct record_table record_operations;	/* query_operation */
 extern const struct record_table record_alerts;	/* alert_record */
 extern const struct record_table record_top;		/* query_top */
 extern const struct record_table record_series;	/* query_bucket */
@@ -174,10 +175,12 @@ int	record_csv_text(FILE *f, const char *s);
 struct query_service;
 struct query_host;
 struct query_endpoint;
+struct query_operation;
 struct alert_record;
 void	record_service_row(void *arg, const struct query_service *r);
 void	record_host_row(void *arg, const struct query_host *r);
 void	record_endpoint_row(void *arg, const struct query_endpoint *r);
+void	record_operation_row(void *arg, const struct query_operation *r);
 void	record_alert_row(void *arg, const struct alert_record *r);
 struct query_top;
 struct query_bucket;
@@ -206,6 +209,10 @@ int	query_endpoints_json(struct reader *s, const struct catalog *cat,
  */
 int	query_host_json(struct reader *s, const struct catalog *cat,
 	    const char *ip, struct json *j, bool *found, char *err,
+	    size_t errlen);
+struct query_op_filter;
+int	query_operations_json(struct reader *s, const struct catalog *cat,
+	    const struct query_op_filter *f, struct json *j, char *err,
 	    size_t errlen);
 
 #endif /* SVCMAP_RECORD_H */

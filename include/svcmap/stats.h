@@ -138,6 +138,10 @@ struct run_totals {
 	uint64_t	names_rejected;	/* names refused by the name policy */
 	uint64_t	names_evicted;	/* name table full: oldest dropped */
 	uint64_t	names_known;	/* gauge: entries in the name table */
+	uint64_t	rpc_calls;	/* RPC requests counted as operations */
+	/* opstats.h: calls and client pairs a full table dropped. */
+	uint64_t	rpc_ops_dropped;
+	uint64_t	rpc_op_clients_dropped;
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 struct stats_batch;
+struct op_batch;
 struct run_totals;
 struct endpoint_table;
 struct names_table;
@@ -34,7 +35,7 @@ struct alert_batch;
 struct alerts;
 
 /** The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 /* Longest store URL or path, with NUL (config.h CONFIG_PATH_LEN). */
 #define STORE_URL_LEN	4096
@@ -85,6 +86,7 @@ struct flush_handover {
 	int64_t			 run_id;	/* store_run_begin() */
 	int64_t			 now_s;		/* flush time, UTC s */
 	const struct stats_batch *batch;
+	const struct op_batch	*ops;		/* RPC operations (opstats.h) */
 	const struct run_totals	*totals;	/* absolute, not deltas */
 	struct endpoint_table	*endpoints;
 	struct names_table	*names;		/* dirty entries, like endpoints */
