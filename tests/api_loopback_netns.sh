@@ -23,6 +23,10 @@ printf 'user ""\n' >"$SCRATCH/lo.conf"
 
 # run ADDR: svcmapd live on lo with --api ADDR, in the namespace.
 run() {
+	# Emptied here: the child's redirection may come after wait_for
+	# reads the previous run's "capturing on" (then the [::1] check ran
+	# before the second daemon listened: seen in CI under load).
+	: >"$SCRATCH/log"
 	ip netns exec "$NS" "$SVCMAPD" -c "$SCRATCH/lo.conf" -d "$SCRATCH/lo.db" -i lo \
 	    --api "$1" 2>"$SCRATCH/log" &
 	DAEMON_PID=$!
