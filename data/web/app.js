@@ -17,7 +17,7 @@
 
 'use strict';
 
-const PAGE_ROWS = 5000;          // rows per API page while loading
+const PAGE_ROWS = 1000;          // rows per API page (the API default)
 const ALERT_KINDS = ['undocumented_service', 'protocol_mismatch',
 	'unmapped_dynamic_port', 'new_service', 'sensitive_operation'];
 const METRICS = ['bytes', 'packets', 'flows', 'clients'];
@@ -1102,7 +1102,7 @@ async function runLine() {
 	const el = document.getElementById('run');
 	try {
 		const { body: s } = await api('v1/summary');
-		el.textContent = `${fmtNum(s.runs)} runs, ${fmtNum(s.packets)} ` +
+		el.textContent = `${fmtNum(s.runs)} run${s.runs === 1 ? '' : 's'}, ${fmtNum(s.packets)} ` +
 			`packets, last ${fmtTime(s.last_packet)}`;
 	} catch (e) {
 		el.textContent = '';
