@@ -280,6 +280,8 @@ def matrix_cols(dt):
 
 
 def screenshot(dt, path):
+    # The pointer out of the way: no hover style in the picture.
+    dt.call("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=790)
     data = dt.call("Page.captureScreenshot", format="png")["data"]
     raw = base64.b64decode(data)
     with open(path, "wb") as f:

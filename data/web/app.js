@@ -1102,7 +1102,8 @@ async function runLine() {
 	const el = document.getElementById('run');
 	try {
 		const { body: s } = await api('v1/summary');
-		el.textContent = `${fmtNum(s.runs)} run${s.runs === 1 ? '' : 's'}, ${fmtNum(s.packets)} ` +
+		el.textContent = `${fmtNum(s.runs)} run` +
+			`${s.runs === 1 ? '' : 's'}, ${fmtNum(s.packets)} ` +
 			`packets, last ${fmtTime(s.last_packet)}`;
 	} catch (e) {
 		el.textContent = '';
