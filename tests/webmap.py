@@ -442,6 +442,8 @@ def check_sample(dt, db, pngdir):
         ok(sorted(rows) == sorted(counts[key_]),
            "sample: a click on the %s column leaves its %d hosts (of %d)"
            % (key_, len(counts[key_]), len(want_ips)))
+        ok(dt.eval("document.activeElement.dataset.service") == key_,
+           "sample: the focus stays on the clicked column's button")
         ok(matrix_cols(dt) == [key_] and "service=" + key_ in dt.eval(
             "location.hash") and dt.eval(
             "document.querySelector('button.colbtn').getAttribute("
@@ -605,6 +607,20 @@ def check_ultra(dt, db, pcap):
         first = matrix_rows(dt)
         ok(len(first) == 100, "%s: the matrix draws one page, 100 rows" %
            what)
+        # PageDown in the grid: the next page, the focus on its first row.
+        dt.eval("document.querySelector('table.matrix [tabindex=\"0\"]')"
+                ".focus()")
+        old = ready_value(dt)
+        key(dt, "PageDown", vk=34)
+        wait_ready(dt, old, what + ": PageDown")
+        ok(dt.eval("location.hash").endswith("page=2") and dt.eval(
+            "[document.activeElement.dataset.row, document.activeElement."
+            "tabIndex]") == ["0", 0] and matrix_rows(dt) != first,
+           "%s: PageDown shows page 2, the focus on its first row" % what)
+        old = ready_value(dt)
+        click(dt, "#prev")
+        wait_ready(dt, old, what + ": Previous")
+        ok(matrix_rows(dt) == first, "%s: Previous is page 1 again" % what)
         seen = list(first)
         for _ in range(len(want_ips) // 100 + 1):
             if dt.eval("document.querySelector('.pager button:last-of-type')"
@@ -615,6 +631,9 @@ def check_ultra(dt, db, pcap):
             if not wait_ready(dt, old, what + ": Next"):
                 break
             seen += matrix_rows(dt)
+            if len(seen) == 200:
+                ok(dt.eval("document.activeElement.id") == "next",
+                   "%s: the focus stays on Next" % what)
         ok(len(seen) == len(want_ips) and set(seen) == want_ips,
            "%s: Next walks every page: %d hosts, each once, as svcmapctl" %
            (what, len(seen)))

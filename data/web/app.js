@@ -256,10 +256,29 @@ function heading(text, level) {
 	return h(level || 'h2', { tabindex: '-1', class: 'view-title' }, text);
 }
 
+// A control that redraws the view names what should have the focus
+// after it (the same column button, the same pager button), so keyboard
+// users keep their place; otherwise the new view's heading takes it.
+let refocus = null;
+
 function focusHeading(v) {
+	const want = refocus;
+	refocus = null;
+	const el = want ? v.querySelector(want) : null;
+	if (el) {
+		if (el.dataset.row !== undefined) {
+			// The grid's one tab stop moves with the focus.
+			for (const x of v.querySelectorAll(
+				'table.matrix [tabindex="0"]'))
+				x.tabIndex = -1;
+			el.tabIndex = 0;
+		}
+		el.focus({ preventScroll: false });
+		return;
+	}
 	const t = v.querySelector('.view-title');
-	if (t && document.activeElement !== document.body &&
-	    !v.contains(document.activeElement))
+	if (t && !(v.contains(document.activeElement) &&
+	    document.activeElement !== v))
 		t.focus({ preventScroll: true });
 }
 
@@ -524,8 +543,12 @@ async function mapView(v, params, fresh) {
 			title: `${c.name}: ${fmtBytes(c.bytes)} on ` +
 				`${fmtNum(c.hosts)} hosts; select to show only ` +
 				'the hosts that serve it',
-			onclick: () => go({ service: svc === c.key ? null :
-				c.key, page: null }) },
+			onclick: () => {
+				refocus = `button.colbtn[data-service="${
+					CSS.escape(c.key)}"]`;
+				go({ service: svc === c.key ? null : c.key,
+					page: null });
+			} },
 		h('span', {}, c.key))))));
 	const tbody = h('tbody', {});
 	shown.forEach((hst, ri) => {
@@ -602,12 +625,18 @@ async function mapView(v, params, fresh) {
 		'more bytes (log scale); red: no documented service.'));
 	v.append(h('nav', { class: 'pager', 'aria-label': 'Host pages' },
 		h('button', { type: 'button', disabled: page <= 1,
-			onclick: () => go({ page: page - 1 }) }, '‹ Previous'),
+			onclick: () => {
+				refocus = page - 1 > 1 ? '#prev' : '#next';
+				go({ page: page - 1 });
+			}, id: 'prev' }, '‹ Previous'),
 		h('span', {}, ` page ${page} of ${pages} (hosts ` +
 			`${fmtNum(list.length ? (page - 1) * per + 1 : 0)}–` +
 			`${fmtNum(Math.min(list.length, page * per))}) `),
 		h('button', { type: 'button', disabled: page >= pages,
-			onclick: () => go({ page: page + 1 }) }, 'Next ›'),
+			onclick: () => {
+				refocus = page + 1 < pages ? '#next' : '#prev';
+				go({ page: page + 1 });
+			}, id: 'next' }, 'Next ›'),
 		h('label', { for: 'rows' }, ' rows per page '),
 		h('select', { id: 'rows', onchange: e => go({
 			rows: e.target.value, page: null }) },
@@ -638,13 +667,17 @@ function gridKey(e, table, shown, cols, go, page, pages) {
 	case 'Home': c = 0; if (e.ctrlKey) r = 0; break;
 	case 'End': c = cols.length; if (e.ctrlKey) r = lastRow; break;
 	case 'PageDown':
-		if (page < pages)
+		if (page < pages) {
+			refocus = `[data-row="0"][data-col="${c}"]`;
 			go({ page: page + 1 });
+		}
 		e.preventDefault();
 		return;
 	case 'PageUp':
-		if (page > 1)
+		if (page > 1) {
+			refocus = `[data-row="0"][data-col="${c}"]`;
 			go({ page: page - 1 });
+		}
 		e.preventDefault();
 		return;
 	case 'Enter':
