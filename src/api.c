@@ -18,12 +18,15 @@
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -101,6 +105,8 @@ static void	answer_status(struct api *, struct evhttp_request *,
 		    const struct api_request *);
 static void	answer_metrics(struct api *, struct evhttp_request *,
 		    const struct api_request *);
+static void	answer_web(struct api *, struct evhttp_request *,
+		    const struct api_request *);
 
 /*
  * The routes, the parameters each accepts (svcmapctl's options) and who
@@ -132,7 +138,54 @@ static const struct route {
 	    answer_db },
 	{ "/v1/series", API_SERIES, WINDOW | PB(P_RESOLUTION), answer_db },
 	{ "/v1/host", API_HOST, PB(P_HOST), answer_db },
+	{ "/v1/summary", API_SUMMARY, 0, answer_db },
+	/* The web map: "/" here, its other files by web_file_type(). */
+	{ "/", API_WEB, 0, answer_web },
 };
+
+/*
+ * The web map's files by extension.  A name outside this table is no
+ * file of ours, so the directory can hold nothing else that is served.
+ */
+static const struct {
+	const char	*ext;
+	const char	*type;
+} web_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/vnd.microsoft.icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+};
+
+/*
+ * The Content-Type of a web map file, or NULL when `name` is not one:
+ * one path component that starts with a letter or digit (so never "."
+ * or ".."), of letters, digits, '.', '_' and '-', with a known
+ * extension.  The check is on the decoded path, so "%2e%2e" and "../"
+ * are refused like their plain forms.
+ */
+static const char *
+web_file_type(const char *name)
+{
+	size_t len = strlen(name), i, e;
+
+	if (len == 0 || len > API_WEB_NAME_MAX ||
+	    !(isalnum((unsigned char)name[0])))
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '.' &&
+		    name[i] != '_' && name[i] != '-')
+			return NULL;
+	for (i = 0; i < sizeof(web_types) / sizeof(web_types[0]); i++) {
+		e = strlen(web_types[i].ext);
+		if (len > e && strcmp(name + len - e, web_types[i].ext) == 0)
+			return web_types[i].type;
+	}
+	return NULL;
+}
 
 /* The query kind of a database route's cursor; -1 for the others. */
 static int
@@ -539,6 +592,12 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
 	for (i = 0; i < API__ROUTES; i++)
 		if (strcmp(path, routes[i].path) == 0)
 			r = &routes[i];
+	if (r == NULL && web_file_type(path + 1) != NULL) {
+		r = &routes[API_WEB];
+		/* web_file_type() took at most API_WEB_NAME_MAX bytes. */
+		memcpy(req->file, path + 1, strlen(path + 1) + 1);
+	} else if (r != NULL && r->route == API_WEB)
+		snprintf(req->file, sizeof(req->file), "index.html");
 	if (r == NULL) {
 		char list[256];
 		size_t off = 0;
@@ -598,7 +657,8 @@ api_parse_request(const char *method, const char *uri, int64_t now_s,
  * 413 for a body over API_MAX_BODY, 501 for an unknown method) never
  * reach us and are not counted.
  */
-static const int counted_codes[] = { 200, 400, 404, 405, 414, 500, 503 };
+static const int counted_codes[] = { 200, 304, 400, 404, 405, 414, 500,
+    503 };
 #define NCODES	(sizeof(counted_codes) / sizeof(counted_codes[0]))
 
 /* A database request between the loop and a reader thread. */
@@ -648,6 +708,7 @@ struct api {
 	struct evconnlistener	*lev;
 	uint16_t		 port;
 	char			*db_path;
+	char			*web_dir;	/* NULL: no web map */
 	const struct catalog	*cat;
 	api_status_fn		 status;
 	void			*status_arg;
@@ -703,6 +764,7 @@ api_config_defaults(struct api_config *c)
 	c->reply_max = 16 * 1024 * 1024;
 	c->max_connections = 64;
 	c->request_timeout_s = 30;
+	c->web_dir = NULL;
 }
 
 static void
@@ -837,8 +899,8 @@ count_reply(struct api *a, int code)
  * included, and no body: evhttp would otherwise write it after them.
  */
 static void
-send_body(struct api *a, struct evhttp_request *req, int code,
-    const char *type)
+send_body_cache(struct api *a, struct evhttp_request *req, int code,
+    const char *type, const char *cache)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -846,8 +908,9 @@ send_body(struct api *a, struct evhttp_request *req, int code,
 	char clen[24];
 
 	count_reply(a, code);
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (type != NULL)
+		evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", cache);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (code == 405)
 		evhttp_add_header(h, "Allow", "GET, HEAD");
@@ -858,6 +921,14 @@ send_body(struct api *a, struct evhttp_request *req, int code,
 		evhttp_send_reply(req, code, NULL, NULL);
 	} else
 		evhttp_send_reply(req, code, NULL, a->body);
+}
+
+/* The answers of the data: never cached, they change with every flush. */
+static void
+send_body(struct api *a, struct evhttp_request *req, int code,
+    const char *type)
+{
+	send_body_cache(a, req, code, type, "no-store");
 }
 
 static void
@@ -1240,6 +1311,30 @@ run_host(struct worker *w, struct job *jb, const struct catalog *cat,
 	return 0;
 }
 
+/* /v1/summary: svcmapctl summary --json. */
+static int
+run_summary(struct worker *w, struct job *jb, struct reader *s)
+{
+	struct query_summary m;
+
+	jb->err[0] = '\0';
+	if (query_summary(s, &m, jb->err, sizeof(jb->err)) == -1)
+		return -1;
+	json_reset(&w->j);
+	query_summary_json(&w->j, &m);
+	query_summary_free(&m);
+	jb->code = 500;
+	if ((jb->body = evbuffer_new()) == NULL || json_failed(&w->j) ||
+	    evbuffer_add(jb->body, w->j.buf, w->j.len) == -1 ||
+	    evbuffer_add(jb->body, "\n", 1) == -1) {
+		snprintf(jb->err, sizeof(jb->err), "out of memory");
+		return 0;
+	}
+	jb->csv = false;
+	jb->code = 200;
+	return 0;
+}
+
 /* The database routes: the same calls as svcmapctl's commands. */
 static void
 run_job(struct worker *w, struct job *jb, const struct catalog *cat)
@@ -1270,14 +1365,15 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 	if (resolve_times(s, jb, &ref, &since, &until) == -1 ||
 	    (r->route == API_TOP || r->route == API_SERIES ?
 	    run_window(w, jb, cat, s, &ref, since, until) : 0) == -1 ||
-	    (r->route == API_HOST ? run_host(w, jb, cat, s) : 0) == -1) {
+	    (r->route == API_HOST ? run_host(w, jb, cat, s) : 0) == -1 ||
+	    (r->route == API_SUMMARY ? run_summary(w, jb, s) : 0) == -1) {
 		reader_close(w->reader);
 		w->reader = NULL;
 		jb->code = 503;
 		return;
 	}
 	if (r->route == API_TOP || r->route == API_SERIES ||
-	    r->route == API_HOST)
+	    r->route == API_HOST || r->route == API_SUMMARY)
 		return;
 	jb->code = 500;
 	if (r->route > API_OPERATIONS ||
@@ -2033,6 +2129,93 @@ answer_metrics(struct api *a, struct evhttp_request *req,
 	send_body(a, req, 200, CT_METRICS);
 }
 
+/* Largest web map file served: ours are a few kilobytes. */
+#define WEB_FILE_MAX	(4 * 1024 * 1024)
+
+/*
+ * The page's rules for the browser: everything from this origin only, no
+ * inline script or style (the page never builds HTML from the data, and
+ * this keeps a bug there from running a name a host chose), no framing.
+ */
+#define WEB_CSP	"default-src 'none'; script-src 'self'; style-src 'self'; " \
+	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; " \
+	"form-action 'none'; frame-ancestors 'none'"
+
+/*
+ * A web map file, on the loop: the files are small and local, read
+ * through the page cache.  "no-cache" with an ETag (size and mtime): the
+ * browser revalidates every time, so an upgrade shows at once, and an
+ * unchanged file costs a 304.  O_NOFOLLOW and the regular-file check
+ * keep a link planted in the directory from serving something else.
+ */
+static void
+answer_web(struct api *a, struct evhttp_request *req,
+    const struct api_request *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const char *type, *inm;
+	char path[4096], etag[80];
+	struct stat sb;
+	off_t left;
+	int fd, n;
+
+	if (a->web_dir == NULL) {
+		send_error(a, req, 404, "no web map here: it is served from "
+		    "the data directory's web/ (svcmapd --data-dir)");
+		return;
+	}
+	type = web_file_type(r->file);
+	if (type == NULL || snprintf(path, sizeof(path), "%s/%s", a->web_dir,
+	    r->file) >= (int)sizeof(path)) {
+		send_error(a, req, 404, "no such file");
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		send_error(a, req, errno == ENOENT || errno == ELOOP ||
+		    errno == ENOTDIR ? 404 : 500, errno == ENOENT ?
+		    "no such file" : strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > WEB_FILE_MAX) {
+		close(fd);
+		send_error(a, req, 404, "no such file");
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%llx-%llx-%lx\"",
+	    (unsigned long long)sb.st_size,
+	    (unsigned long long)sb.st_mtim.tv_sec,
+	    (unsigned long)sb.st_mtim.tv_nsec);
+	evhttp_add_header(h, "ETag", etag);
+	if (strcmp(type, web_types[0].type) == 0) {
+		evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
+		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	}
+	evbuffer_drain(a->body, evbuffer_get_length(a->body));
+	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match");
+	if (inm != NULL && strcmp(inm, etag) == 0) {
+		close(fd);
+		count_reply(a, 304);
+		evhttp_add_header(h, "Cache-Control", "no-cache");
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	/* Read, not evbuffer_add_file(): its fd ownership on failure varies. */
+	for (left = sb.st_size; left > 0; left -= n)
+		if ((n = evbuffer_read(a->body, fd, left > 65536 ? 65536 :
+		    (int)left)) <= 0)
+			break;
+	close(fd);
+	if (left != 0) {
+		evbuffer_drain(a->body, evbuffer_get_length(a->body));
+		send_error(a, req, 500, "cannot read the file");
+		return;
+	}
+	send_body_cache(a, req, 200, type, "no-cache");
+}
+
 static const char *
 method_name(enum evhttp_cmd_type cmd)
 {
@@ -2146,7 +2329,10 @@ api_start_config(struct event_base *base, const char *listen,
 	a->cat = cat;
 	a->status = status;
 	a->status_arg = status_arg;
+	a->cfg.web_dir = NULL;	/* the caller's; a->web_dir is ours */
 	if ((a->db_path = strdup(db_path)) == NULL ||
+	    (cfg != NULL && cfg->web_dir != NULL && cfg->web_dir[0] != '\0' &&
+	    (a->web_dir = strdup(cfg->web_dir)) == NULL) ||
 	    (a->body = evbuffer_new()) == NULL ||
 	    (a->http = evhttp_new(base)) == NULL ||
 	    (a->done_ev = event_new(base, -1, 0, on_done, a)) == NULL ||
@@ -2294,6 +2480,7 @@ api_stop(struct api *a)
 	free(a->workers);
 	json_free(&a->j);
 	free(a->db_path);
+	free(a->web_dir);
 	pthread_cond_destroy(&a->todo_cv);
 	pthread_cond_destroy(&a->cat_cv);
 	pthread_mutex_destroy(&a->mu);

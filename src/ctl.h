@@ -112,6 +112,8 @@ int	ctl_top(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_series(int argc, char **argv, const struct ctl_opts *o);
 /* status: ask the running daemon (exit 0 capturing, 1 degraded, 3 down) */
 int	ctl_status(int argc, char **argv, const struct ctl_opts *o);
+/* The API and the web map over a database file (ctl_serve.c). */
+int	ctl_serve(int argc, char **argv, const struct ctl_opts *o);
 
 /*
  * The time options of the database commands (ctl_query.c).

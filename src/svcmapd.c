@@ -1179,7 +1179,11 @@ run_live(struct daemon *d)
 	event_add(d->capture_timer, &tv);
 	if (strcmp(d->cfg.api_listen, "off") != 0) {
 		struct api_config ac;
+		char web[CONFIG_PATH_LEN + 8];
 
+		/* The web map ships beside the catalog (data/web in-tree). */
+		snprintf(web, sizeof(web), "%s/web", d->data_dir);
+		ac.web_dir = web;
 		ac.threads = d->cfg.api_threads;
 		ac.limit_default = d->cfg.api_limit;
 		ac.limit_max = d->cfg.api_limit_max;

@@ -138,7 +138,6 @@ struct bad {
 };
 
 static const struct bad bads[] = {
-	{ "GET", "/", 404, "no route \"/\"" },
 	{ "GET", "/v1", 404, "no route" },
 	{ "GET", "/v1/services/", 404, "\"/v1/services/\"" },
 	{ "GET", "/V1/services", 404, "no route" },
@@ -1168,6 +1167,245 @@ test_errors_over_http(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The web map's files */
+
+/* What reaches the file system: one checked name, nothing else. */
+static void
+test_web_parse(void)
+{
+	static const struct {
+		const char *uri, *file;
+	} webgoods[] = {
+		{ "/", "index.html" },
+		{ "/index.html", "index.html" },
+		{ "/app.js", "app.js" },
+		{ "/style.css", "style.css" },
+		{ "/favicon.svg", "favicon.svg" },
+		{ "/%61pp.js", "app.js" },
+		{ "http://127.0.0.1:8135/app.js", "app.js" },
+		{ "/a_b-c.d.png", "a_b-c.d.png" },
+	};
+	static const struct bad webbads[] = {
+		{ "GET", "/../app.js", 404, "no route" },
+		{ "GET", "/%2e%2e/app.js", 404, "no route" },
+		{ "GET", "/%2E%2E", 404, "no route" },
+		{ "GET", "/..", 404, "no route" },
+		{ "GET", "/.", 404, "no route" },
+		{ "GET", "/.app.js", 404, "no route" },
+		{ "GET", "/-app.js", 404, "no route" },
+		{ "GET", "/web/app.js", 404, "no route" },
+		{ "GET", "//app.js", 404, "no route" },
+		{ "GET", "/app.js/", 404, "no route" },
+		{ "GET", "/..%2Fapp.js", 400, "%2F" },
+		{ "GET", "/%2e%2e%2fsecret.js", 400, "%2F" },
+		{ "GET", "/app.js%00.html", 400, "%00" },
+		{ "GET", "/app.js\\x", 400, "0x5c" },
+		{ "GET", "/app.exe", 404, "no route" },
+		{ "GET", "/app", 404, "no route" },
+		{ "GET", "/.js", 404, "no route" },
+		{ "GET", "/a%20b.js", 404, "no route" },
+		{ "GET", "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaa.js", 404, "no route" },
+		{ "POST", "/", 405, "GET or HEAD" },
+		{ "PUT", "/app.js", 405, "PUT" },
+		{ "DELETE", "/index.html", 405, "DELETE" },
+		{ "GET", "/?x=1", 400, "unknown parameter \"x\"" },
+	};
+	struct api_request r;
+	char err[512];
+	size_t i;
+	int st;
+
+	for (i = 0; i < sizeof(webgoods) / sizeof(webgoods[0]); i++) {
+		st = api_parse_request("GET", webgoods[i].uri, NOW, &r, err,
+		    sizeof(err));
+		ok(st == 200 && r.route == API_WEB &&
+		    strcmp(r.file, webgoods[i].file) == 0,
+		    "web: GET %s is the file %s", webgoods[i].uri, webgoods[i].file);
+	}
+	st = api_parse_request("HEAD", "/app.js", NOW, &r, err, sizeof(err));
+	ok(st == 200 && r.route == API_WEB && r.head, "web: HEAD is allowed");
+	st = api_parse_request("GET", "/v1/summary", NOW, &r, err, sizeof(err));
+	ok(st == 200 && r.route == API_SUMMARY, "/v1/summary is a route");
+	for (i = 0; i < sizeof(webbads) / sizeof(webbads[0]); i++) {
+		st = api_parse_request(webbads[i].method, webbads[i].uri, NOW,
+		    &r, err, sizeof(err));
+		ok(st == webbads[i].status && strstr(err, webbads[i].says) !=
+		    NULL, "web: %s %s: %d naming %s (%d: %s)",
+		    webbads[i].method, webbads[i].uri, webbads[i].status,
+		    webbads[i].says, st, err);
+	}
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * The files over HTTP from a web directory of our own, beside a secret
+ * file it must never serve (through "..", an escaped "..", or a link
+ * planted in the directory), then the shipped data/web.
+ */
+static void
+test_web_http(void)
+{
+	static const char index_text[] = "<!doctype html><title>t</title>\n";
+	static const char *const shipped[][2] = {
+		{ "/", "text/html; charset=utf-8" },
+		{ "/index.html", "text/html; charset=utf-8" },
+		{ "/app.js", "text/javascript; charset=utf-8" },
+		{ "/style.css", "text/css; charset=utf-8" },
+		{ "/favicon.svg", "image/svg+xml" },
+	};
+	static const char *const secret_targets[] = {
+		"/../secret.js", "/%2e%2e/secret.js", "/%2E%2E/web/../secret.js",
+		"/link.js", "/sub.js", "/missing.js",
+	};
+	struct api *keep = api, *w;
+	struct api_config ac;
+	struct resp r, g;
+	char web[400], path[480], err[256], v[512], etag[128], req[512];
+	size_t i;
+	int n;
+
+	/* The API without a web directory: / is a 404 that says why. */
+	http("GET", "/", &r);
+	ok(r.status == 404 && strstr(r.body, "no web map") != NULL,
+	    "no web directory: / is 404 saying so");
+	resp_free(&r);
+
+	snprintf(web, sizeof(web), "%s/web", dir);
+	mkdir(web, 0755);
+	snprintf(path, sizeof(path), "%s/index.html", web);
+	write_file(path, index_text);
+	snprintf(path, sizeof(path), "%s/app.js", web);
+	write_file(path, "export const x = 1;\n");
+	snprintf(path, sizeof(path), "%s/empty.css", web);
+	write_file(path, "");
+	snprintf(path, sizeof(path), "%s/secret.js", dir);
+	write_file(path, "SECRET\n");
+	snprintf(path, sizeof(path), "%s/link.js", web);
+	ok(symlink("../secret.js", path) == 0, "a link to a file outside");
+	snprintf(path, sizeof(path), "%s/sub.js", web);
+	mkdir(path, 0755);
+
+	api_config_defaults(&ac);
+	ac.web_dir = web;
+	w = api_start_config(base, "127.0.0.1:0", db_path, cat, &ac,
+	    stub_status, NULL, err, sizeof(err));
+	ok(w != NULL, "an API with a web directory starts: %s", w ? "" : err);
+	if (w == NULL)
+		return;
+	api = w;
+
+	http("GET", "/", &r);
+	ok(r.status == 200 && r.blen == strlen(index_text) &&
+	    memcmp(r.body, index_text, r.blen) == 0,
+	    "GET /: index.html, byte for byte");
+	ok(strcmp(header(&r, "Content-Type", v, sizeof(v)),
+	    "text/html; charset=utf-8") == 0, "... text/html; charset=utf-8");
+	ok(strcmp(header(&r, "Cache-Control", v, sizeof(v)), "no-cache") == 0,
+	    "... Cache-Control: no-cache (revalidated, never stale)");
+	ok(strcmp(header(&r, "X-Content-Type-Options", v, sizeof(v)),
+	    "nosniff") == 0, "... nosniff");
+	ok(strstr(header(&r, "Content-Security-Policy", v, sizeof(v)),
+	    "default-src 'none'; script-src 'self'") == v &&
+	    strstr(v, "frame-ancestors 'none'") != NULL,
+	    "... a Content-Security-Policy: own scripts only, no framing");
+	header(&r, "ETag", etag, sizeof(etag));
+	ok(etag[0] == '"' && strlen(etag) > 4, "... an ETag (%s)", etag);
+	resp_free(&r);
+
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: x\r\n"
+	    "If-None-Match: %s\r\nConnection: close\r\n\r\n", etag);
+	http_raw(req, (size_t)n, &r);
+	ok(r.status == 304 && r.blen == 0 && strcmp(header(&r, "ETag", v,
+	    sizeof(v)), etag) == 0, "If-None-Match with the ETag: 304, no "
+	    "body, the same ETag");
+	resp_free(&r);
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: x\r\n"
+	    "If-None-Match: \"other\"\r\nConnection: close\r\n\r\n");
+	http_raw(req, (size_t)n, &r);
+	is_int(r.status, 200, "another ETag: 200");
+	resp_free(&r);
+
+	http("GET", "/app.js", &g);
+	ok(g.status == 200 && strcmp(header(&g, "Content-Type", v, sizeof(v)),
+	    "text/javascript; charset=utf-8") == 0 &&
+	    strcmp(g.body, "export const x = 1;\n") == 0,
+	    "GET /app.js: text/javascript, its bytes");
+	http("HEAD", "/app.js", &r);
+	snprintf(path, sizeof(path), "%zu", g.blen);
+	ok(r.status == 200 && r.blen == 0 && strcmp(header(&r,
+	    "Content-Length", v, sizeof(v)), path) == 0 &&
+	    strcmp(header(&r, "Content-Type", v, sizeof(v)),
+	    "text/javascript; charset=utf-8") == 0,
+	    "HEAD /app.js: 200, the GET's headers (Content-Length %s), no body",
+	    path);
+	resp_free(&r);
+	resp_free(&g);
+	http("GET", "/empty.css", &r);
+	ok(r.status == 200 && r.blen == 0 && strcmp(header(&r, "Content-Type",
+	    v, sizeof(v)), "text/css; charset=utf-8") == 0,
+	    "an empty file: 200, text/css, no bytes");
+	resp_free(&r);
+
+	for (i = 0; i < sizeof(secret_targets) / sizeof(secret_targets[0]);
+	    i++) {
+		http("GET", secret_targets[i], &r);
+		ok(r.status == 404 && strstr(r.body, "SECRET") == NULL &&
+		    strncmp(r.body, "{\"error\":", 9) == 0 &&
+		    strcmp(header(&r, "Cache-Control", v, sizeof(v)),
+		    "no-store") == 0, "GET %s: 404 JSON, nothing of the "
+		    "file outside", secret_targets[i]);
+		resp_free(&r);
+		http("HEAD", secret_targets[i], &r);
+		ok(r.status == 404 && r.blen == 0, "HEAD %s: 404, no body",
+		    secret_targets[i]);
+		resp_free(&r);
+	}
+	http("GET", "/..%2Fsecret.js", &r);
+	ok(r.status == 400 && strstr(r.body, "SECRET") == NULL,
+	    "GET /..%%2Fsecret.js: 400 (an escaped '/')");
+	resp_free(&r);
+	http("POST", "/", &r);
+	ok(r.status == 405 && strcmp(header(&r, "Allow", v, sizeof(v)),
+	    "GET, HEAD") == 0, "POST /: 405, Allow: GET, HEAD");
+	resp_free(&r);
+	http("GET", "/v1/summary", &r);
+	ok(r.status == 200 && strncmp(r.body, "{\"runs\":", 8) == 0 &&
+	    strcmp(header(&r, "Cache-Control", v, sizeof(v)), "no-store") == 0,
+	    "the data routes beside it: /v1/summary, no-store");
+	resp_free(&r);
+	api_stop(w);
+
+	/* The shipped files, found in the source tree's data/web. */
+	snprintf(web, sizeof(web), "%s/web", data_dir);
+	ac.web_dir = web;
+	w = api_start_config(base, "127.0.0.1:0", db_path, cat, &ac,
+	    stub_status, NULL, err, sizeof(err));
+	api = w;
+	for (i = 0; w != NULL && i < sizeof(shipped) / sizeof(shipped[0]);
+	    i++) {
+		http("GET", shipped[i][0], &r);
+		ok(r.status == 200 && r.blen > 100 && strcmp(header(&r,
+		    "Content-Type", v, sizeof(v)), shipped[i][1]) == 0,
+		    "shipped %s: 200, %s, %zu bytes", shipped[i][0],
+		    shipped[i][1], r.blen);
+		resp_free(&r);
+	}
+	api_stop(w);
+	api = keep;
+}
+
+/* ------------------------------------------------------------------ */
 /* /v1/status and /metrics */
 
 static void
@@ -1520,6 +1758,7 @@ test_server(void)
 	test_injection();
 	test_catalog_route();
 	test_errors_over_http();
+	test_web_http();
 	test_status(&calls);
 	test_metrics();
 
@@ -1604,6 +1843,7 @@ main(void)
 		return 1;
 	}
 	test_parse();
+	test_web_parse();
 	test_paging_parse();
 	test_listen();
 	test_server();

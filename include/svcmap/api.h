@@ -19,8 +19,10 @@
  *   GET /v1/series?service=KEY&host=CIDR&port=N&resolution=minute|...
  *   GET /v1/operations?host=IP|CIDR&service=KEY
  *   GET /v1/catalog?port=N[/tcp|/udp]&service=KEY&uuid=UUID&interfaces=1
+ *   GET /v1/summary         the run totals (svcmapctl summary --json)
  *   GET /v1/status          the running daemon (struct api_status)
  *   GET /metrics            Prometheus text format 0.0.4
+ *   GET /, /NAME.EXT        the web map's files (api_config.web_dir)
  *
  * Errors are JSON objects {"error": "..."} with 400 (bad or unknown
  * parameter), 404 (unknown path), 405 (not GET/HEAD), 414 (request target
@@ -96,6 +98,8 @@ struct api;
 #define API_MAX_URI	2048
 /* Longest parameter value accepted after percent-decoding, in bytes. */
 #define API_MAX_VALUE	128
+/* Longest name of a web map file ("app.js"), in bytes. */
+#define API_WEB_NAME_MAX	64
 
 enum api_route {
 	API_SERVICES = 0,	/* /v1/services */
@@ -109,6 +113,8 @@ enum api_route {
 	API_TOP,		/* /v1/top */
 	API_SERIES,		/* /v1/series */
 	API_HOST,		/* /v1/host?host=IP: one address */
+	API_SUMMARY,		/* /v1/summary: the run totals */
+	API_WEB,		/* /, /NAME.EXT: a file of the web map */
 	API__ROUTES
 };
 
@@ -151,6 +157,13 @@ struct api_request {
 	int		 port;		/* top, series: 0 every port */
 	bool		 has_cursor;	/* after: the page starts after it */
 	struct query_key after;
+	/*
+	 * web: the file's name, one path component of letters, digits,
+	 * '.', '_' and '-' that starts with a letter or digit and ends in
+	 * a known extension ("/" is "index.html"); nothing else reaches
+	 * the file system.
+	 */
+	char		 file[API_WEB_NAME_MAX + 1];
 };
 
 /* Largest limit=N accepted by the parser; the server clamps to its own. */
@@ -169,6 +182,11 @@ struct api_config {
 	unsigned	 max_connections;	/* accept pauses at this many */
 	unsigned	 request_timeout_s;	/* whole request, from accept or
 						   the previous reply */
+	/*
+	 * The web map's directory ($(pkgdatadir)/web; copied): its files
+	 * are served at / and /NAME.EXT.  NULL or "": those paths are 404.
+	 */
+	const char	*web_dir;
 };
 
 void	api_config_defaults(struct api_config *c);

@@ -55,6 +55,15 @@ check_request(const struct api_request *r, const char *method)
 		abort();
 	if (r->head != (strcmp(method, "HEAD") == 0))
 		abort();
+	/* A web map file name never leaves its directory. */
+	if (memchr(r->file, '\0', sizeof(r->file)) == NULL)
+		abort();
+	if (r->route == API_WEB && (r->file[0] == '\0' ||
+	    r->file[0] == '.' || strchr(r->file, '/') != NULL ||
+	    strchr(r->file, '\\') != NULL))
+		abort();
+	if (r->route != API_WEB && r->file[0] != '\0')
+		abort();
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		abort();	/* 200 for a method the API refuses */
 	if (memchr(r->host, '\0', sizeof(r->host)) == NULL ||
