@@ -382,9 +382,10 @@ test_output(void)
 	    "merging the same alert keeps one record, latest count");
 
 	json_init(&j);
-	alert_record_json(&j, &r[0], "s1", (int64_t)T0);
+	alert_record_json(&j, &r[0], "s1", CONFIG_SCALE_SVCMAP);
 	ok(strstr(j.buf, "\"kind\":\"undocumented_service\"") != NULL &&
-	    strstr(j.buf, "\"timestamp\":\"2024-01-15T09:00:00Z\"") != NULL &&
+	    strstr(j.buf, "\"timestamp\":\"2024-01-15T09:00:00.000000Z\"") !=
+	    NULL &&
 	    strstr(j.buf, "\"sensor\":\"s1\"") != NULL &&
 	    strstr(j.buf, "\\\"quoted\\\"") != NULL,
 	    "JSON object carries kind, timestamp, sensor, escaped strings");
