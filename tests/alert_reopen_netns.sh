@@ -38,7 +38,8 @@ CONF
 ip netns exec "$NS_CAP" "$SVCMAPD" -c "$SCRATCH/svcmapd.conf" -i vcap \
     2>"$SCRATCH/stderr" &
 DAEMON_PID=$!
-ok "svcmapd started capturing" wait_for "$SCRATCH/stderr" "capturing on"
+# 30 s: a sanitizer build on a loaded machine starts slowly.
+ok "svcmapd started capturing" wait_for "$SCRATCH/stderr" "capturing on" 300
 
 replay "$SVCMAP_PCAPS/$capa"
 ok "A: its alert is written" wait_for "$log" '"port":49683' 150
