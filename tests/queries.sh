@@ -216,7 +216,6 @@ for w in dir many; do
 	    tostring | ("00" + .) | .[-3:]).pcap",
 	    packet: ((.packet - 1) % 30 + 1)})')" \
 	    "-r $w: each alert names its packet in the part that holds it"
-done
 	is "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/$w.db" summary --json | jq -c '[.packets, .bytes, .flows]')" \
 	    "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/one.db" summary --json | jq -c '[.packets, .bytes, .flows]')" \
 	    "-r $w: the same packets, bytes and flows"
