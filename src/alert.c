@@ -17,6 +17,7 @@
 
 #include "svcmap/alert.h"
 #include "svcmap/catalog.h"
+#include "svcmap/community_id.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
@@ -358,6 +359,34 @@ struct raise {
 };
 
 /*
+ * What joins the alert to other tools' records of the flow counted now:
+ * its client port, Community ID, and the packet that counted it (the
+ * flow's latest: the engine asks at that packet, or at the flow's end).
+ * A SHA-1 of 40 bytes per counted flow, never per packet.
+ */
+static void
+flow_facts(const struct alerts *a, const struct flow *f,
+    struct alert_record *r)
+{
+	const char *base;
+
+	r->client_port = f->client_port;
+	community_id_v1((uint16_t)a->cfg.community_id_seed, f->proto,
+	    &f->client, f->client_port, &f->server, f->server_port,
+	    r->community_id);
+	r->timestamp_us = (int64_t)f->last_us;
+	r->packet = f->last_number;
+	if (f->last_file == NULL)
+		r->pcap_file[0] = '\0';
+	else {
+		/* The name joins across hosts; the directory does not. */
+		base = strrchr(f->last_file, '/');
+		snprintf(r->pcap_file, sizeof(r->pcap_file), "%s",
+		    base != NULL ? base + 1 : f->last_file);
+	}
+}
+
+/*
  * Count flows (or calls) in their alert.  A raise (an event) is the
  * alert's first count, its first after alert_quiet_s without any, or one
  * that reopens a resolved alert.
@@ -398,6 +427,7 @@ raise_count(struct alerts *a, const struct raise *rs)
 		    now_s - s->r.last_seen >= (int64_t)a->cfg.alert_quiet_s;
 	s->r.severity = (uint8_t)a->cfg.alert_kind[kind].severity;
 	s->r.client = f->client;
+	flow_facts(a, f, &s->r);
 	snprintf(s->r.service, sizeof(s->r.service), "%s",
 	    rs->service != NULL ? rs->service : "");
 	snprintf(s->r.protocol, sizeof(s->r.protocol), "%s",
@@ -727,6 +757,7 @@ struct alert_out {
 	FILE		*jsonl;
 	bool		 syslog;
 	int		 facility;
+	int		 scale;		/* CONFIG_SCALE_* */
 	char		 sensor[64];
 	struct json	 j;
 	uint64_t	 published;
@@ -743,6 +774,7 @@ alert_out_open(const struct config *cfg)
 	json_init(&o->j);
 	o->syslog = cfg->alert_syslog;
 	o->facility = cfg->syslog_facility;
+	o->scale = cfg->alert_severity_scale;
 	snprintf(o->sensor, sizeof(o->sensor), "%s", cfg->sensor);
 	if (cfg->alert_jsonl[0] != '\0' &&
 	    (o->jsonl = fopen(cfg->alert_jsonl, "a")) == NULL) {
@@ -777,43 +809,78 @@ alert_out_close(struct alert_out *o)
 	free(o);
 }
 
+int
+alert_severity_suricata(int severity)
+{
+	/*
+	 * Suricata's priority (classification.config) runs the other way,
+	 * 1 high to 4 lowest; it has nothing above high, so critical and
+	 * high share 1.
+	 */
+	if (severity >= 4)
+		return 1;
+	if (severity == 3)
+		return 2;
+	return severity == 2 ? 3 : 4;
+}
+
+int
+alert_syslog_priority(int severity)
+{
+	switch (severity) {
+	case 5:
+		return LOG_CRIT;
+	case 4:
+		return LOG_ERR;
+	case 3:
+		return LOG_WARNING;
+	case 2:
+		return LOG_NOTICE;
+	default:
+		return LOG_INFO;
+	}
+}
+
 void
 alert_record_json(struct json *j, const struct alert_record *r,
-    const char *sensor, int64_t timestamp)
+    const char *sensor, int scale)
 {
-	char t[32];
+	struct alert_record c;
 
-	/* The stored alert (record.h), then what the event adds. */
 	json_object_begin(j);
-	record_json_fields(j, &record_alerts, r);
-	if (timestamp != 0)
-		json_kv_string(j, "timestamp", json_time(timestamp, t));
-	if (sensor != NULL)
+	if (scale == CONFIG_SCALE_SURICATA) {
+		c = *r;
+		c.severity = (uint8_t)alert_severity_suricata(r->severity);
+		record_json_fields(j, &record_alerts, &c);
+		json_kv_string(j, "severity_scale", "suricata");
+	} else
+		record_json_fields(j, &record_alerts, r);
+	/* The engine's records have no sensor field; readers' do. */
+	if (sensor != NULL && r->sensor == NULL)
 		json_kv_string(j, "sensor", sensor);
 	json_object_end(j);
 }
 
+/*
+ * One event: a JSON line, and a syslog message carrying the same object
+ * (one object per message, so a collector parses it whole), at the
+ * priority the severity gives.
+ */
 static void
 publish(struct alert_out *o, const struct alert_record *r)
 {
-	char ip[ADDR_STRLEN], cl[ADDR_STRLEN];
-	const char *tr = transport_name(r->transport);
-
-	if (o->jsonl != NULL) {
-		json_reset(&o->j);
-		alert_record_json(&o->j, r, o->sensor, r->last_event);
-		if (json_failed(&o->j) ||
-		    fprintf(o->jsonl, "%s\n", o->j.buf) < 0 ||
-		    fflush(o->jsonl) == EOF)
-			o->errors++;
+	json_reset(&o->j);
+	alert_record_json(&o->j, r, o->sensor, o->scale);
+	if (json_failed(&o->j)) {
+		o->errors++;
+		return;
 	}
+	if (o->jsonl != NULL && (fprintf(o->jsonl, "%s\n", o->j.buf) < 0 ||
+	    fflush(o->jsonl) == EOF))
+		o->errors++;
 	if (o->syslog)
-		syslog(o->facility | LOG_WARNING, "alert %s severity %d "
-		    "server %s port %u/%s client %s count %llu: %s",
-		    alert_kind_name(r->kind), r->severity,
-		    addr_fmt(&r->server, ip), r->port, tr != NULL ? tr : "ip",
-		    addr_fmt(&r->client, cl), (unsigned long long)r->count,
-		    r->detail);
+		syslog(o->facility | alert_syslog_priority(r->severity), "%s",
+		    o->j.buf);
 	o->published++;
 }
 

@@ -139,7 +139,9 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct capture_file_result local;
+	struct bpf_program prog;
 	struct pcap_pkthdr *h;
+	bool filtered = false;
 	const u_char *data;
 	struct captured cp;
 	char *iobuf;
@@ -180,14 +182,25 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 		free(iobuf);
 		return -1;
 	}
-	if (bpf != NULL && *bpf != '\0' &&
-	    capture_set_filter(p, path, bpf, err, errlen) == -1) {
-		pcap_close(p);
-		free(iobuf);
-		return -1;
+	/*
+	 * The filter runs here, not in libpcap (pcap_setfilter), so that
+	 * every record is numbered as tshark numbers it, the filtered ones
+	 * included: an alert's packet number finds its frame in Wireshark.
+	 */
+	if (bpf != NULL && *bpf != '\0') {
+		if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) ==
+		    -1) {
+			snprintf(err, errlen, "%s: filter \"%s\": %s", path,
+			    bpf, pcap_geterr(p));
+			pcap_close(p);
+			free(iobuf);
+			return -1;
+		}
+		filtered = true;
 	}
 	memset(&cp, 0, sizeof(cp));
 	cp.linktype = res->linktype = pcap_datalink(p);
+	cp.file = path;
 	while (stop == NULL || !*stop) {
 		rc = pcap_next_ex(p, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)	/* end of file */
@@ -204,6 +217,9 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 			ret = -1;
 			break;
 		}
+		cp.number++;
+		if (filtered && pcap_offline_filter(&prog, h, data) == 0)
+			continue;
 		cp.ts_us = tv_to_us(&h->ts);
 		cp.caplen = h->caplen;
 		cp.wirelen = h->len;
@@ -211,6 +227,8 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 		fn(arg, &cp);
 		res->packets++;
 	}
+	if (filtered)
+		pcap_freecode(&prog);
 	/* Closes the stream (not standard input), which used the buffer. */
 	pcap_close(p);
 	free(iobuf);

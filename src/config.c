@@ -109,6 +109,8 @@ static int	set_facility(const struct directive *, struct config *,
 		    struct load *, int, char **);
 static int	set_alert(const struct directive *, struct config *,
 		    struct load *, int, char **);
+static int	set_scale(const struct directive *, struct config *,
+		    struct load *, int, char **);
 static int	set_ignore(const struct directive *, struct config *,
 		    struct load *, int, char **);
 static int	set_watch(const struct directive *, struct config *,
@@ -131,6 +133,8 @@ static void	print_facility(const struct directive *,
 		    const struct config *, FILE *);
 static void	print_alert(const struct directive *, const struct config *,
 		    FILE *);
+static void	print_scale(const struct directive *, const struct config *,
+		    FILE *);
 static void	print_ignore(const struct directive *, const struct config *,
 		    FILE *);
 static void	print_watch(const struct directive *, const struct config *,
@@ -144,6 +148,7 @@ static const struct dtype t_iface = { 1, 1, set_iface, print_ifaces };
 static const struct dtype t_cidrs = { 1, -1, set_cidrs, print_cidrs };
 static const struct dtype t_facility = { 1, 1, set_facility, print_facility };
 static const struct dtype t_alert = { 2, 4, set_alert, print_alert };
+static const struct dtype t_scale = { 1, 1, set_scale, print_scale };
 static const struct dtype t_ignore = { 2, 4, set_ignore, print_ignore };
 static const struct dtype t_watch = { 2, 4, set_watch, print_watch };
 static const struct dtype t_listen = { 1, 1, set_listen, print_string };
@@ -299,6 +304,13 @@ static const struct directive directives[] = {
 	  "no", "send alerts to syslog" },
 	{ "syslog-facility", &t_facility, FIELD(syslog_facility), NOBOUNDS, 0,
 	  "daemon", "syslog facility: daemon, user, local0..local7" },
+	{ "alert-severity-scale", &t_scale, FIELD(alert_severity_scale),
+	  NOBOUNDS, D_RELOAD, "svcmap",
+	  "severity in JSON lines and syslog: svcmap (1 low..5 critical) or "
+	  "suricata (1 high..4)" },
+	{ "community-id-seed", &t_uint, FIELD(community_id_seed), U_NONE,
+	  0, 65535, 0, D_RELOAD, "0",
+	  "Community ID seed of alerts' flows (Zeek and Suricata: 0)" },
 
 	/* daemon */
 	{ "api-listen", &t_listen, FIELD(api_listen), NOBOUNDS, 0,
@@ -800,6 +812,41 @@ print_facility(const struct directive *d, const struct config *cfg,
 	}
 	/* Only set_facility() writes the field, so this cannot happen. */
 	fatalx("config: facility %d has no name", fac);
+}
+
+static const char *const scale_names[] = {
+	[CONFIG_SCALE_SVCMAP] = "svcmap",
+	[CONFIG_SCALE_SURICATA] = "suricata",
+};
+
+/* alert-severity-scale svcmap|suricata */
+static int
+set_scale(const struct directive *d, struct config *cfg, struct load *ld,
+    int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	for (i = 0; i < sizeof(scale_names) / sizeof(scale_names[0]); i++) {
+		if (strcmp(argv[0], scale_names[i]) == 0) {
+			*(int *)field(d, cfg) = (int)i;
+			return 0;
+		}
+	}
+	load_error(ld, "%s: unknown scale \"%s\" (svcmap, suricata)",
+	    d->name, argv[0]);
+	return -1;
+}
+
+static void
+print_scale(const struct directive *d, const struct config *cfg, FILE *out)
+{
+	int v = *(const int *)cfield(d, cfg);
+
+	/* Only set_scale() writes the field, so it names a scale. */
+	fprintf(out, "%s %s\n", d->name, v >= 0 && (size_t)v <
+	    sizeof(scale_names) / sizeof(scale_names[0]) ? scale_names[v] :
+	    "svcmap");
 }
 
 /* alert KIND on|off [severity N] */

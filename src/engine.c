@@ -447,6 +447,8 @@ engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 	f = flow_table_packet(e->flows, &pkt, &dir, &created);
 	if (created)
 		engine_flow_new(e, f);
+	f->last_number = c->number;
+	f->last_file = c->file;
 	if (pkt.fragmented)
 		frag_remember(e, &pkt);
 	if ((f->an_active | f->an_probe) != 0)

@@ -178,6 +178,36 @@ alert_state(const void *rec, struct record_value *v)
 }
 
 static void
+alert_event_type(const void *rec, struct record_value *v)
+{
+	(void)rec;
+	v->s = "alert";		/* Suricata EVE's word for the same thing */
+}
+
+/*
+ * RFC 3339 in UTC with microseconds, as Suricata and Zeek's JSON logs
+ * write it.  Rows stored before schema v8 know the second only.
+ */
+static void
+alert_timestamp(const void *rec, struct record_value *v)
+{
+	const struct alert_record *r = rec;
+	int64_t us = r->timestamp_us != 0 ? r->timestamp_us :
+	    r->last_seen * 1000000;
+	char t[32];
+
+	if (us <= 0 || strlen(json_time(us / 1000000, t)) != 20) {
+		v->s = NULL;
+		return;
+	}
+	/* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+	t[19] = '\0';
+	snprintf(v->buf, sizeof(v->buf), "%s.%06dZ", t,
+	    (int)(us % 1000000));
+	v->s = v->buf;
+}
+
+static void
 catalog_port_kind(const void *rec, struct record_value *v)
 {
 	(void)rec;
@@ -431,6 +461,18 @@ static const struct record_field alert_fields[] = {
 	/* A stored alert's (readers set it); the engine's have none. */
 	{ "sensor", RECORD_STRING, RECORD_NULLABLE | RECORD_OMIT,
 	    S(AR, sensor), 0, NULL },
+	/* Issue 16: what joins the alert to Suricata, Zeek and Wireshark. */
+	{ "event_type", RECORD_STRING, 0, 0, 0, alert_event_type, 0, NULL },
+	{ "timestamp", RECORD_STRING, RECORD_NULLABLE, 0, 0, alert_timestamp,
+	    0, NULL },
+	{ "client_port", RECORD_UINT, RECORD_NULLABLE, S(AR, client_port), 0,
+	    NULL },
+	{ "community_id", RECORD_CHARS, RECORD_NULLABLE, S(AR, community_id),
+	    0, NULL },
+	{ "pcap_file", RECORD_CHARS, RECORD_NULLABLE | RECORD_OMIT,
+	    S(AR, pcap_file), 0, NULL },
+	{ "packet", RECORD_UINT, RECORD_NULLABLE | RECORD_OMIT, S(AR, packet),
+	    0, NULL },
 };
 #undef AR
 

@@ -618,6 +618,17 @@ flush_alert(struct sqlite_store *s, struct alert_record *r, char *err,
 		sqlite3_bind_null(st, 18);
 	sqlite3_bind_text(st, 19, r->interface, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 20, r->operation, -1, SQLITE_STATIC);
+	/* Unknown is NULL (a row from before schema v8 is the same). */
+	if (r->client_port != 0)
+		sqlite3_bind_int(st, 21, r->client_port);
+	if (r->community_id[0] != '\0')
+		sqlite3_bind_text(st, 22, r->community_id, -1, SQLITE_STATIC);
+	if (r->timestamp_us != 0)
+		sqlite3_bind_int64(st, 23, r->timestamp_us);
+	if (r->pcap_file[0] != '\0')
+		sqlite3_bind_text(st, 24, r->pcap_file, -1, SQLITE_STATIC);
+	if (r->packet != 0)
+		sqlite_bind_u64(st, 25, r->packet);
 	/* RETURNING gives the row then DONE; the row must be read first. */
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r->id = sqlite3_column_int64(st, 0);

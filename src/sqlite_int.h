@@ -212,6 +212,8 @@ int	sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r);
 	"id, kind, severity, server_ip, transport, port, client_ip," \
 	" service, protocol, detail, count, events, suppressed, first_seen," \
 	" last_seen, last_event, coalesce(resolved_at, 0), sensor," \
-	" interface, operation"
+	" interface, operation, coalesce(client_port, 0)," \
+	" coalesce(community_id, ''), coalesce(timestamp_us, 0)," \
+	" coalesce(pcap_file, ''), coalesce(packet, 0)"
 
 #endif /* SVCMAP_SQLITE_INT_H */

@@ -475,6 +475,19 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (sensor, address, source, kind, nb_suffix, name))"
 	"  WITHOUT ROWID;"
 	"CREATE INDEX host_names_name ON host_names (name);",
+
+	/*
+	 * 7 -> 8: what joins an alert to other tools' records (issue 16):
+	 * the client port, the Community ID of the flow, the packet time in
+	 * microseconds, and for capture-file runs the file name and packet
+	 * number.  NULL in the rows older than this step: they were never
+	 * known.
+	 */
+	"ALTER TABLE alerts ADD COLUMN client_port INTEGER;"
+	"ALTER TABLE alerts ADD COLUMN community_id TEXT;"
+	"ALTER TABLE alerts ADD COLUMN timestamp_us INTEGER;"
+	"ALTER TABLE alerts ADD COLUMN pcap_file TEXT;"
+	"ALTER TABLE alerts ADD COLUMN packet INTEGER;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -651,9 +664,10 @@ static const char *const statements[ST__COUNT] = {
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"
 	    " suppressed, first_seen, last_seen, last_event, state,"
-	    " resolved_at, interface, operation)"
+	    " resolved_at, interface, operation, client_port, community_id,"
+	    " timestamp_us, pcap_file, packet)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
 	    " ON CONFLICT (sensor, kind, server_ip, transport, port,"
 	    " interface, operation)"
 	    " DO UPDATE SET"
@@ -664,7 +678,11 @@ static const char *const statements[ST__COUNT] = {
 	    " first_seen = excluded.first_seen,"
 	    " last_seen = excluded.last_seen,"
 	    " last_event = excluded.last_event, state = excluded.state,"
-	    " resolved_at = excluded.resolved_at"
+	    " resolved_at = excluded.resolved_at,"
+	    " client_port = excluded.client_port,"
+	    " community_id = excluded.community_id,"
+	    " timestamp_us = excluded.timestamp_us,"
+	    " pcap_file = excluded.pcap_file, packet = excluded.packet"
 	    " RETURNING id",
 };
 

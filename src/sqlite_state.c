@@ -207,7 +207,7 @@ sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r)
 {
 	const char *kind = (const char *)sqlite3_column_text(st, 1);
 	const char *tr = (const char *)sqlite3_column_text(st, 4);
-	int port = sqlite3_column_int(st, 5), k;
+	int port = sqlite3_column_int(st, 5), k, cport;
 
 	memset(r, 0, sizeof(*r));
 	if (kind == NULL || tr == NULL ||
@@ -238,6 +238,15 @@ sqlite_parse_alert(sqlite3_stmt *st, struct alert_record *r)
 	    (const char *)sqlite3_column_text(st, 18));
 	snprintf(r->operation, sizeof(r->operation), "%s",
 	    (const char *)sqlite3_column_text(st, 19));
+	cport = sqlite3_column_int(st, 20);
+	r->client_port = cport > 0 && cport <= UINT16_MAX ?
+	    (uint16_t)cport : 0;
+	snprintf(r->community_id, sizeof(r->community_id), "%s",
+	    (const char *)sqlite3_column_text(st, 21));
+	r->timestamp_us = sqlite3_column_int64(st, 22);
+	snprintf(r->pcap_file, sizeof(r->pcap_file), "%s",
+	    (const char *)sqlite3_column_text(st, 23));
+	r->packet = (uint64_t)sqlite3_column_int64(st, 24);
 	return 0;
 }
 

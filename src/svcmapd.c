@@ -847,6 +847,7 @@ reload(struct daemon *d)
 	struct catalog *cat = NULL;
 	struct opwatch *w;
 	char dir[CONFIG_PATH_LEN], err[512];
+	bool reopened = false;
 	int restart;
 
 	notify_send("RELOADING=1");
@@ -877,6 +878,7 @@ reload(struct daemon *d)
 	snprintf(d->data_dir, sizeof(d->data_dir), "%s", dir);
 	set_flush_interval(d);
 	d->alert_out = alert_out_reopen(d->alert_out, &d->cfg);
+	reopened = true;
 
 	pthread_mutex_lock(&d->lock);
 	d->reload.pending = true;
@@ -894,6 +896,13 @@ reload(struct daemon *d)
 	    catalog_nservices(cat), restart > 0 ?
 	    "; settings logged above need a restart" : "");
 done:
+	/*
+	 * logrotate renamed the alert JSON lines and sent this signal: a
+	 * bad edit of the configuration must not leave svcmapd writing to
+	 * the rotated file, so the outputs reopen with the settings in use.
+	 */
+	if (!reopened)
+		d->alert_out = alert_out_reopen(d->alert_out, &d->cfg);
 	notify_send("READY=1");
 }
 

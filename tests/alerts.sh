@@ -33,9 +33,9 @@ is "$(echo "$a" | jq -r '[.[0] | has("id","kind","severity","server_ip","port",
 is "$(jq -c . "$SCRATCH/alerts.jsonl" | wc -l | tr -d ' ')" 2 \
     "two JSON lines, each parses (jq)"
 is "$(jq -r 'select(.sensor == "test-sensor" and (.timestamp |
-    test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))) | .kind' \
+    test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z$"))) | .kind' \
     "$SCRATCH/alerts.jsonl" | sort -u)" undocumented_service \
-    "JSON lines carry sensor and an ISO 8601 UTC timestamp"
+    "JSON lines carry sensor and an RFC 3339 UTC timestamp with microseconds"
 is "$("$SVCMAPCTL" -d "$db" alerts --kind new_service --json | jq length)" 0 \
     "--kind filters"
 is "$("$SVCMAPCTL" -d "$db" alerts --since 2024-01-15T09:00:04Z --json |

@@ -39,6 +39,10 @@ inst "$mandir/man8/svcmapd.8"
 inst "$mandir/man8/svcmapctl.8"
 inst "$mandir/man5/svcmapd.conf.5"
 inst "$docdir/examples/svcmapd.conf"
+inst "$docdir/examples/svcmap.logrotate"
+ok "the logrotate file names the log directory this build uses" \
+    grep -q "^$localstatedir/log/svcmap/alerts.jsonl {" \
+    "$dest$docdir/examples/svcmap.logrotate"
 inst "$docdir/running-as-a-service.md"
 inst "$systemdsystemunitdir/svcmapd.service"
 inst "$prefix/lib/sysusers.d/svcmap.conf"

@@ -193,13 +193,29 @@ for f in "$SCRATCH"/dir/*.pcap; do args="$args -r $f"; done
 # shellcheck disable=SC2086
 "$SVCMAPD" -c /dev/null -d "$SCRATCH/many.db" $args >/dev/null 2>&1
 is "$?" 0 "-r x 300: svcmapd runs (no 256-file limit)"
+# An alert's packet is named in the file that holds it (issue 16): whole
+# file frame N is frame (N - 1) % 30 + 1 of part (N - 1) / 30, which the
+# renaming above calls p(299 - part).pcap.
+place='map({pcap_file, packet})'
+nopl='map(del(.pcap_file, .packet))'
 for w in dir many; do
 	for q in "services --all" hosts endpoints alerts; do
+		f=.
+		[ "$q" = alerts ] && f=$nopl
 		# shellcheck disable=SC2086
-		is "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/$w.db" $q --json)" \
-		    "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/one.db" $q --json)" \
+		is "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/$w.db" $q --json |
+		    jq -c "$f")" \
+		    "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/one.db" $q --json |
+		    jq -c "$f")" \
 		    "-r $w: $q as from the one file (read in first-packet order)"
 	done
+	is "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/$w.db" alerts --json |
+	    jq -c "$place")" \
+	    "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/one.db" alerts --json |
+	    jq -c 'map({pcap_file: "p\(299 - ((.packet - 1) / 30 | floor) |
+	    tostring | ("00" + .) | .[-3:]).pcap",
+	    packet: ((.packet - 1) % 30 + 1)})')" \
+	    "-r $w: each alert names its packet in the part that holds it"
 	is "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/$w.db" summary --json | jq -c '[.packets, .bytes, .flows]')" \
 	    "$("$SVCMAPCTL" -c /dev/null -d "$SCRATCH/one.db" summary --json | jq -c '[.packets, .bytes, .flows]')" \
 	    "-r $w: the same packets, bytes and flows"

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "svcmap/alert.h"
 #include "svcmap/catalog.h"
+#include "svcmap/community_id.h"
 #include "svcmap/config.h"
 #include "svcmap/flow.h"
 #include "svcmap/json.h"
@@ -382,9 +384,10 @@ test_output(void)
 	    "merging the same alert keeps one record, latest count");
 
 	json_init(&j);
-	alert_record_json(&j, &r[0], "s1", (int64_t)T0);
+	alert_record_json(&j, &r[0], "s1", CONFIG_SCALE_SVCMAP);
 	ok(strstr(j.buf, "\"kind\":\"undocumented_service\"") != NULL &&
-	    strstr(j.buf, "\"timestamp\":\"2024-01-15T09:00:00Z\"") != NULL &&
+	    strstr(j.buf, "\"timestamp\":\"2024-01-15T09:00:00.000000Z\"") !=
+	    NULL &&
 	    strstr(j.buf, "\"sensor\":\"s1\"") != NULL &&
 	    strstr(j.buf, "\\\"quoted\\\"") != NULL,
 	    "JSON object carries kind, timestamp, sensor, escaped strings");
@@ -628,6 +631,90 @@ test_opwatch(void)
 	catalog_destroy(cat);
 }
 
+/*
+ * What joins an alert to other tools: the counted flow's client port and
+ * Community ID, its latest packet's time, file (name only) and number.
+ * The expected IDs are the Community ID of these 5-tuples as
+ * tests/test_community_id.c's specification vectors define it (checked
+ * there); here, that the alert carries the flow's and follows the seed.
+ */
+static void
+test_join_fields(void)
+{
+	char want[COMMUNITY_ID_LEN];
+	struct alert_record *r;
+	struct alert_facts fa;
+	struct alerts *a;
+	struct flow f;
+
+	base_config();
+	a = make();
+	flow_init(&f, "10.0.0.20", TRANSPORT_TCP, 2222, FLOW_UNDOCUMENTED);
+	f.last_us = T0 * US + 123456;
+	f.last_number = 4711;
+	f.last_file = "/srv/captures/day1.pcapng";
+	facts_init(&fa, T0, "SSH");
+	alert_flow(a, &f, &fa, false);
+	is_int(nrecs(a, &r), 1, "join: one alert");
+	is_int(r[0].client_port, 50000, "join: client port");
+	is_str(r[0].community_id, community_id_v1(0, TRANSPORT_TCP,
+	    &f.client, 50000, &f.server, 2222, want),
+	    "join: the flow's Community ID, seed 0");
+	is_int(strncmp(r[0].community_id, "1:", 2), 0, "join: version 1");
+	is_int(r[0].timestamp_us, T0 * US + 123456,
+	    "join: the packet's time in microseconds");
+	is_int(r[0].packet, 4711, "join: the packet's number");
+	is_str(r[0].pcap_file, "day1.pcapng", "join: the file's name only");
+	alert_batch_clear(alert_batch(a));
+	alert_destroy(a);
+
+	/* A live flow (no file), seed 1, a later flow of the same alert. */
+	cfg.community_id_seed = 1;
+	a = make();
+	flow_init(&f, "10.0.0.20", TRANSPORT_UDP, 2222, FLOW_UNDOCUMENTED);
+	f.client_port = 1234;
+	f.last_us = T0 * US + 7;
+	facts_init(&fa, T0, "Unknown");
+	alert_flow(a, &f, &fa, false);
+	flow_init(&f, "10.0.0.20", TRANSPORT_UDP, 2222, FLOW_UNDOCUMENTED);
+	addr_parse(&f.client, "10.0.0.9");
+	f.client_port = 999;
+	f.last_us = T0 * US + 99;
+	alert_flow(a, &f, &fa, false);
+	is_int(nrecs(a, &r), 1, "join: one alert for both flows");
+	is_int(r[0].count, 2, "join: both counted");
+	is_int(r[0].client_port, 999, "join: the latest flow's client port");
+	is_str(r[0].community_id, community_id_v1(1, TRANSPORT_UDP,
+	    &f.client, 999, &f.server, 2222, want),
+	    "join: the latest flow's Community ID, seed 1");
+	ok(strcmp(r[0].community_id, community_id_v1(0, TRANSPORT_UDP,
+	    &f.client, 999, &f.server, 2222, want)) != 0,
+	    "join: the seed changes the ID");
+	is_int(r[0].timestamp_us, T0 * US + 99, "join: the latest packet's time");
+	is_int(r[0].packet, 0, "join: live, no packet number");
+	is_str(r[0].pcap_file, "", "join: live, no file");
+	alert_batch_clear(alert_batch(a));
+	alert_destroy(a);
+	cfg.community_id_seed = 0;
+}
+
+/* The severity scales of issue 16: Suricata's priority, syslog's. */
+static void
+test_scales(void)
+{
+	static const int suri[] = { 0, 4, 3, 2, 1, 1 };
+	static const int pri[] = { 0, LOG_INFO, LOG_NOTICE, LOG_WARNING,
+	    LOG_ERR, LOG_CRIT };
+	int sev;
+
+	for (sev = 1; sev <= 5; sev++) {
+		is_int(alert_severity_suricata(sev), suri[sev],
+		    "severity %d is Suricata priority %d", sev, suri[sev]);
+		is_int(alert_syslog_priority(sev), pri[sev],
+		    "severity %d has syslog priority %d", sev, pri[sev]);
+	}
+}
+
 int
 main(void)
 {
@@ -641,5 +728,7 @@ main(void)
 	test_output();
 	test_sensitive();
 	test_opwatch();
+	test_join_fields();
+	test_scales();
 	return tap_done();
 }

@@ -540,6 +540,8 @@ deliver(const uint8_t *b, size_t n)
 	cap.linktype = DLT_EN10MB;
 	cap.source = 0;
 	cap.data = b;
+	cap.number = 0;
+	cap.file = NULL;
 	engine_packet(eng, &cap);
 }
 

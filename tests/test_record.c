@@ -16,6 +16,7 @@
 #include "svcmap/alert.h"
 #include "svcmap/catalog.h"
 #include "svcmap/catalog_query.h"
+#include "svcmap/config.h"
 #include "svcmap/json.h"
 #include "svcmap/query.h"
 #include "svcmap/record.h"
@@ -42,7 +43,9 @@ static const char *const operation_keys[] = { "sensor", "server_ip",
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
 	"interface", "operation", "detail", "count", "events", "suppressed",
-	"first_seen", "last_seen", "state", "resolved_at", "sensor", NULL };
+	"first_seen", "last_seen", "state", "resolved_at", "sensor",
+	"event_type", "timestamp", "client_port", "community_id", "pcap_file",
+	"packet", NULL };
 static const char *const catalog_port_keys[] = { "kind", "service", "name",
 	"system_service_name", "transport", "port_low", "port_high",
 	"app_protocol", "role", "effective_listener", "dynamic_rpc",
@@ -389,25 +392,48 @@ test_alerts(void)
 	    "\"client_ip\":\"10.20.1.101\",\"service\":null,\"protocol\":"
 	    "\"SSH\",\"detail\":\"server on 2222/tcp\",\"count\":1,\"events\":1,"
 	    "\"suppressed\":0,\"first_seen\":\"2024-01-15T09:00:03Z\","
-	    "\"last_seen\":\"2024-01-15T09:00:03Z\",\"state\":\"open\"}]",
-	    "alerts JSON: an open alert has no resolved_at");
+	    "\"last_seen\":\"2024-01-15T09:00:03Z\",\"state\":\"open\","
+	    "\"event_type\":\"alert\",\"timestamp\":"
+	    "\"2024-01-15T09:00:03.000000Z\",\"client_port\":null,"
+	    "\"community_id\":null}]",
+	    "alerts JSON: an open alert has no resolved_at; a row from before "
+	    "schema v8 takes its timestamp from last_seen, and has no client "
+	    "port, Community ID, file or packet");
 	free(s);
 	a.resolved_at = 1705309300;
 	a.id = 0;
 	json_init(&j);
-	alert_record_json(&j, &a, "s1", 1705309301);
+	a.client_port = 49157;
+	snprintf(a.community_id, sizeof(a.community_id),
+	    "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+	a.timestamp_us = 1705309301000042;
+	snprintf(a.pcap_file, sizeof(a.pcap_file), "x.pcap");
+	a.packet = 12;
+	alert_record_json(&j, &a, "s1", CONFIG_SCALE_SVCMAP);
 	ok(strncmp(j.buf, "{\"id\":null,", 11) == 0 &&
 	    strstr(j.buf, "\"state\":\"resolved\",\"resolved_at\":"
-	    "\"2024-01-15T09:01:40Z\",\"timestamp\":\"2024-01-15T09:01:41Z\","
-	    "\"sensor\":\"s1\"}") != NULL,
+	    "\"2024-01-15T09:01:40Z\",\"event_type\":\"alert\",\"timestamp\":"
+	    "\"2024-01-15T09:01:41.000042Z\",\"client_port\":49157,"
+	    "\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\","
+	    "\"pcap_file\":\"x.pcap\",\"packet\":12,\"sensor\":\"s1\"}") !=
+	    NULL && strstr(j.buf, "\"severity\":4,") != NULL,
 	    "alert JSON line: id null before storing, resolved_at, then the "
-	    "event's timestamp and sensor");
+	    "event's type, timestamp (microseconds), flow, packet and sensor");
+	json_free(&j);
+	json_init(&j);
+	alert_record_json(&j, &a, "s1", CONFIG_SCALE_SURICATA);
+	ok(strstr(j.buf, "\"severity\":1,") != NULL &&
+	    strstr(j.buf, "\"severity_scale\":\"suricata\"") != NULL,
+	    "alert JSON line, Suricata's scale: severity 4 (high) is "
+	    "priority 1, and the line says which scale");
 	json_free(&j);
 	s = render(RECORD_CSV, &record_alerts, &a, sizeof(a), 1, true);
-	ok(s != NULL && strstr(s, ",state,resolved_at,sensor\n,undocumented_"
-	    "service,4,") != NULL && strstr(s, ",resolved,2024-01-15T09:01:40Z"
-	    ",\n") != NULL, "alerts CSV: every column, id and sensor empty "
-	    "when null");
+	ok(s != NULL && strstr(s, ",state,resolved_at,sensor,event_type,"
+	    "timestamp,client_port,community_id,pcap_file,packet\n,"
+	    "undocumented_service,4,") != NULL && strstr(s, ",resolved,"
+	    "2024-01-15T09:01:40Z,,alert,2024-01-15T09:01:41.000042Z,49157,"
+	    "1:LQU9qZlK+B5F3KDmev6m5PMibrg=,x.pcap,12\n") != NULL,
+	    "alerts CSV: every column, id and sensor empty when null");
 	free(s);
 }
 

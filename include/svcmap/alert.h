@@ -73,6 +73,19 @@ struct alert_record {
 	int64_t		 last_seen;
 	int64_t		 last_event;	/* time of the latest raise */
 	int64_t		 resolved_at;	/* 0: open */
+	/*
+	 * The flow counted latest (the one client names): what joins the
+	 * alert to other tools' records.  community_id: Community ID v1 of
+	 * the flow ("" for ICMP); timestamp_us: packet time of its latest
+	 * packet then, microseconds (0 in rows older than schema v8);
+	 * pcap_file and packet: that packet's capture file name (without
+	 * its directory) and 1-based record number, "" and 0 live.
+	 */
+	uint16_t	 client_port;
+	char		 community_id[32];
+	int64_t		 timestamp_us;
+	uint64_t	 packet;
+	char		 pcap_file[128];
 	uint32_t	 pending;	/* raises not yet published */
 	uint32_t	 slot;		/* dedup table slot (batch merging) */
 	/* The sensor of a stored alert, set by readers (query.h); NULL in
@@ -204,9 +217,21 @@ struct sink alert_out_sink(struct alert_out *o);
 /** Events published, and JSON lines write errors. */
 uint64_t alert_out_published(const struct alert_out *o);
 uint64_t alert_out_errors(const struct alert_out *o);
-/** One record as a JSON object (svcmapctl, JSON lines). */
+/**
+ * One record as a JSON object, as the JSON lines carry it: the stored
+ * fields (record.h record_alerts), the sensor and, for scale
+ * CONFIG_SCALE_SURICATA, the severity on Suricata's scale
+ * (alert_severity_suricata()) with "severity_scale".
+ */
 struct json;
 void	alert_record_json(struct json *j, const struct alert_record *r,
-	    const char *sensor, int64_t timestamp);
+	    const char *sensor, int scale);
+/**
+ * svcmap's severity (1 low .. 5 critical) as a Suricata alert priority
+ * (1 high .. 4): 5 and 4 -> 1, 3 -> 2, 2 -> 3, 1 -> 4.
+ */
+int	alert_severity_suricata(int severity);
+/** The syslog priority of a severity: 5 LOG_CRIT .. 1 LOG_INFO. */
+int	alert_syslog_priority(int severity);
 
 #endif /* SVCMAP_ALERT_H */

@@ -26,6 +26,14 @@ struct captured {
 	int		 linktype;	/* DLT_* of its source */
 	int		 source;	/* interface index for live, 0 offline */
 	const uint8_t	*data;		/* valid until the handler returns */
+	/*
+	 * Capture files: the record's number in its file, 1-based and
+	 * counting the records a BPF filter drops (tshark's frame.number),
+	 * and the path as given to capture_read_file() (the caller's, kept
+	 * while the run lasts).  Live: 0 and NULL.
+	 */
+	uint64_t	 number;
+	const char	*file;
 };
 
 typedef void (*capture_handler)(void *arg, const struct captured *pkt);

@@ -118,6 +118,10 @@ struct config {
 	char		alert_jsonl[CONFIG_PATH_LEN];	/* "" = off */
 	bool		alert_syslog;
 	int		syslog_facility;	/* LOG_DAEMON, LOG_LOCAL0 ... */
+	/* The severity the JSON lines and syslog carry (the database keeps
+	 * svcmap's 1 low .. 5 critical): CONFIG_SCALE_*. */
+	int		alert_severity_scale;
+	uint32_t	community_id_seed;	/* Community ID seed, 0..65535 */
 
 	/* daemon */
 	char		api_listen[128];	/* "127.0.0.1:8135" or "off" */
@@ -131,6 +135,10 @@ struct config {
 	char		sensor[64];		/* sensor name; default hostname */
 	char		pidfile[CONFIG_PATH_LEN];
 };
+
+/* alert-severity-scale: svcmap's own, or Suricata's priorities. */
+#define CONFIG_SCALE_SVCMAP	0	/* 1 low .. 5 critical */
+#define CONFIG_SCALE_SURICATA	1	/* 1 high .. 4 lowest */
 
 /** Fill every field with its default. */
 void	config_defaults(struct config *cfg);

@@ -80,6 +80,13 @@ struct flow {
 
 	uint64_t	 first_us;	/* packet time of the first packet */
 	uint64_t	 last_us;	/* packet time of the latest packet */
+	/*
+	 * The latest packet's place in its capture file (struct captured:
+	 * number 1-based, file the caller's path); 0 and NULL live.  Set by
+	 * the engine, for the alerts the flow raises.
+	 */
+	uint64_t	 last_number;
+	const char	*last_file;
 	uint64_t	 pkts[2];	/* indexed by FLOW_C2S / FLOW_S2C */
 	uint64_t	 bytes[2];	/* wire bytes */
 	uint64_t	 drained_pkts[2]; /* part of pkts already in statistics */
