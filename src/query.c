@@ -22,8 +22,8 @@
 #include "svcmap/names.h"
 #include "svcmap/query.h"
 
-static const char *const flow_class_words[3] = {
-	"classified", "undocumented", "unmonitored"
+static const char *const flow_class_words[FLOW_CLASSES] = {
+	"classified", "undocumented", "unmonitored", "outbound"
 };
 
 static void
@@ -758,7 +758,7 @@ query_summary(struct reader *rd, struct query_summary *m, char *err,
 		m->pkt_class[i] = t->pkt_class[i];
 		m->byte_class[i] = t->byte_class[i];
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FLOW_CLASSES; i++)
 		m->flow_class[i] = t->flow_class[i];
 	m->fragments = t->fragments;
 	m->flows_evicted = t->flows_evicted;
@@ -804,7 +804,7 @@ query_summary_json(struct json *j, const struct query_summary *m)
 	json_object_end(j);
 	json_key(j, "flows_by_class");
 	json_object_begin(j);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FLOW_CLASSES; i++)
 		json_kv_uint(j, flow_class_words[i], m->flow_class[i]);
 	json_object_end(j);
 	json_key(j, "decode");

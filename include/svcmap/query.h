@@ -181,7 +181,7 @@ struct query_summary {
 	uint64_t	 flows;
 	uint64_t	 pkt_class[PKT__COUNT];	/* sums to packets */
 	uint64_t	 byte_class[PKT__COUNT];
-	uint64_t	 flow_class[3];		/* by enum flow_class */
+	uint64_t	 flow_class[FLOW_CLASSES];	/* by enum flow_class */
 	uint64_t	 fragments;
 	uint64_t	 flows_evicted;
 	uint64_t	 dpi_mismatches;
