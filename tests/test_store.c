@@ -761,7 +761,7 @@ static void
 test_prune(void)
 {
 	char err[512] = "";
-	struct store_retention ret = { 1, 3, 0 };
+	struct store_retention ret = { 1, 3, 0, 0, 0 };
 	struct store *s;
 	struct stats_batch *b;
 	sqlite3 *db;
@@ -881,6 +881,7 @@ test_queries(void)
 	query_summary_json(&j, &m);
 	ok(!json_failed(&j) && strstr(j.buf, "\"packets_by_class\":{"
 	    "\"classified\":120,\"undocumented\":40,\"unmonitored\":20,"
+	    "\"outbound\":0,"
 	    "\"non_ip\":14,\"malformed\":6}") != NULL,
 	    "summary JSON packet partition");
 	ok(strstr(j.buf, "\"first_packet\":\"2024-01-15T09:00:00Z\"") != NULL,
