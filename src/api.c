@@ -75,6 +75,7 @@ enum param {
 	P_OF,
 	P_RESOLUTION,
 	P_NAME,
+	P_SERVERS,
 	P__COUNT
 };
 
@@ -82,7 +83,8 @@ enum param {
 
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
-	"format", "limit", "cursor", "until", "by", "of", "resolution", "name"
+	"format", "limit", "cursor", "until", "by", "of", "resolution", "name",
+	"servers"
 };
 
 /* The window of top and series (svcmapctl top and series options). */
@@ -130,6 +132,9 @@ static const struct route {
 	    PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/operations", API_OPERATIONS, PB(P_HOST) | PB(P_SERVICE) |
 	    PB(P_FORMAT), answer_db },
+	{ "/v1/outbound", API_OUTBOUND, PB(P_HOST) | PB(P_PORT) |
+	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_SERVERS) | PB(P_FORMAT) | PAGED,
+	    answer_db },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
 	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT), answer_catalog },
 	{ "/v1/status", API_STATUS, 0, answer_status },
@@ -196,6 +201,7 @@ route_kind(enum api_route r)
 	case API_HOSTS:		return QUERY_HOSTS;
 	case API_ENDPOINTS:	return QUERY_ENDPOINTS;
 	case API_ALERTS:	return QUERY_ALERTS;
+	case API_OUTBOUND:	return QUERY_OUTBOUND;
 	default:		return -1;
 	}
 }
@@ -388,6 +394,10 @@ set_param(enum param p, const char *v, int64_t now_s,
 		if (parse_bool(v, &req->all) == -1)
 			what = "is not 1, 0, true or false";
 		break;
+	case P_SERVERS:
+		if (parse_bool(v, &req->servers) == -1)
+			what = "is not 1, 0, true or false";
+		break;
 	case P_INTERFACES:
 		if (parse_bool(v, &req->catalog.interfaces) == -1)
 			what = "is not 1, 0, true or false";
@@ -400,7 +410,8 @@ set_param(enum param p, const char *v, int64_t now_s,
 		break;
 	case P_PORT:
 		/* top and series: a server port; the catalog: its question. */
-		if (req->route == API_TOP || req->route == API_SERIES) {
+		if (req->route == API_TOP || req->route == API_SERIES ||
+		    req->route == API_OUTBOUND) {
 			errno = 0;
 			u = strtoull(v, &end, 10);
 			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
@@ -1106,6 +1117,30 @@ page_endpoint(void *arg, const struct query_endpoint *r)
 }
 
 static void
+page_outbound(void *arg, const struct query_outbound *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_outbound_row(&p->rp->out, r);
+	query_key_outbound(r, &p->last);
+	p->n++;
+}
+
+static void
+page_outbound_server(void *arg, const struct query_outbound *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_outbound_server_row(&p->rp->out, r);
+	query_key_outbound(r, &p->last);
+	p->n++;
+}
+
+static void
 page_alert(void *arg, const struct alert_record *r)
 {
 	struct pager *p = arg;
@@ -1345,9 +1380,13 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		[API_ENDPOINTS] = &record_endpoints,
 		[API_ALERTS] = &record_alerts,
 		[API_OPERATIONS] = &record_operations,
+		[API_OUTBOUND] = &record_outbound,
 	};
+	static const struct record_table *const servers_kind =
+	    &record_outbound_servers;
 	const struct api_config *c = &w->a->cfg;
 	const struct api_request *r = &jb->r;
+	struct query_outbound_filter obf;
 	struct query_host_filter hf;
 	struct query_op_filter of;
 	struct query_filter f;
@@ -1376,8 +1415,9 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 	    r->route == API_HOST || r->route == API_SUMMARY)
 		return;
 	jb->code = 500;
-	if (r->route > API_OPERATIONS ||
-	    reply_begin(&w->j, &rp, r->csv, &kinds[r->route], 1) == -1) {
+	if (r->route > API_OUTBOUND ||
+	    reply_begin(&w->j, &rp, r->csv, r->route == API_OUTBOUND &&
+	    r->servers ? &servers_kind : &kinds[r->route], 1) == -1) {
 		snprintf(jb->err, sizeof(jb->err), "out of memory");
 		return;
 	}
@@ -1414,6 +1454,17 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		rc = query_alerts_page(s, r->kind >= 0 ?
 		    alert_kind_name((enum alert_kind)r->kind) : NULL, since,
 		    until, &pg, page_alert, &p, jb->err, sizeof(jb->err));
+		break;
+	case API_OUTBOUND:
+		memset(&obf, 0, sizeof(obf));
+		obf.servers = r->servers;
+		obf.host = r->host[0] != '\0' ? r->host : NULL;
+		obf.port = r->port;
+		obf.since = since;
+		obf.until = until;
+		rc = query_outbound_page(s, &obf, &pg, r->servers ?
+		    page_outbound_server : page_outbound, &p, jb->err,
+		    sizeof(jb->err));
 		break;
 	case API_OPERATIONS:
 		memset(&of, 0, sizeof(of));

@@ -108,6 +108,19 @@ classify_flow(const struct classify_ctx *c, struct flow *f, uint64_t now_us)
 	f->port_row = -1;
 	f->iface = -1;
 	f->method = METHOD_NONE;
+	/*
+	 * An outside server is not a Windows service of the site, whatever
+	 * its port documents (a web server on the Internet is not IIS): a
+	 * monitored client's use of it is counted coarsely, as outbound.
+	 * Multicast and broadcast serve the client's own segment (LLMNR,
+	 * SSDP, NetBIOS) and stay with the monitored traffic.
+	 */
+	if (!classify_monitored(c, &f->server) &&
+	    !addr_is_group(&f->server)) {
+		f->cls = classify_monitored(c, &f->client) ? FLOW_OUTBOUND :
+		    FLOW_UNMONITORED;
+		return;
+	}
 	if (!classify_monitored(c, &f->server) &&
 	    !classify_monitored(c, &f->client)) {
 		f->cls = FLOW_UNMONITORED;
@@ -134,7 +147,7 @@ classify_bound(const struct classify_ctx *c, struct flow *f,
 {
 	int iface;
 
-	if (f->cls == FLOW_UNMONITORED)
+	if (f->cls == FLOW_UNMONITORED || f->cls == FLOW_OUTBOUND)
 		return;
 	iface = catalog_iface_find(c->cat, uuid, ver_major);
 	if (iface < 0)

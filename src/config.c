@@ -207,8 +207,15 @@ static const struct directive directives[] = {
 	{ "retention-hours", &t_uint, FIELD(retention_hour_days), U_DAYS,
 	  1, 3650, 0, D_RELOAD, "90d", "keep hourly statistics this long" },
 	{ "retention-days", &t_uint, FIELD(retention_day_days), U_DAYS,
-	  0, 36500, 0, D_RELOAD, "0",
+	  0, 36500, 0, D_RELOAD, "400d",
 	  "keep daily statistics this long; 0: forever" },
+	{ "retention-hosts", &t_uint, FIELD(retention_host_days), U_DAYS,
+	  0, 36500, 0, D_RELOAD, "90d",
+	  "forget hosts, clients, names, RPC operations not seen this long; "
+	  "0: as retention-days" },
+	{ "retention-outbound", &t_uint, FIELD(retention_outbound_days),
+	  U_DAYS, 0, 36500, 0, D_RELOAD, "30d",
+	  "forget outbound use not seen this long; 0: forever" },
 
 	/* flows */
 	{ "flow-capacity", &t_uint, FIELD(flow_capacity), U_NONE,

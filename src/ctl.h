@@ -97,6 +97,8 @@ int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
 int	ctl_host(int argc, char **argv, const struct ctl_opts *o);
 /* summary */
 int	ctl_summary(int argc, char **argv, const struct ctl_opts *o);
+/* outbound [--servers] [--host IP] [--port N] [--since T] [--until T] */
+int	ctl_outbound(int argc, char **argv, const struct ctl_opts *o);
 /* endpoints */
 int	ctl_endpoints(int argc, char **argv, const struct ctl_opts *o);
 /* operations [--host IP] [--service KEY] */

@@ -190,6 +190,28 @@ ctl_page_endpoint(void *arg, const struct query_endpoint *r)
 	query_key_endpoint(r, &p->last);
 }
 
+static void
+ctl_page_outbound(void *arg, const struct query_outbound *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_outbound_row(p->out, r);
+	query_key_outbound(r, &p->last);
+}
+
+static void
+ctl_page_outbound_server(void *arg, const struct query_outbound *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_outbound_server_row(p->out, r);
+	query_key_outbound(r, &p->last);
+}
+
 void
 ctl_page_alert(void *arg, const struct alert_record *r)
 {
@@ -645,6 +667,121 @@ ctl_endpoints(int argc, char **argv, const struct ctl_opts *o)
 		fprintf(stderr, "svcmapctl: %s\n", err);
 	if (cat != NULL)
 		catalog_destroy(cat);
+	reader_close(s);
+	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
+/*
+ * Outbound use: monitored clients' traffic to servers outside the
+ * monitored networks, per (client, transport, port), or with --servers
+ * per outside server.  The filters are services' (a host is the client,
+ * or the server with --servers).
+ */
+int
+ctl_outbound(int argc, char **argv, const struct ctl_opts *o)
+{
+	static const char usage[] = "outbound [--servers] [--host IP] "
+	    "[--port N] [--since TIME] [--until TIME] " CTL_PAGE_USAGE
+	    " [--json|--csv]";
+	static const struct option longopts[] = {
+		{ "servers", no_argument, NULL, 'S' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "since", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
+		CTL_PAGE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct record_table *const kinds[2][1] = {
+		{ &record_outbound }, { &record_outbound_servers }
+	};
+	const char *since_text = NULL, *until_text = NULL;
+	struct query_outbound_filter f;
+	const struct query_page *pg;
+	struct query_time_ref ref;
+	struct query_page all;
+	struct ctl_page page;
+	struct reader *s;
+	struct ctl_out out;
+	unsigned seen = 0;
+	char err[512] = "", *end;
+	unsigned long port;
+	int ch, ret;
+
+	memset(&f, 0, sizeof(f));
+	ctl_page_init(&page, QUERY_OUTBOUND);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'L':
+		case 'C':
+			if (ctl_page_opt(&page, ch, optarg) == -1)
+				return CTL_USAGE;
+			break;
+		case 'S':
+			if (ctl_once(&seen, 0x01, "servers", usage) == -1)
+				return CTL_USAGE;
+			f.servers = true;
+			break;
+		case 'H':
+			if (ctl_once(&seen, 0x02, "host", usage) == -1)
+				return CTL_USAGE;
+			f.host = optarg;
+			break;
+		case 'p':
+			if (ctl_once(&seen, 0x04, "port", usage) == -1)
+				return CTL_USAGE;
+			errno = 0;
+			port = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' ||
+			    *end != '\0' || errno != 0 || port < 1 ||
+			    port > 65535) {
+				fprintf(stderr, "svcmapctl: --port: \"%s\" is "
+				    "not a port number (1..65535)\n", optarg);
+				return CTL_USAGE;
+			}
+			f.port = (int)port;
+			break;
+		case 't':
+			if (ctl_once(&seen, 0x08, "since", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			since_text = optarg;
+			break;
+		case 'u':
+			if (ctl_once(&seen, 0x10, "until", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			until_text = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return CTL_USAGE;
+	}
+	if ((s = open_db(o)) == NULL)
+		return CTL_ERROR;
+	if (ctl_times(s, since_text, until_text, &f.since, &f.until, &ref) ==
+	    -1) {
+		reader_close(s);
+		return CTL_ERROR;
+	}
+	ctl_time_note(&ref, since_text, until_text);
+	ctl_out_begin(&out, o, kinds[f.servers ? 1 : 0], 1);
+	pg = ctl_page_query(&page, &out.out);
+	memset(&all, 0, sizeof(all));
+	ret = ctl_out_end(&out, pg == NULL ? query_outbound_page(s, &f, &all,
+	    f.servers ? record_outbound_server_row : record_outbound_row,
+	    &out.out, err, sizeof(err)) :
+	    query_outbound_page(s, &f, pg, f.servers ?
+	    ctl_page_outbound_server : ctl_page_outbound, &page, err,
+	    sizeof(err)));
+	ctl_page_end(&page, ret);
+	if (ret == -1 && err[0] != '\0')
+		fprintf(stderr, "svcmapctl: %s\n", err);
 	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }

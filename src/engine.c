@@ -125,7 +125,10 @@ flow_packet_class(const struct flow *f)
 		return PKT_CLASSIFIED;
 	case FLOW_UNDOCUMENTED:
 		return PKT_UNDOCUMENTED;
+	case FLOW_OUTBOUND:
+		return PKT_OUTBOUND;
 	case FLOW_UNMONITORED:
+	case FLOW__COUNT:
 		break;
 	}
 	return PKT_UNMONITORED;
@@ -672,6 +675,61 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
 }
 
 /*
+ * An outbound flow's counts since its last drain go to its client's row
+ * and its outside server's, and nowhere else: evidence an analyzer found
+ * on it names no service of the site, so its packets count with the
+ * flow's (those an earlier classification already drained excepted).
+ * Returns false when out of memory (nothing was counted).
+ */
+static bool
+drain_outbound(struct engine *e, struct flow *f)
+{
+	struct stats_outbound add, *o[STATS_OUT__COUNT];
+	uint64_t evp[2] = { 0, 0 }, evb[2] = { 0, 0 };
+	unsigned i;
+	int d, w;
+
+	if (f->evidence != NULL)
+		for (i = 0; i < f->evidence->n; i++)
+			for (d = 0; d < 2; d++) {
+				evp[d] += f->evidence->ev[i].drained_pkts[d];
+				evb[d] += f->evidence->ev[i].drained_bytes[d];
+			}
+	memset(&add, 0, sizeof(add));
+	for (d = 0; d < 2; d++) {
+		add.pkts[d] = f->pkts[d] - evp[d] - f->drained_pkts[d];
+		add.bytes[d] = f->bytes[d] - evb[d] - f->drained_bytes[d];
+	}
+	if (add.pkts[0] + add.pkts[1] == 0 && f->counted)
+		return true;
+	add.flows = f->counted ? 0 : 1;
+	add.first_s = (int64_t)(f->first_us / US_PER_S);
+	add.last_s = (int64_t)(f->last_us / US_PER_S);
+	if (f->dpi_done && f->protocol != NULL)
+		copy_name(add.protocol, sizeof(add.protocol), f->protocol);
+	if ((o[STATS_OUT_CLIENT] = stats_batch_outbound(e->batch,
+	    STATS_OUT_CLIENT, &f->client, f->proto, f->server_port)) == NULL ||
+	    (o[STATS_OUT_SERVER] = stats_batch_outbound(e->batch,
+	    STATS_OUT_SERVER, &f->server, f->proto, f->server_port)) == NULL)
+		return false;
+	for (w = 0; w < STATS_OUT__COUNT; w++)
+		stats_outbound_add(o[w], &add);
+	e->totals.pkt_class[PKT_OUTBOUND] += add.pkts[0] + add.pkts[1];
+	e->totals.byte_class[PKT_OUTBOUND] += add.bytes[0] + add.bytes[1];
+	if (!f->counted) {
+		e->totals.flows++;
+		e->totals.flow_class[f->cls]++;
+		f->counted = true;
+	}
+	for (d = 0; d < 2; d++) {
+		f->drained_pkts[d] = f->pkts[d] - evp[d];
+		f->drained_bytes[d] = f->bytes[d] - evb[d];
+	}
+	f->smb_enc_drained = f->smb_encrypted;
+	return true;
+}
+
+/*
  * Move a flow's counts since its last drain into the batch: each
  * evidence record's into its own row, the rest into the row of the
  * flow's classification, so every packet is counted once.  The flow
@@ -686,6 +744,11 @@ drain_flow(struct engine *e, struct flow *f)
 	struct drain_rec r;
 	int d;
 
+	if (f->cls == FLOW_OUTBOUND) {
+		if (!drain_outbound(e, f))
+			e->drain_all = true;
+		return;
+	}
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
 		e->drain_all = true;
 		return;

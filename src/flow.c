@@ -21,7 +21,11 @@
 
 #include "svcmap/decode.h"
 #include "svcmap/flow.h"
+#include "svcmap/stats.h"
 #include "svcmap/transport.h"
+
+_Static_assert(FLOW__COUNT == FLOW_CLASSES,
+    "stats.h's FLOW_CLASSES counts enum flow_class");
 
 /* The timeout lists.  TCP flows move to the closed list on FIN+FIN/RST. */
 enum flow_list {
@@ -93,6 +97,10 @@ flow_class_name(enum flow_class c)
 		return "undocumented";
 	case FLOW_UNMONITORED:
 		return "unmonitored";
+	case FLOW_OUTBOUND:
+		return "outbound";
+	case FLOW__COUNT:
+		break;
 	}
 	return "classified";
 }

@@ -22,8 +22,8 @@
 #include "svcmap/names.h"
 #include "svcmap/query.h"
 
-static const char *const flow_class_words[3] = {
-	"classified", "undocumented", "unmonitored"
+static const char *const flow_class_words[FLOW_CLASSES] = {
+	"classified", "undocumented", "unmonitored", "outbound"
 };
 
 static void
@@ -530,6 +530,28 @@ query_key_endpoint(const struct query_endpoint *r, struct query_key *k)
 }
 
 void
+query_key_outbound(const struct query_outbound *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	key_copy(k->ip, sizeof(k->ip), r->ip);
+	key_copy(k->transport, sizeof(k->transport), r->transport);
+	k->port = r->port;
+	key_copy(k->sensor, sizeof(k->sensor), r->sensor);
+}
+
+int
+query_outbound_page(struct reader *rd, const struct query_outbound_filter *f,
+    const struct query_page *pg, query_outbound_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	if (f->port < 0 || f->port > 65535) {
+		snprintf(err, errlen, "bad port %d", f->port);
+		return -1;
+	}
+	return rd->ops->outbound(rd, f, pg, fn, arg, err, errlen);
+}
+
+void
 query_key_alert(const struct alert_record *r, struct query_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -540,7 +562,7 @@ static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* The kind's letter, then its key fields, NUL-separated, base64url. */
-static const char kind_tag[QUERY__KINDS] = { 's', 'h', 'e', 'a' };
+static const char kind_tag[QUERY__KINDS] = { 's', 'h', 'e', 'a', 'o' };
 
 int
 query_cursor_format(enum query_kind kind, const struct query_key *k,
@@ -568,6 +590,10 @@ query_cursor_format(enum query_kind kind, const struct query_key *k,
 		break;
 	case QUERY_ALERTS:
 		w = snprintf(raw, sizeof(raw), "a%c%" PRId64, 0, k->id);
+		break;
+	case QUERY_OUTBOUND:
+		w = snprintf(raw, sizeof(raw), "o%c%s%c%s%c%u%c%s", 0, k->ip, 0,
+		    k->transport, 0, k->port, 0, k->sensor);
 		break;
 	default:
 		return -1;
@@ -709,6 +735,14 @@ query_cursor_parse(enum query_kind kind, const char *text,
 		    field(raw, n, 5, k->sensor, sizeof(k->sensor)) == -1)
 			return -1;
 		break;
+	case QUERY_OUTBOUND:
+		if (nf != 5 ||
+		    field(raw, n, 1, k->ip, sizeof(k->ip)) == -1 ||
+		    field(raw, n, 2, k->transport, sizeof(k->transport)) == -1 ||
+		    field_uint(raw, n, 3, 65535, &port) == -1 ||
+		    field(raw, n, 4, k->sensor, sizeof(k->sensor)) == -1)
+			return -1;
+		break;
 	case QUERY_ALERTS:
 		if (nf != 2 || field(raw, n, 1, idbuf, sizeof(idbuf)) == -1 ||
 		    idbuf[0] < '0' || idbuf[0] > '9')
@@ -758,7 +792,7 @@ query_summary(struct reader *rd, struct query_summary *m, char *err,
 		m->pkt_class[i] = t->pkt_class[i];
 		m->byte_class[i] = t->byte_class[i];
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FLOW_CLASSES; i++)
 		m->flow_class[i] = t->flow_class[i];
 	m->fragments = t->fragments;
 	m->flows_evicted = t->flows_evicted;
@@ -804,7 +838,7 @@ query_summary_json(struct json *j, const struct query_summary *m)
 	json_object_end(j);
 	json_key(j, "flows_by_class");
 	json_object_begin(j);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FLOW_CLASSES; i++)
 		json_kv_uint(j, flow_class_words[i], m->flow_class[i]);
 	json_object_end(j);
 	json_key(j, "decode");

@@ -55,6 +55,30 @@ service_packets(const void *rec, struct record_value *v)
  * "3.1.1", 0x0210 "2.1"); null when the row is not SMB.
  */
 static void
+outbound_port(const void *rec, struct record_value *v)
+{
+	const struct query_outbound *r = rec;
+
+	port_text(v, r->port, r->transport);
+}
+
+static void
+outbound_packets(const void *rec, struct record_value *v)
+{
+	const struct query_outbound *r = rec;
+
+	v->u = r->packets_c2s + r->packets_s2c;
+}
+
+static void
+outbound_bytes(const void *rec, struct record_value *v)
+{
+	const struct query_outbound *r = rec;
+
+	v->u = r->bytes_c2s + r->bytes_s2c;
+}
+
+static void
 service_smb_dialect(const void *rec, struct record_value *v)
 {
 	unsigned d = ((const struct query_service *)rec)->smb_dialect;
@@ -376,6 +400,41 @@ static const struct record_field name_fields[] = {
 };
 #undef QN
 
+/*
+ * Outbound rows, the client's and the outside server's: the same fields
+ * but the first, named after its side.
+ */
+#define QO	struct query_outbound
+#define OUTBOUND_FIELDS \
+	{ "port", RECORD_UINT, 0, S(QO, port), 0, NULL }, \
+	{ NULL, RECORD_STRING, 0, 0, 0, outbound_port, 2, "PORT" }, \
+	{ "transport", RECORD_STRING, 0, S(QO, transport), 0, NULL }, \
+	{ "protocol", RECORD_STRING, RECORD_NULLABLE, S(QO, protocol), 3, \
+	    "PROTOCOL" }, \
+	{ "flows", RECORD_UINT, RECORD_RIGHT, S(QO, flows), 4, "FLOWS" }, \
+	{ "packets", RECORD_UINT, RECORD_RIGHT, 0, 0, outbound_packets, 5, \
+	    "PACKETS" }, \
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, 0, 0, outbound_bytes, 6, \
+	    "BYTES" }, \
+	{ "packets_c2s", RECORD_UINT, 0, S(QO, packets_c2s), 0, NULL }, \
+	{ "packets_s2c", RECORD_UINT, 0, S(QO, packets_s2c), 0, NULL }, \
+	{ "bytes_c2s", RECORD_UINT, 0, S(QO, bytes_c2s), 0, NULL }, \
+	{ "bytes_s2c", RECORD_UINT, 0, S(QO, bytes_s2c), 0, NULL }, \
+	{ "first_seen", RECORD_TIME, 0, S(QO, first_seen), 7, "FIRST SEEN" }, \
+	{ "last_seen", RECORD_TIME, 0, S(QO, last_seen), 8, "LAST SEEN" }
+static const struct record_field outbound_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QO, sensor), 0, NULL },
+	{ "client_ip", RECORD_STRING, 0, S(QO, ip), 1, "CLIENT" },
+	OUTBOUND_FIELDS,
+};
+static const struct record_field outbound_server_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QO, sensor), 0, NULL },
+	{ "server_ip", RECORD_STRING, 0, S(QO, ip), 1, "SERVER" },
+	OUTBOUND_FIELDS,
+};
+#undef OUTBOUND_FIELDS
+#undef QO
+
 #define QE	struct query_endpoint
 static const struct record_field endpoint_fields[] = {
 	{ "sensor", RECORD_STRING, 0, S(QE, sensor), 0, NULL },
@@ -570,6 +629,13 @@ const struct record_table record_names = {
 };
 const struct record_table record_endpoints = {
 	"endpoints", endpoint_fields, NFIELDS(endpoint_fields)
+};
+const struct record_table record_outbound = {
+	"outbound", outbound_fields, NFIELDS(outbound_fields)
+};
+const struct record_table record_outbound_servers = {
+	"outbound_servers", outbound_server_fields,
+	NFIELDS(outbound_server_fields)
 };
 const struct record_table record_operations = {
 	"operations", operation_fields, NFIELDS(operation_fields)
@@ -1110,6 +1176,18 @@ void
 record_host_row(void *arg, const struct query_host *r)
 {
 	record_out_row(arg, &record_hosts, r);
+}
+
+void
+record_outbound_row(void *arg, const struct query_outbound *r)
+{
+	record_out_row(arg, &record_outbound, r);
+}
+
+void
+record_outbound_server_row(void *arg, const struct query_outbound *r)
+{
+	record_out_row(arg, &record_outbound_servers, r);
 }
 
 void

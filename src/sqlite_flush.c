@@ -51,6 +51,8 @@ static const struct upsert {
 	[UP_HOST] = { 4, ST_HOST, "hosts" },
 	[UP_OP] = { 10, ST_OP, "rpc_operations" },
 	[UP_OP_CLIENT] = { 9, ST_OP_CLIENT, "rpc_operation_clients" },
+	[UP_OUT_CLIENT] = { 12, ST_OUT_CLIENT, "outbound" },
+	[UP_OUT_SERVER] = { 12, ST_OUT_SERVER, "outbound_servers" },
 };
 
 static void
@@ -157,6 +159,27 @@ bind_op_client(struct sqlite_store *s, sqlite3_stmt *st, int i,
 	sqlite3_bind_int64(st, i + 9, c->last_s);
 }
 
+static void
+bind_outbound(struct sqlite_store *s, sqlite3_stmt *st, int i,
+    const void *item, char tb[8])
+{
+	const struct stats_outbound *o = item;
+
+	sqlite3_bind_text(st, i + 1, s->sensor, -1, SQLITE_STATIC);
+	sqlite_bind_addr(st, i + 2, &o->peer);
+	sqlite3_bind_text(st, i + 3, sqlite_transport_word(o->transport, tb),
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 4, o->port);
+	sqlite3_bind_text(st, i + 5, o->protocol, -1, SQLITE_STATIC);
+	sqlite_bind_u64(st, i + 6, o->flows);
+	sqlite_bind_u64(st, i + 7, o->pkts[FLOW_C2S]);
+	sqlite_bind_u64(st, i + 8, o->pkts[FLOW_S2C]);
+	sqlite_bind_u64(st, i + 9, o->bytes[FLOW_C2S]);
+	sqlite_bind_u64(st, i + 10, o->bytes[FLOW_S2C]);
+	sqlite3_bind_int64(st, i + 11, o->first_s);
+	sqlite3_bind_int64(st, i + 12, o->last_s);
+}
+
 static void (*const upsert_bind[UP__COUNT])(struct sqlite_store *,
     sqlite3_stmt *, int, const void *, char[8]) = {
 	[UP_STATS] = bind_row,
@@ -164,6 +187,8 @@ static void (*const upsert_bind[UP__COUNT])(struct sqlite_store *,
 	[UP_HOST] = bind_host,
 	[UP_OP] = bind_op,
 	[UP_OP_CLIENT] = bind_op_client,
+	[UP_OUT_CLIENT] = bind_outbound,
+	[UP_OUT_SERVER] = bind_outbound,
 };
 
 /*
@@ -281,12 +306,30 @@ cmp_op_client(const void *pa, const void *pb)
 	return cmp_addr(&a->client, &b->client);
 }
 
+/* Primary key: sensor (one), client_ip or server_ip, transport, port. */
+static int
+cmp_outbound(const void *pa, const void *pb)
+{
+	const struct stats_outbound *a =
+	    *(const struct stats_outbound *const *)pa;
+	const struct stats_outbound *b =
+	    *(const struct stats_outbound *const *)pb;
+	int c;
+
+	if ((c = cmp_addr(&a->peer, &b->peer)) != 0 ||
+	    (c = cmp_transport(a->transport, b->transport)) != 0)
+		return c;
+	return CMP(a->port, b->port);
+}
+
 static int (*const upsert_cmp[UP__COUNT])(const void *, const void *) = {
 	[UP_STATS] = cmp_stats,
 	[UP_CLIENT] = cmp_client,
 	[UP_HOST] = cmp_host,
 	[UP_OP] = cmp_op,
 	[UP_OP_CLIENT] = cmp_op_client,
+	[UP_OUT_CLIENT] = cmp_outbound,
+	[UP_OUT_SERVER] = cmp_outbound,
 };
 
 /*
@@ -707,7 +750,17 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 		    err, errlen) == -1 ||
 		    flush_upserts(s, UP_CLIENT, stats_batch_clients(h->batch),
 		    sizeof(struct stats_client),
-		    stats_batch_nclients(h->batch), err, errlen) == -1)
+		    stats_batch_nclients(h->batch), err, errlen) == -1 ||
+		    flush_upserts(s, UP_OUT_CLIENT,
+		    stats_batch_outbounds(h->batch, STATS_OUT_CLIENT),
+		    sizeof(struct stats_outbound),
+		    stats_batch_noutbound(h->batch, STATS_OUT_CLIENT), err,
+		    errlen) == -1 ||
+		    flush_upserts(s, UP_OUT_SERVER,
+		    stats_batch_outbounds(h->batch, STATS_OUT_SERVER),
+		    sizeof(struct stats_outbound),
+		    stats_batch_noutbound(h->batch, STATS_OUT_SERVER), err,
+		    errlen) == -1)
 			goto fail;
 	}
 	if (h->ops != NULL) {
@@ -769,17 +822,24 @@ rollup(struct sqlite_store *s, int64_t from, int64_t to, int64_t cutoff,
 /*
  * Rows are rolled whole: a minute row whose bucket starts before the
  * cutoff goes into its hour (UTC) and is deleted; a later flush or prune
- * that brings more minutes of the same hour adds to that hour row.  With
- * a day retention, clients, hosts and RPC operations (and
- * their clients) not seen within it go as well.
+ * that brings more minutes of the same hour adds to that hour row.
+ * Clients, hosts, host names and RPC operations (and their clients) not
+ * seen within the host retention (the day retention when it is 0) go,
+ * and outbound rows not seen within the outbound retention.
  * Retention is the file's, so it covers every sensor's rows in it.
  */
 int
 sqlite_prune(struct store *base, const struct store_retention *r,
     int64_t now_s, char *err, size_t errlen)
 {
+	static const int host_st[] = { ST_DELETE_NAMES, ST_DELETE_OPS,
+	    ST_DELETE_OP_CLIENTS, ST_DELETE_CLIENTS, ST_DELETE_HOSTS };
+	static const int out_st[] = { ST_DELETE_OUT_CLIENTS,
+	    ST_DELETE_OUT_SERVERS };
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	int64_t day_cutoff;
+	uint32_t host_days;
+	int64_t cutoff;
+	size_t i;
 
 	if (s->db == NULL) {
 		sqlite_seterr(err, errlen, "%s: database lost, not reopened "
@@ -794,26 +854,28 @@ sqlite_prune(struct store *base, const struct store_retention *r,
 	    now_s - (int64_t)r->hour_days * 86400, err, errlen) == -1)
 		goto fail;
 	if (r->day_days != 0) {
-		day_cutoff = now_s - (int64_t)r->day_days * 86400;
+		cutoff = now_s - (int64_t)r->day_days * 86400;
 		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 1, STORE_RES_DAY);
-		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 2, day_cutoff);
-		sqlite3_bind_int64(s->st[ST_DELETE_CLIENTS], 1, day_cutoff);
-		sqlite3_bind_int64(s->st[ST_DELETE_HOSTS], 1, day_cutoff);
-		sqlite3_bind_int64(s->st[ST_DELETE_NAMES], 1, day_cutoff);
-		sqlite3_bind_int64(s->st[ST_DELETE_OPS], 1, day_cutoff);
-		sqlite3_bind_int64(s->st[ST_DELETE_OP_CLIENTS], 1, day_cutoff);
+		sqlite3_bind_int64(s->st[ST_DELETE_STATS], 2, cutoff);
 		if (sqlite_step_done(s->db, s->st[ST_DELETE_STATS], err,
-		    errlen, "prune") == -1 ||
-		    sqlite_step_done(s->db, s->st[ST_DELETE_NAMES], err,
-		    errlen, "prune") == -1 ||
-		    sqlite_step_done(s->db, s->st[ST_DELETE_OPS], err,
-		    errlen, "prune") == -1 ||
-		    sqlite_step_done(s->db, s->st[ST_DELETE_OP_CLIENTS], err,
-		    errlen, "prune") == -1 ||
-		    sqlite_step_done(s->db, s->st[ST_DELETE_CLIENTS], err,
-		    errlen, "prune") == -1 ||
-		    sqlite_step_done(s->db, s->st[ST_DELETE_HOSTS], err,
 		    errlen, "prune") == -1)
+			goto fail;
+	}
+	host_days = r->host_days != 0 ? r->host_days : r->day_days;
+	for (i = 0; host_days != 0 && i < sizeof(host_st) / sizeof(host_st[0]);
+	    i++) {
+		cutoff = now_s - (int64_t)host_days * 86400;
+		sqlite3_bind_int64(s->st[host_st[i]], 1, cutoff);
+		if (sqlite_step_done(s->db, s->st[host_st[i]], err, errlen,
+		    "prune") == -1)
+			goto fail;
+	}
+	for (i = 0; r->outbound_days != 0 &&
+	    i < sizeof(out_st) / sizeof(out_st[0]); i++) {
+		cutoff = now_s - (int64_t)r->outbound_days * 86400;
+		sqlite3_bind_int64(s->st[out_st[i]], 1, cutoff);
+		if (sqlite_step_done(s->db, s->st[out_st[i]], err, errlen,
+		    "prune") == -1)
 			goto fail;
 	}
 	if (sqlite_exec(s->db, "COMMIT", err, errlen) == -1)

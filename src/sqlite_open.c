@@ -488,6 +488,46 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN timestamp_us INTEGER;"
 	"ALTER TABLE alerts ADD COLUMN pcap_file TEXT;"
 	"ALTER TABLE alerts ADD COLUMN packet INTEGER;",
+
+	/*
+	 * 8 -> 9: outbound use (issue 14): a monitored client's traffic to
+	 * servers outside the monitored networks, per (client, transport,
+	 * server port), and the outside servers per (server, transport,
+	 * port); no time bucket, retention-outbound drops them.
+	 * service_stats rows of outside servers written before stay until
+	 * their retention.
+	 */
+	"CREATE TABLE outbound ("
+	"  sensor TEXT NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  flows INTEGER NOT NULL,"
+	"  pkts_c2s INTEGER NOT NULL,"
+	"  pkts_s2c INTEGER NOT NULL,"
+	"  bytes_c2s INTEGER NOT NULL,"
+	"  bytes_s2c INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, client_ip, transport, port)) WITHOUT ROWID;"
+	"CREATE TABLE outbound_servers ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  flows INTEGER NOT NULL,"
+	"  pkts_c2s INTEGER NOT NULL,"
+	"  pkts_s2c INTEGER NOT NULL,"
+	"  bytes_c2s INTEGER NOT NULL,"
+	"  bytes_s2c INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, transport, port)) WITHOUT ROWID;"
+	"CREATE INDEX outbound_last_seen ON outbound (last_seen);"
+	"CREATE INDEX outbound_servers_last_seen ON outbound_servers"
+	"  (last_seen);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -561,12 +601,36 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 	" first_seen = min(first_seen, excluded.first_seen)," \
 	" last_seen = max(last_seen, excluded.last_seen)"
 
+/* Outbound rows: counts add up, times widen, a verdict replaces "". */
+#define OUT_COLUMNS(peer) \
+	" (sensor, " peer ", transport, port, protocol, flows, pkts_c2s," \
+	" pkts_s2c, bytes_c2s, bytes_s2c, first_seen, last_seen) VALUES "
+#define OUT_TAIL(peer) \
+	" ON CONFLICT (sensor, " peer ", transport, port) DO UPDATE SET" \
+	" protocol = CASE WHEN excluded.protocol <> ''" \
+	"   THEN excluded.protocol ELSE protocol END," \
+	" flows = flows + excluded.flows," \
+	" pkts_c2s = pkts_c2s + excluded.pkts_c2s," \
+	" pkts_s2c = pkts_s2c + excluded.pkts_s2c," \
+	" bytes_c2s = bytes_c2s + excluded.bytes_c2s," \
+	" bytes_s2c = bytes_s2c + excluded.bytes_s2c," \
+	" first_seen = min(first_seen, excluded.first_seen)," \
+	" last_seen = max(last_seen, excluded.last_seen)"
+#define OUT_CLIENT_HEAD	"INSERT INTO outbound" OUT_COLUMNS("client_ip")
+#define OUT_CLIENT_TAIL	OUT_TAIL("client_ip")
+#define OUT_SERVER_HEAD	"INSERT INTO outbound_servers" OUT_COLUMNS("server_ip")
+#define OUT_SERVER_TAIL	OUT_TAIL("server_ip")
+#define OUT_VALUES \
+	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+
 const char *const sqlite_upsert_head[UP__COUNT] = {
 	[UP_STATS] = STATS_HEAD,
 	[UP_CLIENT] = CLIENT_HEAD,
 	[UP_HOST] = HOST_HEAD,
 	[UP_OP] = OP_HEAD,
 	[UP_OP_CLIENT] = OP_CLIENT_HEAD,
+	[UP_OUT_CLIENT] = OUT_CLIENT_HEAD,
+	[UP_OUT_SERVER] = OUT_SERVER_HEAD,
 };
 
 const char *const sqlite_upsert_tail[UP__COUNT] = {
@@ -575,6 +639,8 @@ const char *const sqlite_upsert_tail[UP__COUNT] = {
 	[UP_HOST] = HOST_TAIL,
 	[UP_OP] = OP_TAIL,
 	[UP_OP_CLIENT] = OP_CLIENT_TAIL,
+	[UP_OUT_CLIENT] = OUT_CLIENT_TAIL,
+	[UP_OUT_SERVER] = OUT_SERVER_TAIL,
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -660,6 +726,12 @@ static const char *const statements[ST__COUNT] = {
 	    "DELETE FROM rpc_operations WHERE last_seen < ?1",
 	[ST_DELETE_OP_CLIENTS] =
 	    "DELETE FROM rpc_operation_clients WHERE last_seen < ?1",
+	[ST_OUT_CLIENT] = OUT_CLIENT_HEAD OUT_VALUES OUT_CLIENT_TAIL,
+	[ST_OUT_SERVER] = OUT_SERVER_HEAD OUT_VALUES OUT_SERVER_TAIL,
+	[ST_DELETE_OUT_CLIENTS] =
+	    "DELETE FROM outbound WHERE last_seen < ?1",
+	[ST_DELETE_OUT_SERVERS] =
+	    "DELETE FROM outbound_servers WHERE last_seen < ?1",
 	[ST_ALERT] =
 	    "INSERT INTO alerts (sensor, kind, severity, server_ip, transport,"
 	    " port, client_ip, service, protocol, detail, count, events,"

@@ -565,6 +565,83 @@ read_endpoints(struct reader *rd, const struct query_page *pg,
 }
 
 /*
+ * Outbound rows: the same columns in both tables, the peer column named
+ * after its side.  Rows whose time span meets [since, until) count.
+ */
+#define OUTBOUND_SQL(peer, table) \
+	"SELECT svcmap_ip_text(" peer ") AS ipt, port, transport, protocol," \
+	" flows, pkts_c2s, pkts_s2c, bytes_c2s, bytes_s2c, first_seen," \
+	" last_seen, sensor FROM " table \
+	" WHERE (?1 IS NULL OR " peer " BETWEEN ?1 AND ?2)" \
+	" AND (?3 = 0 OR port = ?3) AND last_seen >= ?4 AND first_seen < ?5" \
+	" AND (?6 IS NULL OR (svcmap_ip_text(" peer "), transport, port," \
+	"   sensor) > (?6, ?7, ?8, ?9))" \
+	" ORDER BY ipt, transport, port, sensor LIMIT ?10"
+
+static int
+read_outbound(struct reader *rd, const struct query_outbound_filter *f,
+    const struct query_page *pg, query_outbound_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char *const sql[2] = {
+		OUTBOUND_SQL("client_ip", "outbound"),
+		OUTBOUND_SQL("server_ip", "outbound_servers"),
+	};
+	const struct query_key *k = page_after(pg);
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_outbound r;
+	struct query_window w;
+	struct addr lo, hi;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	if (f->host != NULL && cidr_parse(&w.host, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	host_range(&w, &lo, &hi);
+	if (prepare(db, sql[f->servers ? 1 : 0], &st, err, errlen) == -1)
+		return -1;
+	if (f->host != NULL) {
+		sqlite_bind_addr(st, 1, &lo);
+		sqlite_bind_addr(st, 2, &hi);
+	}
+	sqlite3_bind_int(st, 3, f->port);
+	sqlite3_bind_int64(st, 4, f->since);
+	sqlite3_bind_int64(st, 5, f->until != 0 ? f->until : INT64_MAX);
+	if (k != NULL) {
+		sqlite3_bind_text(st, 6, k->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, k->transport, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, k->port);
+		sqlite3_bind_text(st, 9, k->sensor, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 10, page_limit(pg));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.ip = col_text(st, 0);
+		r.port = (uint16_t)sqlite3_column_int(st, 1);
+		r.transport = col_text(st, 2);
+		r.protocol = col_text(st, 3);
+		if (r.protocol[0] == '\0')
+			r.protocol = NULL;
+		r.flows = col_u64(st, 4);
+		r.packets_c2s = col_u64(st, 5);
+		r.packets_s2c = col_u64(st, 6);
+		r.bytes_c2s = col_u64(st, 7);
+		r.bytes_s2c = col_u64(st, 8);
+		r.first_seen = sqlite3_column_int64(st, 9);
+		r.last_seen = sqlite3_column_int64(st, 10);
+		r.sensor = col_text(st, 11);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "outbound");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
  * The clients of an operation are its rpc_operation_clients rows, as a
  * service's are its service_clients rows.
  */
@@ -1026,6 +1103,7 @@ static const struct reader_ops sqlite_reader_ops = {
 	.hosts = read_hosts,
 	.names = read_names,
 	.endpoints = read_endpoints,
+	.outbound = read_outbound,
 	.operations = read_operations,
 	.alerts = read_alerts,
 	.summary = read_summary,

@@ -36,6 +36,7 @@ struct table {
 struct stats_batch {
 	struct table	rows;		/* struct stats_row */
 	struct table	clients;	/* struct stats_client */
+	struct table	out[STATS_OUT__COUNT];	/* struct stats_outbound */
 	/*
 	 * struct stats_host, derived from the rows on demand.  Scratch
 	 * rather than contents, reached through a pointer so that the
@@ -48,6 +49,7 @@ static const char *const class_names[PKT__COUNT] = {
 	[PKT_CLASSIFIED] = "classified",
 	[PKT_UNDOCUMENTED] = "undocumented",
 	[PKT_UNMONITORED] = "unmonitored",
+	[PKT_OUTBOUND] = "outbound",
 	[PKT_NON_IP] = "non_ip",
 	[PKT_MALFORMED] = "malformed",
 };
@@ -91,6 +93,9 @@ const struct counter_def counter_defs[] = {
 	C("pkt_unmonitored", "packets.unmonitored",
 	    "svcmap_packets_by_class_total", "unmonitored", "packets",
 	    PKT_HELP, pkt_class[PKT_UNMONITORED]),
+	C("pkt_outbound", "packets.outbound",
+	    "svcmap_packets_by_class_total", "outbound", "packets",
+	    PKT_HELP, pkt_class[PKT_OUTBOUND]),
 	C("pkt_non_ip", "packets.non_ip", "svcmap_packets_by_class_total",
 	    "non_ip", "packets", PKT_HELP, pkt_class[PKT_NON_IP]),
 	C("pkt_malformed", "packets.malformed",
@@ -107,6 +112,9 @@ const struct counter_def counter_defs[] = {
 	C("byte_unmonitored", "bytes.unmonitored",
 	    "svcmap_bytes_by_class_total", "unmonitored", "bytes", BYTE_HELP,
 	    byte_class[PKT_UNMONITORED]),
+	C("byte_outbound", "bytes.outbound",
+	    "svcmap_bytes_by_class_total", "outbound", "bytes", BYTE_HELP,
+	    byte_class[PKT_OUTBOUND]),
 	C("byte_non_ip", "bytes.non_ip", "svcmap_bytes_by_class_total",
 	    "non_ip", "bytes", BYTE_HELP, byte_class[PKT_NON_IP]),
 	C("byte_malformed", "bytes.malformed", "svcmap_bytes_by_class_total",
@@ -122,6 +130,9 @@ const struct counter_def counter_defs[] = {
 	C("flows_unmonitored", "flows.unmonitored",
 	    "svcmap_flows_by_class_total", "unmonitored", "flows", FLOW_HELP,
 	    flow_class[2]),
+	C("flows_outbound", "flows.outbound",
+	    "svcmap_flows_by_class_total", "outbound", "flows", FLOW_HELP,
+	    flow_class[3]),
 	C("flows_evicted", "flows.evicted", "svcmap_flows_evicted_total",
 	    NULL, "flows", "Flows evicted because the flow table was full.",
 	    flows_evicted),
@@ -453,6 +464,20 @@ client_hash_cb(const void *p)
 }
 
 static uint32_t
+out_hash(const struct addr *peer, uint8_t transport, uint16_t port)
+{
+	return mix(mix_addr(FNV_INIT, peer), (uint32_t)port << 8 | transport);
+}
+
+static uint32_t
+out_hash_cb(const void *p)
+{
+	const struct stats_outbound *o = p;
+
+	return out_hash(&o->peer, o->transport, o->port);
+}
+
+static uint32_t
 host_hash_cb(const void *p)
 {
 	return mix_addr(FNV_INIT, &((const struct stats_host *)p)->server);
@@ -479,6 +504,8 @@ stats_batch_destroy(struct stats_batch *b)
 		return;
 	table_free(&b->rows);
 	table_free(&b->clients);
+	table_free(&b->out[STATS_OUT_CLIENT]);
+	table_free(&b->out[STATS_OUT_SERVER]);
 	table_free(b->hosts);
 	free(b->hosts);
 	free(b);
@@ -550,6 +577,71 @@ stats_batch_client(struct stats_batch *b, const struct stats_client *c)
 	n->last_s = c->last_s;
 	t->slots[s] = (uint32_t)t->n++;
 	return 0;
+}
+
+struct stats_outbound *
+stats_batch_outbound(struct stats_batch *b, enum stats_out_table which,
+    const struct addr *peer, uint8_t transport, uint16_t port)
+{
+	struct table *t = &b->out[which];
+	struct stats_outbound *o, *n;
+	uint32_t h = out_hash(peer, transport, port);
+	size_t s;
+
+	if (t->nslots != 0) {
+		o = t->items;
+		for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1)) {
+			n = &o[t->slots[s]];
+			if (n->port == port && n->transport == transport &&
+			    addr_eq(&n->peer, peer))
+				return n;
+		}
+	}
+	if (table_reserve(t, t->n + 1, sizeof(*o), out_hash_cb) == -1)
+		return NULL;
+	o = t->items;
+	for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+	    s = (s + 1) & (t->nslots - 1))
+		;
+	n = &o[t->n];
+	memset(n, 0, sizeof(*n));
+	n->peer = *peer;
+	n->transport = transport;
+	n->port = port;
+	t->slots[s] = (uint32_t)t->n++;
+	return n;
+}
+
+void
+stats_outbound_add(struct stats_outbound *dst,
+    const struct stats_outbound *src)
+{
+	int d;
+
+	dst->flows += src->flows;
+	for (d = 0; d < 2; d++) {
+		dst->pkts[d] += src->pkts[d];
+		dst->bytes[d] += src->bytes[d];
+	}
+	dst->first_s = time_min(dst->first_s, src->first_s);
+	dst->last_s = time_max(dst->last_s, src->last_s);
+	if (src->protocol[0] != '\0')
+		memcpy(dst->protocol, src->protocol, sizeof(dst->protocol));
+}
+
+size_t
+stats_batch_noutbound(const struct stats_batch *b,
+    enum stats_out_table which)
+{
+	return b->out[which].n;
+}
+
+const struct stats_outbound *
+stats_batch_outbounds(const struct stats_batch *b,
+    enum stats_out_table which)
+{
+	return b->out[which].items;
 }
 
 size_t
@@ -627,6 +719,10 @@ stats_batch_clear(struct stats_batch *b)
 {
 	table_clear(&b->rows, sizeof(struct stats_row), row_hash_cb);
 	table_clear(&b->clients, sizeof(struct stats_client), client_hash_cb);
+	table_clear(&b->out[STATS_OUT_CLIENT], sizeof(struct stats_outbound),
+	    out_hash_cb);
+	table_clear(&b->out[STATS_OUT_SERVER], sizeof(struct stats_outbound),
+	    out_hash_cb);
 	table_clear(b->hosts, sizeof(struct stats_host), host_hash_cb);
 }
 
@@ -641,8 +737,10 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 {
 	const struct stats_row *sr = src->rows.items;
 	const struct stats_client *sc = src->clients.items;
+	const struct stats_outbound *so;
+	struct stats_outbound *o;
 	struct stats_row *r;
-	size_t i;
+	size_t i, w;
 	int d;
 
 	if (table_reserve(&dst->rows, dst->rows.n + src->rows.n,
@@ -650,6 +748,10 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	    table_reserve(&dst->clients, dst->clients.n + src->clients.n,
 	    sizeof(struct stats_client), client_hash_cb) == -1)
 		return -1;
+	for (w = 0; w < STATS_OUT__COUNT; w++)
+		if (table_reserve(&dst->out[w], dst->out[w].n + src->out[w].n,
+		    sizeof(struct stats_outbound), out_hash_cb) == -1)
+			return -1;
 	for (i = 0; i < src->rows.n; i++) {
 		/* Cannot fail: the room is reserved. */
 		if ((r = stats_batch_row(dst, &sr[i].key)) == NULL)
@@ -674,6 +776,16 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	for (i = 0; i < src->clients.n; i++)
 		if (stats_batch_client(dst, &sc[i]) == -1)
 			return -1;
+	for (w = 0; w < STATS_OUT__COUNT; w++) {
+		so = src->out[w].items;
+		for (i = 0; i < src->out[w].n; i++) {
+			/* Cannot fail either: the room is reserved. */
+			if ((o = stats_batch_outbound(dst, w, &so[i].peer,
+			    so[i].transport, so[i].port)) == NULL)
+				return -1;
+			stats_outbound_add(o, &so[i]);
+		}
+	}
 	stats_batch_clear(src);
 	return 0;
 }

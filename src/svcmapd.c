@@ -649,6 +649,8 @@ on_prune_timer(evutil_socket_t fd, short what, void *arg)
 	r.minute_days = d->cfg.retention_minute_days;
 	r.hour_days = d->cfg.retention_hour_days;
 	r.day_days = d->cfg.retention_day_days;
+	r.host_days = d->cfg.retention_host_days;
+	r.outbound_days = d->cfg.retention_outbound_days;
 	if (store_prune(d->store, &r, (int64_t)time(NULL), err,
 	    sizeof(err)) == -1)
 		log_warnx("retention: %s (tried again in an hour)", err);

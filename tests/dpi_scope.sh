@@ -28,11 +28,19 @@ proto() {
 	    "$SCRATCH/$1.json"
 }
 
-# An outside web server that a monitored client fetched from.
-is "$(proto default 23.215.133.64 80)" "" \
+# An outside web server that a monitored client fetched from: outbound
+# use (issue 14 item 4), whose protocol only dpi-outbound names.
+# oproto RUN SERVER PORT: the protocol of that outside server's row.
+oproto() {
+	"$SVCMAPCTL" -d "$SCRATCH/$1.db" outbound --servers --host "$2" \
+	    --port "$3" --json | jq -r '[.[] | .protocol // ""] | join(",")'
+}
+is "$(oproto default 23.215.133.64 80)" "" \
     "default: outside server 23.215.133.64:80 gets no nDPI verdict"
-is "$(proto outbound 23.215.133.64 80)" "Microsoft" \
+is "$(oproto outbound 23.215.133.64 80)" "Microsoft" \
     "dpi-outbound yes: 23.215.133.64:80 is Microsoft, as nDPI says"
+is "$(proto default 23.215.133.64 80)" "" \
+    "the outside server is no service row"
 for run in default outbound; do
 	is "$(proto $run 192.168.1.195 53)" "DNS" \
 	    "$run: monitored DNS server 192.168.1.195:53 keeps DNS"
@@ -47,6 +55,12 @@ jq -S "$strip" "$SCRATCH/default.json" >"$SCRATCH/default.rows"
 jq -S "$strip" "$SCRATCH/outbound.json" >"$SCRATCH/outbound.rows"
 ok "same rows, counts and methods with and without dpi-outbound" \
     cmp "$SCRATCH/default.rows" "$SCRATCH/outbound.rows"
+for run in default outbound; do
+	"$SVCMAPCTL" -d "$SCRATCH/$run.db" outbound --servers --json |
+	    jq -S '[.[] | del(.protocol)]' >"$SCRATCH/$run.out"
+done
+ok "same outbound rows and counts with and without dpi-outbound" \
+    cmp "$SCRATCH/default.out" "$SCRATCH/outbound.out"
 is "$(jq '[.[] | select(.protocol != null)] | length' \
     "$SCRATCH/default.json")" \
     "$(jq '[.[] | select(.protocol != null and (.server_ip |

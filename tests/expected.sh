@@ -17,7 +17,7 @@ need_cmd jq
 EXPECTED="$top_srcdir/tests/expected"
 TESTLIST="$EXPECTED/TESTLIST"
 # The queries whose output is kept; each file is named after its query.
-QUERY_FILES="services hosts endpoints alerts summary operations"
+QUERY_FILES="services hosts endpoints alerts summary operations outbound"
 # svcmapctl arguments of a query.
 query_args() {
 	case $1 in

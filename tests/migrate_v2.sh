@@ -95,6 +95,13 @@ is "$(sqlite3 "$db" "SELECT count(*) FROM alerts WHERE client_port IS NOT NULL
 # v7: host names, which a v2 database never recorded.
 is "$(sqlite3 "$db" "SELECT count(*) FROM host_names")" 0 \
     "v7: host_names exists and is empty"
+# v9: outbound use, which a v2 database never recorded (its outside
+# servers' rows stay in service_stats until retention drops them).
+is "$(sqlite3 "$db" "SELECT count(*) FROM outbound") $(sqlite3 "$db" \
+    "SELECT count(*) FROM outbound_servers")" "0 0" \
+    "v9: outbound and outbound_servers exist and are empty"
+is "$("$SVCMAPCTL" -d "$db" outbound --json)" "[]" \
+    "v9: svcmapctl outbound answers a migrated store"
 
 # The columns of v2's runs moved to run_counters, one row per counter.
 db="$SCRATCH/zeek__dce-rpc__mapi.pcap.db"

@@ -27,8 +27,8 @@ for f in "$SVCMAP_PCAPS"/*.pcap "$SVCMAP_PCAPS"/*.pcapng; do
 	is "$(echo "$sum" | jq '[.packets_by_class[]] | add')" "$want" \
 	    "$name: partition sums to the packets read"
 	is "$(echo "$sum" | jq '.packets_by_class | keys | join(",")')" \
-	    '"classified,malformed,non_ip,undocumented,unmonitored"' \
-	    "$name: partition has the five classes"
+	    '"classified,malformed,non_ip,outbound,undocumented,unmonitored"' \
+	    "$name: partition has the six classes"
 	is "$(echo "$sum" | jq '.bytes == ([.bytes_by_class[]] | add)')" true \
 	    "$name: byte partition sums to the bytes read"
 done

@@ -160,10 +160,39 @@ test_monitored(void)
 	ok(f.service < 0 && f.method == METHOD_NONE && f.port_row < 0,
 	    "unmonitored: no service, no method, no port row");
 
+	/*
+	 * Issue 14 item 4: an outside server is never a documented
+	 * service, whatever its port (was: classified kdc).
+	 */
 	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "198.51.100.1", 88);
 	classify_flow(&c, &f, T0);
-	is_int(f.cls, FLOW_CLASSIFIED,
-	    "monitored client to an outside kdc port: classified");
+	is_int(f.cls, FLOW_OUTBOUND,
+	    "monitored client to an outside kdc port: outbound");
+	ok(f.service < 0 && f.method == METHOD_NONE && f.port_row < 0,
+	    "outbound: no service, no method, no port row");
+	mkflow(&f, TRANSPORT_TCP, "10.0.0.9", "198.51.100.1", 80);
+	classify_flow(&c, &f, T0);
+	is_int(f.cls, FLOW_OUTBOUND,
+	    "monitored client to an outside web server: outbound, not w3svc");
+	/* A bind on it names nothing either. */
+	{
+		uint8_t u[16];
+
+		uuid_parse(u, NETLOGON);
+		classify_bound(&c, &f, u, 1);
+		ok(f.cls == FLOW_OUTBOUND && f.service < 0,
+		    "outbound: a bind names no service");
+	}
+	/* Multicast and broadcast serve the client's own segment. */
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "224.0.0.252", 5355);
+	classify_flow(&c, &f, T0);
+	ok(f.cls != FLOW_OUTBOUND && f.cls != FLOW_UNMONITORED,
+	    "monitored client to LLMNR multicast: not outbound");
+	mkflow(&f, TRANSPORT_UDP, "10.0.0.9", "255.255.255.255", 67);
+	classify_flow(&c, &f, T0);
+	ok(f.cls != FLOW_OUTBOUND && f.cls != FLOW_UNMONITORED,
+	    "monitored client to broadcast: not outbound");
+	/* An outside client of a monitored server stays inventory. */
 	mkflow(&f, TRANSPORT_TCP, "198.51.100.1", "10.0.0.5", 88);
 	classify_flow(&c, &f, T0);
 	is_int(f.cls, FLOW_CLASSIFIED, "monitored server: classified");
@@ -1122,15 +1151,31 @@ test_engine_classes(void)
 	    "engine: dynamic port without evidence is undocumented");
 	ok(row_of("198.51.100.5", 88, TRANSPORT_TCP) == NULL,
 	    "engine: unmonitored flows have no statistics row");
-	r = row_of("192.0.2.5", 88, TRANSPORT_UDP);
-	is_str(row_service(r), "kdc",
-	    "engine: a monitored client's flow to an outside kdc is kdc");
+	/* Issue 14 item 4 (was: a kdc row of 192.0.2.5). */
+	ok(row_of("192.0.2.5", 88, TRANSPORT_UDP) == NULL,
+	    "engine: a monitored client's flow to an outside kdc is no row");
+	{
+		const struct stats_outbound *o;
+		struct addr cl = ip("10.0.0.9");
+
+		o = stats_batch_outbounds(engine_batch(eng), STATS_OUT_CLIENT);
+		ok(stats_batch_noutbound(engine_batch(eng),
+		    STATS_OUT_CLIENT) == 1 && addr_eq(&o->peer, &cl) && o->port == 88 && o->transport == TRANSPORT_UDP &&
+		    o->flows == 1 && o->pkts[0] == 1 && o->bytes[0] > 0,
+		    "engine: its client's outbound row (10.0.0.9, udp, 88)");
+		o = stats_batch_outbounds(engine_batch(eng), STATS_OUT_SERVER);
+		ok(stats_batch_noutbound(engine_batch(eng),
+		    STATS_OUT_SERVER) == 1 && o->port == 88 && o->flows == 1,
+		    "engine: its outside server's row");
+	}
 	tot = engine_totals(eng);
-	is_int(tot->flow_class[FLOW_CLASSIFIED], 2, "engine: 2 classified");
+	is_int(tot->flow_class[FLOW_CLASSIFIED], 1, "engine: 1 classified");
 	is_int(tot->flow_class[FLOW_UNDOCUMENTED], 1, "engine: 1 undocumented");
 	is_int(tot->flow_class[FLOW_UNMONITORED], 1, "engine: 1 unmonitored");
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
-	    "engine: 2 classified packets");
+	is_int(tot->flow_class[FLOW_OUTBOUND], 1, "engine: 1 outbound");
+	is_int(tot->pkt_class[PKT_OUTBOUND], 1, "engine: 1 outbound packet");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 1,
+	    "engine: 1 classified packet");
 	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
 	    "engine: 1 undocumented packet");
 	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
@@ -1342,6 +1387,23 @@ dns_exchange(const char *cli, uint16_t cport, const char *srv, uint16_t sport)
 	send_frame(TRANSPORT_UDP, srv, sport, cli, cport, 0, 0, b, n);
 }
 
+/* The protocol of an outside server's outbound row, NULL if none. */
+static const char *
+outbound_protocol(const char *server, uint16_t port)
+{
+	const struct stats_outbound *o;
+	struct addr a = ip(server);
+	size_t i, n;
+
+	engine_drain(eng, true);
+	o = stats_batch_outbounds(engine_batch(eng), STATS_OUT_SERVER);
+	n = stats_batch_noutbound(engine_batch(eng), STATS_OUT_SERVER);
+	for (i = 0; i < n; i++)
+		if (addr_eq(&o[i].peer, &a) && o[i].port == port)
+			return o[i].protocol;
+	return NULL;
+}
+
 /* Which flows nDPI looks at, and the mismatch count. */
 static void
 test_dpi_scope(void)
@@ -1360,10 +1422,12 @@ test_dpi_scope(void)
 	r = row_of("10.0.0.5", 53, TRANSPORT_UDP);
 	ok(r != NULL && strcmp(r->protocol, "DNS") == 0,
 	    "monitored server: nDPI runs (DNS)");
-	r = row_of("192.0.2.53", 53, TRANSPORT_UDP);
-	ok(r != NULL && r->protocol[0] == '\0',
-	    "outside server, dpi-outbound off: no nDPI");
-	is_str(row_service(r), "dns", "... still named by port");
+	/* Outside servers are outbound use (issue 14 item 4). */
+	ok(row_of("192.0.2.53", 53, TRANSPORT_UDP) == NULL,
+	    "outside server: no service row");
+	ok(outbound_protocol("192.0.2.53", 53) != NULL &&
+	    outbound_protocol("192.0.2.53", 53)[0] == '\0',
+	    "outside server, dpi-outbound off: outbound row, no nDPI");
 	r = row_of("224.0.0.251", 5353, TRANSPORT_UDP);
 	ok(r != NULL && r->protocol[0] != '\0',
 	    "group address: nDPI runs (%s)", r != NULL ? r->protocol : "-");
@@ -1371,9 +1435,9 @@ test_dpi_scope(void)
 
 	engine_start(true);
 	dns_exchange("10.0.0.9", 50503, "192.0.2.53", 53);
-	r = row_of("192.0.2.53", 53, TRANSPORT_UDP);
-	ok(r != NULL && strcmp(r->protocol, "DNS") == 0,
-	    "outside server, dpi-outbound on: nDPI runs");
+	ok(outbound_protocol("192.0.2.53", 53) != NULL &&
+	    strcmp(outbound_protocol("192.0.2.53", 53), "DNS") == 0,
+	    "outside server, dpi-outbound on: nDPI runs (outbound protocol)");
 	engine_stop();
 
 	/* Unmonitored flows get neither nDPI nor a DCE/RPC parser. */

@@ -108,7 +108,10 @@ test_defaults(void)
 	is_int(c.bucket_s, 60, "defaults: bucket 60s");
 	is_int(c.retention_minute_days, 7, "defaults: retention-minutes 7d");
 	is_int(c.retention_hour_days, 90, "defaults: retention-hours 90d");
-	is_int(c.retention_day_days, 0, "defaults: retention-days forever");
+	is_int(c.retention_day_days, 400, "defaults: retention-days 400d");
+	is_int(c.retention_host_days, 90, "defaults: retention-hosts 90d");
+	is_int(c.retention_outbound_days, 30,
+	    "defaults: retention-outbound 30d");
 	is_int(c.flow_capacity, 1048576, "defaults: flow-capacity");
 	is_int(c.tcp_idle_s, 300, "defaults: tcp-idle-timeout 300s");
 	is_int(c.tcp_closed_s, 10, "defaults: tcp-closed-timeout 10s");

@@ -761,7 +761,7 @@ static void
 test_prune(void)
 {
 	char err[512] = "";
-	struct store_retention ret = { 1, 3, 0 };
+	struct store_retention ret = { 1, 3, 0, 0, 0 };
 	struct store *s;
 	struct stats_batch *b;
 	sqlite3 *db;
@@ -840,6 +840,65 @@ test_prune(void)
 	    "resolution = 86400"), 0, "day rows past the day retention go");
 	is_int(sql_int(db, "SELECT count(*) FROM service_stats WHERE "
 	    "service = 'dns'"), 2, "younger rows stay");
+
+	/*
+	 * Issue 14 item 7: hosts and clients go after retention-hosts even
+	 * when day rows are kept forever, outbound rows after
+	 * retention-outbound (before: never with retention-days 0).
+	 */
+	{
+		struct stats_outbound add, *o;
+		struct addr a;
+
+		stats_batch_clear(b);
+		add_row(b, "kdc", "10.0.0.11", 88, METHOD_PORT, now - 60, 1,
+		    10, NULL);
+		memset(&add, 0, sizeof(add));
+		add.flows = 1;
+		add.first_s = add.last_s = day0;
+		(void)addr_parse(&a, "10.0.0.12");
+		o = stats_batch_outbound(b, STATS_OUT_CLIENT, &a, TRANSPORT_TCP,
+		    443);
+		stats_outbound_add(o, &add);
+		(void)addr_parse(&a, "192.0.2.80");
+		o = stats_batch_outbound(b, STATS_OUT_SERVER, &a, TRANSPORT_TCP,
+		    443);
+		stats_outbound_add(o, &add);
+		add.first_s = add.last_s = now - 60;
+		o = stats_batch_outbound(b, STATS_OUT_SERVER, &a, TRANSPORT_TCP,
+		    80);
+		stats_outbound_add(o, &add);
+		ok(flush(s, 0, b, NULL, NULL, now, err, sizeof(err)) == 0,
+		    "flush outbound rows (%s)", err);
+		/* Age the first host and its clients. */
+		ok(sqlite_exec(db, "UPDATE hosts SET last_seen = 0 WHERE "
+		    "ip <> svcmap_ip_blob('10.0.0.11');"
+		    "UPDATE service_clients SET last_seen = 0", err,
+		    sizeof(err)) == 0, "age a host and the clients (%s)", err);
+		ret.day_days = 0;
+		ret.host_days = 0;
+		ret.outbound_days = 0;
+		ok(store_prune(s, &ret, now, err, sizeof(err)) == 0,
+		    "prune, everything forever");
+		is_int(sql_int(db, "SELECT count(*) FROM outbound") +
+		    sql_int(db, "SELECT count(*) FROM outbound_servers"), 3,
+		    "retention-outbound 0 keeps outbound rows");
+		ret.host_days = 5;
+		ret.outbound_days = 5;
+		ok(store_prune(s, &ret, now, err, sizeof(err)) == 0,
+		    "prune hosts and outbound, days kept forever");
+		is_int(sql_int(db, "SELECT count(*) FROM hosts WHERE "
+		    "last_seen = 0"), 0,
+		    "retention-hosts drops hosts with retention-days 0");
+		is_int(sql_int(db, "SELECT count(*) FROM hosts"), 1,
+		    "the host seen within it stays");
+		is_int(sql_int(db, "SELECT count(*) FROM service_clients"), 0,
+		    "retention-hosts drops clients");
+		is_int(sql_int(db, "SELECT count(*) FROM outbound"), 0,
+		    "retention-outbound drops an old client row");
+		is_int(sql_int(db, "SELECT count(*) FROM outbound_servers"), 1,
+		    "and an old server row, the recent one stays");
+	}
 	stats_batch_destroy(b);
 	store_close(s);
 }
@@ -881,6 +940,7 @@ test_queries(void)
 	query_summary_json(&j, &m);
 	ok(!json_failed(&j) && strstr(j.buf, "\"packets_by_class\":{"
 	    "\"classified\":120,\"undocumented\":40,\"unmonitored\":20,"
+	    "\"outbound\":0,"
 	    "\"non_ip\":14,\"malformed\":6}") != NULL,
 	    "summary JSON packet partition");
 	ok(strstr(j.buf, "\"first_packet\":\"2024-01-15T09:00:00Z\"") != NULL,

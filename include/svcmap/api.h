@@ -107,6 +107,7 @@ enum api_route {
 	API_ENDPOINTS,		/* /v1/endpoints */
 	API_ALERTS,		/* /v1/alerts */
 	API_OPERATIONS,		/* /v1/operations */
+	API_OUTBOUND,		/* /v1/outbound */
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */
@@ -130,6 +131,7 @@ struct api_request {
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */
 	bool		 all;		/* services: include undocumented */
+	bool		 servers;	/* outbound: the outside servers' rows */
 	int		 kind;		/* alerts: enum alert_kind; -1 all */
 	bool		 csv;		/* format=csv (the database and catalog
 					   routes); else JSON */
@@ -154,7 +156,7 @@ struct api_request {
 	 */
 	uint64_t	 limit;
 	int64_t		 resolution;	/* series: 60, 3600, 86400 */
-	int		 port;		/* top, series: 0 every port */
+	int		 port;		/* top, series, outbound: 0 every */
 	bool		 has_cursor;	/* after: the page starts after it */
 	struct query_key after;
 	/*

@@ -72,6 +72,8 @@ struct config {
 	uint32_t	retention_minute_days;
 	uint32_t	retention_hour_days;
 	uint32_t	retention_day_days;	/* 0 = forever */
+	uint32_t	retention_host_days;	/* 0 = as retention_day_days */
+	uint32_t	retention_outbound_days; /* 0 = forever */
 
 	/* flows */
 	uint32_t	flow_capacity;

@@ -30,7 +30,14 @@ struct flow_evidence_list;
 enum flow_class {
 	FLOW_CLASSIFIED = 0,	/* a documented service explains it */
 	FLOW_UNDOCUMENTED,	/* monitored server, nothing documents it */
-	FLOW_UNMONITORED	/* neither end in the monitored networks */
+	FLOW_UNMONITORED,	/* neither end in the monitored networks */
+	/*
+	 * A monitored client's flow to a server outside the monitored
+	 * networks (not multicast or broadcast): outbound use, kept per
+	 * (client, transport, port), never named as a service.
+	 */
+	FLOW_OUTBOUND,
+	FLOW__COUNT
 };
 
 /* How the service was decided; stored and shown as "epm", "bind", "port",

@@ -113,6 +113,36 @@ struct query_host_filter {
 	const char	*name;		/* glob (fnmatch, case folded) on any name */
 };
 
+/*
+ * Outbound use (schema v8): a monitored client's traffic to servers
+ * outside the monitored networks, per (client, transport, server port),
+ * or with `servers` per (outside server, transport, port).  Never a
+ * service: nothing names it.
+ */
+struct query_outbound {
+	const char	*sensor;
+	const char	*ip;		/* the client, or the outside server */
+	uint16_t	 port;		/* server port */
+	const char	*transport;
+	const char	*protocol;	/* nDPI (dpi-outbound); NULL unknown */
+	uint64_t	 flows;
+	uint64_t	 packets_c2s;
+	uint64_t	 packets_s2c;
+	uint64_t	 bytes_c2s;
+	uint64_t	 bytes_s2c;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* What `outbound` selects: NULL/0 members select everything. */
+struct query_outbound_filter {
+	bool		 servers;	/* the outside servers' rows */
+	const char	*host;		/* client (server) address or prefix */
+	int		 port;		/* 1..65535; 0 every port */
+	int64_t		 since;		/* last_seen >= since; 0 all time */
+	int64_t		 until;		/* first_seen < until; 0 no end */
+};
+
 /* One learned RPC endpoint, named through the catalog. */
 struct query_endpoint {
 	const char	*sensor;
@@ -181,7 +211,7 @@ struct query_summary {
 	uint64_t	 flows;
 	uint64_t	 pkt_class[PKT__COUNT];	/* sums to packets */
 	uint64_t	 byte_class[PKT__COUNT];
-	uint64_t	 flow_class[3];		/* by enum flow_class */
+	uint64_t	 flow_class[FLOW_CLASSES];	/* by enum flow_class */
 	uint64_t	 fragments;
 	uint64_t	 flows_evicted;
 	uint64_t	 dpi_mismatches;
@@ -233,6 +263,7 @@ enum query_kind {
 	QUERY_HOSTS,
 	QUERY_ENDPOINTS,
 	QUERY_ALERTS,
+	QUERY_OUTBOUND,		/* client rows and server rows alike */
 	QUERY__KINDS
 };
 
@@ -315,6 +346,8 @@ typedef void (*query_name_fn)(void *arg, const struct query_name *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
 typedef void (*query_operation_fn)(void *arg,
     const struct query_operation *r);
+typedef void (*query_outbound_fn)(void *arg,
+    const struct query_outbound *r);
 /* A stored alert: alert.h's record, its sensor member set. */
 typedef void (*query_alert_fn)(void *arg, const struct alert_record *r);
 
@@ -339,6 +372,11 @@ struct reader_ops {
 	int	(*operations)(struct reader *rd, const struct query_op_filter *f,
 		    query_operation_fn fn, void *arg, char *err,
 		    size_t errlen);
+	/* Ordered by ip text, transport, port, sensor. */
+	int	(*outbound)(struct reader *rd,
+		    const struct query_outbound_filter *f,
+		    const struct query_page *pg, query_outbound_fn fn,
+		    void *arg, char *err, size_t errlen);
 	int	(*alerts)(struct reader *rd, const char *kind, int64_t since,
 		    int64_t until, const struct query_page *pg, query_alert_fn fn, void *arg,
 		    char *err, size_t errlen);
@@ -447,12 +485,23 @@ int	query_alerts_page(struct reader *rd, const char *kind, int64_t since,
 	    const struct query_page *pg, query_alert_fn fn, void *arg,
 	    char *err, size_t errlen);
 
+/**
+ * Outbound rows matching f, ordered by ip text, transport, port, sensor,
+ * one page at a time (pg NULL: every row).
+ * @return: 0, or -1 with err set (bad host address, back end error).
+ */
+int	query_outbound_page(struct reader *rd,
+	    const struct query_outbound_filter *f, const struct query_page *pg,
+	    query_outbound_fn fn, void *arg, char *err, size_t errlen);
+
 /* The key of a record as the callbacks get it (names already added). */
 void	query_key_service(const struct query_service *r, struct query_key *k);
 void	query_key_host(const struct query_host *r, struct query_key *k);
 void	query_key_endpoint(const struct query_endpoint *r,
 	    struct query_key *k);
 void	query_key_alert(const struct alert_record *r, struct query_key *k);
+void	query_key_outbound(const struct query_outbound *r,
+	    struct query_key *k);
 
 /* Longest cursor text query_cursor_format() writes, NUL included. */
 #define QUERY_CURSOR_LEN	384

@@ -23,6 +23,8 @@
 #define STATS_KEY_LEN	48	/* service key, with NUL */
 #define STATS_NAME_LEN	40	/* nDPI protocol / interface name, with NUL */
 #define STATS_PIPE_LEN	64	/* SMB pipe name, with NUL (smb.h's bound) */
+/* enum flow_class's values (flow.h), which this header does not include. */
+#define FLOW_CLASSES	4
 
 /*
  * stats_row.smb_dialect: the SMB dialect of a row's sessions as one
@@ -49,12 +51,14 @@ enum packet_class {
 	PKT_CLASSIFIED = 0,
 	PKT_UNDOCUMENTED,
 	PKT_UNMONITORED,
+	PKT_OUTBOUND,		/* monitored clients to outside servers */
 	PKT_NON_IP,
 	PKT_MALFORMED,		/* truncated or malformed headers */
 	PKT__COUNT
 };
 
-/** "classified", "undocumented", "unmonitored", "non_ip", "malformed". */
+/** "classified", "undocumented", "unmonitored", "outbound", "non_ip",
+ * "malformed". */
 const char *packet_class_name(enum packet_class c);
 
 struct stats_key {
@@ -102,6 +106,34 @@ struct stats_host {
 	int64_t		last_s;		/* latest last_s of its rows */
 };
 
+/*
+ * Outbound use (FLOW_OUTBOUND flows): a monitored client's traffic to
+ * servers outside the monitored networks, much coarser than a service
+ * row.  The same record serves two tables: per (client, transport,
+ * server port), the `peer` being the client (STATS_OUT_CLIENT), and per
+ * (outside server, transport, port), the peer being the server
+ * (STATS_OUT_SERVER), whose rows give the outside servers and their
+ * count.  No time bucket: a row spans first_s to last_s and retention
+ * drops it once last_s is older than retention-outbound.
+ */
+enum stats_out_table {
+	STATS_OUT_CLIENT = 0,
+	STATS_OUT_SERVER,
+	STATS_OUT__COUNT
+};
+
+struct stats_outbound {
+	struct addr	peer;		/* client or outside server */
+	uint16_t	port;		/* server port */
+	uint8_t		transport;
+	uint64_t	flows;		/* flows first counted in this row */
+	uint64_t	pkts[2];	/* FLOW_C2S, FLOW_S2C */
+	uint64_t	bytes[2];
+	int64_t		first_s;	/* packet time, UTC seconds */
+	int64_t		last_s;
+	char		protocol[STATS_NAME_LEN]; /* nDPI (dpi-outbound), "" */
+};
+
 /* Absolute totals of the current run (not deltas). */
 struct run_totals {
 	uint64_t	packets;
@@ -109,7 +141,7 @@ struct run_totals {
 	uint64_t	pkt_class[PKT__COUNT];
 	uint64_t	byte_class[PKT__COUNT];
 	uint64_t	flows;		/* flows counted (each once) */
-	uint64_t	flow_class[3];	/* indexed by enum flow_class */
+	uint64_t	flow_class[FLOW_CLASSES]; /* by enum flow_class */
 	uint64_t	decode[DR__COUNT];
 	uint64_t	fragments;	/* later IP fragments */
 	uint64_t	flows_evicted;
@@ -200,6 +232,25 @@ struct stats_row *stats_batch_row(struct stats_batch *b,
 	    const struct stats_key *key);
 /** Record a client of a row's service (deduplicated within the batch). */
 int	stats_batch_client(struct stats_batch *b, const struct stats_client *c);
+
+/**
+ * The outbound row of (peer, transport, port) in table `which` (created
+ * empty if new); the caller adds the counts.  NULL on allocation
+ * failure.
+ */
+struct stats_outbound *stats_batch_outbound(struct stats_batch *b,
+	    enum stats_out_table which, const struct addr *peer,
+	    uint8_t transport, uint16_t port);
+/**
+ * Add src's counts to dst: counts add up, times widen, a protocol
+ * verdict replaces "" or an older one.
+ */
+void	stats_outbound_add(struct stats_outbound *dst,
+	    const struct stats_outbound *src);
+size_t	stats_batch_noutbound(const struct stats_batch *b,
+	    enum stats_out_table which);
+const struct stats_outbound *stats_batch_outbounds(
+	    const struct stats_batch *b, enum stats_out_table which);
 
 size_t	stats_batch_nrows(const struct stats_batch *b);
 const struct stats_row *stats_batch_rows(const struct stats_batch *b);

@@ -35,7 +35,7 @@ struct alert_batch;
 struct alerts;
 
 /** The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Longest store URL or path, with NUL (config.h CONFIG_PATH_LEN). */
 #define STORE_URL_LEN	4096
@@ -65,6 +65,10 @@ struct store_retention {
 	uint32_t	minute_days;	/* keep 1-minute rows this many days */
 	uint32_t	hour_days;	/* keep 1-hour rollups */
 	uint32_t	day_days;	/* keep 1-day rollups; 0 = forever */
+	/* Drop hosts, clients, RPC operations and host names not seen for
+	 * this many days; 0: keep them as long as day_days does. */
+	uint32_t	host_days;
+	uint32_t	outbound_days;	/* outbound rows not seen; 0 = forever */
 };
 
 /* Capture counters of one interface (pcap_stats) at a flush. */
