@@ -26,6 +26,7 @@
 #include "svcmap/log.h"
 #include "svcmap/opstats.h"
 #include "svcmap/opwatch.h"
+#include "svcmap/roles.h"
 #include "svcmap/stats.h"
 
 #define US_PER_S		1000000ULL
@@ -746,6 +747,35 @@ drain_visit(void *arg, struct flow *f)
 	drain_flow(arg, f);
 }
 
+/*
+ * What monitored servers answered feeds the role table once per drain,
+ * off the per-packet path; new_role is decided there.  A row the batch
+ * still holds from an earlier drain is seen again, harmlessly: the
+ * table keeps first and last times.
+ */
+static void
+engine_roles(struct engine *e)
+{
+	const struct stats_row *rows = stats_batch_rows(e->batch);
+	size_t i, n = stats_batch_nrows(e->batch);
+	struct role_served s;
+
+	for (i = 0; i < n; i++) {
+		if (rows[i].pkts[FLOW_S2C] == 0 ||
+		    !classify_monitored(&e->cctx, &rows[i].key.server))
+			continue;
+		s.service = rows[i].key.service;
+		s.port = rows[i].key.port;
+		s.interface = rows[i].interface;
+		s.pipe = rows[i].key.pipe;
+		s.first_seen = rows[i].first_s;
+		s.last_seen = rows[i].last_s;
+		alert_served(e->alerts, e->cat, &rows[i].key.server, &s);
+	}
+	alert_restore_start(e->alerts, (uint64_t)e->totals.first_s * US_PER_S);
+	alert_roles(e->alerts, e->cat, e->host.now_us);
+}
+
 void
 engine_drain(struct engine *e, bool end_flows)
 {
@@ -767,6 +797,8 @@ engine_drain(struct engine *e, bool end_flows)
 		flow_table_foreach(e->flows, drain_visit, e);
 	} else
 		flow_table_foreach_touched(e->flows, drain_visit, e);
+	if (e->alerts != NULL)
+		engine_roles(e);
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;
@@ -951,6 +983,9 @@ void
 engine_set_alerts(struct engine *e, struct alerts *a)
 {
 	e->alerts = a;
+	/* The roles hosts held before this run are not new. */
+	if (a != NULL)
+		alert_roles_settle(a, e->cat);
 }
 
 void

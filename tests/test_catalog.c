@@ -623,8 +623,14 @@ test_open(void)
 	snprintf(link, sizeof(link), "%s/rpc-operations.catalog", dir);
 	symlink(fixture("good-empty.catalog"), link);
 	cat = catalog_open(dir, NULL, err, sizeof(err));
+	ok(cat == NULL && strstr(err, "roles.catalog") != NULL,
+	    "catalog_open: missing roles.catalog (%s)", err);
+
+	snprintf(link, sizeof(link), "%s/roles.catalog", dir);
+	symlink(fixture("good-empty.catalog"), link);
+	cat = catalog_open(dir, NULL, err, sizeof(err));
 	ok(cat != NULL && catalog_nservices(cat) == 14,
-	    "catalog_open: the three shipped files (%s)", err);
+	    "catalog_open: the four shipped files (%s)", err);
 	catalog_destroy(cat);
 
 	cat = catalog_open(dir, "", err, sizeof(err));
@@ -1130,7 +1136,7 @@ cleanup(void)
 	static const char *const files[] = {
 		"stderr.txt", "long.catalog", "full.catalog",
 		"data/services.catalog", "data/rpc-interfaces.catalog",
-		"data/rpc-operations.catalog", NULL
+		"data/rpc-operations.catalog", "data/roles.catalog", NULL
 	};
 	size_t i;
 
