@@ -713,6 +713,12 @@ alert_roles_settle(struct alerts *a, const struct catalog *cat)
 }
 
 bool
+alert_flow_answered(const struct flow *f)
+{
+	return server_answered(f);
+}
+
+bool
 alert_flow_due(const struct flow *f)
 {
 	return (f->alert_flags & ALERT_FLOW_DONE) == 0 && server_answered(f);

@@ -338,6 +338,7 @@ static const char *const alert_kind_names[ALERT_KINDS] = {
 	"unmapped_dynamic_port",
 	"new_service",
 	"sensitive_operation",
+	"new_role",
 };
 
 static const struct {
@@ -817,9 +818,10 @@ set_alert(const struct directive *d, struct config *cfg, struct load *ld,
 			break;
 	if (kind == ALERT_KINDS) {
 		load_error(ld, "%s: unknown alert kind \"%s\" (%s, %s, %s, %s, "
-		    "%s)", d->name, argv[0], alert_kind_names[0],
+		    "%s, %s)", d->name, argv[0], alert_kind_names[0],
 		    alert_kind_names[1], alert_kind_names[2],
-		    alert_kind_names[3], alert_kind_names[4]);
+		    alert_kind_names[3], alert_kind_names[4],
+		    alert_kind_names[5]);
 		return -1;
 	}
 	if (ld->alert_seen[kind] != 0) {

@@ -350,15 +350,17 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
-	static const char usage[] = "hosts [--name PATTERN] " CTL_PAGE_USAGE
-	    " [--json|--csv]";
+	static const char usage[] = "hosts [--name PATTERN] [--role KEY] "
+	    CTL_PAGE_USAGE " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "role", required_argument, NULL, 'r' },
 		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct record_table *const kinds[] = { &record_hosts };
 	struct query_host_filter hf;
+	struct catalog *cat;
 	struct ctl_page page;
 	const struct query_page *pg;
 	struct reader *s;
@@ -381,6 +383,11 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 				return CTL_USAGE;
 			hf.name = optarg;
 			break;
+		case 'r':
+			if (ctl_once(&seen, 0x02, "role", usage) == -1)
+				return CTL_USAGE;
+			hf.role = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: svcmapctl %s\n", usage);
 			return CTL_USAGE;
@@ -392,6 +399,16 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	}
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
+	/* Roles come from the catalog's roles.catalog. */
+	hf.cat = cat = open_catalog(o);
+	if (hf.role != NULL && cat != NULL &&
+	    catalog_role_find(cat, hf.role) == -1) {
+		fprintf(stderr, "svcmapctl: hosts: --role: no role \"%s\" in "
+		    "the catalog\n", hf.role);
+		catalog_destroy(cat);
+		reader_close(s);
+		return CTL_USAGE;
+	}
 	ctl_out_begin(&out, o, kinds, 1);
 	pg = ctl_page_query(&page, &out.out);
 	ret = ctl_out_end(&out, pg == NULL ? query_hosts_where(s, &hf, NULL,
@@ -401,6 +418,8 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	ctl_page_end(&page, ret);
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
+	if (cat != NULL)
+		catalog_destroy(cat);
 	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
@@ -469,7 +488,7 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 		    !o->quiet);
 		record_out_begin(&v.names, RECORD_TEXT, nk, 1, NULL, stdout,
 		    !o->quiet);
-		ret = query_host_one(s, ip, host_view_row, &v, &found, err,
+		ret = query_host_one(s, cat, ip, host_view_row, &v, &found, err,
 		    sizeof(err));
 		if (ret == -1)
 			v.hosts.failed = v.names.failed = true;

@@ -670,6 +670,46 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
 	return true;
 }
 
+/* One record of an answered flow into the role table. */
+static void
+served_record(struct engine *e, const struct flow *f, int service, int iface,
+    const char *pipe)
+{
+	struct role_served s;
+
+	if (service < 0 && iface < 0 && pipe[0] == '\0')
+		return;
+	s.service = service >= 0 ? catalog_service(e->cat, service)->key : "";
+	s.port = f->server_port;
+	s.interface = iface >= 0 ? catalog_iface(e->cat, iface)->name : "";
+	s.pipe = pipe;
+	s.first_seen = (int64_t)(f->first_us / US_PER_S);
+	s.last_seen = (int64_t)(f->last_us / US_PER_S);
+	alert_served(e->alerts, e->cat, &f->server, &s);
+}
+
+/*
+ * What a monitored server answered (alert.h alert_flow_answered(): a
+ * reset is no answer) feeds the role table at each drain of the flow,
+ * with every evidence record, so a pipe bound late still counts; the
+ * roles themselves are evaluated once per drain (engine_drain()).
+ */
+static void
+engine_served(struct engine *e, const struct flow *f)
+{
+	const struct flow_evidence *ev;
+	unsigned i;
+
+	if (f->cls == FLOW_UNMONITORED || !alert_flow_answered(f) ||
+	    !classify_monitored(&e->cctx, &f->server))
+		return;
+	served_record(e, f, f->service, f->iface, "");
+	for (i = 0; f->evidence != NULL && i < f->evidence->n; i++) {
+		ev = &f->evidence->ev[i];
+		served_record(e, f, ev->service, ev->iface, ev->pipe);
+	}
+}
+
 /*
  * Move a flow's counts since its last drain into the batch: each
  * evidence record's into its own row, the rest into the row of the
@@ -685,6 +725,8 @@ drain_flow(struct engine *e, struct flow *f)
 	struct drain_rec r;
 	int d;
 
+	if (e->alerts != NULL)
+		engine_served(e, f);
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
 		e->drain_all = true;
 		return;
@@ -747,35 +789,6 @@ drain_visit(void *arg, struct flow *f)
 	drain_flow(arg, f);
 }
 
-/*
- * What monitored servers answered feeds the role table once per drain,
- * off the per-packet path; new_role is decided there.  A row the batch
- * still holds from an earlier drain is seen again, harmlessly: the
- * table keeps first and last times.
- */
-static void
-engine_roles(struct engine *e)
-{
-	const struct stats_row *rows = stats_batch_rows(e->batch);
-	size_t i, n = stats_batch_nrows(e->batch);
-	struct role_served s;
-
-	for (i = 0; i < n; i++) {
-		if (rows[i].pkts[FLOW_S2C] == 0 ||
-		    !classify_monitored(&e->cctx, &rows[i].key.server))
-			continue;
-		s.service = rows[i].key.service;
-		s.port = rows[i].key.port;
-		s.interface = rows[i].interface;
-		s.pipe = rows[i].key.pipe;
-		s.first_seen = rows[i].first_s;
-		s.last_seen = rows[i].last_s;
-		alert_served(e->alerts, e->cat, &rows[i].key.server, &s);
-	}
-	alert_restore_start(e->alerts, (uint64_t)e->totals.first_s * US_PER_S);
-	alert_roles(e->alerts, e->cat, e->host.now_us);
-}
-
 void
 engine_drain(struct engine *e, bool end_flows)
 {
@@ -797,8 +810,11 @@ engine_drain(struct engine *e, bool end_flows)
 		flow_table_foreach(e->flows, drain_visit, e);
 	} else
 		flow_table_foreach_touched(e->flows, drain_visit, e);
-	if (e->alerts != NULL)
-		engine_roles(e);
+	if (e->alerts != NULL) {
+		alert_restore_start(e->alerts,
+		    (uint64_t)e->totals.first_s * US_PER_S);
+		alert_roles(e->alerts, e->cat, e->host.now_us);
+	}
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;

@@ -115,6 +115,37 @@ host_names(const void *rec, struct record_value *v)
 }
 
 static void
+host_roles(const void *rec, struct record_value *v)
+{
+	const struct query_host *r = rec;
+
+	v->sub = &record_roles;
+	v->items = r->roles;
+	v->n = r->nroles;
+	v->stride = sizeof(r->roles[0]);
+}
+
+static void
+host_role_keys(const void *rec, struct record_value *v)
+{
+	const struct query_host *r = rec;
+
+	v->list = r->role_keys;
+	v->n = r->nroles;
+}
+
+static void
+role_evidence(const void *rec, struct record_value *v)
+{
+	const struct query_role *r = rec;
+
+	v->sub = &record_role_evidence;
+	v->items = r->evidence;
+	v->n = r->nevidence;
+	v->stride = sizeof(r->evidence[0]);
+}
+
+static void
 endpoint_port(const void *rec, struct record_value *v)
 {
 	const struct query_endpoint *r = rec;
@@ -332,8 +363,33 @@ static const struct record_field host_fields[] = {
 	/* Issue 15: after every older field, so theirs do not move. */
 	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QH, name), 2, "NAME" },
 	{ "names", RECORD_OBJECTS, 0, 0, 0, host_names, 0, NULL },
+	/* Roles (roles.catalog): objects in JSON, keys in the table. */
+	{ "roles", RECORD_OBJECTS, 0, 0, 0, host_roles, 0, NULL },
+	{ NULL, RECORD_LIST, 0, 0, 0, host_role_keys, 9, "ROLES" },
 };
 #undef QH
+
+/* One role of a host (query_host.roles). */
+#define QR	struct query_role
+static const struct record_field role_fields[] = {
+	{ "role", RECORD_STRING, 0, S(QR, role), 1, "ROLE" },
+	{ "name", RECORD_STRING, 0, S(QR, name), 2, "NAME" },
+	{ "confidence", RECORD_STRING, 0, S(QR, confidence), 3,
+	    "CONFIDENCE" },
+	{ "since", RECORD_TIME, 0, S(QR, since), 4, "SINCE" },
+	{ "last_seen", RECORD_TIME, 0, S(QR, last_seen), 5, "LAST SEEN" },
+	{ "evidence", RECORD_OBJECTS, 0, 0, 0, role_evidence, 0, NULL },
+};
+#undef QR
+
+/* One evidence item of a role: what the host served, and when. */
+#define QV	struct query_role_evidence
+static const struct record_field role_evidence_fields[] = {
+	{ "item", RECORD_STRING, 0, S(QV, item), 1, "EVIDENCE" },
+	{ "first_seen", RECORD_TIME, 0, S(QV, first_seen), 2, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QV, last_seen), 3, "LAST SEEN" },
+};
+#undef QV
 
 /* One name of a host (query_host.names): its name first (text formats). */
 #define QN	struct query_name
@@ -522,6 +578,12 @@ const struct record_table record_services = {
 };
 const struct record_table record_hosts = {
 	"hosts", host_fields, NFIELDS(host_fields)
+};
+const struct record_table record_roles = {
+	"roles", role_fields, NFIELDS(role_fields)
+};
+const struct record_table record_role_evidence = {
+	"evidence", role_evidence_fields, NFIELDS(role_evidence_fields)
 };
 const struct record_table record_names = {
 	"names", name_fields, NFIELDS(name_fields)
@@ -1144,7 +1206,8 @@ query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
 	json_object_begin(j);
 	json_key(j, "hosts");
 	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
-	ret = query_host_one(s, ip, record_host_row, &o, found, err, errlen);
+	ret = query_host_one(s, cat, ip, record_host_row, &o, found, err,
+	    errlen);
 	record_out_end(&o);
 	if (ret == 0) {
 		memset(&f, 0, sizeof(f));

@@ -196,6 +196,12 @@ void	alert_restore_served(struct alerts *a, const struct addr *host,
 void	alert_roles_settle(struct alerts *a, const struct catalog *cat);
 
 /**
+ * Did the flow's server answer (a TCP handshake or data both ways, any
+ * reply otherwise)?  A reset is no answer.
+ */
+bool	alert_flow_answered(const struct flow *f);
+
+/**
  * Would alert_flow() look at this flow before it ends?  Not yet looked
  * at, and the server answered.  Cheap: the engine asks it per packet
  * and builds the facts only when it says yes.

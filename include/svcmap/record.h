@@ -97,6 +97,8 @@ struct record_table {
 extern const struct record_table record_services;	/* query_service */
 extern const struct record_table record_hosts;		/* query_host */
 extern const struct record_table record_names;		/* query_name */
+extern const struct record_table record_roles;		/* query_role */
+extern const struct record_table record_role_evidence; /* query_role_evidence */
 extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_operations;	/* query_operation */
 extern const struct record_table record_alerts;	/* alert_record */
