@@ -670,7 +670,11 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
 	return true;
 }
 
-/* One record of an answered flow into the role table. */
+/*
+ * One record of an answered flow into the role table, when it shows the
+ * protocol: nDPI recognised it, or an RPC bind or a pipe names the
+ * service (the readers' rule too, sqlite_read.c).
+ */
 static void
 served_record(struct engine *e, const struct flow *f, int service, int iface,
     const char *pipe)
@@ -678,6 +682,9 @@ served_record(struct engine *e, const struct flow *f, int service, int iface,
 	struct role_served s;
 
 	if (service < 0 && iface < 0 && pipe[0] == '\0')
+		return;
+	if (iface < 0 && pipe[0] == '\0' &&
+	    (!f->dpi_done || f->protocol == NULL))
 		return;
 	s.service = service >= 0 ? catalog_service(e->cat, service)->key : "";
 	s.port = f->server_port;

@@ -157,6 +157,7 @@ struct host_roles {
 	struct role_match	*m;
 	struct query_role	*roles;
 	struct query_role_evidence *ev;
+	const char		**items;
 	const char		**keys;
 	struct role_served	*served;
 	size_t			 nserved_cap;
@@ -187,6 +188,8 @@ host_roles_init(struct host_roles *hr, const struct catalog *cat)
 	    (hr->roles = calloc(hr->nroles, sizeof(*hr->roles))) == NULL ||
 	    (hr->ev = calloc(hr->nroles * ROLES_MAX_EVIDENCE,
 	    sizeof(*hr->ev))) == NULL ||
+	    (hr->items = calloc(hr->nroles * ROLES_MAX_EVIDENCE,
+	    sizeof(*hr->items))) == NULL ||
 	    (hr->keys = calloc(hr->nroles, sizeof(*hr->keys))) == NULL)
 		return -1;
 	return 0;
@@ -198,6 +201,7 @@ host_roles_free(struct host_roles *hr)
 	free(hr->m);
 	free(hr->roles);
 	free(hr->ev);
+	free(hr->items);
 	free(hr->keys);
 	free(hr->served);
 }
@@ -238,8 +242,9 @@ host_roles_derive(struct host_roles *hr, const struct catalog *cat,
 		hr->roles[i].last_seen = hr->m[i].last_seen;
 		hr->roles[i].evidence = &hr->ev[k];
 		hr->roles[i].nevidence = hr->m[i].nev;
+		hr->roles[i].items = &hr->items[k];
 		for (j = 0; j < hr->m[i].nev; j++, k++) {
-			hr->ev[k].item = hr->m[i].ev[j].text;
+			hr->ev[k].item = hr->items[k] = hr->m[i].ev[j].text;
 			hr->ev[k].first_seen = hr->m[i].ev[j].first_seen;
 			hr->ev[k].last_seen = hr->m[i].ev[j].last_seen;
 		}

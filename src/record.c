@@ -135,6 +135,15 @@ host_role_keys(const void *rec, struct record_value *v)
 }
 
 static void
+role_items(const void *rec, struct record_value *v)
+{
+	const struct query_role *r = rec;
+
+	v->list = r->items;
+	v->n = r->nevidence;
+}
+
+static void
 role_evidence(const void *rec, struct record_value *v)
 {
 	const struct query_role *r = rec;
@@ -379,6 +388,7 @@ static const struct record_field role_fields[] = {
 	{ "since", RECORD_TIME, 0, S(QR, since), 4, "SINCE" },
 	{ "last_seen", RECORD_TIME, 0, S(QR, last_seen), 5, "LAST SEEN" },
 	{ "evidence", RECORD_OBJECTS, 0, 0, 0, role_evidence, 0, NULL },
+	{ NULL, RECORD_LIST, 0, 0, 0, role_items, 6, "EVIDENCE" },
 };
 #undef QR
 
@@ -1195,10 +1205,15 @@ query_hosts_json(struct reader *s, struct json *j, char *err, size_t errlen)
 	return ret;
 }
 
+static const struct record_table *const operations_kind[] = {
+	&record_operations
+};
+
 int
 query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
     struct json *j, bool *found, char *err, size_t errlen)
 {
+	struct query_op_filter of;
 	struct query_filter f;
 	struct record_out o;
 	int ret;
@@ -1220,6 +1235,16 @@ query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
 		    errlen);
 		record_out_end(&o);
 	}
+	if (ret == 0) {
+		memset(&of, 0, sizeof(of));
+		of.host = ip;
+		json_key(j, "operations");
+		record_out_begin(&o, RECORD_JSON, operations_kind, 1, j, NULL,
+		    false);
+		ret = query_operations(s, cat, &of, record_operation_row, &o,
+		    err, errlen);
+		record_out_end(&o);
+	}
 	json_object_end(j);
 	return ret;
 }
@@ -1237,9 +1262,6 @@ query_endpoints_json(struct reader *s, const struct catalog *cat,
 	return ret;
 }
 
-static const struct record_table *const operations_kind[] = {
-	&record_operations
-};
 
 int
 query_operations_json(struct reader *s, const struct catalog *cat,

@@ -471,11 +471,16 @@ read_hosts(struct reader *rd, const struct query_page *pg,
 	    " ORDER BY ipt, sensor, service";
 	static const char names_sql[] = NAMES_SQL(" WHERE ?1 IS NULL OR"
 	    " (svcmap_ip_text(address), sensor) > (?1, ?2)");
-	/* Rows whose server answered: the roles' evidence (roles.h). */
+	/*
+	 * The roles' evidence (roles.h): rows whose server answered in a
+	 * protocol nDPI recognised, or that an RPC bind or a pipe named.
+	 * A reset or a silent handshake on a port is not a role.
+	 */
 	static const char served_sql[] =
 	    "SELECT svcmap_ip_text(server_ip) AS ipt, sensor, service, port,"
 	    " interface, pipe, min(first_seen), max(last_seen)"
 	    " FROM service_stats WHERE pkts_s2c > 0"
+	    " AND (protocol <> '' OR interface <> '' OR pipe <> '')"
 	    " AND (?1 IS NULL OR (svcmap_ip_text(server_ip), sensor) >"
 	    "   (?1, ?2))"
 	    " GROUP BY ipt, sensor, service, port, interface, pipe"

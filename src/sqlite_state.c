@@ -262,6 +262,7 @@ sqlite_load_alerts(struct store *base, struct alerts *a, char *err,
 	    "SELECT server_ip, service, port, interface, pipe,"
 	    " min(first_seen), max(last_seen) FROM service_stats"
 	    " WHERE sensor = ?1 AND pkts_s2c > 0"
+	    " AND (protocol <> '' OR interface <> '' OR pipe <> '')"
 	    " GROUP BY server_ip, service, port, interface, pipe";
 	static const char first[] =
 	    "SELECT coalesce(min(first_packet), 0) FROM runs"

@@ -105,6 +105,7 @@ struct query_role {
 	int64_t		 last_seen;	/* its latest evidence */
 	struct query_role_evidence *evidence;
 	size_t		 nevidence;
+	const char *const *items;	/* the evidence's items (tables) */
 };
 
 /* What a host served (its server answered), one per service_stats

@@ -206,8 +206,9 @@ int	query_endpoints_json(struct reader *s, const struct catalog *cat,
 /**
  * One address as a JSON object: "hosts", its host record per sensor that
  * knows it (query_host_one(): names, and for a server its services and
- * counts), and "services", the service rows it serves (undocumented ones
- * too).  *found: whether any sensor knows it.
+ * counts, names and roles), "services", the service rows it serves
+ * (undocumented ones too), and "operations", the RPC operations called
+ * on it.  *found: whether any sensor knows it.
  */
 int	query_host_json(struct reader *s, const struct catalog *cat,
 	    const char *ip, struct json *j, bool *found, char *err,
