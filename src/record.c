@@ -1194,13 +1194,18 @@ query_services_json(struct reader *s, const struct catalog *cat,
 }
 
 int
-query_hosts_json(struct reader *s, struct json *j, char *err, size_t errlen)
+query_hosts_json(struct reader *s, const struct catalog *cat, struct json *j,
+    char *err, size_t errlen)
 {
+	struct query_host_filter hf;
 	struct record_out o;
 	int ret;
 
+	memset(&hf, 0, sizeof(hf));
+	hf.cat = cat;
 	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
-	ret = query_hosts(s, record_host_row, &o, err, errlen);
+	ret = query_hosts_where(s, &hf, NULL, record_host_row, &o, err,
+	    errlen);
 	record_out_end(&o);
 	return ret;
 }

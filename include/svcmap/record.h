@@ -199,8 +199,9 @@ struct reader;
 int	query_services_json(struct reader *s, const struct catalog *cat,
 	    const struct query_filter *f, struct json *j, char *err,
 	    size_t errlen);
-int	query_hosts_json(struct reader *s, struct json *j, char *err,
-	    size_t errlen);
+/* Hosts with their roles when cat is given (query_hosts_where()). */
+int	query_hosts_json(struct reader *s, const struct catalog *cat,
+	    struct json *j, char *err, size_t errlen);
 int	query_endpoints_json(struct reader *s, const struct catalog *cat,
 	    struct json *j, char *err, size_t errlen);
 /**
