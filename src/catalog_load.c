@@ -92,6 +92,14 @@ parse_version(const char *s, uint16_t *major, uint16_t *minor)
 	return true;
 }
 
+/* A comma list with an empty member: ",a", "a,", "a,,b" (s not empty). */
+static bool
+list_has_empty(const char *s)
+{
+	return s[0] == ',' || s[strlen(s) - 1] == ',' ||
+	    strstr(s, ",,") != NULL;
+}
+
 /*
  * Why the text of a line is unusable, or NULL: it must be UTF-8 (shortest
  * forms, no surrogates) without control characters other than TAB, since
@@ -150,8 +158,7 @@ parse_sources(struct loadctx *lc, const char *s, uint8_t *out)
 		return true;
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
-	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
-	    strstr(buf, ",,") != NULL) {
+	if (list_has_empty(buf)) {
 		bad(lc, "empty source in \"%s\"", s);
 		return false;
 	}
@@ -296,8 +303,7 @@ rec_app(struct loadctx *lc, char **f)
 		return 0;
 	}
 	if (strcmp(f[2], "-") != 0) {
-		if (f[2][0] == ',' || f[2][strlen(f[2]) - 1] == ',' ||
-		    strstr(f[2], ",,") != NULL) {
+		if (list_has_empty(f[2])) {
 			bad(lc, "empty nDPI name in \"%s\"", f[2]);
 			return 0;
 		}
@@ -506,8 +512,7 @@ rec_op(struct loadctx *lc, char **f)
 		    "most %d bytes)", f[4], CATALOG_OP_NAMELEN - 1);
 	if (strcmp(f[5], "-") != 0) {
 		snprintf(buf, sizeof(buf), "%s", f[5]);
-		if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
-		    strstr(buf, ",,") != NULL)
+		if (list_has_empty(buf))
 			bad(lc, "empty flag in \"%s\"", f[5]);
 		else
 			for (tok = strtok_r(buf, ",", &save); tok != NULL;
@@ -689,8 +694,7 @@ rec_need(struct loadctx *lc, char **f)
 		bad(lc, "bad role key \"%s\"", f[1]);
 	if (strcmp(f[2], "all") != 0 && strcmp(f[2], "any") != 0)
 		bad(lc, "bad need \"%s\" (all or any)", f[2]);
-	if (f[3][0] == ',' || f[3][strlen(f[3]) - 1] == ',' ||
-	    strstr(f[3], ",,") != NULL)
+	if (list_has_empty(f[3]))
 		bad(lc, "empty evidence in \"%s\"", f[3]);
 	if (lc->errs->n != nerr)
 		return 0;
