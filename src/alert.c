@@ -631,7 +631,13 @@ role_held(void *arg, const struct addr *host, const struct role_match *m)
 	known = known_check(a, host, key, true);
 	if (known == -1)
 		a->overflows++;
-	if (known != 0 || a->roles_quiet || re->now_us < a->start_us +
+	/*
+	 * New is when its needs were first met (since), not when this
+	 * drain saw it: a flow that ends long after its packets (a capture
+	 * with a gap, an idle timeout) must not make an old role new.
+	 */
+	if (known != 0 || a->roles_quiet || m->since < 0 ||
+	    (uint64_t)m->since * US_PER_S < a->start_us +
 	    (uint64_t)a->cfg.alert_learning_s * US_PER_S)
 		return;
 	ev[0] = '\0';
@@ -649,7 +655,7 @@ role_held(void *arg, const struct addr *host, const struct role_match *m)
 	rs.interface = "";
 	rs.operation = r->key;
 	rs.detail = detail;
-	rs.now_s = (int64_t)(re->now_us / US_PER_S);
+	rs.now_s = m->since;
 	rs.n = 1;
 	rs.severity = r->severity;
 	raise_count(a, &rs);

@@ -174,9 +174,10 @@ void	alert_served(struct alerts *a, const struct catalog *cat,
 /**
  * Evaluate the roles of the hosts noted since the last call.  A role a
  * host did not hold before raises new_role, keyed by (host, role: the
- * record's operation member), unless it appears within the learning
- * period (alert-learning-period from the first packet of the store's
- * history); then it is only remembered.  Severity: the role's, else the
+ * record's operation member), unless its needs were first met (its
+ * since) within the learning period (alert-learning-period from the
+ * first packet of the store's history); then it is only remembered.
+ * The alert's time is that since.  Severity: the role's, else the
  * kind's.  Once per drain.
  */
 void	alert_roles(struct alerts *a, const struct catalog *cat,
