@@ -24,6 +24,8 @@
 #include "svcmap/log.h"
 #include "svcmap/opwatch.h"
 #include "svcmap/record.h"
+#include "svcmap/roles.h"
+#include "svcmap/stats.h"
 #include "svcmap/store.h"
 #include "svcmap/transport.h"
 
@@ -43,6 +45,7 @@ static const char *const kind_names[ALERT__COUNT] = {
 	[ALERT_UNMAPPED_DYNAMIC_PORT] = "unmapped_dynamic_port",
 	[ALERT_NEW_SERVICE] = "new_service",
 	[ALERT_SENSITIVE_OPERATION] = "sensitive_operation",
+	[ALERT_NEW_ROLE] = "new_role",
 };
 
 struct alert_slot {
@@ -75,6 +78,17 @@ struct storm_slot {
 	bool		 used;
 };
 
+/* A served row restored from the store (strings copied). */
+struct restored_row {
+	struct addr	 host;
+	char		 service[STATS_KEY_LEN];
+	char		 interface[STATS_NAME_LEN];
+	char		 pipe[STATS_PIPE_LEN];
+	uint16_t	 port;
+	int64_t		 first_s;
+	int64_t		 last_s;
+};
+
 struct alert_batch {
 	struct alert_record	*recs;
 	size_t			 n;
@@ -88,6 +102,11 @@ struct alerts {
 	struct known_slot	*known;
 	struct dc_slot		*dc;
 	struct storm_slot	*storm;
+	struct role_track	*roles;		/* what hosts served */
+	bool			 roles_quiet;	/* settling: remember only */
+	/* Served rows from the store, until alert_roles_settle(). */
+	struct restored_row	*restored;
+	size_t			 nrestored, restored_cap;
 	struct alert_batch	*batch;
 	uint64_t		 start_us;	/* learning starts here */
 	int64_t			 rate_minute[ALERT__COUNT];
@@ -122,6 +141,7 @@ alert_create(const struct config *cfg, char *err, size_t errlen)
 	    (a->known = calloc(ALERT_KNOWN_SIZE, sizeof(*a->known))) == NULL ||
 	    (a->dc = calloc(ALERT_DC_SIZE, sizeof(*a->dc))) == NULL ||
 	    (a->storm = calloc(ALERT_STORM_SIZE, sizeof(*a->storm))) == NULL ||
+	    (a->roles = role_track_create(cfg->role_capacity)) == NULL ||
 	    (a->batch = alert_batch_create()) == NULL) {
 		snprintf(err, errlen, "alerts: out of memory");
 		alert_destroy(a);
@@ -150,6 +170,8 @@ alert_destroy(struct alerts *a)
 	free(a->known);
 	free(a->dc);
 	free(a->storm);
+	role_track_destroy(a->roles);
+	free(a->restored);
 	alert_batch_destroy(a->batch);
 	free(a);
 }
@@ -356,6 +378,7 @@ struct raise {
 	const char	*detail;
 	int64_t		 now_s;
 	uint64_t	 n;		/* flows or calls counted */
+	uint8_t		 severity;	/* 0: the kind's */
 };
 
 /*
@@ -425,7 +448,8 @@ raise_count(struct alerts *a, const struct raise *rs)
 	} else
 		event = s->r.resolved_at != 0 ||
 		    now_s - s->r.last_seen >= (int64_t)a->cfg.alert_quiet_s;
-	s->r.severity = (uint8_t)a->cfg.alert_kind[kind].severity;
+	s->r.severity = rs->severity != 0 ? rs->severity :
+	    (uint8_t)a->cfg.alert_kind[kind].severity;
 	s->r.client = f->client;
 	flow_facts(a, f, &s->r);
 	snprintf(s->r.service, sizeof(s->r.service), "%s",
@@ -454,7 +478,7 @@ raise_alert(struct alerts *a, int kind, const struct flow *f,
     const struct alert_facts *facts, const char *detail)
 {
 	struct raise rs = { kind, f, facts->service, facts->protocol, "", "",
-	    detail, (int64_t)(facts->now_us / US_PER_S), 1 };
+	    detail, (int64_t)(facts->now_us / US_PER_S), 1, 0 };
 
 	raise_count(a, &rs);
 }
@@ -598,7 +622,136 @@ alert_rpc_request(struct alerts *a, const struct flow *f,
 	rs.detail = detail;
 	rs.now_s = (int64_t)(rq->now_us / US_PER_S);
 	rs.n = n;
+	rs.severity = 0;
 	raise_count(a, &rs);
+}
+
+void
+alert_served(struct alerts *a, const struct catalog *cat,
+    const struct addr *host, const struct role_served *s)
+{
+	role_track_served(a->roles, cat, host, s);
+}
+
+struct role_eval {
+	struct alerts		*a;
+	const struct catalog	*cat;
+	uint64_t		 now_us;
+};
+
+/*
+ * A host holds a role: remembered in the known set as "@KEY" (a role key
+ * is at most CATALOG_ROLE_KEYLEN bytes, so it fits), and raised when it
+ * is new after the learning period.  The alert has no client: the
+ * record names the host there too, and its port and transport are 0.
+ */
+static void
+role_held(void *arg, const struct addr *host, const struct role_match *m)
+{
+	const struct role_eval *re = arg;
+	struct alerts *a = re->a;
+	const struct catalog_host_role *r = catalog_role(re->cat, m->role);
+	char key[40], detail[128], ev[96];
+	struct flow f;
+	struct raise rs;
+	size_t i, len = 0;
+	int known;
+
+	snprintf(key, sizeof(key), "@%s", r->key);
+	known = known_check(a, host, key, true);
+	if (known == -1)
+		a->overflows++;
+	/*
+	 * New is when its needs were first met (since), not when this
+	 * drain saw it: a flow that ends long after its packets (a capture
+	 * with a gap, an idle timeout) must not make an old role new.
+	 */
+	if (known != 0 || a->roles_quiet || m->since < 0 ||
+	    (uint64_t)m->since * US_PER_S < a->start_us +
+	    (uint64_t)a->cfg.alert_learning_s * US_PER_S)
+		return;
+	ev[0] = '\0';
+	for (i = 0; i < m->nev && len < sizeof(ev); i++)
+		len += (size_t)snprintf(ev + len, sizeof(ev) - len, "%s%s",
+		    i > 0 ? ", " : "", m->ev[i].text);
+	snprintf(detail, sizeof(detail), "acts as %s (%s) for the first time",
+	    r->name, ev);
+	memset(&f, 0, sizeof(f));
+	f.server = *host;
+	f.client = *host;
+	memset(&rs, 0, sizeof(rs));
+	rs.kind = ALERT_NEW_ROLE;
+	rs.f = &f;
+	rs.interface = "";
+	rs.operation = r->key;
+	rs.detail = detail;
+	rs.now_s = m->since;
+	rs.n = 1;
+	rs.severity = r->severity;
+	raise_count(a, &rs);
+}
+
+void
+alert_roles(struct alerts *a, const struct catalog *cat, uint64_t now_us)
+{
+	struct role_eval re = { a, cat, now_us };
+
+	role_track_eval(a->roles, cat, role_held, &re);
+}
+
+void
+alert_restore_served(struct alerts *a, const struct addr *host,
+    const struct role_served *s)
+{
+	struct restored_row *r;
+	size_t cap;
+
+	if (a->nrestored == a->restored_cap) {
+		cap = a->restored_cap ? a->restored_cap * 2 : 64;
+		if ((r = reallocarray(a->restored, cap, sizeof(*r))) == NULL) {
+			a->overflows++;
+			return;
+		}
+		a->restored = r;
+		a->restored_cap = cap;
+	}
+	r = &a->restored[a->nrestored++];
+	r->host = *host;
+	snprintf(r->service, sizeof(r->service), "%s", s->service);
+	snprintf(r->interface, sizeof(r->interface), "%s", s->interface);
+	snprintf(r->pipe, sizeof(r->pipe), "%s", s->pipe);
+	r->port = s->port;
+	r->first_s = s->first_seen;
+	r->last_s = s->last_seen;
+}
+
+void
+alert_roles_settle(struct alerts *a, const struct catalog *cat)
+{
+	struct role_served s;
+	size_t i;
+
+	for (i = 0; i < a->nrestored; i++) {
+		s.service = a->restored[i].service;
+		s.interface = a->restored[i].interface;
+		s.pipe = a->restored[i].pipe;
+		s.port = a->restored[i].port;
+		s.first_seen = a->restored[i].first_s;
+		s.last_seen = a->restored[i].last_s;
+		role_track_served(a->roles, cat, &a->restored[i].host, &s);
+	}
+	free(a->restored);
+	a->restored = NULL;
+	a->nrestored = a->restored_cap = 0;
+	a->roles_quiet = true;
+	alert_roles(a, cat, 0);
+	a->roles_quiet = false;
+}
+
+bool
+alert_flow_answered(const struct flow *f)
+{
+	return server_answered(f);
 }
 
 bool

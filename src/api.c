@@ -76,6 +76,7 @@ enum param {
 	P_RESOLUTION,
 	P_NAME,
 	P_SERVERS,
+	P_ROLE,
 	P__COUNT
 };
 
@@ -84,7 +85,7 @@ enum param {
 static const char *const param_names[P__COUNT] = {
 	"host", "service", "since", "all", "kind", "port", "uuid", "interfaces",
 	"format", "limit", "cursor", "until", "by", "of", "resolution", "name",
-	"servers"
+	"servers", "role"
 };
 
 /* The window of top and series (svcmapctl top and series options). */
@@ -125,7 +126,8 @@ static const struct route {
 	{ "/v1/services", API_SERVICES, PB(P_HOST) | PB(P_SERVICE) |
 	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_ALL) | PB(P_FORMAT) | PAGED,
 	    answer_db },
-	{ "/v1/hosts", API_HOSTS, PB(P_HOST) | PB(P_NAME) | PB(P_FORMAT) | PAGED,
+	{ "/v1/hosts", API_HOSTS, PB(P_HOST) | PB(P_NAME) | PB(P_ROLE) |
+	    PB(P_FORMAT) | PAGED,
 	    answer_db },
 	{ "/v1/endpoints", API_ENDPOINTS, PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/alerts", API_ALERTS, PB(P_KIND) | PB(P_SINCE) | PB(P_UNTIL) |
@@ -435,6 +437,14 @@ set_param(enum param p, const char *v, int64_t now_s,
 			    "characters)";
 		else
 			memcpy(req->name, v, len + 1);
+		break;
+	case P_ROLE:
+		/* A role key: the catalog key syntax, checked here. */
+		if (len > CATALOG_ROLE_KEYLEN || !catalog_key_valid(v))
+			what = "is not a role key ([a-z0-9][a-z0-9-]*, at most "
+			    "30 characters)";
+		else
+			memcpy(req->role, v, len + 1);
 		break;
 	case P_FORMAT:
 		if (strcmp(v, "csv") == 0)
@@ -1443,6 +1453,8 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		memset(&hf, 0, sizeof(hf));
 		hf.ip = r->host[0] != '\0' ? r->host : NULL;
 		hf.name = r->name[0] != '\0' ? r->name : NULL;
+		hf.role = r->role[0] != '\0' ? r->role : NULL;
+		hf.cat = cat;
 		rc = query_hosts_where(s, &hf, &pg, page_host, &p, jb->err,
 		    sizeof(jb->err));
 		break;

@@ -300,6 +300,7 @@ catalog_destroy(struct catalog *cat)
 	strmap_free(&cat->svc_by_key);
 	strmap_free(&cat->app_by_key);
 	strmap_free(&cat->pipe_by_name);
+	strmap_free(&cat->role_by_key);
 	free(cat->svc);
 	free(cat->app);
 	free(cat->port);
@@ -307,6 +308,8 @@ catalog_destroy(struct catalog *cat)
 	free(cat->dcom);
 	free(cat->pipe);
 	free(cat->op);
+	free(cat->role);
+	free(cat->need);
 	free(cat->iface_op_first);
 	free(cat->iface_nops);
 	free(cat->listen_tcp);

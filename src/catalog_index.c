@@ -128,6 +128,66 @@ resolve_refs(struct catalog *cat, struct errs *e)
 		    cat->pipe[i].svc_key, &cat->pipe[i].at);
 }
 
+/*
+ * Each need's role and items: services by key, interfaces by name (any
+ * row of that name: the versions of one interface), pipes by name.  A
+ * role without a need could never hold, so it is an error too.
+ */
+static int
+resolve_roles(struct catalog *cat, struct errs *e)
+{
+	struct catalog_evidence *ev;
+	struct need_rec *r;
+	const int *idx;
+	bool *needed;
+	size_t i, j, k;
+
+	if ((needed = calloc(cat->nrole + 1, sizeof(*needed))) == NULL)
+		return -1;
+	for (i = 0; i < cat->nneed; i++) {
+		r = &cat->need[i];
+		if ((idx = catalog_strmap_get(&cat->role_by_key,
+		    r->role_key)) == NULL)
+			catalog_errs_add(e, &r->at, "undefined role \"%s\"",
+			    r->role_key);
+		else {
+			r->n.role = *idx;
+			needed[*idx] = true;
+		}
+		for (j = 0; j < r->n.nitems; j++) {
+			ev = &r->items[j];
+			switch (ev->kind) {
+			case EVIDENCE_SERVICE:
+			case EVIDENCE_PORT:
+				ev->service = resolve_service(cat, e, ev->name,
+				    &r->at);
+				break;
+			case EVIDENCE_RPC:
+				for (k = 0; k < cat->niface; k++)
+					if (strcmp(cat->iface[k].i.name,
+					    ev->name) == 0)
+						break;
+				if (k == cat->niface)
+					catalog_errs_add(e, &r->at, "undefined "
+					    "RPC interface \"%s\"", ev->name);
+				break;
+			case EVIDENCE_PIPE:
+				if (catalog_strmap_get(&cat->pipe_by_name,
+				    ev->name) == NULL)
+					catalog_errs_add(e, &r->at, "undefined "
+					    "pipe \"%s\"", ev->name);
+				break;
+			}
+		}
+	}
+	for (i = 0; i < cat->nrole; i++)
+		if (!needed[i])
+			catalog_errs_add(e, &cat->role[i].at, "role \"%s\" "
+			    "has no need record", cat->role[i].r.key);
+	free(needed);
+	return 0;
+}
+
 static int *
 index_array(size_t n)
 {
@@ -458,7 +518,8 @@ catalog_finish(struct catalog *cat, char *err, size_t errlen)
 		return -1;
 	}
 	resolve_refs(cat, &errs);
-	if (check_duplicates(cat, &errs) == -1 || index_ops(cat, &errs) == -1)
+	if (resolve_roles(cat, &errs) == -1 ||
+	    check_duplicates(cat, &errs) == -1 || index_ops(cat, &errs) == -1)
 		goto nomem;
 	if ((lrows = calloc(cat->nport ? cat->nport : 1, sizeof(int))) == NULL)
 		goto nomem;
@@ -500,7 +561,7 @@ catalog_open(const char *data_dir, const char *local_path, char *err,
 {
 	static const char *const shipped[] = {
 		"services.catalog", "rpc-interfaces.catalog",
-		"rpc-operations.catalog"
+		"rpc-operations.catalog", "roles.catalog"
 	};
 	char path[4096], scratch[512];
 	struct catalog *cat;
@@ -602,6 +663,38 @@ const struct catalog_dcom *
 catalog_dcom(const struct catalog *cat, int i)
 {
 	return i >= 0 && (size_t)i < cat->ndcom ? &cat->dcom[i].d : NULL;
+}
+
+size_t
+catalog_nroles(const struct catalog *cat)
+{
+	return cat->nrole;
+}
+
+size_t
+catalog_nneeds(const struct catalog *cat)
+{
+	return cat->nneed;
+}
+
+const struct catalog_host_role *
+catalog_role(const struct catalog *cat, int i)
+{
+	return &cat->role[i].r;
+}
+
+const struct catalog_need *
+catalog_need(const struct catalog *cat, int i)
+{
+	return &cat->need[i].n;
+}
+
+int
+catalog_role_find(const struct catalog *cat, const char *key)
+{
+	const int *idx = catalog_strmap_get(&cat->role_by_key, key);
+
+	return idx != NULL ? *idx : -1;
 }
 
 size_t

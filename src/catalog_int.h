@@ -75,6 +75,19 @@ struct op_rec {
 	uint16_t		 ver_minor;
 };
 
+struct role_rec {
+	struct catalog_host_role	 r;
+	struct origin		 at;
+};
+
+/* The items' services and the role are resolved in catalog_finish(). */
+struct need_rec {
+	struct catalog_need	 n;
+	struct origin		 at;
+	const char		*role_key;
+	struct catalog_evidence	*items;		/* in the arena */
+};
+
 struct arena_chunk {
 	struct arena_chunk	*next;
 	size_t			 used;
@@ -96,6 +109,7 @@ struct catalog {
 	struct strmap		 svc_by_key;
 	struct strmap		 app_by_key;
 	struct strmap		 pipe_by_name;
+	struct strmap		 role_by_key;
 
 	struct svc_rec		*svc;
 	size_t			 nsvc, svc_cap;
@@ -111,6 +125,10 @@ struct catalog {
 	size_t			 npipe, pipe_cap;
 	struct op_rec		*op;
 	size_t			 nop, op_cap;
+	struct role_rec		*role;
+	size_t			 nrole, role_cap;
+	struct need_rec		*need;
+	size_t			 nneed, need_cap;
 
 	/*
 	 * The listener index: row per port for tcp and udp (256 KiB each),

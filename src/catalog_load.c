@@ -92,6 +92,14 @@ parse_version(const char *s, uint16_t *major, uint16_t *minor)
 	return true;
 }
 
+/* A comma list with an empty member: ",a", "a,", "a,,b" (s not empty). */
+static bool
+list_has_empty(const char *s)
+{
+	return s[0] == ',' || s[strlen(s) - 1] == ',' ||
+	    strstr(s, ",,") != NULL;
+}
+
 /*
  * Why the text of a line is unusable, or NULL: it must be UTF-8 (shortest
  * forms, no surrogates) without control characters other than TAB, since
@@ -150,8 +158,7 @@ parse_sources(struct loadctx *lc, const char *s, uint8_t *out)
 		return true;
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
-	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
-	    strstr(buf, ",,") != NULL) {
+	if (list_has_empty(buf)) {
 		bad(lc, "empty source in \"%s\"", s);
 		return false;
 	}
@@ -296,8 +303,7 @@ rec_app(struct loadctx *lc, char **f)
 		return 0;
 	}
 	if (strcmp(f[2], "-") != 0) {
-		if (f[2][0] == ',' || f[2][strlen(f[2]) - 1] == ',' ||
-		    strstr(f[2], ",,") != NULL) {
+		if (list_has_empty(f[2])) {
 			bad(lc, "empty nDPI name in \"%s\"", f[2]);
 			return 0;
 		}
@@ -506,8 +512,7 @@ rec_op(struct loadctx *lc, char **f)
 		    "most %d bytes)", f[4], CATALOG_OP_NAMELEN - 1);
 	if (strcmp(f[5], "-") != 0) {
 		snprintf(buf, sizeof(buf), "%s", f[5]);
-		if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' ||
-		    strstr(buf, ",,") != NULL)
+		if (list_has_empty(buf))
 			bad(lc, "empty flag in \"%s\"", f[5]);
 		else
 			for (tok = strtok_r(buf, ",", &save); tok != NULL;
@@ -540,6 +545,195 @@ rec_op(struct loadctx *lc, char **f)
 	return 0;
 }
 
+/* "-" (0: no window) or N with an s, m, h or d suffix, at most 365d. */
+static bool
+parse_window(const char *s, uint32_t *out)
+{
+	static const struct {
+		char		 suffix;
+		unsigned long	 mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	unsigned long n;
+	size_t i;
+
+	if (strcmp(s, "-") == 0) {
+		*out = 0;
+		return true;
+	}
+	if (!parse_dec(&s, 365UL * 86400, &n) || n == 0 || s[0] == '\0' ||
+	    s[1] != '\0')
+		return false;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (units[i].suffix == s[0] && n <= 365UL * 86400 /
+		    units[i].mult) {
+			*out = (uint32_t)(n * units[i].mult);
+			return true;
+		}
+	return false;
+}
+
+/* role <key> <name> <window> <confidence> <severity> <notes> */
+static int
+rec_role(struct loadctx *lc, char **f)
+{
+	static const char *const confidences[] = { "high", "medium", "low" };
+	struct catalog *cat = lc->cat;
+	const struct role_rec *prev;
+	struct catalog_host_role rl;
+	struct role_rec *r;
+	const int *idx;
+	unsigned long sev = 0;
+	const char *p = f[5];
+	unsigned nerr = lc->errs->n;
+	size_t i;
+
+	memset(&rl, 0, sizeof(rl));
+	if (!catalog_key_valid(f[1]) || strlen(f[1]) > CATALOG_ROLE_KEYLEN)
+		bad(lc, "bad role key \"%s\" ([a-z0-9][a-z0-9-]*, at most "
+		    "%d characters)", f[1], CATALOG_ROLE_KEYLEN);
+	else if ((idx = catalog_strmap_get(&cat->role_by_key, f[1])) !=
+	    NULL) {
+		prev = &cat->role[*idx];
+		bad(lc, "duplicate role \"%s\" (first defined at %s:%u)",
+		    f[1], prev->at.file, prev->at.line);
+	}
+	if (!parse_window(f[3], &rl.window_s))
+		bad(lc, "bad window \"%s\" (- or N with s, m, h or d, at "
+		    "most 365d)", f[3]);
+	for (i = 0; i < sizeof(confidences) / sizeof(confidences[0]); i++)
+		if (strcmp(f[4], confidences[i]) == 0)
+			break;
+	if (i == sizeof(confidences) / sizeof(confidences[0]))
+		bad(lc, "bad confidence \"%s\" (high, medium or low)", f[4]);
+	if (strcmp(f[5], "-") != 0 && (!parse_dec(&p, 5, &sev) ||
+	    *p != '\0' || sev == 0))
+		bad(lc, "bad severity \"%s\" (1..5, or - for the new_role "
+		    "alert's)", f[5]);
+	if (lc->errs->n != nerr)
+		return 0;
+	if (cat->nrole >= CAT_MAX_ROWS) {
+		bad(lc, "too many roles");
+		return 0;
+	}
+	if ((r = catalog_array_reserve(cat->role, &cat->role_cap, cat->nrole,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->role = r;
+	r = &cat->role[cat->nrole];
+	r->r = rl;
+	r->r.severity = (uint8_t)sev;
+	r->r.local = lc->local;
+	r->at = lc->at;
+	if ((r->r.key = catalog_intern(cat, f[1])) == NULL ||
+	    (r->r.name = catalog_intern(cat, f[2])) == NULL ||
+	    (r->r.confidence = catalog_intern(cat, f[4])) == NULL ||
+	    (r->r.notes = catalog_intern(cat, f[6])) == NULL ||
+	    catalog_strmap_put(&cat->role_by_key, r->r.key,
+	    (int)cat->nrole) == -1)
+		NOMEM(lc);
+	cat->nrole++;
+	return 0;
+}
+
+/*
+ * One evidence item: "rpc:NAME", "pipe:NAME", "KEY/PORT" or "KEY".  The
+ * names are checked against the catalog in catalog_finish().
+ */
+static bool
+parse_evidence(struct loadctx *lc, char *tok, struct catalog_evidence *ev)
+{
+	struct catalog *cat = lc->cat;
+	unsigned long port;
+	const char *p;
+	char *slash;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->service = -1;
+	if ((ev->text = catalog_intern(cat, tok)) == NULL)
+		return false;
+	if (strncmp(tok, "rpc:", 4) == 0 || strncmp(tok, "pipe:", 5) == 0) {
+		ev->kind = tok[0] == 'r' ? EVIDENCE_RPC : EVIDENCE_PIPE;
+		tok = strchr(tok, ':') + 1;
+		if (tok[0] == '\0' || strlen(tok) >= CATALOG_PIPE_NAMELEN) {
+			bad(lc, "bad evidence \"%s\" (an interface or pipe "
+			    "name after the colon)", ev->text);
+			return true;
+		}
+	} else if ((slash = strchr(tok, '/')) != NULL) {
+		*slash = '\0';
+		p = slash + 1;
+		ev->kind = EVIDENCE_PORT;
+		if (!parse_dec(&p, 65535, &port) || *p != '\0' || port == 0) {
+			bad(lc, "bad port in evidence \"%s\" (KEY/1..65535)",
+			    ev->text);
+			return true;
+		}
+		ev->port = (uint16_t)port;
+	} else
+		ev->kind = EVIDENCE_SERVICE;
+	if ((ev->kind == EVIDENCE_SERVICE || ev->kind == EVIDENCE_PORT) &&
+	    !catalog_key_valid(tok)) {
+		bad(lc, "bad service key in evidence \"%s\"", ev->text);
+		return true;
+	}
+	return (ev->name = catalog_intern(cat, tok)) != NULL;
+}
+
+/* need <role_key> <all|any> <evidence,...> <notes> */
+static int
+rec_need(struct loadctx *lc, char **f)
+{
+	struct catalog *cat = lc->cat;
+	struct catalog_evidence *items;
+	char buf[CAT_MAX_LINE + 1], *tok, *save;
+	struct need_rec *r;
+	size_t n, i;
+	unsigned nerr = lc->errs->n;
+
+	if (!catalog_key_valid(f[1]))
+		bad(lc, "bad role key \"%s\"", f[1]);
+	if (strcmp(f[2], "all") != 0 && strcmp(f[2], "any") != 0)
+		bad(lc, "bad need \"%s\" (all or any)", f[2]);
+	if (list_has_empty(f[3]))
+		bad(lc, "empty evidence in \"%s\"", f[3]);
+	if (lc->errs->n != nerr)
+		return 0;
+	for (n = 1, i = 0; f[3][i] != '\0'; i++)
+		n += f[3][i] == ',';
+	if (cat->nneed >= CAT_MAX_ROWS) {
+		bad(lc, "too many needs");
+		return 0;
+	}
+	if ((items = catalog_arena_alloc(cat, n * sizeof(*items),
+	    _Alignof(struct catalog_evidence))) == NULL)
+		NOMEM(lc);
+	snprintf(buf, sizeof(buf), "%s", f[3]);
+	i = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		if (!parse_evidence(lc, tok, &items[i++]))
+			NOMEM(lc);
+	if (lc->errs->n != nerr)
+		return 0;
+	if ((r = catalog_array_reserve(cat->need, &cat->need_cap, cat->nneed,
+	    sizeof(*r))) == NULL)
+		NOMEM(lc);
+	cat->need = r;
+	r = &cat->need[cat->nneed];
+	memset(r, 0, sizeof(*r));
+	r->n.role = -1;
+	r->n.all = strcmp(f[2], "all") == 0;
+	r->n.items = items;
+	r->n.nitems = n;
+	r->items = items;
+	r->at = lc->at;
+	if ((r->role_key = catalog_intern(cat, f[1])) == NULL ||
+	    (r->n.notes = catalog_intern(cat, f[4])) == NULL)
+		NOMEM(lc);
+	cat->nneed++;
+	return 0;
+}
+
 static const struct {
 	const char	*kind;
 	size_t		 nfields;
@@ -552,6 +746,8 @@ static const struct {
 	{ "dcom", 6, rec_dcom },
 	{ "pipe", 5, rec_pipe },
 	{ "op", 7, rec_op },
+	{ "role", 7, rec_role },
+	{ "need", 5, rec_need },
 	{ NULL, 0, NULL }
 };
 
@@ -590,7 +786,7 @@ parse_line(struct loadctx *lc, char *line, size_t len)
 			break;
 	if (record_kinds[k].kind == NULL) {
 		bad(lc, "unknown record kind \"%.40s\" (service, port, app, "
-		    "rpc, dcom, pipe, op)", f[0]);
+		    "rpc, dcom, pipe, op, role, need)", f[0]);
 		return 0;
 	}
 	if (n != record_kinds[k].nfields) {

@@ -279,7 +279,8 @@ static const struct directive directives[] = {
 	  "protocol_mismatch on severity 3\n"
 	  "unmapped_dynamic_port on severity 2\n"
 	  "new_service on severity 2\n"
-	  "sensitive_operation on severity 4",
+	  "sensitive_operation on severity 4\n"
+	  "new_role on severity 4",
 	  "alert KIND on|off [severity 1..5]" },
 	{ "alert-ignore", &t_ignore, LIST(ignore, nignore), NOBOUNDS,
 	  D_REPEAT | D_RELOAD, NULL,
@@ -301,7 +302,10 @@ static const struct directive directives[] = {
 	  "raise the same alert again only after this quiet time" },
 	{ "alert-learning-period", &t_uint, FIELD(alert_learning_s), U_SECONDS,
 	  0, 30 * DAY, 0, D_RELOAD, "1h",
-	  "no new_service alerts this long after start; 0: none" },
+	  "no new_service/new_role alerts this long after start; 0: none" },
+	{ "role-capacity", &t_uint, FIELD(role_capacity), U_NONE,
+	  16, 16777216, 0, 0, "65536",
+	  "most (host, role evidence) pairs the daemon tracks for new_role" },
 	{ "alert-rate-limit", &t_uint, FIELD(alert_rate_per_min), U_NONE,
 	  1, 100000, 0, D_RELOAD, "60", "most alerts per minute of each kind" },
 	{ "alert-jsonl", &t_string, FIELD(alert_jsonl), NOBOUNDS,
@@ -356,6 +360,7 @@ static const char *const alert_kind_names[ALERT_KINDS] = {
 	"unmapped_dynamic_port",
 	"new_service",
 	"sensitive_operation",
+	"new_role",
 };
 
 static const struct {
@@ -870,9 +875,10 @@ set_alert(const struct directive *d, struct config *cfg, struct load *ld,
 			break;
 	if (kind == ALERT_KINDS) {
 		load_error(ld, "%s: unknown alert kind \"%s\" (%s, %s, %s, %s, "
-		    "%s)", d->name, argv[0], alert_kind_names[0],
+		    "%s, %s)", d->name, argv[0], alert_kind_names[0],
 		    alert_kind_names[1], alert_kind_names[2],
-		    alert_kind_names[3], alert_kind_names[4]);
+		    alert_kind_names[3], alert_kind_names[4],
+		    alert_kind_names[5]);
 		return -1;
 	}
 	if (ld->alert_seen[kind] != 0) {

@@ -372,15 +372,17 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
-	static const char usage[] = "hosts [--name PATTERN] " CTL_PAGE_USAGE
-	    " [--json|--csv]";
+	static const char usage[] = "hosts [--name PATTERN] [--role KEY] "
+	    CTL_PAGE_USAGE " [--json|--csv]";
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "role", required_argument, NULL, 'r' },
 		CTL_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct record_table *const kinds[] = { &record_hosts };
 	struct query_host_filter hf;
+	struct catalog *cat;
 	struct ctl_page page;
 	const struct query_page *pg;
 	struct reader *s;
@@ -403,6 +405,11 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 				return CTL_USAGE;
 			hf.name = optarg;
 			break;
+		case 'r':
+			if (ctl_once(&seen, 0x02, "role", usage) == -1)
+				return CTL_USAGE;
+			hf.role = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: svcmapctl %s\n", usage);
 			return CTL_USAGE;
@@ -414,6 +421,16 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	}
 	if ((s = open_db(o)) == NULL)
 		return CTL_ERROR;
+	/* Roles come from the catalog's roles.catalog. */
+	hf.cat = cat = open_catalog(o);
+	if (hf.role != NULL && cat != NULL &&
+	    catalog_role_find(cat, hf.role) == -1) {
+		fprintf(stderr, "svcmapctl: hosts: --role: no role \"%s\" in "
+		    "the catalog\n", hf.role);
+		catalog_destroy(cat);
+		reader_close(s);
+		return CTL_USAGE;
+	}
 	ctl_out_begin(&out, o, kinds, 1);
 	pg = ctl_page_query(&page, &out.out);
 	ret = ctl_out_end(&out, pg == NULL ? query_hosts_where(s, &hf, NULL,
@@ -423,14 +440,17 @@ ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 	ctl_page_end(&page, ret);
 	if (ret == -1 && err[0] != '\0')
 		fprintf(stderr, "svcmapctl: %s\n", err);
+	if (cat != NULL)
+		catalog_destroy(cat);
 	reader_close(s);
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
-/* The host view's text: each host row, and its names as a table. */
+/* The host view's text: each host row, its names and roles as tables. */
 struct host_view {
 	struct record_out	hosts;
 	struct record_out	names;
+	struct record_out	roles;
 };
 
 static void
@@ -442,6 +462,19 @@ host_view_row(void *arg, const struct query_host *r)
 	record_out_row(&v->hosts, &record_hosts, r);
 	for (i = 0; i < r->nnames; i++)
 		record_out_row(&v->names, &record_names, &r->names[i]);
+	for (i = 0; i < r->nroles; i++)
+		record_out_row(&v->roles, &record_roles, &r->roles[i]);
+}
+
+/* A text section after a blank line, when it has rows. */
+static int
+host_view_end(struct record_out *o, int ret)
+{
+	if (ret == 0 && o->nrows > 0)
+		putchar('\n');
+	if (record_out_end(o) == -1 && ret == 0)
+		ret = -1;
+	return ret;
 }
 
 /*
@@ -456,6 +489,11 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 	static const struct record_table *const hk[] = { &record_hosts };
 	static const struct record_table *const nk[] = { &record_names };
 	static const struct record_table *const sk[] = { &record_services };
+	static const struct record_table *const rk[] = { &record_roles };
+	static const struct record_table *const ok[] = {
+		&record_operations
+	};
+	struct query_op_filter of;
 	struct query_filter f;
 	struct host_view v;
 	struct catalog *cat;
@@ -491,16 +529,16 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 		    !o->quiet);
 		record_out_begin(&v.names, RECORD_TEXT, nk, 1, NULL, stdout,
 		    !o->quiet);
-		ret = query_host_one(s, ip, host_view_row, &v, &found, err,
+		record_out_begin(&v.roles, RECORD_TEXT, rk, 1, NULL, stdout,
+		    !o->quiet);
+		ret = query_host_one(s, cat, ip, host_view_row, &v, &found, err,
 		    sizeof(err));
 		if (ret == -1)
-			v.hosts.failed = v.names.failed = true;
+			v.hosts.failed = v.names.failed = v.roles.failed = true;
 		if (record_out_end(&v.hosts) == -1 && ret == 0)
 			ret = -1;
-		if (ret == 0 && v.names.nrows > 0)
-			putchar('\n');
-		if (record_out_end(&v.names) == -1 && ret == 0)
-			ret = -1;
+		ret = host_view_end(&v.names, ret);
+		ret = host_view_end(&v.roles, ret);
 		if (ret == 0 && found) {
 			memset(&f, 0, sizeof(f));
 			f.host = ip;
@@ -509,6 +547,16 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 			ctl_out_begin(&out, o, sk, 1);
 			ret = ctl_out_end(&out, query_services(s, cat, &f,
 			    record_service_row, &out.out, err, sizeof(err)));
+		}
+		if (ret == 0 && found) {
+			memset(&of, 0, sizeof(of));
+			of.host = ip;
+			ctl_out_begin(&out, o, ok, 1);
+			ret = query_operations(s, cat, &of,
+			    record_operation_row, &out.out, err, sizeof(err));
+			if (ret == 0 && out.out.nrows > 0)
+				putchar('\n');
+			ret = ctl_out_end(&out, ret);
 		}
 	}
 	if (ret == -1 && err[0] != '\0')

@@ -26,6 +26,7 @@
 #include "svcmap/log.h"
 #include "svcmap/opstats.h"
 #include "svcmap/opwatch.h"
+#include "svcmap/roles.h"
 #include "svcmap/stats.h"
 
 #define US_PER_S		1000000ULL
@@ -730,6 +731,53 @@ drain_outbound(struct engine *e, struct flow *f)
 }
 
 /*
+ * One record of an answered flow into the role table, when it shows the
+ * protocol: nDPI recognised it, or an RPC bind or a pipe names the
+ * service (the readers' rule too, sqlite_read.c).
+ */
+static void
+served_record(struct engine *e, const struct flow *f, int service, int iface,
+    const char *pipe)
+{
+	struct role_served s;
+
+	if (service < 0 && iface < 0 && pipe[0] == '\0')
+		return;
+	if (iface < 0 && pipe[0] == '\0' &&
+	    (!f->dpi_done || f->protocol == NULL))
+		return;
+	s.service = service >= 0 ? catalog_service(e->cat, service)->key : "";
+	s.port = f->server_port;
+	s.interface = iface >= 0 ? catalog_iface(e->cat, iface)->name : "";
+	s.pipe = pipe;
+	s.first_seen = (int64_t)(f->first_us / US_PER_S);
+	s.last_seen = (int64_t)(f->last_us / US_PER_S);
+	alert_served(e->alerts, e->cat, &f->server, &s);
+}
+
+/*
+ * What a monitored server answered (alert.h alert_flow_answered(): a
+ * reset is no answer) feeds the role table at each drain of the flow,
+ * with every evidence record, so a pipe bound late still counts; the
+ * roles themselves are evaluated once per drain (engine_drain()).
+ */
+static void
+engine_served(struct engine *e, const struct flow *f)
+{
+	const struct flow_evidence *ev;
+	unsigned i;
+
+	if (f->cls == FLOW_UNMONITORED || !alert_flow_answered(f) ||
+	    !classify_monitored(&e->cctx, &f->server))
+		return;
+	served_record(e, f, f->service, f->iface, "");
+	for (i = 0; f->evidence != NULL && i < f->evidence->n; i++) {
+		ev = &f->evidence->ev[i];
+		served_record(e, f, ev->service, ev->iface, ev->pipe);
+	}
+}
+
+/*
  * Move a flow's counts since its last drain into the batch: each
  * evidence record's into its own row, the rest into the row of the
  * flow's classification, so every packet is counted once.  The flow
@@ -749,6 +797,8 @@ drain_flow(struct engine *e, struct flow *f)
 			e->drain_all = true;
 		return;
 	}
+	if (e->alerts != NULL)
+		engine_served(e, f);
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
 		e->drain_all = true;
 		return;
@@ -832,6 +882,11 @@ engine_drain(struct engine *e, bool end_flows)
 		flow_table_foreach(e->flows, drain_visit, e);
 	} else
 		flow_table_foreach_touched(e->flows, drain_visit, e);
+	if (e->alerts != NULL) {
+		alert_restore_start(e->alerts,
+		    (uint64_t)e->totals.first_s * US_PER_S);
+		alert_roles(e->alerts, e->cat, e->host.now_us);
+	}
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;
@@ -1016,6 +1071,9 @@ void
 engine_set_alerts(struct engine *e, struct alerts *a)
 {
 	e->alerts = a;
+	/* The roles hosts held before this run are not new. */
+	if (a != NULL)
+		alert_roles_settle(a, e->cat);
 }
 
 void

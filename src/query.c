@@ -21,6 +21,7 @@
 #include "svcmap/json.h"
 #include "svcmap/names.h"
 #include "svcmap/query.h"
+#include "svcmap/roles.h"
 
 static const char *const flow_class_words[FLOW_CLASSES] = {
 	"classified", "undocumented", "unmonitored", "outbound"
@@ -148,8 +149,25 @@ host_names_order(struct query_host *r)
 	    r->names[0].name : NULL;
 }
 
+/*
+ * The roles of one host at a time (hf->cat): buffers sized once per
+ * query by the catalog's role count, the served rows' copy grown.
+ */
+struct host_roles {
+	struct role_match	*m;
+	struct query_role	*roles;
+	struct query_role_evidence *ev;
+	const char		**items;
+	const char		**keys;
+	struct role_served	*served;
+	size_t			 nserved_cap;
+	size_t			 nroles;	/* the catalog's */
+};
+
 struct hosts_where {
 	const struct query_host_filter *hf;
+	struct host_roles hr;
+	bool		 oom;
 	struct cidr	 ip;		/* hf->ip as a prefix */
 	query_host_fn	 fn;
 	void		*arg;
@@ -159,6 +177,83 @@ struct hosts_where {
 	uint64_t	 read;		/* rows the back end gave this call */
 	struct query_key last;		/* the last of them */
 };
+
+static int
+host_roles_init(struct host_roles *hr, const struct catalog *cat)
+{
+	memset(hr, 0, sizeof(*hr));
+	if (cat == NULL || (hr->nroles = catalog_nroles(cat)) == 0)
+		return 0;
+	if ((hr->m = calloc(hr->nroles, sizeof(*hr->m))) == NULL ||
+	    (hr->roles = calloc(hr->nroles, sizeof(*hr->roles))) == NULL ||
+	    (hr->ev = calloc(hr->nroles * ROLES_MAX_EVIDENCE,
+	    sizeof(*hr->ev))) == NULL ||
+	    (hr->items = calloc(hr->nroles * ROLES_MAX_EVIDENCE,
+	    sizeof(*hr->items))) == NULL ||
+	    (hr->keys = calloc(hr->nroles, sizeof(*hr->keys))) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+host_roles_free(struct host_roles *hr)
+{
+	free(hr->m);
+	free(hr->roles);
+	free(hr->ev);
+	free(hr->items);
+	free(hr->keys);
+	free(hr->served);
+}
+
+/* Derive r's roles from its served rows; -1 out of memory. */
+static int
+host_roles_derive(struct host_roles *hr, const struct catalog *cat,
+    struct query_host *r)
+{
+	const struct catalog_host_role *cr;
+	struct role_served *sv;
+	size_t i, j, n, k = 0;
+
+	if (hr->nroles == 0 || r->nserved == 0)
+		return 0;
+	if (r->nserved > hr->nserved_cap) {
+		if ((sv = reallocarray(hr->served, r->nserved,
+		    sizeof(*sv))) == NULL)
+			return -1;
+		hr->served = sv;
+		hr->nserved_cap = r->nserved;
+	}
+	for (i = 0; i < r->nserved; i++) {
+		hr->served[i].service = r->served[i].service;
+		hr->served[i].port = r->served[i].port;
+		hr->served[i].interface = r->served[i].interface;
+		hr->served[i].pipe = r->served[i].pipe;
+		hr->served[i].first_seen = r->served[i].first_seen;
+		hr->served[i].last_seen = r->served[i].last_seen;
+	}
+	n = roles_of_served(cat, hr->served, r->nserved, hr->m, hr->nroles);
+	for (i = 0; i < n; i++) {
+		cr = catalog_role(cat, hr->m[i].role);
+		hr->roles[i].role = hr->keys[i] = cr->key;
+		hr->roles[i].name = cr->name;
+		hr->roles[i].confidence = cr->confidence;
+		hr->roles[i].since = hr->m[i].since;
+		hr->roles[i].last_seen = hr->m[i].last_seen;
+		hr->roles[i].evidence = &hr->ev[k];
+		hr->roles[i].nevidence = hr->m[i].nev;
+		hr->roles[i].items = &hr->items[k];
+		for (j = 0; j < hr->m[i].nev; j++, k++) {
+			hr->ev[k].item = hr->items[k] = hr->m[i].ev[j].text;
+			hr->ev[k].first_seen = hr->m[i].ev[j].first_seen;
+			hr->ev[k].last_seen = hr->m[i].ev[j].last_seen;
+		}
+	}
+	r->roles = hr->roles;
+	r->nroles = n;
+	r->role_keys = hr->keys;
+	return 0;
+}
 
 static bool
 host_matches(const struct hosts_where *w, const struct query_host *r)
@@ -179,6 +274,13 @@ host_matches(const struct hosts_where *w, const struct query_host *r)
 		if (i == r->nnames)
 			return false;
 	}
+	if (w->hf->role != NULL) {
+		for (i = 0; i < r->nroles; i++)
+			if (strcmp(w->hf->role, r->roles[i].role) == 0)
+				break;
+		if (i == r->nroles)
+			return false;
+	}
 	return true;
 }
 
@@ -191,6 +293,11 @@ host_where(void *arg, const struct query_host *in)
 	w->read++;
 	query_key_host(in, &w->last);
 	host_names_order(&r);
+	if (w->hf != NULL && w->hf->cat != NULL &&
+	    host_roles_derive(&w->hr, w->hf->cat, &r) == -1) {
+		w->oom = true;
+		return;
+	}
 	if (!host_matches(w, &r) || (w->max != 0 && w->out >= w->max))
 		return;
 	w->found = true;
@@ -213,6 +320,8 @@ query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
 	struct query_page p;
 	struct query_key after;
 
+	int ret;
+
 	memset(&w, 0, sizeof(w));
 	w.hf = hf;
 	w.fn = fn;
@@ -221,20 +330,34 @@ query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
 		snprintf(err, errlen, "bad host address \"%s\"", hf->ip);
 		return -1;
 	}
-	if (pg == NULL || pg->limit == 0)
-		return rd->ops->hosts(rd, pg, host_where, &w, err, errlen);
+	if (host_roles_init(&w.hr, hf != NULL ? hf->cat : NULL) == -1) {
+		ret = -1;
+		w.oom = true;
+		goto out;
+	}
+	if (pg == NULL || pg->limit == 0) {
+		ret = rd->ops->hosts(rd, pg, host_where, &w, err, errlen);
+		goto out;
+	}
 	p = *pg;
 	w.max = pg->limit;
 	for (;;) {
 		w.read = 0;
-		if (rd->ops->hosts(rd, &p, host_where, &w, err, errlen) == -1)
-			return -1;
-		if (w.read < p.limit || w.out >= w.max)
-			return 0;
+		if ((ret = rd->ops->hosts(rd, &p, host_where, &w, err,
+		    errlen)) == -1 || w.oom || w.read < p.limit ||
+		    w.out >= w.max)
+			break;
 		after = w.last;
 		p.after = &after;
 		p.limit = w.max - w.out;
 	}
+out:
+	host_roles_free(&w.hr);
+	if (w.oom) {
+		snprintf(err, errlen, "hosts: out of memory");
+		return -1;
+	}
+	return ret;
 }
 
 int
@@ -298,8 +421,8 @@ lone_name(void *arg, const struct query_name *in)
 }
 
 int
-query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
-    void *arg, bool *found, char *err, size_t errlen)
+query_host_one(struct reader *rd, const struct catalog *cat, const char *ip,
+    query_host_fn fn, void *arg, bool *found, char *err, size_t errlen)
 {
 	struct lone_names l;
 	struct hosts_where w;
@@ -313,6 +436,7 @@ query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
 	memset(&w, 0, sizeof(w));
 	memset(&l, 0, sizeof(l));
 	l.hf.ip = ip;
+	l.hf.cat = cat;
 	w.hf = &l.hf;
 	w.fn = fn;
 	w.arg = arg;
@@ -322,8 +446,20 @@ query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
 		snprintf(err, errlen, "bad host address \"%s\"", ip);
 		return -1;
 	}
-	if (rd->ops->hosts(rd, NULL, host_where, &w, err, errlen) == -1)
+	if (host_roles_init(&w.hr, cat) == -1) {
+		host_roles_free(&w.hr);
+		snprintf(err, errlen, "host: out of memory");
 		return -1;
+	}
+	ret = rd->ops->hosts(rd, NULL, host_where, &w, err, errlen);
+	host_roles_free(&w.hr);
+	if (ret == 0 && w.oom) {
+		snprintf(err, errlen, "host: out of memory");
+		ret = -1;
+	}
+	if (ret == -1)
+		return -1;
+	ret = -1;
 	if (w.found) {
 		*found = true;
 		return 0;

@@ -139,6 +139,46 @@ host_names(const void *rec, struct record_value *v)
 }
 
 static void
+host_roles(const void *rec, struct record_value *v)
+{
+	const struct query_host *r = rec;
+
+	v->sub = &record_roles;
+	v->items = r->roles;
+	v->n = r->nroles;
+	v->stride = sizeof(r->roles[0]);
+}
+
+static void
+host_role_keys(const void *rec, struct record_value *v)
+{
+	const struct query_host *r = rec;
+
+	v->list = r->role_keys;
+	v->n = r->nroles;
+}
+
+static void
+role_items(const void *rec, struct record_value *v)
+{
+	const struct query_role *r = rec;
+
+	v->list = r->items;
+	v->n = r->nevidence;
+}
+
+static void
+role_evidence(const void *rec, struct record_value *v)
+{
+	const struct query_role *r = rec;
+
+	v->sub = &record_role_evidence;
+	v->items = r->evidence;
+	v->n = r->nevidence;
+	v->stride = sizeof(r->evidence[0]);
+}
+
+static void
 endpoint_port(const void *rec, struct record_value *v)
 {
 	const struct query_endpoint *r = rec;
@@ -386,8 +426,34 @@ static const struct record_field host_fields[] = {
 	/* Issue 15: after every older field, so theirs do not move. */
 	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QH, name), 2, "NAME" },
 	{ "names", RECORD_OBJECTS, 0, 0, 0, host_names, 0, NULL },
+	/* Roles (roles.catalog): objects in JSON, keys in the table. */
+	{ "roles", RECORD_OBJECTS, 0, 0, 0, host_roles, 0, NULL },
+	{ NULL, RECORD_LIST, 0, 0, 0, host_role_keys, 9, "ROLES" },
 };
 #undef QH
+
+/* One role of a host (query_host.roles). */
+#define QR	struct query_role
+static const struct record_field role_fields[] = {
+	{ "role", RECORD_STRING, 0, S(QR, role), 1, "ROLE" },
+	{ "name", RECORD_STRING, 0, S(QR, name), 2, "NAME" },
+	{ "confidence", RECORD_STRING, 0, S(QR, confidence), 3,
+	    "CONFIDENCE" },
+	{ "since", RECORD_TIME, 0, S(QR, since), 4, "SINCE" },
+	{ "last_seen", RECORD_TIME, 0, S(QR, last_seen), 5, "LAST SEEN" },
+	{ "evidence", RECORD_OBJECTS, 0, 0, 0, role_evidence, 0, NULL },
+	{ NULL, RECORD_LIST, 0, 0, 0, role_items, 6, "EVIDENCE" },
+};
+#undef QR
+
+/* One evidence item of a role: what the host served, and when. */
+#define QV	struct query_role_evidence
+static const struct record_field role_evidence_fields[] = {
+	{ "item", RECORD_STRING, 0, S(QV, item), 1, "EVIDENCE" },
+	{ "first_seen", RECORD_TIME, 0, S(QV, first_seen), 2, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QV, last_seen), 3, "LAST SEEN" },
+};
+#undef QV
 
 /* One name of a host (query_host.names): its name first (text formats). */
 #define QN	struct query_name
@@ -623,6 +689,12 @@ const struct record_table record_services = {
 };
 const struct record_table record_hosts = {
 	"hosts", host_fields, NFIELDS(host_fields)
+};
+const struct record_table record_roles = {
+	"roles", role_fields, NFIELDS(role_fields)
+};
+const struct record_table record_role_evidence = {
+	"evidence", role_evidence_fields, NFIELDS(role_evidence_fields)
 };
 const struct record_table record_names = {
 	"names", name_fields, NFIELDS(name_fields)
@@ -1242,21 +1314,31 @@ query_services_json(struct reader *s, const struct catalog *cat,
 }
 
 int
-query_hosts_json(struct reader *s, struct json *j, char *err, size_t errlen)
+query_hosts_json(struct reader *s, const struct catalog *cat, struct json *j,
+    char *err, size_t errlen)
 {
+	struct query_host_filter hf;
 	struct record_out o;
 	int ret;
 
+	memset(&hf, 0, sizeof(hf));
+	hf.cat = cat;
 	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
-	ret = query_hosts(s, record_host_row, &o, err, errlen);
+	ret = query_hosts_where(s, &hf, NULL, record_host_row, &o, err,
+	    errlen);
 	record_out_end(&o);
 	return ret;
 }
+
+static const struct record_table *const operations_kind[] = {
+	&record_operations
+};
 
 int
 query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
     struct json *j, bool *found, char *err, size_t errlen)
 {
+	struct query_op_filter of;
 	struct query_filter f;
 	struct record_out o;
 	int ret;
@@ -1264,7 +1346,8 @@ query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
 	json_object_begin(j);
 	json_key(j, "hosts");
 	record_out_begin(&o, RECORD_JSON, hosts_kind, 1, j, NULL, false);
-	ret = query_host_one(s, ip, record_host_row, &o, found, err, errlen);
+	ret = query_host_one(s, cat, ip, record_host_row, &o, found, err,
+	    errlen);
 	record_out_end(&o);
 	if (ret == 0) {
 		memset(&f, 0, sizeof(f));
@@ -1275,6 +1358,16 @@ query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
 		    false);
 		ret = query_services(s, cat, &f, record_service_row, &o, err,
 		    errlen);
+		record_out_end(&o);
+	}
+	if (ret == 0) {
+		memset(&of, 0, sizeof(of));
+		of.host = ip;
+		json_key(j, "operations");
+		record_out_begin(&o, RECORD_JSON, operations_kind, 1, j, NULL,
+		    false);
+		ret = query_operations(s, cat, &of, record_operation_row, &o,
+		    err, errlen);
 		record_out_end(&o);
 	}
 	json_object_end(j);
@@ -1294,9 +1387,6 @@ query_endpoints_json(struct reader *s, const struct catalog *cat,
 	return ret;
 }
 
-static const struct record_table *const operations_kind[] = {
-	&record_operations
-};
 
 int
 query_operations_json(struct reader *s, const struct catalog *cat,

@@ -860,11 +860,22 @@ sqlite_transport_word(uint8_t proto, char buf[8])
 int
 sqlite_transport_value(const char *word, uint8_t *proto)
 {
+	unsigned long n;
+	char *end;
 	int v;
 
-	if (value_of(transport_names, word, &v) == -1)
+	if (value_of(transport_names, word, &v) == 0) {
+		*proto = (uint8_t)v;
+		return 0;
+	}
+	/* sqlite_transport_word()'s number for an unnamed protocol (0:
+	 * none, new_role alerts). */
+	if (word[0] < '0' || word[0] > '9')
 		return -1;
-	*proto = (uint8_t)v;
+	n = strtoul(word, &end, 10);
+	if (*end != '\0' || n > 255)
+		return -1;
+	*proto = (uint8_t)n;
 	return 0;
 }
 

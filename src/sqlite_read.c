@@ -407,6 +407,47 @@ out:
 	return ret;
 }
 
+/* What one host served, walked alongside the hosts (strings copied). */
+struct served_list {
+	struct query_served *v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+static int
+served_list_add(struct served_list *l, sqlite3_stmt *st)
+{
+	struct query_served *q;
+
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) == -1)
+		return -1;
+	q = &l->v[l->n];
+	q->port = (uint16_t)sqlite3_column_int(st, 3);
+	q->first_seen = sqlite3_column_int64(st, 6);
+	q->last_seen = sqlite3_column_int64(st, 7);
+	q->interface = q->pipe = NULL;
+	if ((q->service = strdup(col_text(st, 2))) == NULL ||
+	    (q->interface = strdup(col_text(st, 4))) == NULL ||
+	    (q->pipe = strdup(col_text(st, 5))) == NULL) {
+		free((char *)q->service);
+		free((char *)q->interface);
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+static void
+served_list_clear(struct served_list *l)
+{
+	while (l->n > 0) {
+		l->n--;
+		free((char *)l->v[l->n].service);
+		free((char *)l->v[l->n].interface);
+		free((char *)l->v[l->n].pipe);
+	}
+}
+
 static int
 read_hosts(struct reader *rd, const struct query_page *pg,
     query_host_fn fn, void *arg, char *err, size_t errlen)
@@ -430,19 +471,36 @@ read_hosts(struct reader *rd, const struct query_page *pg,
 	    " ORDER BY ipt, sensor, service";
 	static const char names_sql[] = NAMES_SQL(" WHERE ?1 IS NULL OR"
 	    " (svcmap_ip_text(address), sensor) > (?1, ?2)");
+	/*
+	 * The roles' evidence (roles.h): rows whose server answered in a
+	 * protocol nDPI recognised, or that an RPC bind or a pipe named.
+	 * A reset or a silent handshake on a port is not a role.
+	 */
+	static const char served_sql[] =
+	    "SELECT svcmap_ip_text(server_ip) AS ipt, sensor, service, port,"
+	    " interface, pipe, min(first_seen), max(last_seen)"
+	    " FROM service_stats WHERE pkts_s2c > 0"
+	    " AND (protocol <> '' OR interface <> '' OR pipe <> '')"
+	    " AND (?1 IS NULL OR (svcmap_ip_text(server_ip), sensor) >"
+	    "   (?1, ?2))"
+	    " GROUP BY ipt, sensor, service, port, interface, pipe"
+	    " ORDER BY ipt, sensor, service, port, interface, pipe";
 	sqlite3 *db = rdb(rd);
-	sqlite3_stmt *h = NULL, *sv = NULL, *nm = NULL;
+	sqlite3_stmt *h = NULL, *sv = NULL, *nm = NULL, *sd = NULL;
 	struct key_list keys = { NULL, 0, 0 };
+	struct served_list served = { NULL, 0, 0 };
 	struct name_list names;
 	struct query_host r;
-	int rc, src = SQLITE_DONE, nrc = SQLITE_DONE, ret = -1;
+	int rc, src = SQLITE_DONE, nrc = SQLITE_DONE, drc = SQLITE_DONE;
+	int ret = -1;
 
 	memset(&names, 0, sizeof(names));
 	if (begin_read(db, err, errlen) == -1)
 		return -1;
 	if (prepare(db, hosts_sql, &h, err, errlen) == -1 ||
 	    prepare(db, services_of_sql, &sv, err, errlen) == -1 ||
-	    prepare(db, names_sql, &nm, err, errlen) == -1)
+	    prepare(db, names_sql, &nm, err, errlen) == -1 ||
+	    prepare(db, served_sql, &sd, err, errlen) == -1)
 		goto out;
 	if (page_after(pg) != NULL) {
 		sqlite3_bind_text(h, 1, pg->after->ip, -1, SQLITE_STATIC);
@@ -451,11 +509,14 @@ read_hosts(struct reader *rd, const struct query_page *pg,
 		sqlite3_bind_text(sv, 2, pg->after->sensor, -1, SQLITE_STATIC);
 		sqlite3_bind_text(nm, 1, pg->after->ip, -1, SQLITE_STATIC);
 		sqlite3_bind_text(nm, 2, pg->after->sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sd, 1, pg->after->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sd, 2, pg->after->sensor, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(h, 3, page_limit(pg));
 	/* All are ordered by address text (BINARY, i.e. strcmp order). */
 	src = sqlite3_step(sv);
 	nrc = sqlite3_step(nm);
+	drc = sqlite3_step(sd);
 	while ((rc = sqlite3_step(h)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		r.ip = col_text(h, 0);
@@ -489,6 +550,20 @@ read_hosts(struct reader *rd, const struct query_page *pg,
 		}
 		if (nrc != SQLITE_ROW && nrc != SQLITE_DONE)
 			break;
+		while (drc == SQLITE_ROW && cmp_host(sd, &r) < 0)
+			drc = sqlite3_step(sd);
+		served_list_clear(&served);
+		while (drc == SQLITE_ROW && cmp_host(sd, &r) == 0) {
+			if (served_list_add(&served, sd) == -1) {
+				snprintf(err, errlen, "hosts: out of memory");
+				goto out;
+			}
+			drc = sqlite3_step(sd);
+		}
+		if (drc != SQLITE_ROW && drc != SQLITE_DONE)
+			break;
+		r.served = served.v;
+		r.nserved = served.n;
 		r.services = (const char *const *)keys.v;
 		r.nservices = keys.n;
 		r.names = names.v;
@@ -496,7 +571,8 @@ read_hosts(struct reader *rd, const struct query_page *pg,
 		fn(arg, &r);
 	}
 	if (rc != SQLITE_DONE || (src != SQLITE_ROW && src != SQLITE_DONE) ||
-	    (nrc != SQLITE_ROW && nrc != SQLITE_DONE))
+	    (nrc != SQLITE_ROW && nrc != SQLITE_DONE) ||
+	    (drc != SQLITE_ROW && drc != SQLITE_DONE))
 		sqlite_dberr(db, err, errlen, "hosts");
 	else
 		ret = 0;
@@ -506,9 +582,12 @@ out:
 	name_list_clear(&names);
 	free(names.v);
 	free(names.text);
+	served_list_clear(&served);
+	free(served.v);
 	sqlite3_finalize(h);
 	sqlite3_finalize(sv);
 	sqlite3_finalize(nm);
+	sqlite3_finalize(sd);
 	end_read(db);
 	return ret;
 }

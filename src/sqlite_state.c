@@ -14,6 +14,7 @@
 #include "svcmap/endpoint.h"
 #include "svcmap/log.h"
 #include "svcmap/names.h"
+#include "svcmap/roles.h"
 #include "svcmap/store.h"
 #include "sqlite_int.h"
 
@@ -265,11 +266,19 @@ sqlite_load_alerts(struct store *base, struct alerts *a, char *err,
 	static const char known[] =
 	    "SELECT DISTINCT server_ip, service FROM service_stats"
 	    " WHERE sensor = ?1 AND service <> ''";
+	/* What each host served (answered), for the roles it held. */
+	static const char served[] =
+	    "SELECT server_ip, service, port, interface, pipe,"
+	    " min(first_seen), max(last_seen) FROM service_stats"
+	    " WHERE sensor = ?1 AND pkts_s2c > 0"
+	    " AND (protocol <> '' OR interface <> '' OR pipe <> '')"
+	    " GROUP BY server_ip, service, port, interface, pipe";
 	static const char first[] =
 	    "SELECT coalesce(min(first_packet), 0) FROM runs"
 	    " WHERE sensor = ?1 AND first_packet > 0";
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct alert_record r;
+	struct role_served sv;
 	struct addr ip;
 	sqlite3_stmt *st = NULL;
 	size_t bad = 0;
@@ -297,6 +306,26 @@ sqlite_load_alerts(struct store *base, struct alerts *a, char *err,
 		if (sqlite_column_addr(st, 0, &ip) == 0)
 			alert_restore_known(a, &ip,
 			    (const char *)sqlite3_column_text(st, 1));
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(s->db, served, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite_column_addr(st, 0, &ip) == -1)
+			continue;
+		sv.service = (const char *)sqlite3_column_text(st, 1);
+		sv.port = (uint16_t)sqlite3_column_int(st, 2);
+		sv.interface = (const char *)sqlite3_column_text(st, 3);
+		sv.pipe = (const char *)sqlite3_column_text(st, 4);
+		sv.first_seen = sqlite3_column_int64(st, 5);
+		sv.last_seen = sqlite3_column_int64(st, 6);
+		if (sv.service != NULL && sv.interface != NULL &&
+		    sv.pipe != NULL)
+			alert_restore_served(a, &ip, &sv);
+	}
 	if (rc != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);

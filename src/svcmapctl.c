@@ -43,10 +43,11 @@ static const struct ctl_command commands[] = {
 	    "             [--resolution minute|hour|day] [--since TIME] "
 	    "[--until TIME]",
 	    "flows, packets, bytes and clients per time bucket" },
-	{ "hosts", ctl_hosts, true, "[--name PATTERN]",
-	    "servers seen, their names and the services they serve" },
+	{ "hosts", ctl_hosts, true, "[--name PATTERN] [--role KEY]",
+	    "servers seen, their names, roles and the services they serve" },
 	{ "host", ctl_host, true, "IP",
-	    "one address: its names with their sources, what it serves" },
+	    "one address: its names, roles with evidence, services, "
+	    "operations" },
 	{ "summary", ctl_summary, true, "",
 	    "run totals, capture drops and the packet partition" },
 	{ "outbound", ctl_outbound, true,

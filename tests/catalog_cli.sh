@@ -179,7 +179,7 @@ status 1 "unreadable --data-dir" --data-dir "$tmp/no-such-dir" catalog
 # A broken services.catalog: exit 1 and the file:line on stderr.
 mkdir "$tmp/broken"
 cp "$SVCMAP_DATA/services.catalog" "$SVCMAP_DATA/rpc-interfaces.catalog" \
-    "$SVCMAP_DATA/rpc-operations.catalog" \
+    "$SVCMAP_DATA/rpc-operations.catalog" "$SVCMAP_DATA/roles.catalog" \
     "$tmp/broken/"
 printf 'port\tserver\ttcp\t99999\tsmb\tlistener\ten\t-\n' \
     >> "$tmp/broken/services.catalog"

@@ -49,10 +49,15 @@ for dump in "$top_srcdir"/tests/v2/*.sql; do
 		[ "$q" = alerts ] && filter="$nosensor | map(del(.event_type,
 		    .timestamp, .client_port, .community_id, .pcap_file,
 		    .packet))"
-		jq "$filter" "$SCRATCH/out.json" >"$SCRATCH/new"
 		want="$top_srcdir/tests/expected/$cap/$q.json"
-		[ -f "$top_srcdir/tests/v2/expected/$cap/$q.json" ] &&
-		    want="$top_srcdir/tests/v2/expected/$cap/$q.json"
+		# A v2 snapshot predates host roles (issue 15), which the
+		# readers derive from the rows "services" compares.
+		if [ -f "$top_srcdir/tests/v2/expected/$cap/$q.json" ]; then
+			want="$top_srcdir/tests/v2/expected/$cap/$q.json"
+			[ "$q" = hosts ] &&
+			    filter="$filter | map(del(.roles))"
+		fi
+		jq "$filter" "$SCRATCH/out.json" >"$SCRATCH/new"
 		jq "$filter" "$want" >"$SCRATCH/old"
 		if diff -u "$SCRATCH/old" "$SCRATCH/new" >"$SCRATCH/diff"; then
 			ok "$cap: $q as before the migration" true

@@ -164,7 +164,7 @@ static const struct bad bads[] = {
 	{ "GET", "/v1/services?foo=1", 400, "unknown parameter \"foo\"" },
 	{ "GET", "/v1/services?kind=new_service", 400, "\"kind\"" },
 	{ "GET", "/v1/hosts?all=1", 400,
-	    "(accepted: host, format, limit, cursor, name)" },
+	    "(accepted: host, format, limit, cursor, name, role)" },
 	{ "GET", "/v1/operations?since=-1h", 400,
 	    "(accepted: host, service, format)" },
 	{ "GET", "/v1/operations?host=nope", 400, "not an IPv4 or IPv6" },
@@ -856,7 +856,7 @@ other_json(int which)
 	if ((s = reader_open(db_path, err, sizeof(err))) == NULL)
 		return NULL;
 	json_init(&j);
-	rc = which == 0 ? query_hosts_json(s, &j, err, sizeof(err)) :
+	rc = which == 0 ? query_hosts_json(s, cat, &j, err, sizeof(err)) :
 	    query_endpoints_json(s, cat, &j, err, sizeof(err));
 	if (rc == 0 && !json_failed(&j))
 		out = strdup(j.buf);
@@ -882,6 +882,10 @@ host_routes(void)
 	    NULL);
 	same_as_ctl("/v1/hosts?name=nosuchname*", "hosts --name "
 	    "'nosuchname*'", NULL);
+	/* Roles (roles.catalog): the filter as svcmapctl's. */
+	same_as_ctl("/v1/hosts?role=dc", "hosts --role dc", NULL);
+	same_as_ctl("/v1/hosts?role=dns-server&limit=1",
+	    "hosts --role dns-server --limit 1", NULL);
 	http("GET", "/v1/hosts?limit=1", &r);
 	ip[0] = '\0';
 	if (r.body != NULL && (p = strstr(r.body, "\"ip\":\"")) != NULL) {

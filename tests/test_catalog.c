@@ -15,6 +15,7 @@
 
 #include "svcmap/addr.h"
 #include "svcmap/catalog.h"
+#include "svcmap/roles.h"
 #include "tap.h"
 
 static char fixdir[1024];
@@ -371,6 +372,18 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-dup-op", 4, "duplicate operation: opnum 3 of "
 	    "12345678-1234-abcd-ef00-0123456789ab version 1.0 (first at " },
 	{ "bad-dup-op-name", 4, "operation \"Open\" is already opnum 0" },
+	{ "bad-role-window", 2, "bad window \"7x\"" },
+	{ "bad-role-confidence", 2, "bad confidence \"sure\"" },
+	{ "bad-role-severity", 2, "bad severity \"6\"" },
+	{ "bad-role-dup", 3, "duplicate role \"r1\"" },
+	{ "bad-role-no-need", 2, "role \"r1\" has no need record" },
+	{ "bad-need-role", 3, "undefined role \"r2\"" },
+	{ "bad-need-kind", 3, "bad need \"some\" (all or any)" },
+	{ "bad-need-port", 3, "bad port in evidence \"svc/0\"" },
+	{ "bad-need-rpc", 3, "undefined RPC interface \"nosuch\"" },
+	{ "bad-need-pipe", 3, "undefined pipe \"nosuch\"" },
+	{ "bad-need-empty", 3, "empty evidence in \"svc,,svc\"" },
+	{ "bad-need-service", 3, "undefined service \"nosuch\"" },
 	{ "bad-undef-op-iface", 3, "undefined interface "
 	    "12345678-1234-abcd-ef00-0123456789ab version 2.0" },
 	{ NULL, 0, NULL }
@@ -623,8 +636,14 @@ test_open(void)
 	snprintf(link, sizeof(link), "%s/rpc-operations.catalog", dir);
 	symlink(fixture("good-empty.catalog"), link);
 	cat = catalog_open(dir, NULL, err, sizeof(err));
+	ok(cat == NULL && strstr(err, "roles.catalog") != NULL,
+	    "catalog_open: missing roles.catalog (%s)", err);
+
+	snprintf(link, sizeof(link), "%s/roles.catalog", dir);
+	symlink(fixture("good-empty.catalog"), link);
+	cat = catalog_open(dir, NULL, err, sizeof(err));
 	ok(cat != NULL && catalog_nservices(cat) == 14,
-	    "catalog_open: the three shipped files (%s)", err);
+	    "catalog_open: the four shipped files (%s)", err);
 	catalog_destroy(cat);
 
 	cat = catalog_open(dir, "", err, sizeof(err));
@@ -1130,7 +1149,7 @@ cleanup(void)
 	static const char *const files[] = {
 		"stderr.txt", "long.catalog", "full.catalog",
 		"data/services.catalog", "data/rpc-interfaces.catalog",
-		"data/rpc-operations.catalog", NULL
+		"data/rpc-operations.catalog", "data/roles.catalog", NULL
 	};
 	size_t i;
 
@@ -1139,6 +1158,87 @@ cleanup(void)
 	rmdir(tmpfile_path("data"));
 	if (rmdir(tmpdir) == -1)
 		perror(tmpdir);
+}
+
+/*
+ * Roles over good-roles.catalog: needs, windows, evidence kinds, and the
+ * daemon's table giving the same answer as the readers' rows.
+ */
+static void
+count_held(void *arg, const struct addr *host, const struct role_match *m)
+{
+	int *held = arg;
+
+	(void)host;
+	if (m->role >= 0 && m->role < 3)
+		held[m->role]++;
+}
+
+static void
+test_roles(void)
+{
+	struct role_served rows[] = {
+		{ "kdc", 88, "", "", 1000, 2000 },
+		{ "lsass", 389, "", "", 1500, 1600 },
+		{ "lsass", 49667, "drsuapi", "", 1700, 1800 },
+		{ "server", 445, "", "\\PIPE\\SPOOLSS", 1100, 1200 },
+	};
+	struct role_match m[4];
+	struct role_track *t;
+	char err[512];
+	struct catalog *cat;
+	const struct catalog_host_role *r;
+	struct addr host;
+	size_t n;
+	int held[3] = { 0, 0, 0 };
+
+	cat = load(fixture("good-roles.catalog"), NULL, err, sizeof(err));
+	ok(cat != NULL && catalog_nroles(cat) == 3 &&
+	    catalog_nneeds(cat) == 4, "good-roles.catalog: 3 roles, 4 needs "
+	    "(%s)", err);
+	if (cat == NULL)
+		return;
+	r = catalog_role(cat, catalog_role_find(cat, "dc"));
+	ok(r->window_s == 86400 && r->severity == 5 &&
+	    strcmp(r->confidence, "high") == 0, "role dc: 1d, severity 5");
+	n = roles_of_served(cat, rows, 4, m, 4);
+	ok(n == 3 && m[0].role == catalog_role_find(cat, "dc") &&
+	    m[0].since == 1500 && m[0].last_seen == 2000 && m[0].nev == 2,
+	    "kdc + lsass/389: dc since the LDAP answer (%zu roles)", n);
+	ok(n == 3 && strcmp(m[1].ev[0].text, "rpc:drsuapi") == 0 &&
+	    strcmp(m[2].ev[0].text, "pipe:spoolss") == 0,
+	    "rpc: and pipe: items (the pipe as SMB sends it, case folded)");
+	/* LDAP on another port, or KDC alone: not a DC. */
+	rows[1].port = 636;
+	n = roles_of_served(cat, rows, 2, m, 4);
+	ok(n == 0, "kdc + lsass/636 (not in the need): no role");
+	rows[1].port = 389;
+	/* The window: LDAP a day and more before the KDC's last answer. */
+	rows[0].last_seen = 1600 + 86400 + 1;
+	n = roles_of_served(cat, rows, 2, m, 4);
+	ok(n == 0, "dc: evidence outside the 1d window does not count");
+	rows[0].last_seen = 2000;
+
+	/* The daemon's table: the same rows give the same roles. */
+	t = role_track_create(16);
+	ok(t != NULL, "role_track_create");
+	if (t == NULL) {
+		catalog_destroy(cat);
+		return;
+	}
+	memset(&host, 0, sizeof(host));
+	host.b[15] = 1;
+	for (n = 0; n < 4; n++)
+		role_track_served(t, cat, &host, &rows[n]);
+	role_track_eval(t, cat, count_held, held);
+	ok(held[0] == 1 && held[1] == 1 && held[2] == 1,
+	    "role_track_eval: dc, repl and print held once each");
+	memset(held, 0, sizeof(held));
+	role_track_eval(t, cat, count_held, held);
+	ok(held[0] + held[1] + held[2] == 0,
+	    "role_track_eval: nothing new, nothing evaluated");
+	role_track_destroy(t);
+	catalog_destroy(cat);
 }
 
 int
@@ -1163,6 +1263,7 @@ main(void)
 	test_ops_fixture();
 	test_ops_shipped();
 	test_ops_tshark();
+	test_roles();
 	cleanup();
 	return tap_done();
 }

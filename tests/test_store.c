@@ -1006,7 +1006,7 @@ test_queries(void)
 	json_free(&j);
 
 	json_init(&j);
-	ok(query_hosts_json(s, &j, err, sizeof(err)) == 0 &&
+	ok(query_hosts_json(s, NULL, &j, err, sizeof(err)) == 0 &&
 	    strstr(j.buf, "{\"sensor\":\"sensor1\",\"ip\":\"10.0.0.10\","
 	    "\"first_seen\":"
 	    "\"2024-01-15T09:00:05Z\",\"last_seen\":\"2024-01-15T09:01:50Z\","

@@ -24,8 +24,10 @@
 
 #include "svcmap/addr.h"
 
+struct catalog;
 struct config;
 struct flow;
+struct role_served;
 
 enum alert_kind {
 	ALERT_UNDOCUMENTED_SERVICE = 0,	/* server on a port nothing explains */
@@ -33,6 +35,7 @@ enum alert_kind {
 	ALERT_UNMAPPED_DYNAMIC_PORT,	/* RPC-range port with no endpoint */
 	ALERT_NEW_SERVICE,		/* host serves a service first time */
 	ALERT_SENSITIVE_OPERATION,	/* a watched RPC operation was called */
+	ALERT_NEW_ROLE,			/* host acts in a role first time */
 	ALERT__COUNT
 };
 
@@ -172,6 +175,45 @@ void	alert_rpc_request(struct alerts *a, const struct flow *f,
 void	alert_dc_seen(struct alerts *a, const struct addr *host);
 /** Is the host known to serve as a domain controller? */
 bool	alert_is_dc(const struct alerts *a, const struct addr *host);
+
+/**
+ * A monitored host served what a statistics row says (its server
+ * answered): noted in the role table (roles.h), bounded by
+ * role-capacity.  Called per row of a drain, never per packet.
+ */
+void	alert_served(struct alerts *a, const struct catalog *cat,
+	    const struct addr *host, const struct role_served *s);
+
+/**
+ * Evaluate the roles of the hosts noted since the last call.  A role a
+ * host did not hold before raises new_role, keyed by (host, role: the
+ * record's operation member), unless its needs were first met (its
+ * since) within the learning period (alert-learning-period from the
+ * first packet of the store's history); then it is only remembered.
+ * The alert's time is that since.  Severity: the role's, else the
+ * kind's.  Once per drain.
+ */
+void	alert_roles(struct alerts *a, const struct catalog *cat,
+	    uint64_t now_us);
+
+/**
+ * A host served this before the run (the store's rows, restored before
+ * the catalog is at hand): kept until alert_roles_settle().
+ */
+void	alert_restore_served(struct alerts *a, const struct addr *host,
+	    const struct role_served *s);
+
+/**
+ * Note the restored rows in the role table and remember the roles they
+ * show without raising anything (engine_set_alerts() calls it).
+ */
+void	alert_roles_settle(struct alerts *a, const struct catalog *cat);
+
+/**
+ * Did the flow's server answer (a TCP handshake or data both ways, any
+ * reply otherwise)?  A reset is no answer.
+ */
+bool	alert_flow_answered(const struct flow *f);
 
 /**
  * Would alert_flow() look at this flow before it ends?  Not yet looked

@@ -127,6 +127,8 @@ struct api_request {
 	char		 host[ADDR_STRLEN + 8];
 	/* hosts: a glob on any of a host's names; "" any */
 	char		 name[API_MAX_VALUE + 1];
+	/* hosts: a role key the host must hold; "" any */
+	char		 role[32];
 	/* services, operations, catalog: the service key; "" every one */
 	char		 service[STATS_KEY_LEN];
 	int64_t		 since;		/* services, alerts: UTC s; 0 all */

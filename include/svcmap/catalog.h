@@ -118,6 +118,49 @@ struct catalog_op {
 /** Longest operation name kept, with NUL. */
 #define CATALOG_OP_NAMELEN 64
 
+/*
+ * Roles (roles.catalog): what a host serves that shows it acts as, say, a
+ * domain controller.  A role holds when each of its needs is met: an
+ * "all" need by every one of its evidence items, an "any" need by one.
+ * An item is met when the host served it (the server answered), within
+ * the role's window of the role's latest item (0: at any time).
+ */
+enum catalog_evidence_kind {
+	EVIDENCE_SERVICE = 0,	/* "kdc": the service, on any port */
+	EVIDENCE_PORT,		/* "lsass/389": the service on that port */
+	EVIDENCE_RPC,		/* "rpc:drsuapi": an RPC interface served */
+	EVIDENCE_PIPE		/* "pipe:spoolss": a named pipe served */
+};
+
+struct catalog_evidence {
+	uint8_t		 kind;		/* enum catalog_evidence_kind */
+	uint16_t	 port;		/* EVIDENCE_PORT */
+	int		 service;	/* SERVICE, PORT: service row; else -1 */
+	const char	*name;		/* service key, interface or pipe name */
+	const char	*text;		/* as the file writes it: "lsass/389" */
+};
+
+struct catalog_host_role {
+	const char	*key;		/* "dc", "dhcp-server" */
+	const char	*name;		/* "domain controller" */
+	uint32_t	 window_s;	/* needs met within this; 0: ever */
+	const char	*confidence;	/* "high", "medium" or "low" */
+	uint8_t		 severity;	/* new_role alert 1..5; 0: the kind's */
+	const char	*notes;
+	bool		 local;		/* defined by the site-local file */
+};
+
+struct catalog_need {
+	int		 role;		/* index of struct catalog_host_role */
+	bool		 all;		/* all items, else any one */
+	const struct catalog_evidence *items;
+	size_t		 nitems;
+	const char	*notes;
+};
+
+/** Longest role key, without NUL (the service key syntax, shorter). */
+#define CATALOG_ROLE_KEYLEN 30
+
 struct catalog;
 
 /** An empty catalog, or NULL on allocation failure. */
@@ -146,7 +189,7 @@ int	catalog_finish(struct catalog *cat, char *err, size_t errlen);
 
 /**
  * Load the shipped catalog files from data_dir (services.catalog,
- * rpc-interfaces.catalog, rpc-operations.catalog) and, if local_path is
+ * rpc-interfaces.catalog, rpc-operations.catalog, roles.catalog) and, if local_path is
  * not NULL and exists, the site-local file; then finish.  Returns the
  * catalog or NULL with err set.
  * Every problem has been logged already (log_warnx), so a caller that
@@ -165,6 +208,8 @@ size_t	catalog_nifaces(const struct catalog *cat);
 size_t	catalog_ndcom(const struct catalog *cat);
 size_t	catalog_npipes(const struct catalog *cat);
 size_t	catalog_nops(const struct catalog *cat);
+size_t	catalog_nroles(const struct catalog *cat);
+size_t	catalog_nneeds(const struct catalog *cat);
 
 const struct catalog_service *catalog_service(const struct catalog *cat, int i);
 const struct catalog_port *catalog_port(const struct catalog *cat, int i);
@@ -173,6 +218,12 @@ const struct catalog_iface *catalog_iface(const struct catalog *cat, int i);
 const struct catalog_dcom *catalog_dcom(const struct catalog *cat, int i);
 const struct catalog_pipe *catalog_pipe(const struct catalog *cat, int i);
 const struct catalog_op *catalog_op(const struct catalog *cat, int i);
+const struct catalog_host_role *catalog_role(const struct catalog *cat, int i);
+/** Needs are in file order; need->role names their role. */
+const struct catalog_need *catalog_need(const struct catalog *cat, int i);
+
+/** Index of the role with this key, or -1. */
+int	catalog_role_find(const struct catalog *cat, const char *key);
 
 /** Index of the service with this key, or -1. */
 int	catalog_service_find(const struct catalog *cat, const char *key);

@@ -42,7 +42,7 @@ struct config_watch {
 };
 
 /* Alert kinds (alert.h) and their settings. */
-#define ALERT_KINDS 5
+#define ALERT_KINDS 6
 
 struct config_alert_kind {
 	bool		enabled;
@@ -105,7 +105,8 @@ struct config {
 	struct config_ignore ignore[CONFIG_MAX_IGNORES];
 	size_t		nignore;
 	uint32_t	alert_quiet_s;		/* re-raise after this quiet time */
-	uint32_t	alert_learning_s;	/* new_service learning period */
+	uint32_t	alert_learning_s;	/* new_service/new_role learning */
+	uint32_t	role_capacity;		/* (host, role evidence) pairs */
 	uint32_t	alert_rate_per_min;	/* per kind */
 	/* sensitive_operation: the watch list beyond (or instead of) the
 	 * catalog's sensitive operations, and the storm threshold. */

@@ -89,6 +89,36 @@ struct query_name {
 	int		 rank;		/* display order (query.c); -1 never */
 };
 
+/* One evidence item of a host's role: when the host served it. */
+struct query_role_evidence {
+	const char	*item;		/* the catalog's: "lsass/389" */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+/* A role a host holds (roles.h), from its served rows and the catalog. */
+struct query_role {
+	const char	*role;		/* key: "dc" */
+	const char	*name;		/* "domain controller" */
+	const char	*confidence;	/* "high", "medium", "low" */
+	int64_t		 since;		/* its needs were first all met */
+	int64_t		 last_seen;	/* its latest evidence */
+	struct query_role_evidence *evidence;
+	size_t		 nevidence;
+	const char *const *items;	/* the evidence's items (tables) */
+};
+
+/* What a host served (its server answered), one per service_stats
+ * (service, port, interface, pipe) over all buckets. */
+struct query_served {
+	const char	*service;	/* key; "" undocumented */
+	uint16_t	 port;
+	const char	*interface;	/* "" none */
+	const char	*pipe;		/* "" none */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
 /* One server: the hosts table plus what service_stats says of it. */
 struct query_host {
 	const char	*sensor;
@@ -105,12 +135,23 @@ struct query_host {
 	/* Every name, best display candidate first (query.c sorts). */
 	struct query_name *names;
 	size_t		 nnames;
+	/* What it served (the back end's), and the roles query.c derives
+	 * from it when a catalog is given (none without). */
+	const struct query_served *served;
+	size_t		 nserved;
+	struct query_role *roles;
+	size_t		 nroles;
+	const char *const *role_keys;	/* the roles' keys, same order */
 };
 
 /* Which hosts query_hosts_where() hands out; NULL members: any. */
 struct query_host_filter {
 	const char	*ip;		/* an address or CIDR prefix */
 	const char	*name;		/* glob (fnmatch, case folded) on any name */
+	const char	*role;		/* role key the host must hold */
+	/* Derives the roles (roles.catalog); NULL: none, and no role
+	 * filter can match. */
+	const struct catalog *cat;
 };
 
 /*
@@ -440,13 +481,15 @@ int	query_hosts_where(struct reader *rd, const struct query_host_filter *hf,
 	    const struct query_page *pg, query_host_fn fn, void *arg,
 	    char *err, size_t errlen);
 /**
- * One address, server or not: its host record when it serves, else a
+ * One address, server or not: its host record (with its roles when cat
+ * is given) when it serves, else a
  * record with only its ip, sensor and names (first_seen 0).  fn is
  * called once per sensor that knows the address; *found says whether
  * any did.  @return: 0, or -1 with err set.
  */
-int	query_host_one(struct reader *rd, const char *ip, query_host_fn fn,
-	    void *arg, bool *found, char *err, size_t errlen);
+int	query_host_one(struct reader *rd, const struct catalog *cat,
+	    const char *ip, query_host_fn fn, void *arg, bool *found,
+	    char *err, size_t errlen);
 
 /** Learned endpoints ordered by server_ip, transport, port, uuid. */
 int	query_endpoints(struct reader *rd, const struct catalog *cat,

@@ -97,6 +97,8 @@ struct record_table {
 extern const struct record_table record_services;	/* query_service */
 extern const struct record_table record_hosts;		/* query_host */
 extern const struct record_table record_names;		/* query_name */
+extern const struct record_table record_roles;		/* query_role */
+extern const struct record_table record_role_evidence; /* query_role_evidence */
 extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_operations;	/* query_operation */
 extern const struct record_table record_outbound;	/* query_outbound */
@@ -202,15 +204,17 @@ struct reader;
 int	query_services_json(struct reader *s, const struct catalog *cat,
 	    const struct query_filter *f, struct json *j, char *err,
 	    size_t errlen);
-int	query_hosts_json(struct reader *s, struct json *j, char *err,
-	    size_t errlen);
+/* Hosts with their roles when cat is given (query_hosts_where()). */
+int	query_hosts_json(struct reader *s, const struct catalog *cat,
+	    struct json *j, char *err, size_t errlen);
 int	query_endpoints_json(struct reader *s, const struct catalog *cat,
 	    struct json *j, char *err, size_t errlen);
 /**
  * One address as a JSON object: "hosts", its host record per sensor that
  * knows it (query_host_one(): names, and for a server its services and
- * counts), and "services", the service rows it serves (undocumented ones
- * too).  *found: whether any sensor knows it.
+ * counts, names and roles), "services", the service rows it serves
+ * (undocumented ones too), and "operations", the RPC operations called
+ * on it.  *found: whether any sensor knows it.
  */
 int	query_host_json(struct reader *s, const struct catalog *cat,
 	    const char *ip, struct json *j, bool *found, char *err,
