@@ -1428,8 +1428,8 @@ test_status(int *calls)
 		"\"ring_dropped\":0,\"up\":false}]",
 		"\"packets\":219", "\"bytes\":45489",
 		("\"packets_by_class\":{\"classified\":180,"
-		    "\"undocumented\":31,\"unmonitored\":6,\"non_ip\":2,"
-		    "\"malformed\":0}"),
+		    "\"undocumented\":31,\"unmonitored\":6,\"outbound\":0,"
+		    "\"non_ip\":2,\"malformed\":0}"),
 		"\"flows\":30", "\"flows_active\":3",
 		"\"flow_capacity\":262144",
 		"\"flows_evicted\":11", "\"endpoints_learned\":4",
