@@ -132,11 +132,25 @@ flow_packet_class(const struct flow *f)
 }
 
 /*
- * Orient flows picked up mid-stream: a learned endpoint or a catalog
- * listener is the server.  Dynamic RPC ranges do not count: both ends of
- * many flows sit in them, so they say nothing about direction.
+ * Orient flows picked up mid-stream, or whose first packet is a reply:
+ * rank how strongly each end is known to serve (flow.c weighs both).  A
+ * learned endpoint is a fact about that host.  A catalog listener is
+ * stronger on a system port (below 1024) than on a registered one, and
+ * weakest in the ephemeral range (49152-65535, IANA's and Windows'
+ * since Vista), where clients take their source ports: a reply to a
+ * client port must not make the client a server because a catalog row
+ * happens to cover that port.  Dynamic RPC ranges do not count: both
+ * ends of many flows sit in them, so they say nothing about direction.
  */
-static bool
+enum {
+	RANK_EPHEMERAL = 1,
+	RANK_REGISTERED,
+	RANK_SYSTEM,
+	RANK_LEARNED
+};
+#define EPHEMERAL_FIRST	49152
+
+static int
 engine_is_service(void *arg, uint8_t proto, const struct addr *ip,
     uint16_t port)
 {
@@ -145,9 +159,13 @@ engine_is_service(void *arg, uint8_t proto, const struct addr *ip,
 
 	if (e->endpoints != NULL && endpoint_exists(e->endpoints, ip, proto,
 	    port))
-		return true;
+		return RANK_LEARNED;
 	row = catalog_listener(e->cat, proto, port);
-	return row >= 0 && !catalog_port_is_dynamic_rpc(e->cat, row);
+	if (row < 0 || catalog_port_is_dynamic_rpc(e->cat, row))
+		return FLOW_RANK_NONE;
+	if (port < 1024)
+		return RANK_SYSTEM;
+	return port < EPHEMERAL_FIRST ? RANK_REGISTERED : RANK_EPHEMERAL;
 }
 
 struct engine *

@@ -1008,6 +1008,8 @@ static const uint8_t any_host[4] = { 0, 0, 0, 0 };
 
 /* ---- engine rules ---- */
 
+static size_t dns_msg(uint8_t *b, bool answer);
+
 /* Which end serves (flow.c's src_is_server with engine_is_service). */
 static void
 test_orientation(void)
@@ -1091,6 +1093,76 @@ test_orientation(void)
 	    0, 0, junk, 4);
 	ok(row_of("239.255.255.250", 45000, TRANSPORT_UDP) != NULL,
 	    "udp to a group address: the group serves");
+	engine_stop();
+
+	/*
+	 * Issue 14 item 3: a reply seen first never makes its destination
+	 * a server.  A DNS answer to a client's port 63500 (inside the
+	 * catalog's 63000-64000 WDS multicast range, and ephemeral): 53
+	 * serves, and no cm-distribution-point row appears.
+	 */
+	engine_start(false);
+	{
+		uint8_t b[128];
+		size_t n = dns_msg(b, true);
+
+		send_frame(TRANSPORT_UDP, "10.0.0.53", 53, "10.0.0.9", 63500,
+		    0, 0, b, n);
+	}
+	ok(row_of("10.0.0.9", 63500, TRANSPORT_UDP) == NULL,
+	    "item 3: DNS reply 53 -> 63500 first: no row on the client's "
+	    "ephemeral port");
+	r = row_of("10.0.0.53", 53, TRANSPORT_UDP);
+	is_str(row_service(r), "dns", "item 3: ... the replying 53 serves dns");
+	engine_stop();
+
+	/* The same reply to a registered-port listener (25536, cm-client):
+	 * the system port still serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.53", 53, "10.0.0.9", 25536, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.53", 53, TRANSPORT_UDP) != NULL &&
+	    row_of("10.0.0.9", 25536, TRANSPORT_UDP) == NULL,
+	    "item 3: reply 53 -> 25536 (a registered listener): 53 serves");
+	engine_stop();
+
+	/*
+	 * DHCP's request/reply pair: an OFFER/ACK seen first (67 -> 68,
+	 * broadcast or unicast) makes the 67 side the server, never a
+	 * dhcpclient server on 68.
+	 */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 67, "255.255.255.255", 68, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 67, "10.0.0.77", 68, 0, 0,
+	    junk, 4);
+	ok(row_of("255.255.255.255", 68, TRANSPORT_UDP) == NULL &&
+	    row_of("10.0.0.77", 68, TRANSPORT_UDP) == NULL,
+	    "item 3: DHCP reply 67 -> 68 first: no dhcpclient server on 68");
+	r = row_of("10.0.0.1", 67, TRANSPORT_UDP);
+	ok(r != NULL && r->flows == 2,
+	    "item 3: ... the 67 side is the DHCP server (2 flows)");
+	engine_stop();
+
+	/* DHCPv6: an ADVERTISE 547 -> 546 first; 547 serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 547, "10.0.0.77", 546, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.1", 547, TRANSPORT_UDP) != NULL &&
+	    row_of("10.0.0.77", 546, TRANSPORT_UDP) == NULL,
+	    "item 3: DHCPv6 reply 547 -> 546 first: 547 serves");
+	engine_stop();
+
+	/* A learned endpoint outranks a listener on the other end. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50201, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 50100, any_host);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 50100, "10.0.0.9", 3389,
+	    F_ACK | F_PSH, 1, junk, 4);
+	ok(row_of("10.0.0.5", 50100, TRANSPORT_TCP) != NULL &&
+	    row_of("10.0.0.9", 3389, TRANSPORT_TCP) == NULL,
+	    "item 3: learned 50100 -> listener 3389: the learned end serves");
 	engine_stop();
 }
 
