@@ -688,6 +688,100 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
 }
 
 /*
+ * Issue 14 item 2: a port counts as served only once its server side
+ * sent something (flow.h `answered`).  Until then a monitored flow is
+ * held: a drain puts its packets in the run totals' partition (which
+ * must add up at every flush) but in no row, so that a server answering
+ * late (SYN retransmits, then SYN+ACK) still gets all of them in its
+ * service row.  A flow that ends unanswered becomes an attempt.
+ * Destinations that are groups (multicast, broadcast) are exempt: a
+ * group never answers from its own address, its listeners do, in flows
+ * of their own.  So are transports without ports (ICMP, GRE, ESP): an
+ * unanswered echo or an ICMP error is no attempt at a service.
+ */
+static bool
+flow_held(const struct flow *f)
+{
+	return f->cls != FLOW_UNMONITORED && flow_unanswered(f);
+}
+
+/* A held flow's new packets into the partition only. */
+static void
+hold_flow(struct engine *e, struct flow *f)
+{
+	uint64_t p, b;
+
+	p = f->pkts[0] + f->pkts[1] - f->held_pkts;
+	b = f->bytes[0] + f->bytes[1] - f->held_bytes;
+	if (p == 0 && b == 0)
+		return;
+	if (f->held_pkts == 0)
+		f->held_pc = (uint8_t)flow_packet_class(f);
+	e->totals.pkt_class[f->held_pc] += p;
+	e->totals.byte_class[f->held_pc] += b;
+	f->held_pkts += p;
+	f->held_bytes += b;
+}
+
+/* Take a flow's held packets back out of the partition: a drain of its
+ * rows counts them again. */
+static void
+unhold_flow(struct engine *e, struct flow *f)
+{
+	e->totals.pkt_class[f->held_pc] -= f->held_pkts;
+	e->totals.byte_class[f->held_pc] -= f->held_bytes;
+	f->held_pkts = f->held_bytes = 0;
+}
+
+/*
+ * A flow that ended unanswered: one attempt of its (server, port), with
+ * its client.  Its evidence records (an analyzer may have named what
+ * the client asked for) count with it: nothing was served.  Returns
+ * false when out of memory (nothing was counted).
+ */
+static bool
+drain_attempt(struct engine *e, struct flow *f)
+{
+	struct stats_attempt *a;
+	struct stats_client cl;
+	int64_t first_s, last_s;
+
+	first_s = (int64_t)(f->first_us / US_PER_S);
+	last_s = (int64_t)(f->last_us / US_PER_S);
+	memset(&cl, 0, sizeof(cl));
+	cl.server = f->server;
+	cl.port = f->server_port;
+	cl.vlan = f->vlan;
+	cl.transport = f->proto;
+	cl.client = f->client;
+	cl.first_s = first_s;
+	cl.last_s = last_s;
+	if (stats_batch_attempt_client(e->batch, &cl) == -1 ||
+	    (a = stats_batch_attempt(e->batch, &f->server, f->server_port,
+	    f->proto, f->vlan)) == NULL)
+		return false;
+	/* A TCP server that sent only RSTs refused; otherwise silence. */
+	if (f->server_replied) {
+		a->refused++;
+		e->totals.attempts_refused++;
+	} else {
+		a->unanswered++;
+		e->totals.attempts_unanswered++;
+	}
+	a->pkts += f->pkts[0] + f->pkts[1];
+	a->bytes += f->bytes[0] + f->bytes[1];
+	if (a->first_s == 0 || first_s < a->first_s)
+		a->first_s = first_s;
+	if (last_s > a->last_s)
+		a->last_s = last_s;
+	hold_flow(e, f);
+	e->totals.flows++;
+	e->totals.flow_class[f->cls]++;
+	f->counted = true;
+	return true;
+}
+
+/*
  * Move a flow's counts since its last drain into the batch: each
  * evidence record's into its own row, the rest into the row of the
  * flow's classification, so every packet is counted once.  The flow
@@ -696,12 +790,21 @@ drain_evidence(struct engine *e, struct flow *f, uint64_t cpkts[2],
  * to find it again (the touched walk would not: its mark is gone).
  */
 static void
-drain_flow(struct engine *e, struct flow *f)
+drain_flow(struct engine *e, struct flow *f, bool ending)
 {
 	uint64_t cpkts[2] = { 0, 0 }, cbytes[2] = { 0, 0 };
 	struct drain_rec r;
 	int d;
 
+	if (flow_held(f)) {
+		if (!ending)
+			hold_flow(e, f);
+		else if (!f->counted && !drain_attempt(e, f))
+			e->drain_all = true;
+		return;
+	}
+	if (f->held_pkts != 0)
+		unhold_flow(e, f);
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
 		e->drain_all = true;
 		return;
@@ -753,7 +856,7 @@ engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 	f->an_probe = 0;
 	if (e->alerts != NULL)
 		engine_alert(e, f, true);
-	drain_flow(e, f);
+	drain_flow(e, f, true);
 	if (f->evidence != NULL)
 		flow_evidence_free(f);
 }
@@ -761,7 +864,7 @@ engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 static void
 drain_visit(void *arg, struct flow *f)
 {
-	drain_flow(arg, f);
+	drain_flow(arg, f, false);
 }
 
 void

@@ -506,7 +506,7 @@ src_is_server(const struct flow_table *t, const struct packet *pkt)
 		if (rd != FLOW_RANK_NONE)
 			return false;
 	}
-	if (addr_is_group(&pkt->dst))
+	if (addr_is_group(&pkt->dst) || pkt->link_group)
 		return false;
 	return pkt->sport < pkt->dport;
 }
@@ -557,7 +557,9 @@ flow_new(struct flow_table *t, const struct packet *pkt, uint32_t h, int *dir)
 		f->client_port = pkt->sport;
 		f->server_port = pkt->dport;
 		*dir = FLOW_C2S;
+		f->to_group = pkt->link_group;
 	}
+	f->to_group = f->to_group || addr_is_group(&f->server);
 	f->vlan = pkt->vlan;
 	f->proto = pkt->proto;
 	f->first_us = f->last_us = pkt->ts_us;

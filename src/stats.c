@@ -36,6 +36,8 @@ struct table {
 struct stats_batch {
 	struct table	rows;		/* struct stats_row */
 	struct table	clients;	/* struct stats_client */
+	struct table	attempts;	/* struct stats_attempt */
+	struct table	aclients;	/* struct stats_client of attempts */
 	/*
 	 * struct stats_host, derived from the rows on demand.  Scratch
 	 * rather than contents, reached through a pointer so that the
@@ -203,6 +205,13 @@ const struct counter_def counter_defs[] = {
 	    "svcmap_rpc_op_clients_dropped_total", NULL, "clients",
 	    "RPC operation clients not recorded: the operations table was "
 	    "full.", rpc_op_clients_dropped),
+	C("attempts_refused", "attempts.refused", "svcmap_attempts_total",
+	    "refused", "flows", "Connection attempts that ended unanswered: "
+	    "refused (RST only) or with no reply.", attempts_refused),
+	C("attempts_unanswered", "attempts.unanswered",
+	    "svcmap_attempts_total", "unanswered", "flows",
+	    "Connection attempts that ended unanswered: refused (RST only) "
+	    "or with no reply.", attempts_unanswered),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);
@@ -448,6 +457,22 @@ client_hash_cb(const void *p)
 }
 
 static uint32_t
+attempt_hash(const struct addr *server, uint16_t port, uint8_t transport,
+    uint16_t vlan)
+{
+	return mix(mix(mix_addr(FNV_INIT, server),
+	    (uint32_t)port << 16 | vlan), transport);
+}
+
+static uint32_t
+attempt_hash_cb(const void *p)
+{
+	const struct stats_attempt *a = p;
+
+	return attempt_hash(&a->server, a->port, a->transport, a->vlan);
+}
+
+static uint32_t
 host_hash_cb(const void *p)
 {
 	return mix_addr(FNV_INIT, &((const struct stats_host *)p)->server);
@@ -474,6 +499,8 @@ stats_batch_destroy(struct stats_batch *b)
 		return;
 	table_free(&b->rows);
 	table_free(&b->clients);
+	table_free(&b->attempts);
+	table_free(&b->aclients);
 	table_free(b->hosts);
 	free(b->hosts);
 	free(b);
@@ -507,10 +534,59 @@ stats_batch_row(struct stats_batch *b, const struct stats_key *key)
 	return r;
 }
 
+struct stats_attempt *
+stats_batch_attempt(struct stats_batch *b, const struct addr *server,
+    uint16_t port, uint8_t transport, uint16_t vlan)
+{
+	struct table *t = &b->attempts;
+	struct stats_attempt *as, *a;
+	uint32_t h = attempt_hash(server, port, transport, vlan);
+	size_t s;
+
+	if (t->nslots != 0) {
+		as = t->items;
+		for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1)) {
+			a = &as[t->slots[s]];
+			if (a->port == port && a->transport == transport &&
+			    a->vlan == vlan && addr_eq(&a->server, server))
+				return a;
+		}
+	}
+	if (table_reserve(t, t->n + 1, sizeof(*as), attempt_hash_cb) == -1)
+		return NULL;
+	as = t->items;
+	for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+	    s = (s + 1) & (t->nslots - 1))
+		;
+	a = &as[t->n];
+	memset(a, 0, sizeof(*a));
+	a->server = *server;
+	a->port = port;
+	a->transport = transport;
+	a->vlan = vlan;
+	t->slots[s] = (uint32_t)t->n++;
+	return a;
+}
+
+static int
+client_add(struct table *t, const struct stats_client *c);
+
 int
 stats_batch_client(struct stats_batch *b, const struct stats_client *c)
 {
-	struct table *t = &b->clients;
+	return client_add(&b->clients, c);
+}
+
+int
+stats_batch_attempt_client(struct stats_batch *b, const struct stats_client *c)
+{
+	return client_add(&b->aclients, c);
+}
+
+static int
+client_add(struct table *t, const struct stats_client *c)
+{
 	struct stats_client *cl, *n;
 	uint32_t h = client_hash(c);
 	size_t s;
@@ -545,6 +621,30 @@ stats_batch_client(struct stats_batch *b, const struct stats_client *c)
 	n->last_s = c->last_s;
 	t->slots[s] = (uint32_t)t->n++;
 	return 0;
+}
+
+size_t
+stats_batch_nattempts(const struct stats_batch *b)
+{
+	return b->attempts.n;
+}
+
+const struct stats_attempt *
+stats_batch_attempts(const struct stats_batch *b)
+{
+	return b->attempts.items;
+}
+
+size_t
+stats_batch_nattempt_clients(const struct stats_batch *b)
+{
+	return b->aclients.n;
+}
+
+const struct stats_client *
+stats_batch_attempt_clients(const struct stats_batch *b)
+{
+	return b->aclients.items;
 }
 
 size_t
@@ -622,6 +722,9 @@ stats_batch_clear(struct stats_batch *b)
 {
 	table_clear(&b->rows, sizeof(struct stats_row), row_hash_cb);
 	table_clear(&b->clients, sizeof(struct stats_client), client_hash_cb);
+	table_clear(&b->attempts, sizeof(struct stats_attempt),
+	    attempt_hash_cb);
+	table_clear(&b->aclients, sizeof(struct stats_client), client_hash_cb);
 	table_clear(b->hosts, sizeof(struct stats_host), host_hash_cb);
 }
 
@@ -636,6 +739,8 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 {
 	const struct stats_row *sr = src->rows.items;
 	const struct stats_client *sc = src->clients.items;
+	const struct stats_attempt *sa;
+	struct stats_attempt *a;
 	struct stats_row *r;
 	size_t i;
 	int d;
@@ -643,6 +748,10 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	if (table_reserve(&dst->rows, dst->rows.n + src->rows.n,
 	    sizeof(struct stats_row), row_hash_cb) == -1 ||
 	    table_reserve(&dst->clients, dst->clients.n + src->clients.n,
+	    sizeof(struct stats_client), client_hash_cb) == -1 ||
+	    table_reserve(&dst->attempts, dst->attempts.n + src->attempts.n,
+	    sizeof(struct stats_attempt), attempt_hash_cb) == -1 ||
+	    table_reserve(&dst->aclients, dst->aclients.n + src->aclients.n,
 	    sizeof(struct stats_client), client_hash_cb) == -1)
 		return -1;
 	for (i = 0; i < src->rows.n; i++) {
@@ -668,6 +777,23 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	}
 	for (i = 0; i < src->clients.n; i++)
 		if (stats_batch_client(dst, &sc[i]) == -1)
+			return -1;
+	for (i = 0; i < src->attempts.n; i++) {
+		sa = &((const struct stats_attempt *)src->attempts.items)[i];
+		if ((a = stats_batch_attempt(dst, &sa->server, sa->port,
+		    sa->transport, sa->vlan)) == NULL)
+			return -1;
+		a->refused += sa->refused;
+		a->unanswered += sa->unanswered;
+		a->pkts += sa->pkts;
+		a->bytes += sa->bytes;
+		a->first_s = time_min(a->first_s, sa->first_s);
+		a->last_s = time_max(a->last_s, sa->last_s);
+	}
+	for (i = 0; i < src->aclients.n; i++)
+		if (stats_batch_attempt_client(dst,
+		    &((const struct stats_client *)src->aclients.items)[i]) ==
+		    -1)
 			return -1;
 	stats_batch_clear(src);
 	return 0;

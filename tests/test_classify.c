@@ -497,6 +497,7 @@ test_dpi_agreement(void)
 /* ---- the engine, driven with crafted frames ---- */
 
 static struct engine *eng;
+static bool eth_broadcast;	/* send_frame(): to ff:ff:ff:ff:ff:ff */
 static struct endpoint_table *eps;
 static uint64_t now_us;
 
@@ -596,6 +597,8 @@ send_frame(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 	if (plen > 0)
 		memcpy(b + n, pl, plen);
 	n += plen;
+	/* The Ethernet destination: broadcast when asked (eth_broadcast). */
+	memset(b, eth_broadcast ? 0xff : 0, 6);
 	deliver(b, n);
 }
 
@@ -633,6 +636,7 @@ struct conn {
 
 #define F_FIN	0x01
 #define F_SYN	0x02
+#define F_RST	0x04
 #define F_PSH	0x08
 #define F_ACK	0x10
 
@@ -1022,6 +1026,8 @@ test_orientation(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.5", 445, "10.0.0.9", 50000, F_SYN,
 	    1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50000, "10.0.0.5", 445,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	r = row_of("10.0.0.9", 50000, TRANSPORT_TCP);
 	ok(r != NULL, "SYN 445 -> 50000: the SYN's target serves");
 	engine_stop();
@@ -1047,6 +1053,8 @@ test_orientation(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 999, "10.0.0.5", 3389,
 	    F_ACK | F_PSH, 1, junk, 4);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 3389, "10.0.0.9", 999, F_ACK, 1,
+	    NULL, 0);
 	ok(row_of("10.0.0.5", 3389, TRANSPORT_TCP) != NULL,
 	    "mid-stream 999 -> 3389: the listener serves, not the lower port");
 	engine_stop();
@@ -1177,11 +1185,17 @@ test_engine_classes(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50000, "10.0.0.5", 88, F_SYN, 1,
 	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 88, "10.0.0.9", 50000,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50001, "10.0.0.5", 49700, F_SYN,
 	    1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 49700, "10.0.0.9", 50001,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	send_frame(TRANSPORT_TCP, "192.0.2.9", 50002, "198.51.100.5", 88,
 	    F_SYN, 1, NULL, 0);
 	send_frame(TRANSPORT_UDP, "10.0.0.9", 50003, "192.0.2.5", 88, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "192.0.2.5", 88, "10.0.0.9", 50003, 0, 0,
 	    junk, 4);
 	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
 	is_str(row_service(r), "kdc", "engine: tcp/88 is kdc");
@@ -1199,12 +1213,138 @@ test_engine_classes(void)
 	is_int(tot->flow_class[FLOW_CLASSIFIED], 2, "engine: 2 classified");
 	is_int(tot->flow_class[FLOW_UNDOCUMENTED], 1, "engine: 1 undocumented");
 	is_int(tot->flow_class[FLOW_UNMONITORED], 1, "engine: 1 unmonitored");
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
-	    "engine: 2 classified packets");
-	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
-	    "engine: 1 undocumented packet");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 4,
+	    "engine: 4 classified packets");
+	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 2,
+	    "engine: 2 undocumented packets");
 	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
 	    "engine: 1 unmonitored packet");
+	engine_stop();
+}
+
+/* The attempt row of (server, port, transport) after every flow ended. */
+static const struct stats_attempt *
+attempt_of(const char *server, uint16_t port, uint8_t proto)
+{
+	const struct stats_attempt *a;
+	struct addr s = ip(server);
+	size_t i, n;
+
+	engine_drain(eng, true);
+	a = stats_batch_attempts(engine_batch(eng));
+	n = stats_batch_nattempts(engine_batch(eng));
+	for (i = 0; i < n; i++)
+		if (addr_eq(&a[i].server, &s) && a[i].port == port &&
+		    a[i].transport == proto)
+			return &a[i];
+	return NULL;
+}
+
+/* The packet partition adds up to the packets read. */
+static bool
+partition_sums(void)
+{
+	const struct run_totals *t = engine_totals(eng);
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < PKT__COUNT; i++)
+		sum += t->pkt_class[i];
+	return sum == t->packets;
+}
+
+/*
+ * Issue 14 item 2: a port counts as served only once its server side
+ * sent something; refused and unanswered flows are attempts.
+ */
+static void
+test_attempts(void)
+{
+	const struct stats_attempt *a;
+	const struct run_totals *tot;
+	const struct stats_row *r;
+	static const char junk[] = "xxxx";
+
+	/* A printer probe refused: SYN, then RST+ACK from the server. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50700, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 515, "10.0.0.9", 50700,
+	    F_RST | F_ACK, 1, NULL, 0);
+	/* ... and another client's, unanswered (two SYNs). */
+	send_frame(TRANSPORT_TCP, "10.0.0.8", 50701, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.8", 50701, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	/* A UDP query nobody answered. */
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50702, "10.0.0.5", 9999, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.5", 515, TRANSPORT_TCP) == NULL,
+	    "item 2: a refused and an unanswered SYN to 515: no lpdsvc row");
+	a = attempt_of("10.0.0.5", 515, TRANSPORT_TCP);
+	ok(a != NULL && a->refused == 1 && a->unanswered == 1 &&
+	    a->pkts == 4, "item 2: ... one attempt row: 1 refused, 1 "
+	    "unanswered, 4 packets");
+	is_int(stats_batch_nattempt_clients(engine_batch(eng)), 3,
+	    "item 2: ... its 2 clients, and the UDP attempt's");
+	ok(row_of("10.0.0.5", 9999, TRANSPORT_UDP) == NULL,
+	    "item 2: an unanswered UDP datagram: no row");
+	a = attempt_of("10.0.0.5", 9999, TRANSPORT_UDP);
+	ok(a != NULL && a->unanswered == 1 && a->refused == 0,
+	    "item 2: ... an unanswered UDP attempt");
+	tot = engine_totals(eng);
+	is_int(tot->attempts_refused, 1, "item 2: attempts_refused 1");
+	is_int(tot->attempts_unanswered, 2, "item 2: attempts_unanswered 2");
+	is_int(tot->flows, 3, "item 2: attempts still count as flows");
+	ok(partition_sums(), "item 2: the packet partition adds up");
+	engine_stop();
+
+	/*
+	 * A late answer: SYN, a retransmit, a flush in between (the flow
+	 * is held, its packets in the partition only), then the SYN+ACK:
+	 * served, with every packet in its row.
+	 */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	engine_drain(eng, false);
+	ok(stats_batch_nrows(engine_batch(eng)) == 0 &&
+	    stats_batch_nattempts(engine_batch(eng)) == 0,
+	    "item 2: an unanswered live flow is held: no row, no attempt yet");
+	ok(partition_sums(), "item 2: ... its packets are in the partition");
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 445, "10.0.0.9", 50710,
+	    F_SYN | F_ACK, 1, NULL, 0);
+	r = row_of("10.0.0.5", 445, TRANSPORT_TCP);
+	ok(r != NULL && r->pkts[FLOW_C2S] == 3 && r->pkts[FLOW_S2C] == 1 &&
+	    r->flows == 1, "item 2: the late SYN+ACK makes it served, with "
+	    "all 4 packets");
+	ok(attempt_of("10.0.0.5", 445, TRANSPORT_TCP) == NULL,
+	    "item 2: ... and no attempt");
+	ok(partition_sums(), "item 2: ... the partition still adds up");
+	is_int(engine_totals(eng)->pkt_class[PKT_CLASSIFIED], 4,
+	    "item 2: ... 4 classified packets, each once");
+	engine_stop();
+
+	/*
+	 * A group destination never answers from its own address: a subnet
+	 * broadcast (known as one by its Ethernet destination) stays a
+	 * service row; the same datagram to a unicast frame is an attempt.
+	 */
+	engine_start(false);
+	eth_broadcast = true;
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 137, "10.0.5.255", 137, 0, 0,
+	    junk, 4);
+	eth_broadcast = false;
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 138, "10.0.6.255", 138, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.5.255", 137, TRANSPORT_UDP) != NULL,
+	    "item 2: a datagram to a subnet broadcast stays a service row");
+	ok(attempt_of("10.0.6.255", 138, TRANSPORT_UDP) != NULL,
+	    "item 2: ... the same in a unicast frame is an attempt");
 	engine_stop();
 }
 
@@ -1508,12 +1648,14 @@ test_fragments(void)
 
 	engine_start(false);
 	send_fragmented("10.0.0.9", 50600, "10.0.0.5", 88, 7, true);
+	send_frame(TRANSPORT_UDP, "10.0.0.5", 88, "10.0.0.9", 50600, 0, 0,
+	    "xxxx", 4);
 	r = row_of("10.0.0.5", 88, TRANSPORT_UDP);
 	ok(r != NULL && r->pkts[FLOW_C2S] == 2,
 	    "a later fragment counts in its first fragment's flow (kdc)");
 	tot = engine_totals(eng);
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
-	    "both fragments are classified packets");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 3,
+	    "both fragments (and the reply) are classified packets");
 	engine_stop();
 
 	engine_start(false);
@@ -1538,9 +1680,12 @@ test_dpi_at_end(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50610, "10.0.0.5", 88, F_SYN, 1,
 	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 88, "10.0.0.9", 50610,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
 	is_str(r != NULL ? r->protocol : "(no row)", "Kerberos",
-	    "a lone SYN to kdc/88 ends with nDPI's port guess");
+	    "a handshake to kdc/88 without payload ends with nDPI's port "
+	    "guess");
 	engine_stop();
 }
 
@@ -1581,6 +1726,8 @@ test_reload(void)
 	engine_set_config(eng, &cfg);
 	send_frame(TRANSPORT_TCP, "198.51.100.1", 50621, "192.0.2.5", 88,
 	    F_SYN, 1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "192.0.2.5", 88, "198.51.100.1", 50621,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	is_str(row_service(row_of("192.0.2.5", 88, TRANSPORT_TCP)), "kdc",
 	    "a network added by a reload is monitored");
 	engine_stop();
@@ -1630,6 +1777,7 @@ main(void)
 	test_dpi_agreement();
 	test_orientation();
 	test_engine_classes();
+	test_attempts();
 	test_rpc_parsers();
 	test_rpc_endpoints();
 	test_dpi_scope();

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "svcmap/addr.h"
+#include "svcmap/transport.h"
 
 struct packet;
 struct flow_evidence_list;
@@ -104,6 +105,10 @@ struct flow {
 	 * whose server only ever sent RSTs was refused.
 	 */
 	bool		 answered;
+	/* The server is a group: a multicast or broadcast address, or a
+	 * subnet broadcast (the first packet's link destination was a
+	 * group).  A group never answers from its own address. */
+	bool		 to_group;
 	/*
 	 * Packets of a flow not answered yet that a drain already counted
 	 * in the run totals' partition (class held_pc) but in no row: they
@@ -154,6 +159,22 @@ struct flow {
 };
 
 #define FLOW_NIL UINT32_MAX
+
+/*
+ * Issue 14 item 2: a TCP or UDP flow to a single server counts as served
+ * only once the server side sent something other than a RST (`answered`);
+ * until then it is an attempt, and ended so it is one for good: refused
+ * (a TCP server sent RSTs only) or unanswered.  A group (multicast,
+ * broadcast) never answers from its own address, and transports without
+ * ports serve no port: neither is ever an attempt.  (The engine also
+ * leaves unmonitored flows out.)
+ */
+static inline bool
+flow_unanswered(const struct flow *f)
+{
+	return !f->answered && !f->to_group &&
+	    (f->proto == TRANSPORT_TCP || f->proto == TRANSPORT_UDP);
+}
 
 /*
  * Evidence records: what an analyzer learned about a service the flow
