@@ -103,6 +103,7 @@ enum api_route {
 	API_ENDPOINTS,		/* /v1/endpoints */
 	API_ALERTS,		/* /v1/alerts */
 	API_OPERATIONS,		/* /v1/operations */
+	API_ATTEMPTS,		/* /v1/attempts */
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */

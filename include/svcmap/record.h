@@ -99,6 +99,7 @@ extern const struct record_table record_hosts;		/* query_host */
 extern const struct record_table record_names;		/* query_name */
 extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_operations;	/* query_operation */
+extern const struct record_table record_attempts;	/* query_attempt */
 extern const struct record_table record_alerts;	/* alert_record */
 extern const struct record_table record_top;		/* query_top */
 extern const struct record_table record_series;	/* query_bucket */
@@ -176,11 +177,13 @@ struct query_service;
 struct query_host;
 struct query_endpoint;
 struct query_operation;
+struct query_attempt;
 struct alert_record;
 void	record_service_row(void *arg, const struct query_service *r);
 void	record_host_row(void *arg, const struct query_host *r);
 void	record_endpoint_row(void *arg, const struct query_endpoint *r);
 void	record_operation_row(void *arg, const struct query_operation *r);
+void	record_attempt_row(void *arg, const struct query_attempt *r);
 void	record_alert_row(void *arg, const struct alert_record *r);
 struct query_top;
 struct query_bucket;
