@@ -746,6 +746,15 @@ drain_attempt(struct engine *e, struct flow *f)
 	struct stats_client cl;
 	int64_t first_s, last_s;
 
+	/*
+	 * No client packet, or a TCP client that only reset a connection
+	 * the capture never showed (no SYN, no data): a stray packet of a
+	 * conversation seen from its end, no attempt at anything.
+	 */
+	if (f->pkts[FLOW_C2S] == 0 || (f->proto == TRANSPORT_TCP &&
+	    (f->tcp & (FLOW_TCP_SYN | FLOW_TCP_DATA_C)) == 0 &&
+	    (f->tcp & FLOW_TCP_RST) != 0 && f->pkts[FLOW_S2C] == 0))
+		goto count;
 	first_s = (int64_t)(f->first_us / US_PER_S);
 	last_s = (int64_t)(f->last_us / US_PER_S);
 	memset(&cl, 0, sizeof(cl));
@@ -774,6 +783,7 @@ drain_attempt(struct engine *e, struct flow *f)
 		a->first_s = first_s;
 	if (last_s > a->last_s)
 		a->last_s = last_s;
+count:
 	hold_flow(e, f);
 	e->totals.flows++;
 	e->totals.flow_class[f->cls]++;
