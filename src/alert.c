@@ -808,6 +808,13 @@ alert_flow(struct alerts *a, struct flow *f, const struct alert_facts *facts,
 	if (!answered && !final)
 		return;
 	f->alert_flags |= ALERT_FLOW_DONE;
+	/*
+	 * A flow whose server never sent anything but RSTs is an attempt
+	 * (stats.h struct stats_attempt), not a service: it raises no
+	 * service alert of any kind (issue 14 item 2).
+	 */
+	if (flow_unanswered(f))
+		return;
 	alert_restore_start(a, facts->start_us);
 	if (answered && dc_port(f))
 		alert_dc_seen(a, &f->server);

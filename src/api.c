@@ -137,6 +137,8 @@ static const struct route {
 	{ "/v1/outbound", API_OUTBOUND, PB(P_HOST) | PB(P_PORT) |
 	    PB(P_SINCE) | PB(P_UNTIL) | PB(P_SERVERS) | PB(P_FORMAT) | PAGED,
 	    answer_db },
+	{ "/v1/attempts", API_ATTEMPTS, PB(P_HOST) | PB(P_SINCE) |
+	    PB(P_UNTIL) | PB(P_FORMAT) | PAGED, answer_db },
 	{ "/v1/catalog", API_CATALOG, PB(P_PORT) | PB(P_SERVICE) |
 	    PB(P_UUID) | PB(P_INTERFACES) | PB(P_FORMAT), answer_catalog },
 	{ "/v1/status", API_STATUS, 0, answer_status },
@@ -204,6 +206,7 @@ route_kind(enum api_route r)
 	case API_ENDPOINTS:	return QUERY_ENDPOINTS;
 	case API_ALERTS:	return QUERY_ALERTS;
 	case API_OUTBOUND:	return QUERY_OUTBOUND;
+	case API_ATTEMPTS:	return QUERY_ATTEMPTS;
 	default:		return -1;
 	}
 }
@@ -1151,6 +1154,18 @@ page_outbound_server(void *arg, const struct query_outbound *r)
 }
 
 static void
+page_attempt(void *arg, const struct query_attempt *r)
+{
+	struct pager *p = arg;
+
+	if (page_full(p))
+		return;
+	record_attempt_row(&p->rp->out, r);
+	query_key_attempt(r, &p->last);
+	p->n++;
+}
+
+static void
 page_alert(void *arg, const struct alert_record *r)
 {
 	struct pager *p = arg;
@@ -1391,6 +1406,7 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		[API_ALERTS] = &record_alerts,
 		[API_OPERATIONS] = &record_operations,
 		[API_OUTBOUND] = &record_outbound,
+		[API_ATTEMPTS] = &record_attempts,
 	};
 	static const struct record_table *const servers_kind =
 	    &record_outbound_servers;
@@ -1425,7 +1441,7 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 	    r->route == API_HOST || r->route == API_SUMMARY)
 		return;
 	jb->code = 500;
-	if (r->route > API_OUTBOUND ||
+	if (r->route > API_ATTEMPTS ||
 	    reply_begin(&w->j, &rp, r->csv, r->route == API_OUTBOUND &&
 	    r->servers ? &servers_kind : &kinds[r->route], 1) == -1) {
 		snprintf(jb->err, sizeof(jb->err), "out of memory");
@@ -1485,6 +1501,14 @@ run_job(struct worker *w, struct job *jb, const struct catalog *cat)
 		/* Not paged: one row per (server, interface, opnum) seen. */
 		rc = query_operations(s, cat, &of, record_operation_row,
 		    &rp.out, jb->err, sizeof(jb->err));
+		break;
+	case API_ATTEMPTS:
+		memset(&f, 0, sizeof(f));
+		f.host = r->host[0] != '\0' ? r->host : NULL;
+		f.since = since;
+		f.until = until;
+		rc = query_attempts_page(s, cat, &f, &pg, page_attempt, &p,
+		    jb->err, sizeof(jb->err));
 		break;
 	default:
 		break;

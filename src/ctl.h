@@ -84,6 +84,7 @@ const struct query_page *ctl_page_query(struct ctl_page *p,
 void	ctl_page_end(struct ctl_page *p, int ret);
 void	ctl_page_service(void *arg, const struct query_service *r);
 void	ctl_page_host(void *arg, const struct query_host *r);
+void	ctl_page_attempt(void *arg, const struct query_attempt *r);
 void	ctl_page_endpoint(void *arg, const struct query_endpoint *r);
 void	ctl_page_alert(void *arg, const struct alert_record *r);
 
@@ -91,6 +92,8 @@ void	ctl_page_alert(void *arg, const struct alert_record *r);
 int	ctl_catalog(int argc, char **argv, const struct ctl_opts *o);
 /* services [--host IP] [--service KEY] [--since TIME] */
 int	ctl_services(int argc, char **argv, const struct ctl_opts *o);
+/* attempts [--host IP|CIDR] [--since TIME] [--until TIME] */
+int	ctl_attempts(int argc, char **argv, const struct ctl_opts *o);
 /* hosts [--name PATTERN] */
 int	ctl_hosts(int argc, char **argv, const struct ctl_opts *o);
 /* host IP */

@@ -169,6 +169,17 @@ ctl_page_service(void *arg, const struct query_service *r)
 }
 
 void
+ctl_page_attempt(void *arg, const struct query_attempt *r)
+{
+	struct ctl_page *p = arg;
+
+	if (ctl_page_full(p))
+		return;
+	record_attempt_row(p->out, r);
+	query_key_attempt(r, &p->last);
+}
+
+void
 ctl_page_host(void *arg, const struct query_host *r)
 {
 	struct ctl_page *p = arg;
@@ -369,6 +380,97 @@ ctl_services(int argc, char **argv, const struct ctl_opts *o)
 	return ret == 0 ? CTL_OK : CTL_ERROR;
 }
 
+/*
+ * attempts: the (server, port)s clients tried and nobody served (issue
+ * 14 item 2), with the filters and paging of services.
+ */
+int
+ctl_attempts(int argc, char **argv, const struct ctl_opts *o)
+{
+	static const char usage[] = "attempts [--host IP|CIDR] "
+	    "[--since TIME] [--until TIME] " CTL_PAGE_USAGE
+	    " [--json|--csv]";
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "since", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
+		CTL_PAGE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct record_table *const kinds[] = {
+		&record_attempts
+	};
+	const char *since_text = NULL, *until_text = NULL;
+	const struct query_page *pg;
+	struct query_time_ref ref;
+	struct ctl_page page;
+	struct query_filter f;
+	struct catalog *cat;
+	struct reader *s;
+	struct ctl_out out;
+	unsigned seen = 0;
+	char err[512] = "";
+	int ch, ret;
+
+	memset(&f, 0, sizeof(f));
+	ctl_page_init(&page, QUERY_ATTEMPTS);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'L':
+		case 'C':
+			if (ctl_page_opt(&page, ch, optarg) == -1)
+				return CTL_USAGE;
+			break;
+		case 'H':
+			if (ctl_once(&seen, 0x01, "host", usage) == -1)
+				return CTL_USAGE;
+			f.host = optarg;
+			break;
+		case 't':
+			if (ctl_once(&seen, 0x02, "since", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			since_text = optarg;
+			break;
+		case 'u':
+			if (ctl_once(&seen, 0x04, "until", usage) == -1 ||
+			    ctl_time_check(optarg) == -1)
+				return CTL_USAGE;
+			until_text = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: svcmapctl %s\n", usage);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: svcmapctl %s\n", usage);
+		return CTL_USAGE;
+	}
+	if ((s = open_db(o)) == NULL)
+		return CTL_ERROR;
+	if (ctl_times(s, since_text, until_text, &f.since, &f.until, &ref) ==
+	    -1) {
+		reader_close(s);
+		return CTL_ERROR;
+	}
+	ctl_time_note(&ref, since_text, until_text);
+	cat = open_catalog(o);
+	ctl_out_begin(&out, o, kinds, 1);
+	pg = ctl_page_query(&page, &out.out);
+	ret = ctl_out_end(&out, pg == NULL ? query_attempts_page(s, cat, &f,
+	    NULL, record_attempt_row, &out.out, err, sizeof(err)) :
+	    query_attempts_page(s, cat, &f, pg, ctl_page_attempt, &page, err,
+	    sizeof(err)));
+	ctl_page_end(&page, ret);
+	if (ret == -1 && err[0] != '\0')
+		fprintf(stderr, "svcmapctl: %s\n", err);
+	if (cat != NULL)
+		catalog_destroy(cat);
+	reader_close(s);
+	return ret == 0 ? CTL_OK : CTL_ERROR;
+}
+
 int
 ctl_hosts(int argc, char **argv, const struct ctl_opts *o)
 {
@@ -477,6 +579,16 @@ host_view_end(struct record_out *o, int ret)
 	return ret;
 }
 
+/* Count the attempt rows of an address. */
+static void
+count_attempt(void *arg, const struct query_attempt *r)
+{
+	size_t *n = arg;
+
+	(void)r;
+	(*n)++;
+}
+
 /*
  * host IP: one address, server or not.  JSON (query_host_json()): its
  * host records and the services it serves; text: the host row, its
@@ -494,6 +606,8 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 		&record_operations
 	};
 	struct query_op_filter of;
+	static const struct record_table *const ak[] = { &record_attempts };
+	size_t nattempts = 0;
 	struct query_filter f;
 	struct host_view v;
 	struct catalog *cat;
@@ -539,10 +653,10 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 			ret = -1;
 		ret = host_view_end(&v.names, ret);
 		ret = host_view_end(&v.roles, ret);
+		memset(&f, 0, sizeof(f));
+		f.host = ip;
+		f.all = true;
 		if (ret == 0 && found) {
-			memset(&f, 0, sizeof(f));
-			f.host = ip;
-			f.all = true;
 			putchar('\n');
 			ctl_out_begin(&out, o, sk, 1);
 			ret = ctl_out_end(&out, query_services(s, cat, &f,
@@ -557,6 +671,18 @@ ctl_host(int argc, char **argv, const struct ctl_opts *o)
 			if (ret == 0 && out.out.nrows > 0)
 				putchar('\n');
 			ret = ctl_out_end(&out, ret);
+		}
+		/* Ports of it clients tried and nobody served, if any. */
+		if (ret == 0)
+			ret = query_attempts_page(s, cat, &f, NULL,
+			    count_attempt, &nattempts, err, sizeof(err));
+		if (ret == 0 && nattempts > 0) {
+			found = true;
+			putchar('\n');
+			ctl_out_begin(&out, o, ak, 1);
+			ret = ctl_out_end(&out, query_attempts_page(s, cat, &f,
+			    NULL, record_attempt_row, &out.out, err,
+			    sizeof(err)));
 		}
 	}
 	if (ret == -1 && err[0] != '\0')

@@ -272,14 +272,20 @@ decode_link(int linktype, struct rd *r, struct packet *pkt,
 
 	switch (linktype) {
 	case DLT_EN10MB:
-		rd_skip(r, 12);			/* destination, source */
+		/* The I/G bit of the destination: a broadcast or multicast
+		 * frame (a subnet broadcast's IP address does not say so). */
+		pkt->link_group = (rd_u8(r) & 0x01) != 0;
+		rd_skip(r, 11);			/* destination, source */
 		type = rd_be16(r);
 		if (!rd_ok(r))
 			return DR_TRUNC_LINK;
 		return link_ethertype(r, type, pkt, lp);
 	case DLT_LINUX_SLL:
-		/* packet type, ARPHRD, address length, address (8), protocol */
-		rd_skip(r, 14);
+		/* packet type, ARPHRD, address length, address (8), protocol;
+		 * packet types 1 and 2 are broadcast and multicast. */
+		type = rd_be16(r);
+		pkt->link_group = type == 1 || type == 2;
+		rd_skip(r, 12);
 		type = rd_be16(r);
 		if (!rd_ok(r))
 			return DR_TRUNC_LINK;

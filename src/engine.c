@@ -136,11 +136,25 @@ flow_packet_class(const struct flow *f)
 }
 
 /*
- * Orient flows picked up mid-stream: a learned endpoint or a catalog
- * listener is the server.  Dynamic RPC ranges do not count: both ends of
- * many flows sit in them, so they say nothing about direction.
+ * Orient flows picked up mid-stream, or whose first packet is a reply:
+ * rank how strongly each end is known to serve (flow.c weighs both).  A
+ * learned endpoint is a fact about that host.  A catalog listener is
+ * stronger on a system port (below 1024) than on a registered one, and
+ * weakest in the ephemeral range (49152-65535, IANA's and Windows'
+ * since Vista), where clients take their source ports: a reply to a
+ * client port must not make the client a server because a catalog row
+ * happens to cover that port.  Dynamic RPC ranges do not count: both
+ * ends of many flows sit in them, so they say nothing about direction.
  */
-static bool
+enum {
+	RANK_EPHEMERAL = 1,
+	RANK_REGISTERED,
+	RANK_SYSTEM,
+	RANK_LEARNED
+};
+#define EPHEMERAL_FIRST	49152
+
+static int
 engine_is_service(void *arg, uint8_t proto, const struct addr *ip,
     uint16_t port)
 {
@@ -149,9 +163,13 @@ engine_is_service(void *arg, uint8_t proto, const struct addr *ip,
 
 	if (e->endpoints != NULL && endpoint_exists(e->endpoints, ip, proto,
 	    port))
-		return true;
+		return RANK_LEARNED;
 	row = catalog_listener(e->cat, proto, port);
-	return row >= 0 && !catalog_port_is_dynamic_rpc(e->cat, row);
+	if (row < 0 || catalog_port_is_dynamic_rpc(e->cat, row))
+		return FLOW_RANK_NONE;
+	if (port < 1024)
+		return RANK_SYSTEM;
+	return port < EPHEMERAL_FIRST ? RANK_REGISTERED : RANK_EPHEMERAL;
 }
 
 struct engine *
@@ -731,6 +749,110 @@ drain_outbound(struct engine *e, struct flow *f)
 }
 
 /*
+ * Issue 14 item 2: a port counts as served only once its server side
+ * sent something (flow.h `answered`).  Until then a monitored flow is
+ * held: a drain puts its packets in the run totals' partition (which
+ * must add up at every flush) but in no row, so that a server answering
+ * late (SYN retransmits, then SYN+ACK) still gets all of them in its
+ * service row.  A flow that ends unanswered becomes an attempt.
+ * Destinations that are groups (multicast, broadcast) are exempt: a
+ * group never answers from its own address, its listeners do, in flows
+ * of their own.  So are transports without ports (ICMP, GRE, ESP): an
+ * unanswered echo or an ICMP error is no attempt at a service.
+ */
+static bool
+flow_held(const struct flow *f)
+{
+	return f->cls != FLOW_UNMONITORED && flow_unanswered(f);
+}
+
+/* A held flow's new packets into the partition only. */
+static void
+hold_flow(struct engine *e, struct flow *f)
+{
+	uint64_t p, b;
+
+	p = f->pkts[0] + f->pkts[1] - f->held_pkts;
+	b = f->bytes[0] + f->bytes[1] - f->held_bytes;
+	if (p == 0 && b == 0)
+		return;
+	if (f->held_pkts == 0)
+		f->held_pc = (uint8_t)flow_packet_class(f);
+	e->totals.pkt_class[f->held_pc] += p;
+	e->totals.byte_class[f->held_pc] += b;
+	f->held_pkts += p;
+	f->held_bytes += b;
+}
+
+/* Take a flow's held packets back out of the partition: a drain of its
+ * rows counts them again. */
+static void
+unhold_flow(struct engine *e, struct flow *f)
+{
+	e->totals.pkt_class[f->held_pc] -= f->held_pkts;
+	e->totals.byte_class[f->held_pc] -= f->held_bytes;
+	f->held_pkts = f->held_bytes = 0;
+}
+
+/*
+ * A flow that ended unanswered: one attempt of its (server, port), with
+ * its client.  Its evidence records (an analyzer may have named what
+ * the client asked for) count with it: nothing was served.  Returns
+ * false when out of memory (nothing was counted).
+ */
+static bool
+drain_attempt(struct engine *e, struct flow *f)
+{
+	struct stats_attempt *a;
+	struct stats_client cl;
+	int64_t first_s, last_s;
+
+	/*
+	 * No client packet, or a TCP client that only reset a connection
+	 * the capture never showed (no SYN, no data): a stray packet of a
+	 * conversation seen from its end, no attempt at anything.
+	 */
+	if (f->pkts[FLOW_C2S] == 0 || (f->proto == TRANSPORT_TCP &&
+	    (f->tcp & (FLOW_TCP_SYN | FLOW_TCP_DATA_C)) == 0 &&
+	    (f->tcp & FLOW_TCP_RST) != 0 && f->pkts[FLOW_S2C] == 0))
+		goto count;
+	first_s = (int64_t)(f->first_us / US_PER_S);
+	last_s = (int64_t)(f->last_us / US_PER_S);
+	memset(&cl, 0, sizeof(cl));
+	cl.server = f->server;
+	cl.port = f->server_port;
+	cl.vlan = f->vlan;
+	cl.transport = f->proto;
+	cl.client = f->client;
+	cl.first_s = first_s;
+	cl.last_s = last_s;
+	if (stats_batch_attempt_client(e->batch, &cl) == -1 ||
+	    (a = stats_batch_attempt(e->batch, &f->server, f->server_port,
+	    f->proto, f->vlan)) == NULL)
+		return false;
+	/* A TCP server that sent only RSTs refused; otherwise silence. */
+	if (f->server_replied) {
+		a->refused++;
+		e->totals.attempts_refused++;
+	} else {
+		a->unanswered++;
+		e->totals.attempts_unanswered++;
+	}
+	a->pkts += f->pkts[0] + f->pkts[1];
+	a->bytes += f->bytes[0] + f->bytes[1];
+	if (a->first_s == 0 || first_s < a->first_s)
+		a->first_s = first_s;
+	if (last_s > a->last_s)
+		a->last_s = last_s;
+count:
+	hold_flow(e, f);
+	e->totals.flows++;
+	e->totals.flow_class[f->cls]++;
+	f->counted = true;
+	return true;
+}
+
+/*
  * One record of an answered flow into the role table, when it shows the
  * protocol: nDPI recognised it, or an RPC bind or a pipe names the
  * service (the readers' rule too, sqlite_read.c).
@@ -786,7 +908,7 @@ engine_served(struct engine *e, const struct flow *f)
  * to find it again (the touched walk would not: its mark is gone).
  */
 static void
-drain_flow(struct engine *e, struct flow *f)
+drain_flow(struct engine *e, struct flow *f, bool ending)
 {
 	uint64_t cpkts[2] = { 0, 0 }, cbytes[2] = { 0, 0 };
 	struct drain_rec r;
@@ -797,6 +919,15 @@ drain_flow(struct engine *e, struct flow *f)
 			e->drain_all = true;
 		return;
 	}
+	if (flow_held(f)) {
+		if (!ending)
+			hold_flow(e, f);
+		else if (!f->counted && !drain_attempt(e, f))
+			e->drain_all = true;
+		return;
+	}
+	if (f->held_pkts != 0)
+		unhold_flow(e, f);
 	if (e->alerts != NULL)
 		engine_served(e, f);
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
@@ -850,7 +981,7 @@ engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 	f->an_probe = 0;
 	if (e->alerts != NULL)
 		engine_alert(e, f, true);
-	drain_flow(e, f);
+	drain_flow(e, f, true);
 	if (f->evidence != NULL)
 		flow_evidence_free(f);
 }
@@ -858,7 +989,7 @@ engine_flow_end(void *arg, struct flow *f, enum flow_end why)
 static void
 drain_visit(void *arg, struct flow *f)
 {
-	drain_flow(arg, f);
+	drain_flow(arg, f, false);
 }
 
 void

@@ -453,28 +453,68 @@ flow_lookup(struct flow_table *t, const struct packet *pkt, uint32_t h,
 }
 
 /*
+ * UDP request/reply pairs whose two ports are both "well known": the
+ * reply goes from the server port to the client port, so its destination
+ * looks like a listener too (DHCP's 68 is the DHCP Client service's
+ * port) and ranks cannot tell the two apart.  The server port serves,
+ * whichever packet came first.
+ */
+static const struct {
+	uint16_t	server;
+	uint16_t	client;
+} reply_pairs[] = {
+	{ 67, 68 },		/* DHCP / BOOTP */
+	{ 547, 546 },		/* DHCPv6 */
+	{ 4011, 68 },		/* PXE proxy DHCP */
+};
+
+/*
  * Which end of a new flow serves.  The handshake says it outright; without
- * one (capture started mid-stream, UDP) a known service endpoint does,
- * then a group destination (a multicast or broadcast packet asks whoever
- * listens: DHCPv6 546 -> ff02::1:2 547 is a client however its ports
- * compare), and failing that the lower port, since clients take ephemeral
- * high ports.  Transports without ports have nothing better than the
- * first packet's destination.
+ * one (capture started mid-stream, UDP, a reply seen before its request)
+ * the first packet may be a reply, so its direction proves nothing and
+ * both ends are weighed:
+ * 1. a well-known request/reply pair (DHCP 67/68): the server port;
+ * 2. the end the is_service hook ranks higher (learned endpoint > catalog
+ *    listener on a system port > on a registered port > on an ephemeral
+ *    port: a DNS reply to a client's port 63500 must not make the client
+ *    a WDS multicast server because a catalog range covers 63500);
+ *    equal non-zero ranks: the destination, as for a request;
+ * 3. a group destination (a multicast or broadcast packet asks whoever
+ *    listens: DHCPv6 546 -> ff02::1:2 547 is a client however its ports
+ *    compare);
+ * 4. the lower port, since clients take ephemeral high ports.
+ * Transports without ports have nothing better than the first packet's
+ * destination.
  */
 static bool
 src_is_server(const struct flow_table *t, const struct packet *pkt)
 {
+	int rs, rd;
+	size_t i;
+
 	if (pkt->proto == TRANSPORT_TCP && (pkt->tcp_flags & TCP_SYN) != 0)
 		return (pkt->tcp_flags & TCP_ACK) != 0;
 	if (!has_ports(pkt->proto))
 		return false;
+	if (pkt->proto == TRANSPORT_UDP)
+		for (i = 0; i < sizeof(reply_pairs) / sizeof(reply_pairs[0]);
+		    i++) {
+			if (pkt->sport == reply_pairs[i].server &&
+			    pkt->dport == reply_pairs[i].client)
+				return true;
+			if (pkt->dport == reply_pairs[i].server &&
+			    pkt->sport == reply_pairs[i].client)
+				return false;
+		}
 	if (t->is_service != NULL) {
-		if (t->is_service(t->arg, pkt->proto, &pkt->dst, pkt->dport))
+		rd = t->is_service(t->arg, pkt->proto, &pkt->dst, pkt->dport);
+		rs = t->is_service(t->arg, pkt->proto, &pkt->src, pkt->sport);
+		if (rs != rd)
+			return rs > rd;
+		if (rd != FLOW_RANK_NONE)
 			return false;
-		if (t->is_service(t->arg, pkt->proto, &pkt->src, pkt->sport))
-			return true;
 	}
-	if (addr_is_group(&pkt->dst))
+	if (addr_is_group(&pkt->dst) || pkt->link_group)
 		return false;
 	return pkt->sport < pkt->dport;
 }
@@ -525,7 +565,9 @@ flow_new(struct flow_table *t, const struct packet *pkt, uint32_t h, int *dir)
 		f->client_port = pkt->sport;
 		f->server_port = pkt->dport;
 		*dir = FLOW_C2S;
+		f->to_group = pkt->link_group;
 	}
+	f->to_group = f->to_group || addr_is_group(&f->server);
 	f->vlan = pkt->vlan;
 	f->proto = pkt->proto;
 	f->first_us = f->last_us = pkt->ts_us;
@@ -604,8 +646,11 @@ flow_table_packet(struct flow_table *t, const struct packet *pkt, int *dir,
 		f->last_us = pkt->ts_us;
 	if (pkt->payload_len > 0 && f->payload_pkts < UINT32_MAX)
 		f->payload_pkts++;
-	if (*dir == FLOW_S2C)
+	if (*dir == FLOW_S2C) {
 		f->server_replied = true;
+		if (f->proto != TRANSPORT_TCP || (pkt->tcp_flags & TCP_RST) == 0)
+			f->answered = true;
+	}
 	if (f->proto == TRANSPORT_TCP)
 		flow_tcp_update(f, pkt, *dir);
 

@@ -22,6 +22,7 @@
 #include "svcmap/names.h"
 #include "svcmap/query.h"
 #include "svcmap/roles.h"
+#include "svcmap/transport.h"
 
 static const char *const flow_class_words[FLOW_CLASSES] = {
 	"classified", "undocumented", "unmonitored", "outbound"
@@ -82,6 +83,62 @@ query_services(struct reader *rd, const struct catalog *cat,
     char *err, size_t errlen)
 {
 	return query_services_page(rd, cat, f, NULL, fn, arg, err, errlen);
+}
+
+/* The catalog's listener of an attempt's port, between reader and caller. */
+struct named_attempts {
+	const struct catalog	*cat;
+	query_attempt_fn	 fn;
+	void			*arg;
+};
+
+static void
+name_attempt(void *arg, const struct query_attempt *in)
+{
+	struct named_attempts *n = arg;
+	struct query_attempt r = *in;
+	const struct catalog_service *cs;
+	int row;
+
+	r.service = r.name = NULL;
+	if (n->cat != NULL && (row = catalog_listener(n->cat,
+	    transport_parse(r.transport), r.port)) >= 0 &&
+	    !catalog_port_is_dynamic_rpc(n->cat, row)) {
+		cs = catalog_service(n->cat, catalog_port(n->cat, row)->service);
+		r.service = cs->key;
+		r.name = cs->name;
+	}
+	n->fn(n->arg, &r);
+}
+
+int
+query_attempts_page(struct reader *rd, const struct catalog *cat,
+    const struct query_filter *f, const struct query_page *pg,
+    query_attempt_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct named_attempts n = { cat, fn, arg };
+	struct cidr c;
+
+	if (f->host != NULL && cidr_parse(&c, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	if (rd->ops->attempts == NULL) {
+		snprintf(err, errlen, "this store keeps no attempts");
+		return -1;
+	}
+	return rd->ops->attempts(rd, f, pg, name_attempt, &n, err, errlen);
+}
+
+void
+query_key_attempt(const struct query_attempt *r, struct query_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->ip, sizeof(k->ip), "%s", r->server_ip);
+	snprintf(k->transport, sizeof(k->transport), "%s", r->transport);
+	k->port = r->port;
+	k->vlan = r->vlan;
+	snprintf(k->sensor, sizeof(k->sensor), "%s", r->sensor);
 }
 
 int
@@ -698,7 +755,7 @@ static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* The kind's letter, then its key fields, NUL-separated, base64url. */
-static const char kind_tag[QUERY__KINDS] = { 's', 'h', 'e', 'a', 'o' };
+static const char kind_tag[QUERY__KINDS] = { 's', 'h', 'e', 'a', 'o', 't' };
 
 int
 query_cursor_format(enum query_kind kind, const struct query_key *k,
@@ -730,6 +787,11 @@ query_cursor_format(enum query_kind kind, const struct query_key *k,
 	case QUERY_OUTBOUND:
 		w = snprintf(raw, sizeof(raw), "o%c%s%c%s%c%u%c%s", 0, k->ip, 0,
 		    k->transport, 0, k->port, 0, k->sensor);
+		break;
+	case QUERY_ATTEMPTS:
+		w = snprintf(raw, sizeof(raw), "t%c%s%c%s%c%u%c%u%c%s", 0,
+		    k->ip, 0, k->transport, 0, k->port, 0, k->vlan, 0,
+		    k->sensor);
 		break;
 	default:
 		return -1;
@@ -888,6 +950,15 @@ query_cursor_parse(enum query_kind kind, const char *text,
 		if (errno != 0 || *end != '\0')
 			return -1;
 		k->id = id;
+		break;
+	case QUERY_ATTEMPTS:
+		if (nf != 6 ||
+		    field(raw, n, 1, k->ip, sizeof(k->ip)) == -1 ||
+		    field(raw, n, 2, k->transport, sizeof(k->transport)) == -1 ||
+		    field_uint(raw, n, 3, 65535, &port) == -1 ||
+		    field_uint(raw, n, 4, 65535, &vlan) == -1 ||
+		    field(raw, n, 5, k->sensor, sizeof(k->sensor)) == -1)
+			return -1;
 		break;
 	default:
 		return -1;

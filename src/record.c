@@ -194,6 +194,14 @@ operation_port(const void *rec, struct record_value *v)
 	port_text(v, r->port, r->transport);
 }
 
+static void
+attempt_port(const void *rec, struct record_value *v)
+{
+	const struct query_attempt *r = rec;
+
+	port_text(v, r->port, r->transport);
+}
+
 static const char *
 alert_transport(const struct alert_record *r)
 {
@@ -556,6 +564,31 @@ static const struct record_field operation_fields[] = {
 };
 #undef QO
 
+/* Ports clients tried that nobody served (issue 14 item 2). */
+#define QA	struct query_attempt
+static const struct record_field attempt_fields[] = {
+	{ "sensor", RECORD_STRING, 0, S(QA, sensor), 0, NULL },
+	{ "server_ip", RECORD_STRING, 0, S(QA, server_ip), 1, "SERVER" },
+	{ "port", RECORD_UINT, 0, S(QA, port), 0, NULL },
+	{ NULL, RECORD_STRING, 0, 0, 0, attempt_port, 2, "PORT" },
+	{ "transport", RECORD_STRING, 0, S(QA, transport), 0, NULL },
+	{ "vlan", RECORD_UINT, 0, S(QA, vlan), 0, NULL },
+	{ "service", RECORD_STRING, RECORD_NULLABLE, S(QA, service), 3,
+	    "LISTENER" },
+	{ "name", RECORD_STRING, RECORD_NULLABLE, S(QA, name), 0, NULL },
+	{ "attempts", RECORD_UINT, RECORD_RIGHT, S(QA, attempts), 0, NULL },
+	{ "refused", RECORD_UINT, RECORD_RIGHT, S(QA, refused), 4, "REFUSED" },
+	{ "unanswered", RECORD_UINT, RECORD_RIGHT, S(QA, unanswered), 5,
+	    "UNANSWERED" },
+	{ "packets", RECORD_UINT, RECORD_RIGHT, S(QA, packets), 0, NULL },
+	{ "bytes", RECORD_UINT, RECORD_RIGHT, S(QA, bytes), 0, NULL },
+	{ "clients", RECORD_UINT, RECORD_RIGHT, S(QA, clients), 6,
+	    "CLIENTS" },
+	{ "first_seen", RECORD_TIME, 0, S(QA, first_seen), 7, "FIRST SEEN" },
+	{ "last_seen", RECORD_TIME, 0, S(QA, last_seen), 8, "LAST SEEN" },
+};
+#undef QA
+
 #define AR	struct alert_record
 static const struct record_field alert_fields[] = {
 	{ "id", RECORD_INT, RECORD_NULLABLE, S(AR, id), 1, "ID" },
@@ -711,6 +744,9 @@ const struct record_table record_outbound_servers = {
 };
 const struct record_table record_operations = {
 	"operations", operation_fields, NFIELDS(operation_fields)
+};
+const struct record_table record_attempts = {
+	"attempts", attempt_fields, NFIELDS(attempt_fields)
 };
 const struct record_table record_alerts = {
 	"alerts", alert_fields, NFIELDS(alert_fields)
@@ -1275,6 +1311,12 @@ record_operation_row(void *arg, const struct query_operation *r)
 }
 
 void
+record_attempt_row(void *arg, const struct query_attempt *r)
+{
+	record_out_row(arg, &record_attempts, r);
+}
+
+void
 record_alert_row(void *arg, const struct alert_record *r)
 {
 	record_out_row(arg, &record_alerts, r);
@@ -1298,6 +1340,9 @@ static const struct record_table *const services_kind[] = {
 static const struct record_table *const hosts_kind[] = { &record_hosts };
 static const struct record_table *const endpoints_kind[] = {
 	&record_endpoints
+};
+static const struct record_table *const attempts_kind[] = {
+	&record_attempts
 };
 
 int
@@ -1368,6 +1413,18 @@ query_host_json(struct reader *s, const struct catalog *cat, const char *ip,
 		    false);
 		ret = query_operations(s, cat, &of, record_operation_row, &o,
 		    err, errlen);
+		record_out_end(&o);
+	}
+	/* The ports of this address clients tried and nobody served. */
+	if (ret == 0) {
+		json_key(j, "attempts");
+		record_out_begin(&o, RECORD_JSON, attempts_kind, 1, j, NULL,
+		    false);
+		ret = query_attempts_page(s, cat, &f, NULL, record_attempt_row,
+		    &o, err, errlen);
+		/* An address that only refused or ignored clients is known. */
+		if (ret == 0 && o.nrows > 0)
+			*found = true;
 		record_out_end(&o);
 	}
 	json_object_end(j);

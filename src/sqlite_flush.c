@@ -2,8 +2,9 @@
  * sqlite_flush.c - the SQLite sink: one flush in one transaction, the
  * runs, and retention.
  *
- * A flush writes the batch's rows, clients and hosts, and the RPC
- * operations and their clients, with several-row
+ * A flush writes the batch's rows, clients and hosts (and its attempts
+ * and their clients), and the RPC operations and their clients, with
+ * several-row
  * upserts in primary-key order, the run's counters (one row per
  * registered counter, stats.h), decode reasons and capture counters, the
  * endpoints that changed and the alert rows, then commits; any failure
@@ -430,6 +431,55 @@ flush_upserts(struct sqlite_store *s, int which, const void *items,
 	return 0;
 }
 
+/*
+ * Attempt rows and their clients, one statement each: a flush holds a
+ * few (a scan is one row per port probed), and their counters add up.
+ */
+static int
+flush_attempts(struct sqlite_store *s, const struct stats_batch *b,
+    char *err, size_t errlen)
+{
+	const struct stats_attempt *a = stats_batch_attempts(b);
+	const struct stats_client *c = stats_batch_attempt_clients(b);
+	sqlite3_stmt *st;
+	char tb[8];
+	size_t i;
+
+	st = s->st[ST_ATTEMPT];
+	for (i = 0; i < stats_batch_nattempts(b); i++) {
+		sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+		sqlite_bind_addr(st, 2, &a[i].server);
+		sqlite3_bind_int(st, 3, a[i].port);
+		sqlite3_bind_text(st, 4, sqlite_transport_word(a[i].transport,
+		    tb), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, a[i].vlan);
+		sqlite_bind_u64(st, 6, a[i].refused);
+		sqlite_bind_u64(st, 7, a[i].unanswered);
+		sqlite_bind_u64(st, 8, a[i].pkts);
+		sqlite_bind_u64(st, 9, a[i].bytes);
+		sqlite3_bind_int64(st, 10, a[i].first_s);
+		sqlite3_bind_int64(st, 11, a[i].last_s);
+		if (sqlite_step_done(s->db, st, err, errlen, "attempts") == -1)
+			return -1;
+	}
+	st = s->st[ST_ATTEMPT_CLIENT];
+	for (i = 0; i < stats_batch_nattempt_clients(b); i++) {
+		sqlite3_bind_text(st, 1, s->sensor, -1, SQLITE_STATIC);
+		sqlite_bind_addr(st, 2, &c[i].server);
+		sqlite3_bind_int(st, 3, c[i].port);
+		sqlite3_bind_text(st, 4, sqlite_transport_word(c[i].transport,
+		    tb), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, c[i].vlan);
+		sqlite_bind_addr(st, 6, &c[i].client);
+		sqlite3_bind_int64(st, 7, c[i].first_s);
+		sqlite3_bind_int64(st, 8, c[i].last_s);
+		if (sqlite_step_done(s->db, st, err, errlen,
+		    "attempt_clients") == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int64_t
 sqlite_run_begin(struct store *base, const char *mode, const char *inputs,
     int64_t started_s)
@@ -760,7 +810,8 @@ sqlite_flush(struct store *base, struct flush_handover *h, char *err,
 		    stats_batch_outbounds(h->batch, STATS_OUT_SERVER),
 		    sizeof(struct stats_outbound),
 		    stats_batch_noutbound(h->batch, STATS_OUT_SERVER), err,
-		    errlen) == -1)
+		    errlen) == -1 ||
+		    flush_attempts(s, h->batch, err, errlen) == -1)
 			goto fail;
 	}
 	if (h->ops != NULL) {
@@ -823,8 +874,8 @@ rollup(struct sqlite_store *s, int64_t from, int64_t to, int64_t cutoff,
  * Rows are rolled whole: a minute row whose bucket starts before the
  * cutoff goes into its hour (UTC) and is deleted; a later flush or prune
  * that brings more minutes of the same hour adds to that hour row.
- * Clients, hosts, host names and RPC operations (and their clients) not
- * seen within the host retention (the day retention when it is 0) go,
+ * Clients, hosts, host names, RPC operations and connection attempts
+ * (and their clients) not seen within the host retention (the day retention when it is 0) go,
  * and outbound rows not seen within the outbound retention.
  * Retention is the file's, so it covers every sensor's rows in it.
  */
@@ -833,7 +884,8 @@ sqlite_prune(struct store *base, const struct store_retention *r,
     int64_t now_s, char *err, size_t errlen)
 {
 	static const int host_st[] = { ST_DELETE_NAMES, ST_DELETE_OPS,
-	    ST_DELETE_OP_CLIENTS, ST_DELETE_CLIENTS, ST_DELETE_HOSTS };
+	    ST_DELETE_OP_CLIENTS, ST_DELETE_CLIENTS, ST_DELETE_HOSTS,
+	    ST_DELETE_ATTEMPTS, ST_DELETE_ATTEMPT_CLIENTS };
 	static const int out_st[] = { ST_DELETE_OUT_CLIENTS,
 	    ST_DELETE_OUT_SERVERS };
 	struct sqlite_store *s = (struct sqlite_store *)base;

@@ -528,6 +528,39 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbound_last_seen ON outbound (last_seen);"
 	"CREATE INDEX outbound_servers_last_seen ON outbound_servers"
 	"  (last_seen);",
+
+	/*
+	 * 9 -> 10: connection attempts nobody answered (issue 14 item 2),
+	 * per (server, port, transport, VLAN): flows refused (a TCP RST
+	 * only) and unanswered, with their packets and bytes, and their
+	 * clients.  No time buckets: an attempt row is a fact about a
+	 * port, its first and last sighting, as hosts are.
+	 */
+	"CREATE TABLE attempts ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  refused INTEGER NOT NULL,"
+	"  unanswered INTEGER NOT NULL,"
+	"  packets INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, vlan))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE attempt_clients ("
+	"  sensor TEXT NOT NULL,"
+	"  server_ip BLOB NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  client_ip BLOB NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (sensor, server_ip, port, transport, vlan, client_ip))"
+	"  WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -756,6 +789,29 @@ static const char *const statements[ST__COUNT] = {
 	    " timestamp_us = excluded.timestamp_us,"
 	    " pcap_file = excluded.pcap_file, packet = excluded.packet"
 	    " RETURNING id",
+	[ST_ATTEMPT] =
+	    "INSERT INTO attempts (sensor, server_ip, port, transport, vlan,"
+	    " refused, unanswered, packets, bytes, first_seen, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (sensor, server_ip, port, transport, vlan)"
+	    " DO UPDATE SET refused = refused + excluded.refused,"
+	    " unanswered = unanswered + excluded.unanswered,"
+	    " packets = packets + excluded.packets,"
+	    " bytes = bytes + excluded.bytes,"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	[ST_ATTEMPT_CLIENT] =
+	    "INSERT INTO attempt_clients (sensor, server_ip, port, transport,"
+	    " vlan, client_ip, first_seen, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT (sensor, server_ip, port, transport, vlan,"
+	    " client_ip) DO UPDATE SET"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	[ST_DELETE_ATTEMPTS] =
+	    "DELETE FROM attempts WHERE last_seen < ?1",
+	[ST_DELETE_ATTEMPT_CLIENTS] =
+	    "DELETE FROM attempt_clients WHERE last_seen < ?1",
 };
 
 const struct store_ops sqlite_store_ops = {

@@ -257,6 +257,84 @@ read_services(struct reader *rd, const struct query_filter *f,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Attempts in the window: a row counts when its first..last sighting
+ * meets [since, until), its clients likewise.  Keyset order: address
+ * text, transport, port, vlan, sensor.
+ */
+static const char attempts_sql[] =
+    "SELECT svcmap_ip_text(a.server_ip) AS ip, a.port, a.transport,"
+    " a.vlan, a.sensor, a.refused, a.unanswered, a.packets, a.bytes,"
+    " a.first_seen, a.last_seen,"
+    " (SELECT count(*) FROM attempt_clients c WHERE c.sensor = a.sensor"
+    "   AND c.server_ip = a.server_ip AND c.port = a.port"
+    "   AND c.transport = a.transport AND c.vlan = a.vlan"
+    "   AND c.last_seen >= ?3 AND c.first_seen < ?4)"
+    " FROM attempts a"
+    " WHERE (?1 IS NULL OR a.server_ip BETWEEN ?1 AND ?2)"
+    " AND a.last_seen >= ?3 AND a.first_seen < ?4"
+    " AND (?5 IS NULL OR (svcmap_ip_text(a.server_ip), a.transport, a.port,"
+    "   a.vlan, a.sensor) > (?5, ?6, ?7, ?8, ?9))"
+    " ORDER BY ip, a.transport, a.port, a.vlan, a.sensor LIMIT ?10";
+
+static int
+read_attempts(struct reader *rd, const struct query_filter *f,
+    const struct query_page *pg, query_attempt_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const struct query_key *k = page_after(pg);
+	sqlite3 *db = rdb(rd);
+	sqlite3_stmt *st;
+	struct query_attempt r;
+	struct query_window w;
+	struct addr lo, hi;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	if (f->host != NULL && cidr_parse(&w.host, f->host) == -1) {
+		snprintf(err, errlen, "bad host address \"%s\"", f->host);
+		return -1;
+	}
+	host_range(&w, &lo, &hi);
+	if (prepare(db, attempts_sql, &st, err, errlen) == -1)
+		return -1;
+	if (f->host != NULL) {
+		sqlite_bind_addr(st, 1, &lo);
+		sqlite_bind_addr(st, 2, &hi);
+	}
+	sqlite3_bind_int64(st, 3, f->since);
+	sqlite3_bind_int64(st, 4, f->until != 0 ? f->until : INT64_MAX);
+	if (k != NULL) {
+		sqlite3_bind_text(st, 5, k->ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, k->transport, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 7, k->port);
+		sqlite3_bind_int(st, 8, k->vlan);
+		sqlite3_bind_text(st, 9, k->sensor, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 10, page_limit(pg));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.server_ip = col_text(st, 0);
+		r.port = (uint16_t)sqlite3_column_int(st, 1);
+		r.transport = col_text(st, 2);
+		r.vlan = (uint16_t)sqlite3_column_int(st, 3);
+		r.sensor = col_text(st, 4);
+		r.refused = col_u64(st, 5);
+		r.unanswered = col_u64(st, 6);
+		r.attempts = r.refused + r.unanswered;
+		r.packets = col_u64(st, 7);
+		r.bytes = col_u64(st, 8);
+		r.first_seen = sqlite3_column_int64(st, 9);
+		r.last_seen = sqlite3_column_int64(st, 10);
+		r.clients = col_u64(st, 11);
+		fn(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_dberr(db, err, errlen, "attempts");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The documented services of every host, walked alongside the hosts. */
 struct key_list {
 	char	**v;
@@ -1180,6 +1258,7 @@ read_close(struct reader *rd)
 static const struct reader_ops sqlite_reader_ops = {
 	.services = read_services,
 	.hosts = read_hosts,
+	.attempts = read_attempts,
 	.names = read_names,
 	.endpoints = read_endpoints,
 	.outbound = read_outbound,

@@ -37,6 +37,8 @@ struct stats_batch {
 	struct table	rows;		/* struct stats_row */
 	struct table	clients;	/* struct stats_client */
 	struct table	out[STATS_OUT__COUNT];	/* struct stats_outbound */
+	struct table	attempts;	/* struct stats_attempt */
+	struct table	aclients;	/* struct stats_client of attempts */
 	/*
 	 * struct stats_host, derived from the rows on demand.  Scratch
 	 * rather than contents, reached through a pointer so that the
@@ -219,6 +221,13 @@ const struct counter_def counter_defs[] = {
 	    "svcmap_rpc_op_clients_dropped_total", NULL, "clients",
 	    "RPC operation clients not recorded: the operations table was "
 	    "full.", rpc_op_clients_dropped),
+	C("attempts_refused", "attempts.refused", "svcmap_attempts_total",
+	    "refused", "flows", "Connection attempts that ended unanswered: "
+	    "refused (RST only) or with no reply.", attempts_refused),
+	C("attempts_unanswered", "attempts.unanswered",
+	    "svcmap_attempts_total", "unanswered", "flows",
+	    "Connection attempts that ended unanswered: refused (RST only) "
+	    "or with no reply.", attempts_unanswered),
 };
 
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);
@@ -478,6 +487,22 @@ out_hash_cb(const void *p)
 }
 
 static uint32_t
+attempt_hash(const struct addr *server, uint16_t port, uint8_t transport,
+    uint16_t vlan)
+{
+	return mix(mix(mix_addr(FNV_INIT, server),
+	    (uint32_t)port << 16 | vlan), transport);
+}
+
+static uint32_t
+attempt_hash_cb(const void *p)
+{
+	const struct stats_attempt *a = p;
+
+	return attempt_hash(&a->server, a->port, a->transport, a->vlan);
+}
+
+static uint32_t
 host_hash_cb(const void *p)
 {
 	return mix_addr(FNV_INIT, &((const struct stats_host *)p)->server);
@@ -506,6 +531,8 @@ stats_batch_destroy(struct stats_batch *b)
 	table_free(&b->clients);
 	table_free(&b->out[STATS_OUT_CLIENT]);
 	table_free(&b->out[STATS_OUT_SERVER]);
+	table_free(&b->attempts);
+	table_free(&b->aclients);
 	table_free(b->hosts);
 	free(b->hosts);
 	free(b);
@@ -539,10 +566,59 @@ stats_batch_row(struct stats_batch *b, const struct stats_key *key)
 	return r;
 }
 
+struct stats_attempt *
+stats_batch_attempt(struct stats_batch *b, const struct addr *server,
+    uint16_t port, uint8_t transport, uint16_t vlan)
+{
+	struct table *t = &b->attempts;
+	struct stats_attempt *as, *a;
+	uint32_t h = attempt_hash(server, port, transport, vlan);
+	size_t s;
+
+	if (t->nslots != 0) {
+		as = t->items;
+		for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+		    s = (s + 1) & (t->nslots - 1)) {
+			a = &as[t->slots[s]];
+			if (a->port == port && a->transport == transport &&
+			    a->vlan == vlan && addr_eq(&a->server, server))
+				return a;
+		}
+	}
+	if (table_reserve(t, t->n + 1, sizeof(*as), attempt_hash_cb) == -1)
+		return NULL;
+	as = t->items;
+	for (s = h & (t->nslots - 1); t->slots[s] != INDEX_EMPTY;
+	    s = (s + 1) & (t->nslots - 1))
+		;
+	a = &as[t->n];
+	memset(a, 0, sizeof(*a));
+	a->server = *server;
+	a->port = port;
+	a->transport = transport;
+	a->vlan = vlan;
+	t->slots[s] = (uint32_t)t->n++;
+	return a;
+}
+
+static int
+client_add(struct table *t, const struct stats_client *c);
+
 int
 stats_batch_client(struct stats_batch *b, const struct stats_client *c)
 {
-	struct table *t = &b->clients;
+	return client_add(&b->clients, c);
+}
+
+int
+stats_batch_attempt_client(struct stats_batch *b, const struct stats_client *c)
+{
+	return client_add(&b->aclients, c);
+}
+
+static int
+client_add(struct table *t, const struct stats_client *c)
+{
 	struct stats_client *cl, *n;
 	uint32_t h = client_hash(c);
 	size_t s;
@@ -645,6 +721,30 @@ stats_batch_outbounds(const struct stats_batch *b,
 }
 
 size_t
+stats_batch_nattempts(const struct stats_batch *b)
+{
+	return b->attempts.n;
+}
+
+const struct stats_attempt *
+stats_batch_attempts(const struct stats_batch *b)
+{
+	return b->attempts.items;
+}
+
+size_t
+stats_batch_nattempt_clients(const struct stats_batch *b)
+{
+	return b->aclients.n;
+}
+
+const struct stats_client *
+stats_batch_attempt_clients(const struct stats_batch *b)
+{
+	return b->aclients.items;
+}
+
+size_t
 stats_batch_nrows(const struct stats_batch *b)
 {
 	return b->rows.n;
@@ -723,6 +823,9 @@ stats_batch_clear(struct stats_batch *b)
 	    out_hash_cb);
 	table_clear(&b->out[STATS_OUT_SERVER], sizeof(struct stats_outbound),
 	    out_hash_cb);
+	table_clear(&b->attempts, sizeof(struct stats_attempt),
+	    attempt_hash_cb);
+	table_clear(&b->aclients, sizeof(struct stats_client), client_hash_cb);
 	table_clear(b->hosts, sizeof(struct stats_host), host_hash_cb);
 }
 
@@ -739,6 +842,8 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	const struct stats_client *sc = src->clients.items;
 	const struct stats_outbound *so;
 	struct stats_outbound *o;
+	const struct stats_attempt *sa;
+	struct stats_attempt *a;
 	struct stats_row *r;
 	size_t i, w;
 	int d;
@@ -746,6 +851,10 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 	if (table_reserve(&dst->rows, dst->rows.n + src->rows.n,
 	    sizeof(struct stats_row), row_hash_cb) == -1 ||
 	    table_reserve(&dst->clients, dst->clients.n + src->clients.n,
+	    sizeof(struct stats_client), client_hash_cb) == -1 ||
+	    table_reserve(&dst->attempts, dst->attempts.n + src->attempts.n,
+	    sizeof(struct stats_attempt), attempt_hash_cb) == -1 ||
+	    table_reserve(&dst->aclients, dst->aclients.n + src->aclients.n,
 	    sizeof(struct stats_client), client_hash_cb) == -1)
 		return -1;
 	for (w = 0; w < STATS_OUT__COUNT; w++)
@@ -786,6 +895,23 @@ stats_batch_merge(struct stats_batch *dst, struct stats_batch *src)
 			stats_outbound_add(o, &so[i]);
 		}
 	}
+	for (i = 0; i < src->attempts.n; i++) {
+		sa = &((const struct stats_attempt *)src->attempts.items)[i];
+		if ((a = stats_batch_attempt(dst, &sa->server, sa->port,
+		    sa->transport, sa->vlan)) == NULL)
+			return -1;
+		a->refused += sa->refused;
+		a->unanswered += sa->unanswered;
+		a->pkts += sa->pkts;
+		a->bytes += sa->bytes;
+		a->first_s = time_min(a->first_s, sa->first_s);
+		a->last_s = time_max(a->last_s, sa->last_s);
+	}
+	for (i = 0; i < src->aclients.n; i++)
+		if (stats_batch_attempt_client(dst,
+		    &((const struct stats_client *)src->aclients.items)[i]) ==
+		    -1)
+			return -1;
 	stats_batch_clear(src);
 	return 0;
 }

@@ -43,6 +43,9 @@ static const struct ctl_command commands[] = {
 	    "             [--resolution minute|hour|day] [--since TIME] "
 	    "[--until TIME]",
 	    "flows, packets, bytes and clients per time bucket" },
+	{ "attempts", ctl_attempts, true,
+	    "[--host IP|CIDR] [--since TIME] [--until TIME]",
+	    "ports clients tried that nobody served: refused, unanswered" },
 	{ "hosts", ctl_hosts, true, "[--name PATTERN] [--role KEY]",
 	    "servers seen, their names, roles and the services they serve" },
 	{ "host", ctl_host, true, "IP",

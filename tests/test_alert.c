@@ -71,8 +71,8 @@ flow_init(struct flow *f, const char *server, uint8_t proto, uint16_t port,
 	f->iface = -1;
 	if (proto == TRANSPORT_TCP)
 		f->tcp = FLOW_TCP_SYN | FLOW_TCP_SYNACK | FLOW_TCP_ESTABLISHED;
-	else
-		f->server_replied = true;
+	f->server_replied = true;
+	f->answered = true;
 }
 
 static void
@@ -128,9 +128,24 @@ test_kinds(void)
 	alert_flow(a, &f, &fa, true);
 	is_int(nrecs(a, &r), 0, "unanswered TCP raises nothing at its end");
 
+	/*
+	 * Issue 14 item 2: a refused attempt (the server sent RSTs only)
+	 * raises no service alert of any kind, not even the protocol
+	 * mismatch nDPI's port guess would make.
+	 */
+	flow_init(&f, "10.0.0.21", TRANSPORT_TCP, 515, FLOW_CLASSIFIED);
+	f.tcp = FLOW_TCP_SYN | FLOW_TCP_RST;
+	f.answered = false;
+	fa.mismatch = true;
+	alert_flow(a, &f, &fa, true);
+	is_int(nrecs(a, &r), 0, "item 2: a refused attempt raises nothing, "
+	    "not even protocol_mismatch");
+	fa.mismatch = false;
+
 	/* UDP with no reply, then with one. */
 	flow_init(&f, "10.0.0.22", TRANSPORT_UDP, 9999, FLOW_UNDOCUMENTED);
 	f.server_replied = false;
+	f.answered = false;
 	alert_flow(a, &f, &fa, true);
 	is_int(nrecs(a, &r), 0, "UDP without reply raises nothing");
 	flow_init(&f, "10.0.0.22", TRANSPORT_UDP, 9999, FLOW_UNDOCUMENTED);

@@ -112,6 +112,9 @@ static const struct good goods[] = {
 	    "", "", 0, false, ALERT_UNDOCUMENTED_SERVICE, 0, 0, false, false },
 	{ "GET", "/v1/operations?host=10.0.0.5&service=scm", API_OPERATIONS,
 	    false, "10.0.0.5", "scm", 0, false, -1, 0, 0, false, false },
+	{ "GET", "/v1/attempts?host=10.0.0.0/8&since=-7d", API_ATTEMPTS,
+	    false, "10.0.0.0/8", "", NOW - 7 * 86400, false, -1, 0, 0, false,
+	    false },
 	{ "GET", "/v1/catalog", API_CATALOG, false, "", "", 0, false, -1, 0,
 	    0, false, false },
 	{ "GET", "/v1/catalog?port=445", API_CATALOG, false, "", "", 0, false,
@@ -1445,7 +1448,8 @@ test_status(int *calls)
 		"\"clock_outliers\":0,", "\"smb_messages\":0,",
 		"\"smb_pipes_unparsed\":0,", "\"names_rejected\":0,",
 		"\"names_known\":0,", "\"rpc_calls\":0,",
-		"\"rpc_op_clients_dropped\":0}}\n",
+		"\"rpc_op_clients_dropped\":0,",
+		"\"attempts_unanswered\":0}}\n",
 	};
 	struct resp r;
 	size_t i;

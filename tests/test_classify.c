@@ -526,6 +526,7 @@ test_dpi_agreement(void)
 /* ---- the engine, driven with crafted frames ---- */
 
 static struct engine *eng;
+static bool eth_broadcast;	/* send_frame(): to ff:ff:ff:ff:ff:ff */
 static struct endpoint_table *eps;
 static uint64_t now_us;
 
@@ -627,6 +628,8 @@ send_frame(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 	if (plen > 0)
 		memcpy(b + n, pl, plen);
 	n += plen;
+	/* The Ethernet destination: broadcast when asked (eth_broadcast). */
+	memset(b, eth_broadcast ? 0xff : 0, 6);
 	deliver(b, n);
 }
 
@@ -664,6 +667,7 @@ struct conn {
 
 #define F_FIN	0x01
 #define F_SYN	0x02
+#define F_RST	0x04
 #define F_PSH	0x08
 #define F_ACK	0x10
 
@@ -1039,6 +1043,8 @@ static const uint8_t any_host[4] = { 0, 0, 0, 0 };
 
 /* ---- engine rules ---- */
 
+static size_t dns_msg(uint8_t *b, bool answer);
+
 /* Which end serves (flow.c's src_is_server with engine_is_service). */
 static void
 test_orientation(void)
@@ -1051,6 +1057,8 @@ test_orientation(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.5", 445, "10.0.0.9", 50000, F_SYN,
 	    1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50000, "10.0.0.5", 445,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	r = row_of("10.0.0.9", 50000, TRANSPORT_TCP);
 	ok(r != NULL, "SYN 445 -> 50000: the SYN's target serves");
 	engine_stop();
@@ -1076,6 +1084,8 @@ test_orientation(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 999, "10.0.0.5", 3389,
 	    F_ACK | F_PSH, 1, junk, 4);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 3389, "10.0.0.9", 999, F_ACK, 1,
+	    NULL, 0);
 	ok(row_of("10.0.0.5", 3389, TRANSPORT_TCP) != NULL,
 	    "mid-stream 999 -> 3389: the listener serves, not the lower port");
 	engine_stop();
@@ -1123,6 +1133,76 @@ test_orientation(void)
 	ok(row_of("239.255.255.250", 45000, TRANSPORT_UDP) != NULL,
 	    "udp to a group address: the group serves");
 	engine_stop();
+
+	/*
+	 * Issue 14 item 3: a reply seen first never makes its destination
+	 * a server.  A DNS answer to a client's port 63500 (inside the
+	 * catalog's 63000-64000 WDS multicast range, and ephemeral): 53
+	 * serves, and no cm-distribution-point row appears.
+	 */
+	engine_start(false);
+	{
+		uint8_t b[128];
+		size_t n = dns_msg(b, true);
+
+		send_frame(TRANSPORT_UDP, "10.0.0.53", 53, "10.0.0.9", 63500,
+		    0, 0, b, n);
+	}
+	ok(row_of("10.0.0.9", 63500, TRANSPORT_UDP) == NULL,
+	    "item 3: DNS reply 53 -> 63500 first: no row on the client's "
+	    "ephemeral port");
+	r = row_of("10.0.0.53", 53, TRANSPORT_UDP);
+	is_str(row_service(r), "dns", "item 3: ... the replying 53 serves dns");
+	engine_stop();
+
+	/* The same reply to a registered-port listener (25536, cm-client):
+	 * the system port still serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.53", 53, "10.0.0.9", 25536, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.53", 53, TRANSPORT_UDP) != NULL &&
+	    row_of("10.0.0.9", 25536, TRANSPORT_UDP) == NULL,
+	    "item 3: reply 53 -> 25536 (a registered listener): 53 serves");
+	engine_stop();
+
+	/*
+	 * DHCP's request/reply pair: an OFFER/ACK seen first (67 -> 68,
+	 * broadcast or unicast) makes the 67 side the server, never a
+	 * dhcpclient server on 68.
+	 */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 67, "255.255.255.255", 68, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 67, "10.0.0.77", 68, 0, 0,
+	    junk, 4);
+	ok(row_of("255.255.255.255", 68, TRANSPORT_UDP) == NULL &&
+	    row_of("10.0.0.77", 68, TRANSPORT_UDP) == NULL,
+	    "item 3: DHCP reply 67 -> 68 first: no dhcpclient server on 68");
+	r = row_of("10.0.0.1", 67, TRANSPORT_UDP);
+	ok(r != NULL && r->flows == 2,
+	    "item 3: ... the 67 side is the DHCP server (2 flows)");
+	engine_stop();
+
+	/* DHCPv6: an ADVERTISE 547 -> 546 first; 547 serves. */
+	engine_start(false);
+	send_frame(TRANSPORT_UDP, "10.0.0.1", 547, "10.0.0.77", 546, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.1", 547, TRANSPORT_UDP) != NULL &&
+	    row_of("10.0.0.77", 546, TRANSPORT_UDP) == NULL,
+	    "item 3: DHCPv6 reply 547 -> 546 first: 547 serves");
+	engine_stop();
+
+	/* A learned endpoint outranks a listener on the other end. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50201, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 50100, any_host);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 50100, "10.0.0.9", 3389,
+	    F_ACK | F_PSH, 1, junk, 4);
+	ok(row_of("10.0.0.5", 50100, TRANSPORT_TCP) != NULL &&
+	    row_of("10.0.0.9", 3389, TRANSPORT_TCP) == NULL,
+	    "item 3: learned 50100 -> listener 3389: the learned end serves");
+	engine_stop();
 }
 
 /* The run totals' flow classes. */
@@ -1136,11 +1216,17 @@ test_engine_classes(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50000, "10.0.0.5", 88, F_SYN, 1,
 	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 88, "10.0.0.9", 50000,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50001, "10.0.0.5", 49700, F_SYN,
 	    1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 49700, "10.0.0.9", 50001,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	send_frame(TRANSPORT_TCP, "192.0.2.9", 50002, "198.51.100.5", 88,
 	    F_SYN, 1, NULL, 0);
 	send_frame(TRANSPORT_UDP, "10.0.0.9", 50003, "192.0.2.5", 88, 0, 0,
+	    junk, 4);
+	send_frame(TRANSPORT_UDP, "192.0.2.5", 88, "10.0.0.9", 50003, 0, 0,
 	    junk, 4);
 	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
 	is_str(row_service(r), "kdc", "engine: tcp/88 is kdc");
@@ -1173,13 +1259,141 @@ test_engine_classes(void)
 	is_int(tot->flow_class[FLOW_UNDOCUMENTED], 1, "engine: 1 undocumented");
 	is_int(tot->flow_class[FLOW_UNMONITORED], 1, "engine: 1 unmonitored");
 	is_int(tot->flow_class[FLOW_OUTBOUND], 1, "engine: 1 outbound");
-	is_int(tot->pkt_class[PKT_OUTBOUND], 1, "engine: 1 outbound packet");
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 1,
-	    "engine: 1 classified packet");
-	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 1,
-	    "engine: 1 undocumented packet");
+	/* The UDP request to the outside kdc and its reply (issue 14 item 2
+	 * answers every flow here, item 4 makes this one outbound). */
+	is_int(tot->pkt_class[PKT_OUTBOUND], 2, "engine: 2 outbound packets");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
+	    "engine: 2 classified packets");
+	is_int(tot->pkt_class[PKT_UNDOCUMENTED], 2,
+	    "engine: 2 undocumented packets");
 	is_int(tot->pkt_class[PKT_UNMONITORED], 1,
 	    "engine: 1 unmonitored packet");
+	engine_stop();
+}
+
+/* The attempt row of (server, port, transport) after every flow ended. */
+static const struct stats_attempt *
+attempt_of(const char *server, uint16_t port, uint8_t proto)
+{
+	const struct stats_attempt *a;
+	struct addr s = ip(server);
+	size_t i, n;
+
+	engine_drain(eng, true);
+	a = stats_batch_attempts(engine_batch(eng));
+	n = stats_batch_nattempts(engine_batch(eng));
+	for (i = 0; i < n; i++)
+		if (addr_eq(&a[i].server, &s) && a[i].port == port &&
+		    a[i].transport == proto)
+			return &a[i];
+	return NULL;
+}
+
+/* The packet partition adds up to the packets read. */
+static bool
+partition_sums(void)
+{
+	const struct run_totals *t = engine_totals(eng);
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < PKT__COUNT; i++)
+		sum += t->pkt_class[i];
+	return sum == t->packets;
+}
+
+/*
+ * Issue 14 item 2: a port counts as served only once its server side
+ * sent something; refused and unanswered flows are attempts.
+ */
+static void
+test_attempts(void)
+{
+	const struct stats_attempt *a;
+	const struct run_totals *tot;
+	const struct stats_row *r;
+	static const char junk[] = "xxxx";
+
+	/* A printer probe refused: SYN, then RST+ACK from the server. */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50700, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 515, "10.0.0.9", 50700,
+	    F_RST | F_ACK, 1, NULL, 0);
+	/* ... and another client's, unanswered (two SYNs). */
+	send_frame(TRANSPORT_TCP, "10.0.0.8", 50701, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.8", 50701, "10.0.0.5", 515, F_SYN, 1,
+	    NULL, 0);
+	/* A UDP query nobody answered. */
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 50702, "10.0.0.5", 9999, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.0.5", 515, TRANSPORT_TCP) == NULL,
+	    "item 2: a refused and an unanswered SYN to 515: no lpdsvc row");
+	a = attempt_of("10.0.0.5", 515, TRANSPORT_TCP);
+	ok(a != NULL && a->refused == 1 && a->unanswered == 1 &&
+	    a->pkts == 4, "item 2: ... one attempt row: 1 refused, 1 "
+	    "unanswered, 4 packets");
+	is_int(stats_batch_nattempt_clients(engine_batch(eng)), 3,
+	    "item 2: ... its 2 clients, and the UDP attempt's");
+	ok(row_of("10.0.0.5", 9999, TRANSPORT_UDP) == NULL,
+	    "item 2: an unanswered UDP datagram: no row");
+	a = attempt_of("10.0.0.5", 9999, TRANSPORT_UDP);
+	ok(a != NULL && a->unanswered == 1 && a->refused == 0,
+	    "item 2: ... an unanswered UDP attempt");
+	tot = engine_totals(eng);
+	is_int(tot->attempts_refused, 1, "item 2: attempts_refused 1");
+	is_int(tot->attempts_unanswered, 2, "item 2: attempts_unanswered 2");
+	is_int(tot->flows, 3, "item 2: attempts still count as flows");
+	ok(partition_sums(), "item 2: the packet partition adds up");
+	engine_stop();
+
+	/*
+	 * A late answer: SYN, a retransmit, a flush in between (the flow
+	 * is held, its packets in the partition only), then the SYN+ACK:
+	 * served, with every packet in its row.
+	 */
+	engine_start(false);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	engine_drain(eng, false);
+	ok(stats_batch_nrows(engine_batch(eng)) == 0 &&
+	    stats_batch_nattempts(engine_batch(eng)) == 0,
+	    "item 2: an unanswered live flow is held: no row, no attempt yet");
+	ok(partition_sums(), "item 2: ... its packets are in the partition");
+	send_frame(TRANSPORT_TCP, "10.0.0.9", 50710, "10.0.0.5", 445, F_SYN, 1,
+	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 445, "10.0.0.9", 50710,
+	    F_SYN | F_ACK, 1, NULL, 0);
+	r = row_of("10.0.0.5", 445, TRANSPORT_TCP);
+	ok(r != NULL && r->pkts[FLOW_C2S] == 3 && r->pkts[FLOW_S2C] == 1 &&
+	    r->flows == 1, "item 2: the late SYN+ACK makes it served, with "
+	    "all 4 packets");
+	ok(attempt_of("10.0.0.5", 445, TRANSPORT_TCP) == NULL,
+	    "item 2: ... and no attempt");
+	ok(partition_sums(), "item 2: ... the partition still adds up");
+	is_int(engine_totals(eng)->pkt_class[PKT_CLASSIFIED], 4,
+	    "item 2: ... 4 classified packets, each once");
+	engine_stop();
+
+	/*
+	 * A group destination never answers from its own address: a subnet
+	 * broadcast (known as one by its Ethernet destination) stays a
+	 * service row; the same datagram to a unicast frame is an attempt.
+	 */
+	engine_start(false);
+	eth_broadcast = true;
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 137, "10.0.5.255", 137, 0, 0,
+	    junk, 4);
+	eth_broadcast = false;
+	send_frame(TRANSPORT_UDP, "10.0.0.9", 138, "10.0.6.255", 138, 0, 0,
+	    junk, 4);
+	ok(row_of("10.0.5.255", 137, TRANSPORT_UDP) != NULL,
+	    "item 2: a datagram to a subnet broadcast stays a service row");
+	ok(attempt_of("10.0.6.255", 138, TRANSPORT_UDP) != NULL,
+	    "item 2: ... the same in a unicast frame is an attempt");
 	engine_stop();
 }
 
@@ -1502,12 +1716,14 @@ test_fragments(void)
 
 	engine_start(false);
 	send_fragmented("10.0.0.9", 50600, "10.0.0.5", 88, 7, true);
+	send_frame(TRANSPORT_UDP, "10.0.0.5", 88, "10.0.0.9", 50600, 0, 0,
+	    "xxxx", 4);
 	r = row_of("10.0.0.5", 88, TRANSPORT_UDP);
 	ok(r != NULL && r->pkts[FLOW_C2S] == 2,
 	    "a later fragment counts in its first fragment's flow (kdc)");
 	tot = engine_totals(eng);
-	is_int(tot->pkt_class[PKT_CLASSIFIED], 2,
-	    "both fragments are classified packets");
+	is_int(tot->pkt_class[PKT_CLASSIFIED], 3,
+	    "both fragments (and the reply) are classified packets");
 	engine_stop();
 
 	engine_start(false);
@@ -1532,9 +1748,12 @@ test_dpi_at_end(void)
 	engine_start(false);
 	send_frame(TRANSPORT_TCP, "10.0.0.9", 50610, "10.0.0.5", 88, F_SYN, 1,
 	    NULL, 0);
+	send_frame(TRANSPORT_TCP, "10.0.0.5", 88, "10.0.0.9", 50610,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	r = row_of("10.0.0.5", 88, TRANSPORT_TCP);
 	is_str(r != NULL ? r->protocol : "(no row)", "Kerberos",
-	    "a lone SYN to kdc/88 ends with nDPI's port guess");
+	    "a handshake to kdc/88 without payload ends with nDPI's port "
+	    "guess");
 	engine_stop();
 }
 
@@ -1575,6 +1794,8 @@ test_reload(void)
 	engine_set_config(eng, &cfg);
 	send_frame(TRANSPORT_TCP, "198.51.100.1", 50621, "192.0.2.5", 88,
 	    F_SYN, 1, NULL, 0);
+	send_frame(TRANSPORT_TCP, "192.0.2.5", 88, "198.51.100.1", 50621,
+	    F_SYN | F_ACK, 1, NULL, 0);
 	is_str(row_service(row_of("192.0.2.5", 88, TRANSPORT_TCP)), "kdc",
 	    "a network added by a reload is monitored");
 	engine_stop();
@@ -1624,6 +1845,7 @@ main(void)
 	test_dpi_agreement();
 	test_orientation();
 	test_engine_classes();
+	test_attempts();
 	test_rpc_parsers();
 	test_rpc_endpoints();
 	test_dpi_scope();

@@ -22,7 +22,7 @@ struct seen {
 	int		 bad_end;	/* an end saw a flow not in use */
 };
 
-static bool
+static int
 is_service(void *arg, uint8_t proto, const struct addr *ip, uint16_t port)
 {
 	struct seen *s = arg;

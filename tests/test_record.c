@@ -40,6 +40,10 @@ static const char *const operation_keys[] = { "sensor", "server_ip",
 	"port", "transport", "interface", "interface_uuid", "version",
 	"service", "opnum", "operation", "calls", "clients", "first_seen",
 	"last_seen", NULL };
+static const char *const attempt_keys[] = { "sensor", "server_ip",
+	"port", "transport", "vlan", "service", "name", "attempts", "refused",
+	"unanswered", "packets", "bytes", "clients", "first_seen", "last_seen",
+	NULL };
 static const char *const alert_keys[] = { "id", "kind", "severity",
 	"server_ip", "port", "transport", "client_ip", "service", "protocol",
 	"interface", "operation", "detail", "count", "events", "suppressed",
@@ -505,6 +509,7 @@ main(void)
 	check_contract(&record_hosts, host_keys);
 	check_contract(&record_endpoints, endpoint_keys);
 	check_contract(&record_operations, operation_keys);
+	check_contract(&record_attempts, attempt_keys);
 	check_contract(&record_alerts, alert_keys);
 	check_contract(&record_catalog_ports, catalog_port_keys);
 	check_contract(&record_catalog_ifaces, catalog_iface_keys);

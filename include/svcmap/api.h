@@ -108,6 +108,7 @@ enum api_route {
 	API_ALERTS,		/* /v1/alerts */
 	API_OPERATIONS,		/* /v1/operations */
 	API_OUTBOUND,		/* /v1/outbound */
+	API_ATTEMPTS,		/* /v1/attempts */
 	API_CATALOG,		/* /v1/catalog */
 	API_STATUS,		/* /v1/status */
 	API_METRICS,		/* /metrics */

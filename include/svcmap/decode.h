@@ -92,6 +92,13 @@ struct packet {
 	 * the rest of the segment as missing, not wait for it.
 	 */
 	bool		 truncated;
+	/*
+	 * The link layer sent the frame to a group: an Ethernet destination
+	 * with the I/G bit set, a cooked capture's broadcast or multicast
+	 * packet type.  A subnet-directed broadcast (10.0.5.255) is a group
+	 * only by this.
+	 */
+	bool		 link_group;
 };
 
 /**

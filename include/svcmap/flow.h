@@ -2,9 +2,11 @@
  * flow.h - the bidirectional flow table.
  *
  * A flow is a 5-tuple plus VLAN, oriented client -> server once, when it
- * is created: from the SYN (its sender is the client), else from a known
- * service port (catalog listener or learned RPC endpoint, via the
- * is_service hook), else the lower port is the server's.  Flows live in a
+ * is created: from the SYN (its sender is the client), else from the
+ * well-known request/reply port pairs (DHCP's 67/68: 67 serves), else
+ * from the stronger known service end (learned RPC endpoint, catalog
+ * listener: the is_service hook ranks both ends), else a group
+ * destination serves, else the lower port is the server's.  Flows live in a
  * preallocated array of `capacity` slots: creating a flow never calls
  * malloc, and a full table evicts its least recently used flow (counted).
  * Flows end on TCP FIN/RST (after a short linger) and on idle timeouts; the
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "svcmap/addr.h"
+#include "svcmap/transport.h"
 
 struct packet;
 struct flow_evidence_list;
@@ -110,6 +113,25 @@ struct flow {
 	bool		 app_mismatch;	/* nDPI disagrees with the catalog */
 	bool		 counted;	/* already counted once in "flows" */
 	bool		 server_replied; /* any packet server -> client */
+	/*
+	 * The server side sent something other than a TCP RST (a SYN+ACK,
+	 * an ACK, payload, a UDP reply): the port is served.  A TCP flow
+	 * whose server only ever sent RSTs was refused.
+	 */
+	bool		 answered;
+	/* The server is a group: a multicast or broadcast address, or a
+	 * subnet broadcast (the first packet's link destination was a
+	 * group).  A group never answers from its own address. */
+	bool		 to_group;
+	/*
+	 * Packets of a flow not answered yet that a drain already counted
+	 * in the run totals' partition (class held_pc) but in no row: they
+	 * wait for the answer (a service row) or the flow's end (an
+	 * attempt row).  engine.c.
+	 */
+	uint8_t		 held_pc;
+	uint64_t	 held_pkts;
+	uint64_t	 held_bytes;
 	uint32_t	 alert_flags;	/* alert.h: what was raised for this flow */
 	/*
 	 * The application protocol an analyzer named (nDPI's verdict:
@@ -151,6 +173,22 @@ struct flow {
 };
 
 #define FLOW_NIL UINT32_MAX
+
+/*
+ * Issue 14 item 2: a TCP or UDP flow to a single server counts as served
+ * only once the server side sent something other than a RST (`answered`);
+ * until then it is an attempt, and ended so it is one for good: refused
+ * (a TCP server sent RSTs only) or unanswered.  A group (multicast,
+ * broadcast) never answers from its own address, and transports without
+ * ports serve no port: neither is ever an attempt.  (The engine also
+ * leaves unmonitored flows out.)
+ */
+static inline bool
+flow_unanswered(const struct flow *f)
+{
+	return !f->answered && !f->to_group &&
+	    (f->proto == TRANSPORT_TCP || f->proto == TRANSPORT_UDP);
+}
 
 /*
  * Evidence records: what an analyzer learned about a service the flow
@@ -230,10 +268,14 @@ struct flow_table_stats {
 };
 
 /**
- * Is (proto, ip, port) a known server endpoint?  Used only to orient a
- * flow created from a packet that is not a SYN.
+ * How strongly is (proto, ip, port) known as a server endpoint?  Used
+ * only to orient a flow created from a packet that is not a SYN: the
+ * stronger end serves.  FLOW_RANK_NONE (0) when nothing says so; the
+ * engine's ranks are in engine.c (a learned endpoint, then a catalog
+ * listener on a system port, a registered port, an ephemeral port).
  */
-typedef bool (*flow_is_service_fn)(void *arg, uint8_t proto,
+#define FLOW_RANK_NONE	0
+typedef int (*flow_is_service_fn)(void *arg, uint8_t proto,
 	    const struct addr *ip, uint16_t port);
 /**
  * Called once per flow before its slot is reused; frees analyzer state

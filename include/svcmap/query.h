@@ -144,6 +144,30 @@ struct query_host {
 	const char *const *role_keys;	/* the roles' keys, same order */
 };
 
+/*
+ * One (server, port) that clients tried and nobody served (attempts,
+ * schema v8; issue 14 item 2): its flows refused (a TCP RST only) and
+ * unanswered.  service/name: what the catalog's listener of the port
+ * would have named (what the clients asked for); NULL none.
+ */
+struct query_attempt {
+	const char	*sensor;
+	const char	*server_ip;
+	uint16_t	 port;
+	const char	*transport;	/* "tcp", "udp" */
+	uint16_t	 vlan;
+	const char	*service;	/* catalog listener key; NULL none */
+	const char	*name;		/* its catalog name; NULL none */
+	uint64_t	 attempts;	/* refused + unanswered */
+	uint64_t	 refused;
+	uint64_t	 unanswered;
+	uint64_t	 packets;	/* both directions */
+	uint64_t	 bytes;
+	uint64_t	 clients;	/* distinct (seen in the window) */
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
 /* Which hosts query_hosts_where() hands out; NULL members: any. */
 struct query_host_filter {
 	const char	*ip;		/* an address or CIDR prefix */
@@ -305,6 +329,7 @@ enum query_kind {
 	QUERY_ENDPOINTS,
 	QUERY_ALERTS,
 	QUERY_OUTBOUND,		/* client rows and server rows alike */
+	QUERY_ATTEMPTS,
 	QUERY__KINDS
 };
 
@@ -383,6 +408,7 @@ typedef void (*query_bucket_fn)(void *arg, const struct query_bucket *r);
 
 typedef void (*query_service_fn)(void *arg, const struct query_service *r);
 typedef void (*query_host_fn)(void *arg, const struct query_host *r);
+typedef void (*query_attempt_fn)(void *arg, const struct query_attempt *r);
 typedef void (*query_name_fn)(void *arg, const struct query_name *r);
 typedef void (*query_endpoint_fn)(void *arg, const struct query_endpoint *r);
 typedef void (*query_operation_fn)(void *arg,
@@ -404,6 +430,10 @@ struct reader_ops {
 		    void *arg, char *err, size_t errlen);
 	int	(*hosts)(struct reader *rd, const struct query_page *pg,
 		    query_host_fn fn, void *arg, char *err, size_t errlen);
+	/* Attempts: f's host, since and until. */
+	int	(*attempts)(struct reader *rd, const struct query_filter *f,
+		    const struct query_page *pg, query_attempt_fn fn,
+		    void *arg, char *err, size_t errlen);
 	/* Names ordered by address text, sensor; ip NULL: every address. */
 	int	(*names)(struct reader *rd, const char *ip, query_name_fn fn,
 		    void *arg, char *err, size_t errlen);
@@ -465,6 +495,18 @@ bool	reader_stale(struct reader *rd);
 int	query_services(struct reader *rd, const struct catalog *cat,
 	    const struct query_filter *f, query_service_fn fn, void *arg,
 	    char *err, size_t errlen);
+
+/**
+ * Attempts matching f (host, since, until: a row counts when its
+ * first..last sighting meets [since, until)), named through the catalog
+ * (the port's listener), ordered by server_ip, transport, port, vlan,
+ * sensor, one page at a time as the others (pg NULL: every row).
+ * @return: 0, or -1 with err set (bad host address, back end error).
+ */
+int	query_attempts_page(struct reader *rd, const struct catalog *cat,
+	    const struct query_filter *f, const struct query_page *pg,
+	    query_attempt_fn fn, void *arg, char *err, size_t errlen);
+void	query_key_attempt(const struct query_attempt *r, struct query_key *k);
 
 /** Servers ordered by address text, then sensor. */
 int	query_hosts(struct reader *rd, query_host_fn fn, void *arg, char *err,

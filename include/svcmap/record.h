@@ -103,6 +103,7 @@ extern const struct record_table record_endpoints;	/* query_endpoint */
 extern const struct record_table record_operations;	/* query_operation */
 extern const struct record_table record_outbound;	/* query_outbound */
 extern const struct record_table record_outbound_servers; /* query_outbound */
+extern const struct record_table record_attempts;	/* query_attempt */
 extern const struct record_table record_alerts;	/* alert_record */
 extern const struct record_table record_top;		/* query_top */
 extern const struct record_table record_series;	/* query_bucket */
@@ -181,6 +182,7 @@ struct query_host;
 struct query_endpoint;
 struct query_operation;
 struct query_outbound;
+struct query_attempt;
 struct alert_record;
 void	record_service_row(void *arg, const struct query_service *r);
 void	record_host_row(void *arg, const struct query_host *r);
@@ -188,6 +190,7 @@ void	record_endpoint_row(void *arg, const struct query_endpoint *r);
 void	record_operation_row(void *arg, const struct query_operation *r);
 void	record_outbound_row(void *arg, const struct query_outbound *r);
 void	record_outbound_server_row(void *arg, const struct query_outbound *r);
+void	record_attempt_row(void *arg, const struct query_attempt *r);
 void	record_alert_row(void *arg, const struct alert_record *r);
 struct query_top;
 struct query_bucket;

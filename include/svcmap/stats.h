@@ -134,6 +134,26 @@ struct stats_outbound {
 	char		protocol[STATS_NAME_LEN]; /* nDPI (dpi-outbound), "" */
 };
 
+/*
+ * Connection attempts nobody answered (issue 14 item 2): per (server,
+ * port, transport, VLAN), the flows that ended without the server side
+ * sending anything but TCP RSTs.  refused: a TCP server answered with a
+ * RST only; unanswered: no packet came back at all.  Their clients go
+ * to a table of struct stats_client of their own (service "").
+ */
+struct stats_attempt {
+	struct addr	server;
+	uint16_t	port;
+	uint16_t	vlan;
+	uint8_t		transport;
+	uint64_t	refused;	/* flows */
+	uint64_t	unanswered;	/* flows */
+	uint64_t	pkts;		/* both directions */
+	uint64_t	bytes;
+	int64_t		first_s;	/* packet time, UTC seconds */
+	int64_t		last_s;
+};
+
 /* Absolute totals of the current run (not deltas). */
 struct run_totals {
 	uint64_t	packets;
@@ -176,6 +196,10 @@ struct run_totals {
 	/* opstats.h: calls and client pairs a full table dropped. */
 	uint64_t	rpc_ops_dropped;
 	uint64_t	rpc_op_clients_dropped;
+	/* Flows that ended unanswered (struct stats_attempt): refused by
+	 * a RST, or with no reply at all. */
+	uint64_t	attempts_refused;
+	uint64_t	attempts_unanswered;
 	int64_t		first_s;	/* first packet time */
 	int64_t		last_s;		/* latest packet time */
 };
@@ -251,6 +275,22 @@ size_t	stats_batch_noutbound(const struct stats_batch *b,
 	    enum stats_out_table which);
 const struct stats_outbound *stats_batch_outbounds(
 	    const struct stats_batch *b, enum stats_out_table which);
+
+/**
+ * The attempt row of (server, port, transport, VLAN) (created if new),
+ * or NULL on allocation failure (the caller retries at the next drain).
+ */
+struct stats_attempt *stats_batch_attempt(struct stats_batch *b,
+	    const struct addr *server, uint16_t port, uint8_t transport,
+	    uint16_t vlan);
+/** Record a client of an attempt row (deduplicated); 0 or -1. */
+int	stats_batch_attempt_client(struct stats_batch *b,
+	    const struct stats_client *c);
+size_t	stats_batch_nattempts(const struct stats_batch *b);
+const struct stats_attempt *stats_batch_attempts(const struct stats_batch *b);
+size_t	stats_batch_nattempt_clients(const struct stats_batch *b);
+const struct stats_client *stats_batch_attempt_clients(
+	    const struct stats_batch *b);
 
 size_t	stats_batch_nrows(const struct stats_batch *b);
 const struct stats_row *stats_batch_rows(const struct stats_batch *b);

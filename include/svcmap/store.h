@@ -35,7 +35,7 @@ struct alert_batch;
 struct alerts;
 
 /** The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Longest store URL or path, with NUL (config.h CONFIG_PATH_LEN). */
 #define STORE_URL_LEN	4096
