@@ -133,7 +133,11 @@ is "$(comm -12 "$SCRATCH/clientports" "$SCRATCH/udpservers" | tr '\n' ' ')" \
 is "$("$SVCMAPCTL" -d "$SCRATCH/replies.db" services --json |
     jq '[.[] | select(.service == "cm-distribution-point")] | length')" 0 \
     "$cap: no cm-distribution-point row from replies to 63000-64000"
-tshark -r "$SCRATCH/replies.pcap" -Y 'dns.flags.response == 1 && udp' \
+# Monitored servers only: an outside resolver's replies are outbound use
+# (issue 14 item 4), no service row.
+tshark -r "$SCRATCH/replies.pcap" -Y 'dns.flags.response == 1 && udp &&
+    (ip.src == 10.0.0.0/8 || ip.src == 172.16.0.0/12 ||
+    ip.src == 192.168.0.0/16)' \
     -T fields -e ip.src 2>/dev/null | sort -u >"$SCRATCH/dnsservers"
 "$SVCMAPCTL" -d "$SCRATCH/replies.db" services --json | jq -r '.[] |
     select(.service == "dns" and .port == 53) | .server_ip' | sort -u \

@@ -5,8 +5,10 @@ Reads `tshark -T fields` lines (tcp.stream, ip/ipv6 src and dst, ports,
 SYN, ACK, RST flags) on standard input.  A stream whose first packet is a
 bare SYN is oriented by it (the SYN's sender is the client).  A stream is answered when the server
 sent any packet without RST; else refused when the server sent RSTs,
-else unanswered (see below for retries and streams picked up mid-way).  Only streams with an end in the monitored networks
-(svcmapd's default: RFC 1918, ULA, link-local) count.  Prints one line
+else unanswered (see below for retries and streams picked up mid-way).  Only streams
+to a server in the monitored networks (svcmapd's default: RFC 1918, ULA,
+link-local) count: a monitored client's attempts at an outside server
+are outbound use (issue 14 item 4), not attempts.  Prints one line
 per (server, port) with any unanswered attempt, sorted:
 SERVER PORT REFUSED UNANSWERED.
 """
@@ -80,7 +82,7 @@ out = {}
 
 
 def count(client, server, rst):
-    if not (monitored(client[0]) or monitored(server[0])):
+    if not monitored(server[0]):
         return
     r = out.setdefault(server, [0, 0])
     r[0 if rst else 1] += 1
