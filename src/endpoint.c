@@ -19,6 +19,7 @@
  * instead of a scan of the whole table per learned endpoint).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,7 @@ struct endpoint_table {
 	uint32_t		 count;
 	uint64_t		 expiry_us;
 	uint64_t		 evictions;
+	_Atomic uint32_t	 gen;		/* endpoint_generation() */
 };
 
 static uint32_t
@@ -403,8 +405,17 @@ endpoint_learn(struct endpoint_table *t, const struct dcerpc_endpoint *ep,
 	e->dirty = true;
 	lru_unlink(t, i);
 	lru_place(t, i);
+	if (ret == 1)
+		atomic_fetch_add_explicit(&t->gen, 1, memory_order_release);
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
+}
+
+uint32_t
+endpoint_generation(const struct endpoint_table *t)
+{
+	return atomic_load_explicit(&((struct endpoint_table *)t)->gen,
+	    memory_order_acquire);
 }
 
 int

@@ -257,6 +257,50 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 	alert_flow(e->alerts, f, &fa, final);
 }
 
+/*
+ * The endpoint table learned something since the flow was classified:
+ * an undocumented flow a learned endpoint now names moves to it, with
+ * its counts not yet drained (the current flush interval's), and
+ * whatever alert its port is holding or has open is settled.
+ */
+static void
+engine_relearn(struct engine *e, struct flow *f)
+{
+	if (!classify_relearn(&e->cctx, f, e->host.now_us))
+		return;
+	f->moved = true;
+	if (e->alerts != NULL)
+		alert_rpc_evidence(e->alerts, &f->server, f->proto,
+		    f->server_port, e->host.now_us);
+}
+
+/* Is the flow undocumented under an older endpoint generation? */
+static inline bool
+relearn_due(const struct engine *e, const struct flow *f)
+{
+	return f->cls == FLOW_UNDOCUMENTED && e->endpoints != NULL &&
+	    f->ep_gen != endpoint_generation(e->endpoints);
+}
+
+void
+engine_rpc_endpoint(struct engine *e, const struct addr *ip,
+    uint8_t transport, uint16_t port)
+{
+	if (e->alerts == NULL)
+		return;
+	if (transport == ENDPOINT_TRANSPORT_HTTP)
+		transport = TRANSPORT_TCP;
+	alert_rpc_evidence(e->alerts, ip, transport, port, e->host.now_us);
+}
+
+void
+engine_rpc_bound(struct engine *e, struct flow *f)
+{
+	if (e->alerts != NULL && f->cls == FLOW_CLASSIFIED)
+		alert_rpc_evidence(e->alerts, &f->server, f->proto,
+		    f->server_port, e->host.now_us);
+}
+
 /* Free one analyzer's state on the flow. */
 static void
 analyzer_detach(struct engine *e, struct flow *f, size_t i)
@@ -447,6 +491,8 @@ engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 	f = flow_table_packet(e->flows, &pkt, &dir, &created);
 	if (created)
 		engine_flow_new(e, f);
+	else if (relearn_due(e, f))
+		engine_relearn(e, f);
 	if (pkt.fragmented)
 		frag_remember(e, &pkt);
 	if ((f->an_active | f->an_probe) != 0)
@@ -457,6 +503,8 @@ engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 expire:
 	if (e->host.now_us >= e->next_expire_us) {
 		flow_table_expire(e->flows, e->host.now_us);
+		if (e->alerts != NULL)
+			alert_tick(e->alerts, e->host.now_us);
 		e->next_expire_us = e->host.now_us + EXPIRE_EVERY_US;
 	}
 	if (e->endpoints != NULL && e->host.now_us >= e->next_ep_expire_us) {
@@ -684,6 +732,8 @@ drain_flow(struct engine *e, struct flow *f)
 	struct drain_rec r;
 	int d;
 
+	if (relearn_due(e, f))
+		engine_relearn(e, f);
 	if (f->evidence != NULL && !drain_evidence(e, f, cpkts, cbytes)) {
 		e->drain_all = true;
 		return;
@@ -693,14 +743,14 @@ drain_flow(struct engine *e, struct flow *f)
 		r.db[d] = f->bytes[d] - cbytes[d] - f->drained_bytes[d];
 	}
 	r.enc = f->smb_encrypted - f->smb_enc_drained;
-	if (r.dp[0] + r.dp[1] == 0 && r.enc == 0 && f->counted)
+	if (r.dp[0] + r.dp[1] == 0 && r.enc == 0 && f->counted && !f->moved)
 		return;
 	r.service = f->service;
 	r.iface = f->iface;
 	r.pipe = "";
 	r.method = f->method;
 	r.pc = flow_packet_class(f);
-	r.counted = f->counted;
+	r.counted = f->counted && !f->moved;
 	if (!drain_record(e, f, &r)) {
 		e->drain_all = true;
 		return;
@@ -710,6 +760,7 @@ drain_flow(struct engine *e, struct flow *f)
 		e->totals.flow_class[f->cls]++;
 		f->counted = true;
 	}
+	f->moved = false;
 	for (d = 0; d < 2; d++) {
 		f->drained_pkts[d] = f->pkts[d] - cpkts[d];
 		f->drained_bytes[d] = f->bytes[d] - cbytes[d];
@@ -767,6 +818,9 @@ engine_drain(struct engine *e, bool end_flows)
 		flow_table_foreach(e->flows, drain_visit, e);
 	} else
 		flow_table_foreach_touched(e->flows, drain_visit, e);
+	/* At the end nothing follows to cancel a held alert: publish it. */
+	if (e->alerts != NULL)
+		alert_tick(e->alerts, end_flows ? UINT64_MAX : e->host.now_us);
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;

@@ -102,6 +102,7 @@ struct config {
 	struct config_ignore ignore[CONFIG_MAX_IGNORES];
 	size_t		nignore;
 	uint32_t	alert_quiet_s;		/* re-raise after this quiet time */
+	uint32_t	alert_grace_s;		/* unmapped_dynamic_port held, packet s */
 	uint32_t	alert_learning_s;	/* new_service learning period */
 	uint32_t	alert_rate_per_min;	/* per kind */
 	/* sensitive_operation: the watch list beyond (or instead of) the

@@ -70,6 +70,14 @@ size_t	endpoint_lookup(struct endpoint_table *t, const struct addr *ip,
 	    uint8_t transport, uint16_t port, uint64_t now_us, bool use,
 	    struct endpoint_entry *out, size_t max);
 
+/**
+ * A number that changes whenever an endpoint is learned at a new (ip,
+ * transport, port) or an interface moves to a new port: a flow
+ * classified under one generation needs no new lookup until it changes.
+ * Lock-free (an atomic load); any thread.
+ */
+uint32_t endpoint_generation(const struct endpoint_table *t);
+
 /** Is anything learned at (ip, transport, port)?  Cheap, no copy. */
 bool	endpoint_exists(struct endpoint_table *t, const struct addr *ip,
 	    uint8_t transport, uint16_t port);
