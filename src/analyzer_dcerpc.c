@@ -8,7 +8,8 @@
  * learned endpoint or inside a dynamic RPC range, a flow may also have
  * been picked up mid-stream (the capture or the sensor started during
  * the association): any plausible connection-oriented PDU header in its
- * first payloads, either direction and anywhere in the segment, attaches
+ * first payloads, anywhere in a segment and sent by the side that sends
+ * that type (a request by the client, a response by the server), attaches
  * the parser, which resynchronises on it (dcerpc_looks_like_pdu()); first
  * payloads without one mark the flow as not RPC (FLOW_RPC_NOT), which
  * keeps its port out of unmapped_dynamic_port.  Every payload goes to
@@ -192,7 +193,8 @@ an_dcerpc_probe(void *mod, struct flow *f, const struct analyzer_packet *ap)
 	    dcerpc_looks_like_bind(pkt->payload, pkt->payload_len))
 		return ANALYZER_ATTACH;
 	dyn = rpc_port(m, f);
-	if (dyn && dcerpc_find_pdu(pkt->payload, pkt->payload_len) >= 0)
+	if (dyn && dcerpc_find_pdu(pkt->payload, pkt->payload_len,
+	    ap->dir) >= 0)
 		return ANALYZER_ATTACH;
 	if (f->payload_pkts > (dyn ? RPC_PROBE_PAYLOADS : 2)) {
 		if (dyn)

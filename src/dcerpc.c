@@ -220,7 +220,7 @@ dcerpc_looks_like_bind(const uint8_t *data, size_t len)
  * one offset in 10^15.
  */
 static bool
-pdu_plausible(const uint8_t *data, size_t n)
+pdu_plausible(const uint8_t *data, size_t n, int dir)
 {
 	struct dcerpc_parser p;
 	struct rd r;
@@ -246,28 +246,32 @@ pdu_plausible(const uint8_t *data, size_t n)
 	fl = rd_u16o(&r, little);
 	if (!rd_ok(&r) || rsv != 0)
 		return false;
+	/* Who sends what (C706 12.6.4): a PDU in the wrong direction says
+	 * the flow is not what its orientation claims. */
 	switch (ptype) {
 	case CO_REQUEST:
+		return dir != 1 && fl >= CO_HDR_LEN + 8;
 	case CO_RESPONSE:
 	case CO_FAULT:
-		return fl >= CO_HDR_LEN + 8;
+		return dir != 0 && fl >= CO_HDR_LEN + 8;
 	case CO_BIND:
-	case CO_BIND_ACK:
-	case CO_BIND_NAK:
 	case CO_ALTER_CONTEXT:
-	case CO_ALTER_CONTEXT_RESP:
 	case CO_AUTH3:
-	case CO_SHUTDOWN:
 	case CO_CANCEL:
 	case CO_ORPHANED:
-		return true;
+		return dir != 1;
+	case CO_BIND_ACK:
+	case CO_BIND_NAK:
+	case CO_ALTER_CONTEXT_RESP:
+	case CO_SHUTDOWN:
+		return dir != 0;
 	}
 	/* 1, 4-10: connectionless types, never on a connection. */
 	return false;
 }
 
 long
-dcerpc_find_pdu(const uint8_t *data, size_t len)
+dcerpc_find_pdu(const uint8_t *data, size_t len, int dir)
 {
 	size_t i;
 
@@ -275,7 +279,7 @@ dcerpc_find_pdu(const uint8_t *data, size_t len)
 		return -1;
 	/* The version byte first: the scan costs one compare per byte. */
 	for (i = 0; i + CO_HDR_LEN <= len; i++)
-		if (data[i] == 5 && pdu_plausible(data + i, len - i))
+		if (data[i] == 5 && pdu_plausible(data + i, len - i, dir))
 			return (long)i;
 	return -1;
 }

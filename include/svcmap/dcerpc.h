@@ -164,10 +164,13 @@ bool	dcerpc_looks_like_bind(const uint8_t *data, size_t len);
  * 65535 and an auth trailer that fits.  Requests, responses, faults,
  * alter_context and the rest count, not only binds: a flow on a dynamic
  * or learned RPC port gets a parser from there.
+ * @param dir: 0 client -> server (request, bind, alter_context, auth3,
+ *   cancel, orphaned), 1 server -> client (response, fault, bind_ack,
+ *   bind_nak, alter_context_resp, shutdown), -1 either.
  * @return: the offset of the first such header, or -1 (none, or fewer
  *   than 16 bytes).
  */
-long	dcerpc_find_pdu(const uint8_t *data, size_t len);
+long	dcerpc_find_pdu(const uint8_t *data, size_t len, int dir);
 
 /** Bytes of per-flow state without buffers, for the benchmark report. */
 size_t	dcerpc_flow_size(void);
