@@ -620,8 +620,40 @@ ignored(const struct alerts *a, const struct flow *f)
 }
 
 /*
+ * Client ephemeral port classes: Windows 2000/2003 (1025-5000), Windows
+ * 2008 and later and most others (49152-65535).  0: not ephemeral.
+ */
+static int
+ephemeral_class(uint16_t port)
+{
+	if (port > 1024 && port <= 5000)
+		return 1;
+	return port >= 49152 ? 2 : 0;
+}
+
+/*
+ * A TCP stream picked up mid-way (no handshake seen) in which only the
+ * server side sent payload, while the ports say which side serves: the
+ * client's is ephemeral and the server's below it and outside that
+ * class.  A capture that starts inside a TLS session to an undocumented
+ * port shows the server's records and the client's bare ACKs.
+ */
+static bool
+midstream_served(const struct flow *f)
+{
+	int cc = ephemeral_class(f->client_port);
+
+	if ((f->tcp & (FLOW_TCP_SYN | FLOW_TCP_SYNACK)) != 0 ||
+	    (f->tcp & FLOW_TCP_DATA_S) == 0)
+		return false;
+	return cc != 0 && f->server_port < f->client_port &&
+	    ephemeral_class(f->server_port) != cc;
+}
+
+/*
  * The server answered: a completed (or answered) TCP handshake, a TCP
- * stream picked up mid-way with data both ways, or any reply otherwise.
+ * stream picked up mid-way with data both ways, or from the server where
+ * the ports show it serves, or any reply otherwise.
  */
 static bool
 server_answered(const struct flow *f)
@@ -629,7 +661,7 @@ server_answered(const struct flow *f)
 	if (f->proto == TRANSPORT_TCP)
 		return (f->tcp & (FLOW_TCP_SYNACK | FLOW_TCP_ESTABLISHED)) != 0 ||
 		    (f->tcp & (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S)) ==
-		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S);
+		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S) || midstream_served(f);
 	return f->server_replied;
 }
 

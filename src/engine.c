@@ -228,9 +228,13 @@ engine_destroy(struct engine *e)
 
 /*
  * Tell the alert module what the flow turned out to be.  Until the flow
- * ends this waits for nDPI's verdict: an undocumented port that nDPI
- * calls DCE/RPC is an unmapped dynamic port, anything else on it is an
- * undocumented service.
+ * ends this waits for nDPI's verdict: an undocumented port in the
+ * server's dynamic RPC range whose bytes may be DCE/RPC (our parser
+ * framed a PDU, or nDPI calls it DCE/RPC or nothing, and the first
+ * payloads did not show otherwise) is an unmapped dynamic port, anything
+ * else on it is an undocumented service.  The range is the catalog's,
+ * narrowed to the host's own where its endpoint mapper showed which it
+ * uses (endpoint_host_range()).
  */
 static void
 engine_alert(struct engine *e, struct flow *f, bool final)
@@ -242,8 +246,11 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 	fa.server_monitored = classify_monitored(&e->cctx, &f->server);
 	if (f->port_row >= 0) {
 		row = catalog_port(e->cat, f->port_row);
+		/* The catalog's ranges, unless the host showed its own. */
 		fa.dynamic_rpc = catalog_port_is_dynamic_rpc(e->cat,
-		    f->port_row);
+		    f->port_row) && (e->endpoints == NULL ||
+		    endpoint_host_range(e->endpoints, &f->server, f->proto,
+		    f->server_port) != 0);
 		if (row->app >= 0)
 			fa.expected = catalog_app(e->cat, row->app)->key;
 	}

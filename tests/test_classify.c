@@ -1792,6 +1792,79 @@ test_midstream(void)
 	engine_stop();
 }
 
+/*
+ * Issue 14 item 6: each host's dynamic range is learned from its own
+ * endpoint mapper; the catalog's ranges are the default.
+ */
+static void
+test_host_ranges(void)
+{
+	struct conn c;
+	int row;
+
+	row = catalog_listener(cat, TRANSPORT_TCP, 3987);
+	ok(row >= 0 && catalog_port_is_dynamic_rpc(cat, row),
+	    "fact: tcp/3987 is in a dynamic RPC range (1025-5000)");
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 50600, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49700, any_host);
+	ok(endpoint_host_range(eps, &(struct addr){ 0 }, TRANSPORT_TCP,
+	    3987) == -1, "a host without evidence: no range of its own");
+	/* Answered, no payload: nothing says it is not RPC. */
+	conn_open(&c, "10.0.0.9", 50601, "10.0.0.5", 3987, true);
+	conn_open(&c, "10.0.0.9", 50602, "10.0.0.6", 3987, true);
+	conn_open(&c, "10.0.0.9", 50603, "10.0.0.5", 49800, true);
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 3987) == NULL &&
+	    alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 3987) != NULL,
+	    "host whose EPM ports are all >= 49152: 3987 is not dynamic RPC "
+	    "there (undocumented_service)");
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.6", 3987) != NULL,
+	    "host without evidence: the catalog's range (unmapped)");
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49800) != NULL,
+	    "host's own range: 49800 is dynamic RPC (unmapped)");
+	alerts_stop();
+	engine_stop();
+
+	/*
+	 * A server seen only mid-stream: records from 10.0.0.5:8443 to an
+	 * ephemeral port, the client's bare ACKs (a capture that starts
+	 * inside a TLS session).  The ports show which side serves.
+	 */
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 51000, "10.0.0.5", 8443, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 1, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 0, "", 0);
+	}
+	/* Only the client talks: nothing shows a server. */
+	conn_open(&c, "10.0.0.9", 51001, "10.0.0.5", 8444, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 0, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 1, "", 0);
+	}
+	/* Both ports ephemeral of one class: the ports say nothing. */
+	conn_open(&c, "10.0.0.9", 51002, "10.0.0.5", 50000, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 1, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 0, "", 0);
+	}
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 8443) != NULL,
+	    "mid-stream, only the server's payload, ephemeral client port: "
+	    "undocumented_service");
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 8444) == NULL,
+	    "mid-stream, only the client's payload: no alert");
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 50000) == NULL &&
+	    alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 50000) == NULL,
+	    "mid-stream, both ports ephemeral: no alert");
+	alerts_stop();
+	engine_stop();
+}
+
 int
 main(void)
 {
@@ -1819,6 +1892,7 @@ main(void)
 	test_rpc_parsers();
 	test_rpc_endpoints();
 	test_midstream();
+	test_host_ranges();
 	test_dpi_scope();
 	test_fragments();
 	test_dpi_at_end();
