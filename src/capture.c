@@ -7,17 +7,28 @@
  *
  * Live, each interface gets a capture thread that runs pcap_dispatch()
  * (TPACKET_V3 on Linux) and copies every packet into a preallocated
- * single-producer/single-consumer ring; the classifier thread drains the
- * rings with capture_live_poll().  The ring is the only place the two
+ * single-producer/single-consumer byte ring; the classifier thread drains
+ * the rings with capture_live_poll().  The ring is the only place the two
  * threads meet:
  *
  *   head  written by the capture thread only (release), read by the
- *         consumer (acquire): slots below head are filled.
+ *         consumer (acquire): bytes below head are filled.
  *   tail  written by the consumer only (release), read by the capture
- *         thread (acquire): slots below tail are free again.
+ *         thread (acquire): bytes below tail are free again.
  *
- * head - tail is the fill level; when it reaches the slot count the
- * capture thread drops the packet and counts it, so it never waits on the
+ * Both count bytes from the start and never wrap; a position in the
+ * buffer is the count modulo its size.  A record is a slot_hdr and the
+ * packet's captured bytes, rounded up to 8.  A record never wraps around
+ * the end of the buffer: when it does not fit in what is left there, the
+ * producer writes a wrap marker (or, in less room than a header, nothing:
+ * both sides skip such a remainder) and starts the record at offset 0,
+ * publishing both with one store of head.  Sizing in bytes, not in slots
+ * of snaplen, keeps the ring's memory what the operator set whatever the
+ * snap length: 64 MiB hold about 100,000 packets of an average 600 bytes,
+ * where 65,536 slots of 64 KiB asked for 4 GiB.
+ *
+ * head - tail is the fill level; when a record does not fit, the capture
+ * thread drops the packet and counts it, so it never waits on the
  * classifier.  The two counters sit on different cache lines so the
  * threads do not fight over one line on every packet.
  *
@@ -206,12 +217,15 @@ capture_read_file(const char *path, const char *bpf, capture_handler fn,
 	return ret;
 }
 
-/* What precedes the packet bytes in a ring slot. */
+/* What precedes the packet bytes in the ring. */
 struct slot_hdr {
 	uint64_t	ts_us;
-	uint32_t	caplen;
+	uint32_t	caplen;		/* RING_WRAP: go on at offset 0 */
 	uint32_t	wirelen;
 };
+
+#define RING_WRAP	UINT32_MAX
+#define RING_ALIGN(n)	(((size_t)(n) + 7) & ~(size_t)7)
 
 struct capture_live {
 	pcap_t		*pcap;
@@ -221,9 +235,8 @@ struct capture_live {
 	int		 source;
 	int		 linktype;
 	uint32_t	 snaplen;	/* what pcap_snapshot() settled on */
-	uint32_t	 nslots;
-	size_t		 slot_size;	/* header + snaplen, 8-byte multiple */
-	uint8_t		*slots;		/* nslots * slot_size, one allocation */
+	size_t		 ring_size;	/* bytes, a multiple of 8 */
+	uint8_t		*ring;
 	pthread_t	 thread;
 	bool		 started;	/* control thread only */
 	atomic_bool	 stopping;
@@ -280,10 +293,16 @@ wake_init(void)
 }
 
 static struct slot_hdr *
-ring_slot(const struct capture_live *c, uint64_t seq)
+ring_at(const struct capture_live *c, uint64_t pos)
 {
-	return (struct slot_hdr *)(void *)
-	    (c->slots + (size_t)(seq % c->nslots) * c->slot_size);
+	return (struct slot_hdr *)(void *)(c->ring + pos % c->ring_size);
+}
+
+/* The bytes from pos to the end of the buffer. */
+static size_t
+ring_room(const struct capture_live *c, uint64_t pos)
+{
+	return c->ring_size - (size_t)(pos % c->ring_size);
 }
 
 /* Bump a counter that only the calling thread writes: no locked add. */
@@ -302,23 +321,30 @@ live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	struct capture_live *c = (struct capture_live *)(void *)user;
 	struct slot_hdr *s;
 	uint64_t head, tail;
+	size_t need, room, skip;
 	uint32_t len;
 
 	counter_bump(&c->handle_seen, 1);
+	/* The ring was sized for snaplen; never trust the header past it. */
+	len = h->caplen < c->snaplen ? h->caplen : c->snaplen;
+	need = sizeof(*s) + RING_ALIGN(len);
 	head = atomic_load_explicit(&c->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&c->tail, memory_order_acquire);
-	if (head - tail >= c->nslots) {
+	room = ring_room(c, head);
+	skip = room < need ? room : 0;
+	if (head - tail + skip + need > c->ring_size) {
 		counter_bump(&c->ring_dropped, 1);
 		return;
 	}
-	s = ring_slot(c, head);
-	/* The slot holds snaplen bytes; never trust the header past that. */
-	len = h->caplen < c->snaplen ? h->caplen : c->snaplen;
+	if (skip >= sizeof(*s))
+		ring_at(c, head)->caplen = RING_WRAP;
+	s = ring_at(c, head + skip);
 	s->ts_us = tv_to_us(&h->ts);
 	s->caplen = len;
 	s->wirelen = h->len;
 	memcpy(s + 1, data, len);
-	atomic_store_explicit(&c->head, head + 1, memory_order_release);
+	atomic_store_explicit(&c->head, head + skip + need,
+	    memory_order_release);
 
 	/*
 	 * Pairs with the fence in wait_for_packets(): either the consumer
@@ -540,11 +566,6 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 {
 	struct capture_live *c;
 
-	if (cfg->ring_slots == 0) {
-		snprintf(err, errlen, "%s: ring_slots must be at least 1",
-		    iface);
-		return NULL;
-	}
 	if (cfg->bpf != NULL && strlen(cfg->bpf) >= CAPTURE_BPF_MAX) {
 		snprintf(err, errlen, "%s: filter too long", iface);
 		return NULL;
@@ -567,13 +588,21 @@ capture_live_open(const char *iface, const struct capture_live_config *cfg,
 		return NULL;
 	}
 	atomic_store(&c->up, true);
-	c->nslots = cfg->ring_slots;
-	c->slot_size = sizeof(struct slot_hdr) +
-	    (((size_t)c->snaplen + 7) & ~(size_t)7);
-	if (c->nslots > SIZE_MAX / c->slot_size ||
-	    (c->slots = malloc((size_t)c->nslots * c->slot_size)) == NULL) {
-		snprintf(err, errlen, "%s: cannot allocate a ring of %" PRIu32
-		    " slots of %zu bytes", iface, c->nslots, c->slot_size);
+	/*
+	 * Twice the largest record: then a record that meets the end of
+	 * the buffer still fits once the ring has drained, so no packet
+	 * size is dropped forever.
+	 */
+	c->ring_size = cfg->ring_bytes & ~(size_t)7;
+	if (c->ring_size < 2 * (sizeof(struct slot_hdr) +
+	    RING_ALIGN(c->snaplen))) {
+		snprintf(err, errlen, "%s: a ring of %" PRIu32 " bytes cannot "
+		    "hold two packets of the snapshot length %" PRIu32, iface,
+		    cfg->ring_bytes, c->snaplen);
+	} else if ((c->ring = malloc(c->ring_size)) == NULL)
+		snprintf(err, errlen, "%s: cannot allocate a ring of %zu "
+		    "bytes", iface, c->ring_size);
+	if (c->ring == NULL) {
 		pcap_close(c->pcap);
 		pthread_mutex_destroy(&c->stats_mu);
 		free(c);
@@ -592,7 +621,6 @@ capture_live_up(struct capture_live *c)
 int
 capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 {
-	uint32_t slot_snap = (uint32_t)(c->slot_size - sizeof(struct slot_hdr));
 	uint32_t snaplen;
 	int linktype;
 
@@ -616,16 +644,16 @@ capture_live_reopen(struct capture_live *c, char *err, size_t errlen)
 	if (live_activate(c, &linktype, &snaplen, err, errlen) == -1)
 		return -1;
 	/*
-	 * The ring's slots were sized for the first handle's snapshot, and
-	 * its packets are decoded with the link type of ring_take(): a
+	 * The ring was sized for the first handle's snapshot, and its
+	 * packets are decoded with the link type of ring_take(): a
 	 * reopened interface that differs (another device under the name)
 	 * is refused rather than misread.
 	 */
-	if (snaplen > slot_snap || linktype != c->linktype) {
+	if (snaplen > c->snaplen || linktype != c->linktype) {
 		snprintf(err, errlen, "%s: came back with link type %s and "
 		    "snapshot %" PRIu32 ", not %s and %" PRIu32, c->name,
 		    capture_linktype_name(linktype), snaplen,
-		    capture_linktype_name(c->linktype), slot_snap);
+		    capture_linktype_name(c->linktype), c->snaplen);
 		pcap_close(c->pcap);
 		c->pcap = NULL;
 		return -1;
@@ -678,7 +706,7 @@ capture_live_close(struct capture_live *c)
 	if (c->pcap != NULL)
 		pcap_close(c->pcap);
 	pthread_mutex_destroy(&c->stats_mu);
-	free(c->slots);
+	free(c->ring);
 	free(c);
 }
 
@@ -688,28 +716,36 @@ capture_live_name(const struct capture_live *c)
 	return c->name;
 }
 
-/* Hand up to `max` packets of one ring to fn, releasing each slot after. */
+/* Hand up to `max` packets of one ring to fn, releasing each after. */
 static size_t
 ring_take(struct capture_live *c, capture_handler fn, void *arg, size_t max)
 {
 	const struct slot_hdr *s;
 	struct captured cp;
 	uint64_t head, tail;
-	size_t k;
+	size_t k, room;
 
 	tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
 	head = atomic_load_explicit(&c->head, memory_order_acquire);
 	memset(&cp, 0, sizeof(cp));
 	cp.linktype = c->linktype;
 	cp.source = c->source;
-	for (k = 0; k < max && tail != head; k++) {
-		s = ring_slot(c, tail);
+	for (k = 0; k < max && tail != head; ) {
+		/* The producer's skip rule: no header fits, or a marker. */
+		room = ring_room(c, tail);
+		if (room < sizeof(*s) || ring_at(c, tail)->caplen ==
+		    RING_WRAP) {
+			tail += room;
+			continue;
+		}
+		s = ring_at(c, tail);
 		cp.ts_us = s->ts_us;
 		cp.caplen = s->caplen;
 		cp.wirelen = s->wirelen;
 		cp.data = (const uint8_t *)(s + 1);
 		fn(arg, &cp);
-		tail++;
+		tail += sizeof(*s) + RING_ALIGN(s->caplen);
+		k++;
 		atomic_store_explicit(&c->tail, tail, memory_order_release);
 	}
 	counter_bump(&c->delivered, k);

@@ -180,8 +180,8 @@ static const struct directive directives[] = {
 	  "64", "kernel capture buffer per interface, MiB" },
 	{ "promisc", &t_bool, FIELD(promisc), NOBOUNDS, 0, "yes",
 	  "put the interfaces in promiscuous mode" },
-	{ "ring-slots", &t_uint, FIELD(ring_slots), U_NONE, 1024, 4194304, 0,
-	  0, "65536", "packets the capture-to-classifier ring holds" },
+	{ "ring-size", &t_uint, FIELD(ring_bytes), U_BYTES, MIB, 1024 * MIB,
+	  0, 0, "64m", "capture-to-classifier ring per interface, bytes" },
 	{ "capture-lost-exit", &t_uint, FIELD(capture_lost_exit_s), U_SECONDS,
 	  0, DAY, 0, D_RELOAD, "60s",
 	  "exit 1 once no interface has captured this long; 0: never" },
@@ -1166,7 +1166,11 @@ process_line(struct config *cfg, struct load *ld, char *line)
 	if (argc == 0)
 		return;
 	if ((d = lookup(argv[0])) == NULL) {
-		load_error(ld, "unknown directive \"%s\"", argv[0]);
+		if (strcmp(argv[0], "ring-slots") == 0)
+			load_error(ld, "ring-slots was replaced by ring-size "
+			    "(the ring is sized in bytes)");
+		else
+			load_error(ld, "unknown directive \"%s\"", argv[0]);
 		return;
 	}
 	argc--;

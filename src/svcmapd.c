@@ -1096,7 +1096,7 @@ open_captures(struct daemon *d)
 	lc.buffer_mb = d->cfg.buffer_mb;
 	lc.promisc = d->cfg.promisc;
 	lc.bpf = d->cfg.bpf[0] ? d->cfg.bpf : NULL;
-	lc.ring_slots = d->cfg.ring_slots;
+	lc.ring_bytes = d->cfg.ring_bytes;
 	for (i = 0; i < d->cfg.ninterfaces; i++) {
 		d->caps[i] = capture_live_open(d->cfg.interfaces[i], &lc,
 		    (int)i, err, sizeof(err));

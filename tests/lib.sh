@@ -37,7 +37,14 @@ is() {
 	fi
 }
 
+# skip_all REASON: skip what is left.  After checks have run, a TAP plan
+# of 0 would contradict them: close the plan over those instead.
 skip_all() {
+	if [ "$tap_n" -gt 0 ]; then
+		echo "# the remaining checks are skipped: $1"
+		done_testing
+		exit $?
+	fi
 	echo "1..0 # SKIP $1"
 	exit 0
 }

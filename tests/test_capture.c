@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
@@ -535,7 +536,7 @@ test_live_lo(void)
 	cfg.snaplen = 256;
 	cfg.buffer_mb = 2;
 	cfg.bpf = bpf;
-	cfg.ring_slots = 64;
+	cfg.ring_bytes = 64 * 1024;
 	if ((c = capture_live_open("lo", &cfg, 7, err, sizeof(err))) == NULL) {
 		printf("# live capture on lo skipped: %s\n", err);
 		close(rx);
@@ -578,15 +579,31 @@ test_live_lo(void)
 	    (unsigned long long)st.ring_dropped);
 	capture_live_close(c);
 
-	/* A 2-slot ring that nobody drains: the rest are counted drops. */
-	cfg.ring_slots = 2;
-	if ((c = capture_live_open("lo", &cfg, 7, err, sizeof(err))) == NULL) {
-		ok(0, "reopen lo: %s", err);
-	} else {
+	/*
+	 * Small rings that nobody drains: the rest are counted drops.  Each
+	 * datagram is a 54-byte frame, a 72-byte record (16-byte header,
+	 * data rounded up to 8).  544 bytes (the least for snaplen 256)
+	 * hold 7 with 40 left at the end: the next record there needs a
+	 * wrap marker.  584 bytes hold 8 with 8 left: less than a header,
+	 * skipped without a marker.  Once drained, three more go round the
+	 * end of the buffer and must come out whole and in order.
+	 */
+	for (size_t r = 0; r < 2; r++) {
+		static const struct {
+			uint32_t	bytes;
+			unsigned	fit;
+		} rings[] = { { 544, 7 }, { 584, 8 } };
 		struct timespec ts = { 0, 20 * 1000000L };
 
+		cfg.ring_bytes = rings[r].bytes;
+		if ((c = capture_live_open("lo", &cfg, 7, err,
+		    sizeof(err))) == NULL) {
+			ok(0, "reopen lo: %s", err);
+			continue;
+		}
 		x.seen = 0;
 		x.n = 0;
+		x.bad = 0;
 		capture_live_start(c, err, sizeof(err));
 		live_send(tx, x.port, 10);
 		/* Wait for the capture thread to see all ten. */
@@ -594,21 +611,36 @@ test_live_lo(void)
 		do {
 			nanosleep(&ts, NULL);
 			capture_live_get_stats(c, &st);
-		} while (st.ring_dropped < 8 && now_ms() - t0 < 5000);
+		} while (st.ring_dropped < 10 - rings[r].fit &&
+		    now_ms() - t0 < 5000);
 		got = capture_live_poll(&c, 1, live_cb, &x, 100, 0);
-		capture_live_stop(c);
 		capture_live_get_stats(c, &st);
-		ok(got == 2 && x.seen == 0x3 && st.ring_dropped == 8 &&
-		    st.delivered == 2,
-		    "full ring: 2 delivered (the first two), 8 dropped (%llu)",
+		ok(got == rings[r].fit && x.bad == 0 &&
+		    x.seen == (1u << rings[r].fit) - 1 &&
+		    st.ring_dropped == 10 - rings[r].fit,
+		    "%" PRIu32 "-byte ring: the first %u delivered, %u dropped "
+		    "(%zu, %llu)", rings[r].bytes, rings[r].fit,
+		    10 - rings[r].fit, got,
 		    (unsigned long long)st.ring_dropped);
+
+		x.seen = 0;
+		x.n = 0;
+		live_send(tx, x.port, 3);
+		t0 = now_ms();
+		while (x.n < 3 && now_ms() - t0 < 5000)
+			capture_live_poll(&c, 1, live_cb, &x, 16, 500);
+		ok(x.n == 3 && x.bad == 0 && x.seen == 0x7,
+		    "%" PRIu32 "-byte ring: 3 more across the end of the "
+		    "buffer, whole (%u, %u bad)", rings[r].bytes, x.n, x.bad);
+		capture_live_stop(c);
 		capture_live_close(c);
 	}
 
-	cfg.ring_slots = 0;
+	cfg.ring_bytes = 543;
 	ok(capture_live_open("lo", &cfg, 7, err, sizeof(err)) == NULL &&
-	    strstr(err, "lo") != NULL, "ring_slots 0 refused (%s)", err);
-	cfg.ring_slots = 4;
+	    strstr(err, "lo") != NULL && strstr(err, "543") != NULL,
+	    "a ring smaller than two snaplen packets refused (%s)", err);
+	cfg.ring_bytes = 64 * 1024;
 	ok(capture_live_open("svcmap-no-such-if0", &cfg, 7, err,
 	    sizeof(err)) == NULL && strstr(err, "svcmap-no-such-if0") != NULL,
 	    "missing interface refused, named (%s)", err);

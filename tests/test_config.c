@@ -101,7 +101,7 @@ test_defaults(void)
 	is_int(c.snaplen, 65535, "defaults: snaplen 65535");
 	is_int(c.buffer_mb, 64, "defaults: buffer-size 64 MiB");
 	ok(c.promisc, "defaults: promisc yes");
-	is_int(c.ring_slots, 65536, "defaults: ring-slots 65536");
+	is_int(c.ring_bytes, 64 * 1024 * 1024, "defaults: ring-size 64m");
 	is_str(c.db_path, SVCMAP_LOCALSTATEDIR "/svcmap.db",
 	    "defaults: database under localstatedir");
 	is_int(c.flush_interval_s, 10, "defaults: flush-interval 10s");

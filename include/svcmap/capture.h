@@ -5,7 +5,8 @@
  * packet goes to the handler (file order is packet order).  Live, each
  * interface has a capture thread (TPACKET_V3 ring through libpcap, BPF
  * filter, promiscuous) that copies packets into a preallocated
- * single-producer/single-consumer ring; the classifier thread takes them
+ * single-producer/single-consumer byte ring (each packet takes its
+ * captured length, not the snap length); the classifier thread takes them
  * out with capture_live_poll().  A full ring drops the packet and counts
  * it: the capture thread never waits on the classifier.
  */
@@ -65,7 +66,9 @@ struct capture_live_config {
 	uint32_t	buffer_mb;	/* kernel ring size, MiB */
 	bool		promisc;
 	const char	*bpf;		/* NULL: everything */
-	uint32_t	ring_slots;	/* packets the handoff ring holds */
+	/* The handoff ring's size: at least twice a packet of snaplen
+	 * bytes and its header, else the open fails. */
+	uint32_t	ring_bytes;
 };
 
 struct capture_live_stats {

@@ -57,7 +57,7 @@ struct config {
 	uint32_t	snaplen;		/* bytes */
 	uint32_t	buffer_mb;		/* kernel buffer, MiB */
 	bool		promisc;
-	uint32_t	ring_slots;		/* handoff ring, packets */
+	uint32_t	ring_bytes;		/* handoff ring per interface */
 
 	/* storage */
 	char		db_path[CONFIG_PATH_LEN];
