@@ -10,7 +10,7 @@
  * the association): any plausible connection-oriented PDU header in its
  * first payloads, anywhere in a segment and sent by the side that sends
  * that type (a request by the client, a response by the server), attaches
- * the parser, which resynchronises on it (dcerpc_looks_like_pdu()); first
+ * the parser, which resynchronises on it (dcerpc_find_pdu()); first
  * payloads without one mark the flow as not RPC (FLOW_RPC_NOT), which
  * keeps its port out of unmapped_dynamic_port.  Every payload goes to
  * the parser (dcerpc.h) until the flow ends.  A bind or alter_context

@@ -1800,7 +1800,7 @@ static void
 test_host_ranges(void)
 {
 	struct conn c;
-	int row;
+	int row, i;
 
 	row = catalog_listener(cat, TRANSPORT_TCP, 3987);
 	ok(row >= 0 && catalog_port_is_dynamic_rpc(cat, row),
