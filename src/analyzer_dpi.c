@@ -6,6 +6,13 @@
  * per-flow packet cap (dpi-max-packets) is reached; a flow that ends
  * first still gets nDPI's best guess.  The verdict is recorded on the
  * flow and checked against the catalog (classify_dpi()).
+ *
+ * nDPI's state of an undecided flow is kilobytes (4.2 keeps a TLS
+ * reassembly buffer per TCP flow with payload), twenty times svcmap's own
+ * flow slot: dpi-max-flows bounds how many flows hold it at once.  A flow
+ * that finds the cap reached is attributed without nDPI (by EPM, bind or
+ * port, as outside servers' flows are) and counted in dpi.skipped, so a
+ * scan or a flood of undecided flows costs a known amount of memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,8 @@
 struct an_dpi {
 	const struct analyzer_host	*h;
 	struct dpi			*dpi;
+	uint32_t			 live;	  /* flows with nDPI state */
+	uint64_t			 skipped; /* flows refused by the cap */
 };
 
 static void *
@@ -65,8 +74,11 @@ an_dpi_on_flow(void *mod, struct flow *f)
 	struct an_dpi *m = mod;
 
 	if (m->h->cfg->dpi_outbound || addr_is_group(&f->server) ||
-	    classify_monitored(m->h->cctx, &f->server))
-		return ANALYZER_ATTACH;
+	    classify_monitored(m->h->cctx, &f->server)) {
+		if (m->live < m->h->cfg->dpi_max_flows)
+			return ANALYZER_ATTACH;
+		m->skipped++;
+	}
 	f->dpi_done = true;	/* nothing to wait for */
 	return ANALYZER_SKIP;
 }
@@ -79,6 +91,8 @@ an_dpi_flow_new(void *mod, struct flow *f)
 
 	if ((df = dpi_flow_create(m->dpi)) == NULL)
 		f->dpi_done = true;
+	else
+		m->live++;
 	return df;
 }
 
@@ -128,8 +142,19 @@ an_dpi_flow_end(void *mod, void *st, struct flow *f)
 static void
 an_dpi_flow_free(void *mod, void *st)
 {
-	(void)mod;
+	struct an_dpi *m = mod;
+
 	dpi_flow_destroy(st);
+	m->live--;
+}
+
+static void
+an_dpi_totals(void *mod, struct run_totals *t)
+{
+	struct an_dpi *m = mod;
+
+	t->dpi_skipped = m->skipped;
+	t->dpi_flows = m->live;
 }
 
 const struct analyzer analyzer_dpi = {
@@ -143,5 +168,5 @@ const struct analyzer analyzer_dpi = {
 	.packet = an_dpi_packet,
 	.flow_end = an_dpi_flow_end,
 	.flow_free = an_dpi_flow_free,
-	.totals = NULL,
+	.totals = an_dpi_totals,
 };

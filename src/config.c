@@ -219,6 +219,9 @@ static const struct directive directives[] = {
 	  "end an idle ICMP/GRE/ESP/AH flow after this" },
 	{ "dpi-max-packets", &t_uint, FIELD(dpi_max_packets), U_NONE, 1, 255,
 	  0, 0, "32", "packets per flow given to nDPI before it gives up" },
+	{ "dpi-max-flows", &t_uint, FIELD(dpi_max_flows), U_NONE, 1,
+	  16777216, 0, 0, "65536",
+	  "flows holding nDPI state at once; more are counted, not given" },
 	{ "dpi-outbound", &t_bool, FIELD(dpi_outbound), NOBOUNDS, D_RELOAD,
 	  "no", "also give nDPI monitored hosts' flows to outside servers" },
 

@@ -132,6 +132,11 @@ const struct counter_def counter_defs[] = {
 	C("dpi_mismatches", "dpi_mismatches", "svcmap_dpi_mismatches_total",
 	    NULL, "flows", "Flows where nDPI's protocol disagreed with the "
 	    "catalog's.", dpi_mismatches),
+	C("dpi_skipped", "dpi.skipped", "svcmap_dpi_skipped_total", NULL,
+	    "flows", "Flows attributed without nDPI: dpi-max-flows flows "
+	    "held nDPI state.", dpi_skipped),
+	G("dpi_flows", "dpi.flows", "svcmap_dpi_flows", NULL, "flows",
+	    "Flows holding nDPI state at the last flush.", dpi_flows),
 	C("rpc_pdus", "rpc.pdus", "svcmap_rpc_pdus_total", NULL, "pdus",
 	    "DCE/RPC PDUs parsed.", rpc_pdus),
 	C("rpc_truncated", "rpc.truncated", "svcmap_rpc_truncated_total",

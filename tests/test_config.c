@@ -115,6 +115,7 @@ test_defaults(void)
 	is_int(c.udp_idle_s, 60, "defaults: udp-idle-timeout 60s");
 	is_int(c.other_idle_s, 60, "defaults: other-idle-timeout 60s");
 	is_int(c.dpi_max_packets, 32, "defaults: dpi-max-packets 32");
+	is_int(c.dpi_max_flows, 65536, "defaults: dpi-max-flows 65536");
 	ok(!c.dpi_outbound, "defaults: dpi-outbound no");
 	is_int(c.rpc_max_frag, 65535, "defaults: rpc-max-fragment 65535");
 	is_int(c.rpc_max_reassembly, 1048576,

@@ -80,6 +80,7 @@ struct config {
 	uint32_t	udp_idle_s;
 	uint32_t	other_idle_s;
 	uint32_t	dpi_max_packets;	/* nDPI gives up after this many */
+	uint32_t	dpi_max_flows;		/* flows with nDPI state at once */
 	bool		dpi_outbound;	/* nDPI on flows to outside servers */
 
 	/* DCE/RPC */

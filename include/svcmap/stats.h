@@ -115,6 +115,8 @@ struct run_totals {
 	uint64_t	flows_evicted;
 	uint64_t	flows_active;
 	uint64_t	dpi_mismatches;
+	uint64_t	dpi_skipped;	/* flows over dpi-max-flows */
+	uint64_t	dpi_flows;	/* gauge: flows holding nDPI state */
 	uint64_t	rpc_pdus;
 	uint64_t	rpc_truncated;
 	uint64_t	rpc_invalid;
