@@ -30,6 +30,7 @@
 #include "svcmap/transport.h"
 
 #define US_PER_S 1000000ULL
+#define UNMAPPED_DETAIL "dynamic RPC port with no learned endpoint or bind"
 
 _Static_assert(ALERT__COUNT == ALERT_KINDS,
     "config.h alert_kind[] follows enum alert_kind");
@@ -89,6 +90,27 @@ struct restored_row {
 	int64_t		 last_s;
 };
 
+/*
+ * An unmapped_dynamic_port alert held for the grace period (alert-grace):
+ * the flows it counts so far, keyed like the alert by (server,
+ * transport, port).  Evidence within the grace drops it unpublished.
+ */
+struct grace_slot {
+	struct addr	 server;
+	struct addr	 client;	/* of the latest flow */
+	uint16_t	 client_port;	/* the latest flow's, for the */
+	uint64_t	 flow_last_us;	/* join fields (flow_facts()) */
+	uint64_t	 last_number;
+	const char	*last_file;
+	uint16_t	 port;
+	uint8_t		 transport;
+	bool		 used;
+	char		 protocol[32];	/* nDPI verdict of the latest flow */
+	uint64_t	 first_us;	/* packet time of the first flow */
+	uint64_t	 last_us;
+	uint64_t	 count;		/* flows */
+};
+
 struct alert_batch {
 	struct alert_record	*recs;
 	size_t			 n;
@@ -107,6 +129,8 @@ struct alerts {
 	/* Served rows from the store, until alert_roles_settle(). */
 	struct restored_row	*restored;
 	size_t			 nrestored, restored_cap;
+	struct grace_slot	*grace;
+	uint32_t		 ngrace;	/* used grace slots */
 	struct alert_batch	*batch;
 	uint64_t		 start_us;	/* learning starts here */
 	int64_t			 rate_minute[ALERT__COUNT];
@@ -142,6 +166,7 @@ alert_create(const struct config *cfg, char *err, size_t errlen)
 	    (a->dc = calloc(ALERT_DC_SIZE, sizeof(*a->dc))) == NULL ||
 	    (a->storm = calloc(ALERT_STORM_SIZE, sizeof(*a->storm))) == NULL ||
 	    (a->roles = role_track_create(cfg->role_capacity)) == NULL ||
+	    (a->grace = calloc(ALERT_GRACE_SIZE, sizeof(*a->grace))) == NULL ||
 	    (a->batch = alert_batch_create()) == NULL) {
 		snprintf(err, errlen, "alerts: out of memory");
 		alert_destroy(a);
@@ -172,6 +197,7 @@ alert_destroy(struct alerts *a)
 	free(a->storm);
 	role_track_destroy(a->roles);
 	free(a->restored);
+	free(a->grace);
 	alert_batch_destroy(a->batch);
 	free(a);
 }
@@ -485,16 +511,163 @@ raise_alert(struct alerts *a, int kind, const struct flow *f,
 
 /* Evidence arrived for a dynamic port: its open alert is resolved. */
 static void
-resolve_dynamic(struct alerts *a, const struct flow *f, uint64_t now_us)
+resolve_dynamic(struct alerts *a, const struct addr *server,
+    uint8_t transport, uint16_t port, uint64_t now_us)
 {
 	struct alert_slot *s;
 
-	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, &f->server, f->proto,
-	    f->server_port, "", "");
+	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, server, transport, port,
+	    "", "");
 	if (s == NULL || !s->used || s->r.resolved_at != 0)
 		return;
 	s->r.resolved_at = (int64_t)(now_us / US_PER_S);
 	batch_put(a->batch, &s->r);
+}
+
+/* The held alert of (server, transport, port), or NULL. */
+static struct grace_slot *
+grace_find(struct alerts *a, const struct addr *server, uint8_t transport,
+    uint16_t port)
+{
+	struct grace_slot *g;
+	uint32_t i, seen;
+
+	for (i = 0, seen = 0; i < ALERT_GRACE_SIZE && seen < a->ngrace; i++) {
+		g = &a->grace[i];
+		if (!g->used)
+			continue;
+		seen++;
+		if (g->port == port && g->transport == transport &&
+		    addr_eq(&g->server, server))
+			return g;
+	}
+	return NULL;
+}
+
+static void
+grace_drop(struct alerts *a, struct grace_slot *g)
+{
+	g->used = false;
+	a->ngrace--;
+}
+
+/* Publish a held alert: its flows counted, first seen when it began. */
+static void
+grace_publish(struct alerts *a, struct grace_slot *g)
+{
+	struct alert_slot *s;
+	struct flow f;
+	struct raise rs;
+
+	memset(&f, 0, sizeof(f));
+	f.server = g->server;
+	f.client = g->client;
+	f.client_port = g->client_port;
+	f.last_us = g->flow_last_us;
+	f.last_number = g->last_number;
+	f.last_file = g->last_file;
+	f.proto = g->transport;
+	f.server_port = g->port;
+	rs.kind = ALERT_UNMAPPED_DYNAMIC_PORT;
+	rs.severity = 0;
+	rs.f = &f;
+	rs.service = NULL;
+	rs.protocol = g->protocol[0] != '\0' ? g->protocol : NULL;
+	rs.interface = "";
+	rs.operation = "";
+	rs.detail = UNMAPPED_DETAIL;
+	rs.now_s = (int64_t)(g->first_us / US_PER_S);
+	rs.n = g->count;
+	raise_count(a, &rs);
+	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, &g->server,
+	    g->transport, g->port, "", "");
+	if (s != NULL && s->used &&
+	    (int64_t)(g->last_us / US_PER_S) > s->r.last_seen) {
+		s->r.last_seen = (int64_t)(g->last_us / US_PER_S);
+		batch_put(a->batch, &s->r);
+	}
+	grace_drop(a, g);
+}
+
+/*
+ * A flow of an unmapped dynamic port.  The first one starts the grace
+ * period, the others within it add to the held alert; an alert already
+ * published (open) counts its flows at once, as any other alert.  A full
+ * grace table publishes at once rather than losing the alert.
+ */
+static void
+unmapped_raise(struct alerts *a, const struct flow *f,
+    const struct alert_facts *facts)
+{
+	struct alert_slot *s;
+	struct grace_slot *g;
+	uint32_t i;
+
+	if (!a->cfg.alert_kind[ALERT_UNMAPPED_DYNAMIC_PORT].enabled)
+		return;
+	s = slot_find(a, ALERT_UNMAPPED_DYNAMIC_PORT, &f->server, f->proto,
+	    f->server_port, "", "");
+	if (a->cfg.alert_grace_s == 0 ||
+	    (s != NULL && s->used && s->r.resolved_at == 0)) {
+		raise_alert(a, ALERT_UNMAPPED_DYNAMIC_PORT, f, facts,
+		    UNMAPPED_DETAIL);
+		return;
+	}
+	if ((g = grace_find(a, &f->server, f->proto, f->server_port)) ==
+	    NULL) {
+		for (i = 0; i < ALERT_GRACE_SIZE && a->grace[i].used; i++)
+			;
+		if (i == ALERT_GRACE_SIZE) {
+			raise_alert(a, ALERT_UNMAPPED_DYNAMIC_PORT, f, facts,
+			    UNMAPPED_DETAIL);
+			return;
+		}
+		g = &a->grace[i];
+		memset(g, 0, sizeof(*g));
+		g->used = true;
+		g->server = f->server;
+		g->transport = f->proto;
+		g->port = f->server_port;
+		g->first_us = facts->now_us;
+		a->ngrace++;
+	}
+	g->client = f->client;
+	g->client_port = f->client_port;
+	g->flow_last_us = f->last_us;
+	g->last_number = f->last_number;
+	g->last_file = f->last_file;
+	snprintf(g->protocol, sizeof(g->protocol), "%s",
+	    facts->protocol != NULL ? facts->protocol : "");
+	if (facts->now_us > g->last_us)
+		g->last_us = facts->now_us;
+	g->count++;
+}
+
+void
+alert_tick(struct alerts *a, uint64_t now_us)
+{
+	uint64_t grace_us = (uint64_t)a->cfg.alert_grace_s * US_PER_S;
+	struct grace_slot *g;
+	uint32_t i;
+
+	for (i = 0; i < ALERT_GRACE_SIZE && a->ngrace > 0; i++) {
+		g = &a->grace[i];
+		if (g->used && (now_us == UINT64_MAX ||
+		    now_us - g->first_us >= grace_us || now_us < g->first_us))
+			grace_publish(a, g);
+	}
+}
+
+void
+alert_rpc_evidence(struct alerts *a, const struct addr *server,
+    uint8_t transport, uint16_t port, uint64_t now_us)
+{
+	struct grace_slot *g;
+
+	if (a->ngrace > 0 &&
+	    (g = grace_find(a, server, transport, port)) != NULL)
+		grace_drop(a, g);
+	resolve_dynamic(a, server, transport, port, now_us);
 }
 
 static bool
@@ -514,8 +687,40 @@ ignored(const struct alerts *a, const struct flow *f)
 }
 
 /*
+ * Client ephemeral port classes: Windows 2000/2003 (1025-5000), Windows
+ * 2008 and later and most others (49152-65535).  0: not ephemeral.
+ */
+static int
+ephemeral_class(uint16_t port)
+{
+	if (port > 1024 && port <= 5000)
+		return 1;
+	return port >= 49152 ? 2 : 0;
+}
+
+/*
+ * A TCP stream picked up mid-way (no handshake seen) in which only the
+ * server side sent payload, while the ports say which side serves: the
+ * client's is ephemeral and the server's below it and outside that
+ * class.  A capture that starts inside a TLS session to an undocumented
+ * port shows the server's records and the client's bare ACKs.
+ */
+static bool
+midstream_served(const struct flow *f)
+{
+	int cc = ephemeral_class(f->client_port);
+
+	if ((f->tcp & (FLOW_TCP_SYN | FLOW_TCP_SYNACK)) != 0 ||
+	    (f->tcp & FLOW_TCP_DATA_S) == 0)
+		return false;
+	return cc != 0 && f->server_port < f->client_port &&
+	    ephemeral_class(f->server_port) != cc;
+}
+
+/*
  * The server answered: a completed (or answered) TCP handshake, a TCP
- * stream picked up mid-way with data both ways, or any reply otherwise.
+ * stream picked up mid-way with data both ways, or from the server where
+ * the ports show it serves, or any reply otherwise.
  */
 static bool
 server_answered(const struct flow *f)
@@ -523,7 +728,7 @@ server_answered(const struct flow *f)
 	if (f->proto == TRANSPORT_TCP)
 		return (f->tcp & (FLOW_TCP_SYNACK | FLOW_TCP_ESTABLISHED)) != 0 ||
 		    (f->tcp & (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S)) ==
-		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S);
+		    (FLOW_TCP_DATA_C | FLOW_TCP_DATA_S) || midstream_served(f);
 	return f->server_replied;
 }
 
@@ -821,7 +1026,8 @@ alert_flow(struct alerts *a, struct flow *f, const struct alert_facts *facts,
 
 	if (f->cls == FLOW_CLASSIFIED &&
 	    (f->method == METHOD_EPM || f->method == METHOD_BIND))
-		resolve_dynamic(a, f, facts->now_us);
+		alert_rpc_evidence(a, &f->server, f->proto, f->server_port,
+		    facts->now_us);
 	if (ignored(a, f))
 		return;
 	if (facts->mismatch) {
@@ -836,10 +1042,9 @@ alert_flow(struct alerts *a, struct flow *f, const struct alert_facts *facts,
 		return;
 	if (f->cls == FLOW_UNDOCUMENTED) {
 		if (facts->dynamic_rpc && f->method == METHOD_NONE &&
-		    rpc_like(facts->protocol))
-			raise_alert(a, ALERT_UNMAPPED_DYNAMIC_PORT, f, facts,
-			    "dynamic RPC port with no learned endpoint or "
-			    "bind");
+		    !(f->rpc & FLOW_RPC_NOT) &&
+		    ((f->rpc & FLOW_RPC_SEEN) || rpc_like(facts->protocol)))
+			unmapped_raise(a, f, facts);
 		else {
 			snprintf(detail, sizeof(detail), "server on %u/%s "
 			    "that no documented service explains%s%s",

@@ -4,10 +4,19 @@
  *
  * Attaches when the flow is created on the endpoint mapper's ports (135
  * TCP/UDP, 593 TCP), and otherwise to a TCP flow whose client opens with
- * a bind in its first payloads (dynamic and unexpected ports).  Every
- * payload goes to the parser (dcerpc.h) until the flow ends.  A bind
+ * a bind in its first payloads (unexpected ports).  On a port that is a
+ * learned endpoint or inside a dynamic RPC range, a flow may also have
+ * been picked up mid-stream (the capture or the sensor started during
+ * the association): any plausible connection-oriented PDU header in its
+ * first payloads, anywhere in a segment and sent by the side that sends
+ * that type (a request by the client, a response by the server), attaches
+ * the parser, which resynchronises on it (dcerpc_find_pdu()); first
+ * payloads without one mark the flow as not RPC (FLOW_RPC_NOT), which
+ * keeps its port out of unmapped_dynamic_port.  Every payload goes to
+ * the parser (dcerpc.h) until the flow ends.  A bind or alter_context
  * names the flow's service (classify_bound()); endpoints announced in
- * replies go to the learned-endpoint table.
+ * replies go to the learned-endpoint table, and both settle the alert of
+ * the port they name (engine_rpc_bound(), engine_rpc_endpoint()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +52,7 @@ rpc_bound(void *arg, const uint8_t uuid[16], uint16_t ver_major,
 
 	(void)ver_minor;
 	classify_bound(m->h->cctx, m->cur_flow, uuid, ver_major);
+	engine_rpc_bound(m->h->engine, m->cur_flow);
 }
 
 /* A call on this flow: the engine counts it and may alert on it. */
@@ -84,8 +94,14 @@ rpc_endpoint(void *arg, const struct dcerpc_endpoint *ep)
 	}
 	if (ep->has_addr && !addr_is_unspecified(&ep->addr))
 		ip = &ep->addr;
-	if (endpoint_learn(endpoints, ep, ip, m->h->now_us) == 1)
+	switch (endpoint_learn(endpoints, ep, ip, m->h->now_us)) {
+	case 1:
 		m->h->totals->endpoints_learned++;
+		/* FALLTHROUGH */
+	case 0:
+		engine_rpc_endpoint(m->h->engine, ip, ep->transport, ep->port);
+		break;
+	}
 }
 
 static void *
@@ -135,18 +151,56 @@ an_dcerpc_on_flow(void *mod, struct flow *f)
 }
 
 /*
- * Flows on dynamic or unexpected ports get a parser only when their
- * client opens with a bind: one of its first two payloads.
+ * Payloads a flow on a dynamic or learned RPC port is probed for a PDU
+ * header.  Eight covers a mid-stream pickup that starts inside a large
+ * PDU (a response of several segments) and the handshake of a flow
+ * seen from its start, and bounds what a non-RPC flow costs.
+ */
+#define RPC_PROBE_PAYLOADS	8
+
+/* Could the server port be an RPC server's, whatever the flow says? */
+static bool
+rpc_port(const struct an_dcerpc *m, const struct flow *f)
+{
+	const struct classify_ctx *c = m->h->cctx;
+
+	if (f->method == METHOD_EPM)
+		return true;
+	if (f->port_row >= 0 &&
+	    catalog_port_is_dynamic_rpc(c->cat, f->port_row))
+		return true;
+	return c->endpoints != NULL && endpoint_exists(c->endpoints,
+	    &f->server, f->proto, f->server_port);
+}
+
+/*
+ * Flows on unexpected ports get a parser only when their client opens
+ * with a bind: one of its first two payloads.  Flows on dynamic or
+ * learned RPC ports also when any of their first payloads holds a
+ * plausible PDU header (picked up mid-stream); when none does, the flow
+ * carries something else than DCE/RPC.
  */
 static enum analyzer_attach
 an_dcerpc_probe(void *mod, struct flow *f, const struct analyzer_packet *ap)
 {
-	(void)mod;
-	if (f->payload_pkts > 2)
+	const struct packet *pkt = ap->pkt;
+	struct an_dcerpc *m = mod;
+	bool dyn;
+
+	if (f->cls == FLOW_UNMONITORED)
 		return ANALYZER_SKIP;
-	if (f->cls != FLOW_UNMONITORED && ap->dir == FLOW_C2S && dcerpc_looks_like_bind(ap->pkt->payload,
-	    ap->pkt->payload_len))
+	if (ap->dir == FLOW_C2S && f->payload_pkts <= 2 &&
+	    dcerpc_looks_like_bind(pkt->payload, pkt->payload_len))
 		return ANALYZER_ATTACH;
+	dyn = rpc_port(m, f);
+	if (dyn && dcerpc_find_pdu(pkt->payload, pkt->payload_len,
+	    ap->dir) >= 0)
+		return ANALYZER_ATTACH;
+	if (f->payload_pkts > (dyn ? RPC_PROBE_PAYLOADS : 2)) {
+		if (dyn)
+			f->rpc |= FLOW_RPC_NOT;
+		return ANALYZER_SKIP;
+	}
 	return ANALYZER_PROBE;
 }
 
@@ -165,18 +219,23 @@ an_dcerpc_packet(void *mod, void *st, struct flow *f,
 {
 	struct an_dcerpc *m = mod;
 	const struct packet *pkt = ap->pkt;
+	uint64_t pdus;
 
 	/* A reload may have left the flow unmonitored: it is counted only. */
 	if (f->cls == FLOW_UNMONITORED)
 		return true;
 	m->cur_flow = f;
 	m->cur_pkt = pkt;
+	pdus = dcerpc_parser_stats(m->p)->pdus;
 	if (f->proto == TRANSPORT_TCP)
 		dcerpc_tcp(m->p, st, ap->dir, pkt->tcp_seq, pkt->payload,
 		    pkt->payload_len, &m->sink);
 	else
 		dcerpc_udp(m->p, st, ap->dir, pkt->payload, pkt->payload_len,
 		    &m->sink);
+	/* A PDU framed: the flow's bytes are DCE/RPC, whatever came first. */
+	if (dcerpc_parser_stats(m->p)->pdus != pdus)
+		f->rpc = (uint8_t)((f->rpc | FLOW_RPC_SEEN) & ~FLOW_RPC_NOT);
 	m->cur_flow = NULL;
 	m->cur_pkt = NULL;
 	return true;

@@ -108,6 +108,9 @@ classify_flow(const struct classify_ctx *c, struct flow *f, uint64_t now_us)
 	f->port_row = -1;
 	f->iface = -1;
 	f->method = METHOD_NONE;
+	/* Before the lookup: an endpoint learned meanwhile is seen again. */
+	if (c->endpoints != NULL)
+		f->ep_gen = endpoint_generation(c->endpoints);
 	/*
 	 * An outside server is not a Windows service of the site, whatever
 	 * its port documents (a web server on the Internet is not IIS): a
@@ -139,6 +142,24 @@ classify_flow(const struct classify_ctx *c, struct flow *f, uint64_t now_us)
 		return;
 	}
 	f->cls = FLOW_UNDOCUMENTED;
+}
+
+bool
+classify_relearn(const struct classify_ctx *c, struct flow *f,
+    uint64_t now_us)
+{
+	if (c->endpoints == NULL)
+		return false;
+	f->ep_gen = endpoint_generation(c->endpoints);
+	if (f->cls != FLOW_UNDOCUMENTED || f->method != METHOD_NONE)
+		return false;
+	/* The cheap test first: most generations are about other ports. */
+	if (!endpoint_exists(c->endpoints, &f->server, f->proto,
+	    f->server_port) && (f->proto != TRANSPORT_TCP ||
+	    !endpoint_exists(c->endpoints, &f->server,
+	    ENDPOINT_TRANSPORT_HTTP, f->server_port)))
+		return false;
+	return classify_learned(c, f, now_us);
 }
 
 void

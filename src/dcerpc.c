@@ -210,6 +210,80 @@ dcerpc_looks_like_bind(const uint8_t *data, size_t len)
 	return data[1] == 0 && (data[2] == CO_BIND || data[2] == CO_ALTER_CONTEXT);
 }
 
+/*
+ * Is there a connection-oriented header at the start of these n bytes
+ * that a stream picked up mid-way can trust?  Stricter than hdr_check(),
+ * which only has to keep a parser that is already sure of its stream in
+ * step: the 16 bytes must all be there, the ptype one a connection
+ * carries, the drep's two reserved bytes zero, and frag_length at least
+ * the fixed part of a request or response.  Random bytes pass at about
+ * one offset in 10^15.
+ */
+static bool
+pdu_plausible(const uint8_t *data, size_t n, int dir)
+{
+	struct dcerpc_parser p;
+	struct rd r;
+	uint8_t ptype, drep0;
+	uint16_t fl, rsv;
+	size_t fl_ok;
+	bool little;
+
+	if (n < CO_HDR_LEN)
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.cfg.max_frag_len = UINT16_MAX;
+	if (hdr_check(&p, data, CO_HDR_LEN, &fl_ok) != HDR_OK)
+		return false;
+	rd_init(&r, data, CO_HDR_LEN);
+	rd_skip(&r, 2);
+	ptype = rd_u8(&r);
+	rd_skip(&r, 1);
+	drep0 = rd_u8(&r);
+	rd_skip(&r, 1);
+	rsv = rd_be16(&r);
+	little = (drep0 & 0x10) != 0;
+	fl = rd_u16o(&r, little);
+	if (!rd_ok(&r) || rsv != 0)
+		return false;
+	/* Who sends what (C706 12.6.4): a PDU in the wrong direction says
+	 * the flow is not what its orientation claims. */
+	switch (ptype) {
+	case CO_REQUEST:
+		return dir != 1 && fl >= CO_HDR_LEN + 8;
+	case CO_RESPONSE:
+	case CO_FAULT:
+		return dir != 0 && fl >= CO_HDR_LEN + 8;
+	case CO_BIND:
+	case CO_ALTER_CONTEXT:
+	case CO_AUTH3:
+	case CO_CANCEL:
+	case CO_ORPHANED:
+		return dir != 1;
+	case CO_BIND_ACK:
+	case CO_BIND_NAK:
+	case CO_ALTER_CONTEXT_RESP:
+	case CO_SHUTDOWN:
+		return dir != 0;
+	}
+	/* 1, 4-10: connectionless types, never on a connection. */
+	return false;
+}
+
+long
+dcerpc_find_pdu(const uint8_t *data, size_t len, int dir)
+{
+	size_t i;
+
+	if (data == NULL || len < CO_HDR_LEN)
+		return -1;
+	/* The version byte first: the scan costs one compare per byte. */
+	for (i = 0; i + CO_HDR_LEN <= len; i++)
+		if (data[i] == 5 && pdu_plausible(data + i, len - i, dir))
+			return (long)i;
+	return -1;
+}
+
 /* ---- presentation contexts and calls ---- */
 
 static struct rpc_ctx *

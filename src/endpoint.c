@@ -19,11 +19,13 @@
  * instead of a scan of the whole table per learned endpoint).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "svcmap/addr.h"
 #include "svcmap/endpoint.h"
+#include "svcmap/transport.h"
 
 #define NIL		UINT32_MAX
 #define HASH_SEED	0x5eca11edU
@@ -37,6 +39,18 @@ struct ep_node {
 	uint32_t		next_lru;	/* towards the least recent */
 };
 
+/*
+ * The dynamic port ranges a host was seen to use: a bit per range class
+ * (range_bit()) of the TCP ports the endpoint mapper or DCOM handed out
+ * on it.  Open addressing over nbuckets slots, never removed: a host's
+ * range is a setting of its own and outlives the endpoints that showed
+ * it; a full table leaves new hosts on the configured range.
+ */
+struct ep_host {
+	struct addr	ip;
+	uint8_t		ranges;		/* ENDPOINT_RANGE_* bits; 0: free */
+};
+
 struct endpoint_table {
 	pthread_rwlock_t	 lock;
 	struct ep_node		*nodes;
@@ -44,12 +58,14 @@ struct endpoint_table {
 	uint32_t		 nbuckets;	/* power of two */
 	uint32_t		*by_port;
 	uint32_t		*by_uuid;
+	struct ep_host		*hosts;		/* nbuckets slots */
 	uint32_t		 free_head;	/* free slots, chained by next_port */
 	uint32_t		 lru_head;
 	uint32_t		 lru_tail;
 	uint32_t		 count;
 	uint64_t		 expiry_us;
 	uint64_t		 evictions;
+	_Atomic uint32_t	 gen;		/* endpoint_generation() */
 };
 
 static uint32_t
@@ -91,11 +107,13 @@ endpoint_table_create(uint32_t capacity, uint32_t expiry_s)
 	t->nodes = calloc(capacity, sizeof(*t->nodes));
 	t->by_port = malloc(t->nbuckets * sizeof(*t->by_port));
 	t->by_uuid = malloc(t->nbuckets * sizeof(*t->by_uuid));
+	t->hosts = calloc(t->nbuckets, sizeof(*t->hosts));
 	if (t->nodes == NULL || t->by_port == NULL || t->by_uuid == NULL ||
-	    pthread_rwlock_init(&t->lock, NULL) != 0) {
+	    t->hosts == NULL || pthread_rwlock_init(&t->lock, NULL) != 0) {
 		free(t->nodes);
 		free(t->by_port);
 		free(t->by_uuid);
+		free(t->hosts);
 		free(t);
 		return NULL;
 	}
@@ -118,7 +136,76 @@ endpoint_table_destroy(struct endpoint_table *t)
 	free(t->nodes);
 	free(t->by_port);
 	free(t->by_uuid);
+	free(t->hosts);
 	free(t);
+}
+
+/* ---- per-host dynamic ranges ---- */
+
+/*
+ * The range class of a port: the Windows 2000/2003 default (1025-5000),
+ * the Windows Server 2008 and later default (49152-65535, KB 929851), or
+ * between them (a range a site configured, TMG's 10000-65535).  0: a
+ * well-known port, in no dynamic range.
+ */
+static uint8_t
+range_bit(uint16_t port)
+{
+	if (port <= 1024)
+		return 0;
+	if (port <= 5000)
+		return ENDPOINT_RANGE_LEGACY;
+	if (port < 49152)
+		return ENDPOINT_RANGE_MIDDLE;
+	return ENDPOINT_RANGE_MODERN;
+}
+
+/* The host's slot, a free one for it, or NULL when the table is full. */
+static struct ep_host *
+host_slot(const struct endpoint_table *t, const struct addr *ip)
+{
+	uint32_t h = addr_hash(ip, HASH_SEED ^ 0x4057), i;
+	struct ep_host *e;
+
+	for (i = 0; i < t->nbuckets; i++) {
+		e = &t->hosts[(h + i) & (t->nbuckets - 1)];
+		if (e->ranges == 0 || addr_eq(&e->ip, ip))
+			return e;
+	}
+	return NULL;
+}
+
+/* A port the RPC runtime handed out on ip: its range is the host's. */
+static void
+host_note(struct endpoint_table *t, const struct addr *ip, uint8_t transport,
+    uint16_t port, enum endpoint_source source)
+{
+	struct ep_host *e;
+	uint8_t bit = range_bit(port);
+
+	/* A bind_ack only repeats the port a flow already went to. */
+	if (transport != TRANSPORT_TCP || bit == 0 ||
+	    source == EP_SOURCE_BIND_ACK || (e = host_slot(t, ip)) == NULL)
+		return;
+	e->ip = *ip;
+	e->ranges |= bit;
+}
+
+int
+endpoint_host_range(struct endpoint_table *t, const struct addr *ip,
+    uint8_t transport, uint16_t port)
+{
+	const struct ep_host *e;
+	uint8_t bit = range_bit(port);
+	int ret = -1;
+
+	if (t == NULL || transport != TRANSPORT_TCP)
+		return -1;
+	pthread_rwlock_rdlock(&t->lock);
+	if ((e = host_slot(t, ip)) != NULL && e->ranges != 0)
+		ret = (e->ranges & bit) != 0;
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
 }
 
 /* ---- recency list ---- */
@@ -397,14 +484,24 @@ endpoint_learn(struct endpoint_table *t, const struct dcerpc_endpoint *ep,
 		ret = 1;
 	}
 	fill_facts(e, ep, ret == 1);
+	host_note(t, ip, ep->transport, ep->port, ep->source);
 	if (now_us > e->refreshed_us)
 		e->refreshed_us = now_us;
 	e->announcements++;
 	e->dirty = true;
 	lru_unlink(t, i);
 	lru_place(t, i);
+	if (ret == 1)
+		atomic_fetch_add_explicit(&t->gen, 1, memory_order_release);
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
+}
+
+uint32_t
+endpoint_generation(const struct endpoint_table *t)
+{
+	return atomic_load_explicit(&((struct endpoint_table *)t)->gen,
+	    memory_order_acquire);
 }
 
 int
@@ -425,6 +522,7 @@ endpoint_restore(struct endpoint_table *t, const struct endpoint_entry *e)
 	}
 	t->nodes[i].e = *e;
 	t->nodes[i].e.dirty = false;	/* it is what the database holds */
+	host_note(t, &e->ip, e->transport, e->port, e->source);
 	lru_place(t, i);
 	pthread_rwlock_unlock(&t->lock);
 	return 0;

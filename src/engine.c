@@ -250,9 +250,13 @@ engine_destroy(struct engine *e)
 
 /*
  * Tell the alert module what the flow turned out to be.  Until the flow
- * ends this waits for nDPI's verdict: an undocumented port that nDPI
- * calls DCE/RPC is an unmapped dynamic port, anything else on it is an
- * undocumented service.
+ * ends this waits for nDPI's verdict: an undocumented port in the
+ * server's dynamic RPC range whose bytes may be DCE/RPC (our parser
+ * framed a PDU, or nDPI calls it DCE/RPC or nothing, and the first
+ * payloads did not show otherwise) is an unmapped dynamic port, anything
+ * else on it is an undocumented service.  The range is the catalog's,
+ * narrowed to the host's own where its endpoint mapper showed which it
+ * uses (endpoint_host_range()).
  */
 static void
 engine_alert(struct engine *e, struct flow *f, bool final)
@@ -264,8 +268,11 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 	fa.server_monitored = classify_monitored(&e->cctx, &f->server);
 	if (f->port_row >= 0) {
 		row = catalog_port(e->cat, f->port_row);
+		/* The catalog's ranges, unless the host showed its own. */
 		fa.dynamic_rpc = catalog_port_is_dynamic_rpc(e->cat,
-		    f->port_row);
+		    f->port_row) && (e->endpoints == NULL ||
+		    endpoint_host_range(e->endpoints, &f->server, f->proto,
+		    f->server_port) != 0);
 		if (row->app >= 0)
 			fa.expected = catalog_app(e->cat, row->app)->key;
 	}
@@ -277,6 +284,50 @@ engine_alert(struct engine *e, struct flow *f, bool final)
 	fa.now_us = f->last_us;
 	fa.start_us = (uint64_t)e->totals.first_s * US_PER_S;
 	alert_flow(e->alerts, f, &fa, final);
+}
+
+/*
+ * The endpoint table learned something since the flow was classified:
+ * an undocumented flow a learned endpoint now names moves to it, with
+ * its counts not yet drained (the current flush interval's), and
+ * whatever alert its port is holding or has open is settled.
+ */
+static void
+engine_relearn(struct engine *e, struct flow *f)
+{
+	if (!classify_relearn(&e->cctx, f, e->host.now_us))
+		return;
+	f->moved = true;
+	if (e->alerts != NULL)
+		alert_rpc_evidence(e->alerts, &f->server, f->proto,
+		    f->server_port, e->host.now_us);
+}
+
+/* Is the flow undocumented under an older endpoint generation? */
+static inline bool
+relearn_due(const struct engine *e, const struct flow *f)
+{
+	return f->cls == FLOW_UNDOCUMENTED && e->endpoints != NULL &&
+	    f->ep_gen != endpoint_generation(e->endpoints);
+}
+
+void
+engine_rpc_endpoint(struct engine *e, const struct addr *ip,
+    uint8_t transport, uint16_t port)
+{
+	if (e->alerts == NULL)
+		return;
+	if (transport == ENDPOINT_TRANSPORT_HTTP)
+		transport = TRANSPORT_TCP;
+	alert_rpc_evidence(e->alerts, ip, transport, port, e->host.now_us);
+}
+
+void
+engine_rpc_bound(struct engine *e, struct flow *f)
+{
+	if (e->alerts != NULL && f->cls == FLOW_CLASSIFIED)
+		alert_rpc_evidence(e->alerts, &f->server, f->proto,
+		    f->server_port, e->host.now_us);
 }
 
 /* Free one analyzer's state on the flow. */
@@ -469,6 +520,8 @@ engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 	f = flow_table_packet(e->flows, &pkt, &dir, &created);
 	if (created)
 		engine_flow_new(e, f);
+	else if (relearn_due(e, f))
+		engine_relearn(e, f);
 	f->last_number = c->number;
 	f->last_file = c->file;
 	if (pkt.fragmented)
@@ -481,6 +534,8 @@ engine_packet_at(struct engine *e, const struct captured *c, uint64_t ts_us)
 expire:
 	if (e->host.now_us >= e->next_expire_us) {
 		flow_table_expire(e->flows, e->host.now_us);
+		if (e->alerts != NULL)
+			alert_tick(e->alerts, e->host.now_us);
 		e->next_expire_us = e->host.now_us + EXPIRE_EVERY_US;
 	}
 	if (e->endpoints != NULL && e->host.now_us >= e->next_ep_expire_us) {
@@ -914,6 +969,8 @@ drain_flow(struct engine *e, struct flow *f, bool ending)
 	struct drain_rec r;
 	int d;
 
+	if (relearn_due(e, f))
+		engine_relearn(e, f);
 	if (f->cls == FLOW_OUTBOUND) {
 		if (!drain_outbound(e, f))
 			e->drain_all = true;
@@ -939,14 +996,14 @@ drain_flow(struct engine *e, struct flow *f, bool ending)
 		r.db[d] = f->bytes[d] - cbytes[d] - f->drained_bytes[d];
 	}
 	r.enc = f->smb_encrypted - f->smb_enc_drained;
-	if (r.dp[0] + r.dp[1] == 0 && r.enc == 0 && f->counted)
+	if (r.dp[0] + r.dp[1] == 0 && r.enc == 0 && f->counted && !f->moved)
 		return;
 	r.service = f->service;
 	r.iface = f->iface;
 	r.pipe = "";
 	r.method = f->method;
 	r.pc = flow_packet_class(f);
-	r.counted = f->counted;
+	r.counted = f->counted && !f->moved;
 	if (!drain_record(e, f, &r)) {
 		e->drain_all = true;
 		return;
@@ -956,6 +1013,7 @@ drain_flow(struct engine *e, struct flow *f, bool ending)
 		e->totals.flow_class[f->cls]++;
 		f->counted = true;
 	}
+	f->moved = false;
 	for (d = 0; d < 2; d++) {
 		f->drained_pkts[d] = f->pkts[d] - cpkts[d];
 		f->drained_bytes[d] = f->bytes[d] - cbytes[d];
@@ -1018,6 +1076,9 @@ engine_drain(struct engine *e, bool end_flows)
 		    (uint64_t)e->totals.first_s * US_PER_S);
 		alert_roles(e->alerts, e->cat, e->host.now_us);
 	}
+	/* At the end nothing follows to cancel a held alert: publish it. */
+	if (e->alerts != NULL)
+		alert_tick(e->alerts, end_flows ? UINT64_MAX : e->host.now_us);
 
 	flow_table_get_stats(e->flows, &fs);
 	e->totals.flows_active = fs.active;

@@ -78,7 +78,9 @@ for run in default outbound; do
 	"$SVCMAPCTL" -d "$SCRATCH/m-$run.db" alerts --json |
 	    jq -S 'sort_by(.kind, .server_ip, .port)' >"$SCRATCH/$run.alerts"
 done
-is "$(jq length "$SCRATCH/default.alerts")" 3 "mapi: three alerts by default"
+# Two since issue 14: 1032's unmapped_dynamic_port is cancelled within
+# alert-grace by the ept_map reply that maps it (tests/midstream.sh).
+is "$(jq length "$SCRATCH/default.alerts")" 2 "mapi: two alerts by default"
 ok "mapi: the same alerts with dpi-outbound yes" \
     cmp "$SCRATCH/default.alerts" "$SCRATCH/outbound.alerts"
 done_testing

@@ -41,6 +41,18 @@ base_config(void)
 	cfg.alert_learning_s = 0;
 	cfg.alert_rate_per_min = 1000;
 	cfg.nignore = 0;
+	/* Publish at once; test_grace() checks the grace period. */
+	cfg.alert_grace_s = 0;
+}
+
+/* alert-grace as config_defaults() sets it, in seconds. */
+static unsigned
+config_defaults_grace(void)
+{
+	struct config d;
+
+	config_defaults(&d);
+	return d.alert_grace_s;
 }
 
 static struct alerts *
@@ -730,6 +742,104 @@ test_scales(void)
 	}
 }
 
+/* alert-grace: unmapped_dynamic_port held, dropped by evidence, published. */
+static void
+test_grace(void)
+{
+	struct alert_record *r;
+	struct alert_facts fa;
+	struct alerts *a;
+	struct flow f;
+
+	base_config();
+	cfg.alert_grace_s = 5;
+	a = make();
+	is_int(config_defaults_grace(), 5, "alert-grace defaults to 5 s");
+
+	/* Two flows of 49700 within the grace, then EPM evidence. */
+	flow_init(&f, "10.0.0.30", TRANSPORT_TCP, 49700, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0, "DCE_RPC");
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	flow_init(&f, "10.0.0.30", TRANSPORT_TCP, 49700, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0 + 2, "DCE_RPC");
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	alert_tick(a, (T0 + 4) * US);
+	is_int(nrecs(a, &r), 0, "held during its grace");
+	alert_rpc_evidence(a, &f.server, TRANSPORT_TCP, 49700, (T0 + 4) * US);
+	alert_tick(a, (T0 + 10) * US);
+	alert_tick(a, UINT64_MAX);
+	is_int(nrecs(a, &r), 0, "evidence within the grace: never published");
+
+	/* No evidence: published once the grace ends, counting both flows,
+	 * first seen at the first one. */
+	flow_init(&f, "10.0.0.31", TRANSPORT_TCP, 49701, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0 + 20, NULL);
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	flow_init(&f, "10.0.0.31", TRANSPORT_TCP, 49701, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0 + 23, NULL);
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	alert_tick(a, (T0 + 24) * US);
+	is_int(nrecs(a, &r), 0, "4 s after the first flow: still held");
+	alert_tick(a, (T0 + 25) * US);
+	ok(nrecs(a, &r) == 1 && r[0].kind == ALERT_UNMAPPED_DYNAMIC_PORT &&
+	    r[0].count == 2 && r[0].pending == 1 &&
+	    r[0].first_seen == (int64_t)T0 + 20 &&
+	    r[0].last_seen == (int64_t)T0 + 23,
+	    "grace over: published, 2 flows, first and last seen kept");
+	alert_batch_clear(alert_batch(a));
+	/* Once open, later flows count at once; evidence resolves it. */
+	flow_init(&f, "10.0.0.31", TRANSPORT_TCP, 49701, FLOW_UNDOCUMENTED);
+	alert_flow(a, &f, &fa, false);
+	ok(nrecs(a, &r) == 1 && r[0].count == 3 && r[0].pending == 0,
+	    "an open alert counts its next flow at once (no new event)");
+	alert_batch_clear(alert_batch(a));
+	alert_rpc_evidence(a, &f.server, TRANSPORT_TCP, 49701, (T0 + 30) * US);
+	ok(nrecs(a, &r) == 1 && r[0].resolved_at == (int64_t)T0 + 30,
+	    "evidence after the grace resolves the open alert");
+	alert_batch_clear(alert_batch(a));
+
+	/* The end of input publishes what is still held. */
+	flow_init(&f, "10.0.0.32", TRANSPORT_TCP, 49702, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0 + 40, NULL);
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	alert_tick(a, UINT64_MAX);
+	is_int(nrecs(a, &r), 1, "end of input: a held alert is published");
+	alert_batch_clear(alert_batch(a));
+
+	/* Other kinds never wait. */
+	flow_init(&f, "10.0.0.33", TRANSPORT_TCP, 2222, FLOW_UNDOCUMENTED);
+	facts_init(&fa, T0 + 50, "SSH");
+	alert_flow(a, &f, &fa, false);
+	is_int(nrecs(a, &r), 1, "undocumented_service is not held");
+	alert_batch_clear(alert_batch(a));
+
+	/* Not DCE/RPC by its own bytes: undocumented_service, even where
+	 * nDPI has no verdict. */
+	flow_init(&f, "10.0.0.34", TRANSPORT_TCP, 49703, FLOW_UNDOCUMENTED);
+	f.rpc = FLOW_RPC_NOT;
+	facts_init(&fa, T0 + 60, NULL);
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	ok(nrecs(a, &r) == 1 && r[0].kind == ALERT_UNDOCUMENTED_SERVICE,
+	    "FLOW_RPC_NOT on a dynamic port: undocumented_service");
+	alert_batch_clear(alert_batch(a));
+	/* Framed as DCE/RPC by our parser: unmapped whatever nDPI says. */
+	flow_init(&f, "10.0.0.35", TRANSPORT_TCP, 49704, FLOW_UNDOCUMENTED);
+	f.rpc = FLOW_RPC_SEEN;
+	facts_init(&fa, T0 + 60, "TLS");
+	fa.dynamic_rpc = true;
+	alert_flow(a, &f, &fa, false);
+	alert_tick(a, UINT64_MAX);
+	ok(nrecs(a, &r) == 1 && r[0].kind == ALERT_UNMAPPED_DYNAMIC_PORT,
+	    "FLOW_RPC_SEEN (sealed RPC nDPI calls TLS): unmapped");
+	alert_destroy(a);
+}
+
 int
 main(void)
 {
@@ -745,5 +855,6 @@ main(void)
 	test_opwatch();
 	test_join_fields();
 	test_scales();
+	test_grace();
 	return tap_done();
 }

@@ -1447,14 +1447,28 @@ test_rpc_parsers(void)
 	is_str(row_method(r), "bind", "a bind as the second payload packet");
 	engine_stop();
 
+	/*
+	 * A dynamic RPC port is probed longer (a flow picked up mid-stream,
+	 * test_midstream()); a port with no listener only for the bind.
+	 */
 	engine_start(false);
 	conn_open(&c, "10.0.0.9", 50303, "10.0.0.5", 49732, true);
 	conn_send(&c, 0, junk, 4);
 	conn_send(&c, 1, junk, 4);
 	conn_bind(&c, NETLOGON, 1, NULL);
 	r = row_of("10.0.0.5", 49732, TRANSPORT_TCP);
+	is_str(row_method(r), "bind",
+	    "dynamic port, a bind as the third payload packet: parsed");
+	engine_stop();
+
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50303, "10.0.0.5", 999, true);
+	conn_send(&c, 0, junk, 4);
+	conn_send(&c, 1, junk, 4);
+	conn_bind(&c, NETLOGON, 1, NULL);
+	r = row_of("10.0.0.5", 999, TRANSPORT_TCP);
 	is_str(row_method(r), "none",
-	    "a bind as the third payload packet: no parser");
+	    "port without a listener, a bind as the third payload: no parser");
 	engine_stop();
 
 	engine_start(false);
@@ -1821,6 +1835,323 @@ test_reload(void)
 	catalog_destroy(c2);
 }
 
+
+/* The alerts of the current engine (test_midstream()). */
+static struct alerts *alerts;
+
+static void
+alerts_start(uint32_t grace_s)
+{
+	struct config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	cfg.alert_grace_s = grace_s;
+	cfg.alert_learning_s = 0;
+	if ((alerts = alert_create(&cfg, err, sizeof(err))) == NULL) {
+		printf("Bail out! alert_create: %s\n", err);
+		exit(1);
+	}
+	engine_set_alerts(eng, alerts);
+}
+
+static void
+alerts_stop(void)
+{
+	engine_set_alerts(eng, NULL);
+	alert_destroy(alerts);
+	alerts = NULL;
+}
+
+/* The alert of this kind on (server, tcp, port) in the batch, or NULL. */
+static const struct alert_record *
+alert_of(int kind, const char *server, uint16_t port)
+{
+	struct alert_record *recs;
+	struct addr a = ip(server);
+	size_t i, n;
+
+	recs = alert_batch_records(alert_batch(alerts), &n);
+	for (i = 0; i < n; i++)
+		if (recs[i].kind == kind && recs[i].port == port &&
+		    addr_eq(&recs[i].server, &a))
+			return &recs[i];
+	return NULL;
+}
+
+/* Let packet time pass: one packet on an unrelated unmonitored flow. */
+static void
+idle_for(uint64_t us)
+{
+	now_us += us;
+	send_frame(TRANSPORT_UDP, "192.0.2.1", 40000, "192.0.2.2", 40001, 0,
+	    0, "t", 1);
+}
+
+/*
+ * Issue 14 item 1: flows already running when the capture starts, and
+ * evidence that arrives after them.
+ */
+static void
+test_midstream(void)
+{
+	static const char junk[] = "junk";
+	const struct alert_record *al;
+	const struct stats_row *r;
+	struct conn c, m;
+	struct w o, s;
+	int i;
+
+	s.n = 0;
+	w_le32(&s, 0);
+
+	/* (a) No handshake, no bind: a response, junk, then an
+	 * alter_context as the fourth payload names the flow. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50500, "10.0.0.5", 49770, false);
+	call_pdu(&o, 2, 4, 0, &s);
+	conn_send(&c, 1, o.b, o.n);
+	conn_send(&c, 0, junk, 4);
+	conn_send(&c, 1, junk, 4);
+	bind_pdu(&o, DRSUAPI, 4);
+	o.b[2] = 14;			/* alter_context */
+	conn_send(&c, 0, o.b, o.n);
+	r = row_of("10.0.0.5", 49770, TRANSPORT_TCP);
+	is_str(row_method(r), "bind",
+	    "mid-stream: an alter_context after a response names the flow");
+	ok(r != NULL && strcmp(r->interface, "drsuapi") == 0,
+	    "mid-stream: ... as drsuapi");
+	engine_stop();
+
+	/* A request header sent by the server is not one: no parser. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50501, "10.0.0.5", 49771, false);
+	call_pdu(&o, 0, 4, 3, &s);
+	conn_send(&c, 1, o.b, o.n);
+	conn_send(&c, 0, junk, 4);
+	conn_send(&c, 1, junk, 4);
+	bind_pdu(&o, DRSUAPI, 4);
+	o.b[2] = 14;
+	conn_send(&c, 0, o.b, o.n);
+	r = row_of("10.0.0.5", 49771, TRANSPORT_TCP);
+	is_str(row_method(r), "bind",
+	    "mid-stream: a request from the server is skipped, the "
+	    "alter_context still found");
+	engine_stop();
+
+	/* (b) An endpoint learned while a flow to it runs: the flow moves
+	 * to it, with all its counts not yet drained. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50502, "10.0.0.5", 49780, false);
+	call_pdu(&o, 2, 4, 0, &s);
+	conn_send(&c, 1, o.b, o.n);
+	call_pdu(&o, 0, 5, 3, &s);
+	conn_send(&c, 0, o.b, o.n);
+	conn_open(&m, "10.0.0.9", 50503, "10.0.0.5", 135, true);
+	conn_bind(&m, EPM_UUID, 3, "135");
+	conn_ept_map(&m, NETLOGON, 1, 0x07, 49780, any_host);
+	conn_send(&c, 1, o.b, 0);	/* an ACK: the flow's next packet */
+	r = row_with("10.0.0.5", 49780, METHOD_EPM);
+	is_str(row_service(r), "netlogon",
+	    "re-attributed: the running flow is named by the learned port");
+	ok(r != NULL && r->pkts[0] + r->pkts[1] == 3 && r->flows == 1,
+	    "re-attributed: all 3 packets and the flow move with it");
+	ok(row_with("10.0.0.5", 49780, METHOD_NONE) == NULL,
+	    "re-attributed: no undocumented row is left");
+	engine_stop();
+
+	/* ... also when the flow sends nothing more: its drain looks. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50504, "10.0.0.5", 49781, false);
+	call_pdu(&o, 2, 4, 0, &s);
+	conn_send(&c, 1, o.b, o.n);
+	conn_open(&m, "10.0.0.9", 50505, "10.0.0.5", 135, true);
+	conn_bind(&m, EPM_UUID, 3, "135");
+	conn_ept_map(&m, NETLOGON, 1, 0x07, 49781, any_host);
+	r = row_with("10.0.0.5", 49781, METHOD_EPM);
+	is_str(row_service(r), "netlogon",
+	    "re-attributed at the drain, without a later packet");
+	engine_stop();
+
+	/* Counts already drained (an earlier flush interval) stay where
+	 * they were; the new row counts the flow once. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50506, "10.0.0.5", 49782, false);
+	call_pdu(&o, 2, 4, 0, &s);
+	conn_send(&c, 1, o.b, o.n);
+	engine_drain(eng, false);
+	stats_batch_clear(engine_batch(eng));
+	conn_open(&m, "10.0.0.9", 50507, "10.0.0.5", 135, true);
+	conn_bind(&m, EPM_UUID, 3, "135");
+	conn_ept_map(&m, NETLOGON, 1, 0x07, 49782, any_host);
+	conn_send(&c, 0, o.b, 0);
+	r = row_with("10.0.0.5", 49782, METHOD_EPM);
+	ok(r != NULL && r->pkts[0] + r->pkts[1] == 1 && r->flows == 1,
+	    "after a flush: the interval's packet moves, the flow counts once");
+	engine_stop();
+
+	/* A flow named by its port keeps its naming. */
+	engine_start(false);
+	conn_open(&c, "10.0.0.9", 50508, "10.0.0.5", 5722, false);
+	conn_send(&c, 1, junk, 4);
+	conn_open(&m, "10.0.0.9", 50509, "10.0.0.5", 135, true);
+	conn_bind(&m, EPM_UUID, 3, "135");
+	conn_ept_map(&m, NETLOGON, 1, 0x07, 5722, any_host);
+	conn_send(&c, 1, junk, 4);
+	r = row_of("10.0.0.5", 5722, TRANSPORT_TCP);
+	is_str(row_method(r), "port",
+	    "a flow named by its port is not re-attributed");
+	engine_stop();
+
+	/* (c) The grace period: evidence 2 s after the first flow. */
+	engine_start(false);
+	alerts_start(5);
+	conn_open(&c, "10.0.0.9", 50510, "10.0.0.5", 49790, true);
+	call_pdu(&o, 0, 4, 3, &s);
+	conn_send(&c, 0, o.b, o.n);
+	call_pdu(&o, 2, 4, 0, &s);
+	/* Past dpi-max-packets: nDPI's verdict lets the flow be judged. */
+	for (i = 0; i < 40; i++)
+		conn_send(&c, 1, o.b, o.n);
+	idle_for(2 * SEC);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49790) == NULL,
+	    "grace: unmapped_dynamic_port held");
+	conn_open(&m, "10.0.0.9", 50511, "10.0.0.5", 135, true);
+	conn_bind(&m, EPM_UUID, 3, "135");
+	conn_ept_map(&m, NETLOGON, 1, 0x07, 49790, any_host);
+	idle_for(10 * SEC);
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49790) == NULL,
+	    "grace: evidence within it, no alert at all");
+	alerts_stop();
+	engine_stop();
+
+	/* No evidence: published when the grace ends, first seen at the
+	 * first flow. */
+	engine_start(false);
+	alerts_start(5);
+	conn_open(&c, "10.0.0.9", 50512, "10.0.0.5", 49791, true);
+	call_pdu(&o, 0, 4, 3, &s);
+	conn_send(&c, 0, o.b, o.n);
+	call_pdu(&o, 2, 4, 0, &s);
+	/* Past dpi-max-packets: nDPI's verdict lets the flow be judged. */
+	for (i = 0; i < 40; i++)
+		conn_send(&c, 1, o.b, o.n);
+	idle_for(6 * SEC);
+	idle_for(2 * SEC);
+	al = alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49791);
+	ok(al != NULL && al->count == 1 && al->pending == 1 &&
+	    al->first_seen == (int64_t)(T0 / SEC),
+	    "grace: no evidence, published after it, dated at the flow");
+	alerts_stop();
+	engine_stop();
+
+	/* Grace 0: published as soon as the flow is looked at. */
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 50513, "10.0.0.5", 49792, true);
+	call_pdu(&o, 0, 4, 3, &s);
+	conn_send(&c, 0, o.b, o.n);
+	call_pdu(&o, 2, 4, 0, &s);
+	/* Past dpi-max-packets: nDPI's verdict lets the flow be judged. */
+	for (i = 0; i < 40; i++)
+		conn_send(&c, 1, o.b, o.n);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49792) != NULL,
+	    "alert-grace 0: published at once");
+	alerts_stop();
+	engine_stop();
+
+	/* Item 6: a dynamic port whose payload is not DCE/RPC is an
+	 * undocumented service, never an unmapped RPC port. */
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 50514, "10.0.0.5", 49793, true);
+	for (i = 0; i < 12; i++) {
+		conn_send(&c, 0, "HELO proprietary", 16);
+		conn_send(&c, 1, "250 proprietary!", 16);
+	}
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49793) == NULL,
+	    "non-RPC payload on a dynamic port: no unmapped_dynamic_port");
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 49793) != NULL,
+	    "non-RPC payload on a dynamic port: undocumented_service");
+	alerts_stop();
+	engine_stop();
+}
+
+/*
+ * Issue 14 item 6: each host's dynamic range is learned from its own
+ * endpoint mapper; the catalog's ranges are the default.
+ */
+static void
+test_host_ranges(void)
+{
+	struct conn c;
+	int row, i;
+
+	row = catalog_listener(cat, TRANSPORT_TCP, 3987);
+	ok(row >= 0 && catalog_port_is_dynamic_rpc(cat, row),
+	    "fact: tcp/3987 is in a dynamic RPC range (1025-5000)");
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 50600, "10.0.0.5", 135, true);
+	conn_bind(&c, EPM_UUID, 3, "135");
+	conn_ept_map(&c, NETLOGON, 1, 0x07, 49700, any_host);
+	ok(endpoint_host_range(eps, &(struct addr){ 0 }, TRANSPORT_TCP,
+	    3987) == -1, "a host without evidence: no range of its own");
+	/* Answered, no payload: nothing says it is not RPC. */
+	conn_open(&c, "10.0.0.9", 50601, "10.0.0.5", 3987, true);
+	conn_open(&c, "10.0.0.9", 50602, "10.0.0.6", 3987, true);
+	conn_open(&c, "10.0.0.9", 50603, "10.0.0.5", 49800, true);
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 3987) == NULL &&
+	    alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 3987) != NULL,
+	    "host whose EPM ports are all >= 49152: 3987 is not dynamic RPC "
+	    "there (undocumented_service)");
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.6", 3987) != NULL,
+	    "host without evidence: the catalog's range (unmapped)");
+	ok(alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 49800) != NULL,
+	    "host's own range: 49800 is dynamic RPC (unmapped)");
+	alerts_stop();
+	engine_stop();
+
+	/*
+	 * A server seen only mid-stream: records from 10.0.0.5:8443 to an
+	 * ephemeral port, the client's bare ACKs (a capture that starts
+	 * inside a TLS session).  The ports show which side serves.
+	 */
+	engine_start(false);
+	alerts_start(0);
+	conn_open(&c, "10.0.0.9", 51000, "10.0.0.5", 8443, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 1, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 0, "", 0);
+	}
+	/* Only the client talks: nothing shows a server. */
+	conn_open(&c, "10.0.0.9", 51001, "10.0.0.5", 8444, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 0, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 1, "", 0);
+	}
+	/* Both ports ephemeral of one class: the ports say nothing. */
+	conn_open(&c, "10.0.0.9", 51002, "10.0.0.5", 50000, false);
+	for (i = 0; i < 3; i++) {
+		conn_send(&c, 1, "\x17\x03\x03\x00\x10 application data", 21);
+		conn_send(&c, 0, "", 0);
+	}
+	engine_drain(eng, true);
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 8443) != NULL,
+	    "mid-stream, only the server's payload, ephemeral client port: "
+	    "undocumented_service");
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 8444) == NULL,
+	    "mid-stream, only the client's payload: no alert");
+	ok(alert_of(ALERT_UNDOCUMENTED_SERVICE, "10.0.0.5", 50000) == NULL &&
+	    alert_of(ALERT_UNMAPPED_DYNAMIC_PORT, "10.0.0.5", 50000) == NULL,
+	    "mid-stream, both ports ephemeral: no alert");
+	alerts_stop();
+	engine_stop();
+}
+
 int
 main(void)
 {
@@ -1848,6 +2179,8 @@ main(void)
 	test_attempts();
 	test_rpc_parsers();
 	test_rpc_endpoints();
+	test_midstream();
+	test_host_ranges();
 	test_dpi_scope();
 	test_fragments();
 	test_dpi_at_end();

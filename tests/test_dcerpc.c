@@ -290,6 +290,16 @@ bind_ack_pdu(struct w *o, bool le, const char *secaddr, const uint16_t *res,
 	pdu(o, le, 12, 3, 1, b.b, b.n, 0, 0);
 }
 
+/* Bytes of bind_pdu() for these contexts. */
+static size_t
+bind_len_of(const struct bctx *c)
+{
+	struct w o;
+
+	bind_pdu(&o, true, 14, c, 1);
+	return o.n;
+}
+
 /* ---- the sink ---- */
 
 #define MAX_EP 32
@@ -1186,6 +1196,136 @@ test_stream_hostile(void)
 	dcerpc_parser_destroy(p);
 }
 
+
+/*
+ * Mid-stream pickup (issue 14 item 1): a flow whose first bytes are the
+ * tail of a PDU (the capture started inside it) resynchronises on the
+ * next header, and an alter_context there names the interface, as in
+ * nDPI's kerberos.pcap where the first client segment on 49155 is the
+ * Kerberos tail of a bind and the next one an alter_context to drsuapi.
+ */
+static void
+test_midstream_resync(void)
+{
+	static const struct bctx drs[] = { { 1, DRSUAPI, 4, 0, NDR_UUID } };
+	struct dcerpc_parser *p;
+	struct dcerpc_flow *f;
+	struct w o, s, junk;
+	uint8_t seg[600];
+	size_t i;
+
+	reset();
+	p = dcerpc_parser_create(&cfg);
+	f = dcerpc_flow_create(p);
+	/* 300 bytes of a PDU's middle: no header the parser trusts. */
+	for (i = 0; i < 300; i++)
+		junk.b[i] = (uint8_t)(0x30 + i * 7);
+	junk.n = 300;
+	dcerpc_tcp(p, f, 0, 5000, junk.b, junk.n, &sink);
+	is_int(dcerpc_parser_stats(p)->pdus, 0, "mid-PDU bytes: nothing framed");
+	bind_pdu(&o, true, 14, drs, 1);		/* alter_context */
+	dcerpc_tcp(p, f, 0, 5300, o.b, o.n, &sink);
+	is_int(dcerpc_parser_stats(p)->pdus, 1,
+	    "the alter_context after them is framed");
+	ok(nbound == 1 && strcmp(fmt_uuid(bound_uuid[0]), DRSUAPI) == 0,
+	    "and names drsuapi");
+	/* A response seen first in the other direction, mid-way too. */
+	s.n = 0;
+	s.le = true;
+	w_u32(&s, 0);
+	call_pdu(&o, true, 2, 3, 9, 1, 0, &s, 0, 0);
+	memcpy(seg, junk.b, 100);
+	memcpy(seg + 100, o.b, o.n);
+	dcerpc_tcp(p, f, 1, 77, seg, 100 + o.n, &sink);
+	is_int(dcerpc_parser_stats(p)->pdus, 2,
+	    "a response after 100 bytes of junk in one segment is framed");
+	is_int(dcerpc_find_pdu(seg, 100 + o.n, 1), 100,
+	    "dcerpc_find_pdu finds it at offset 100");
+	/* A request on a context whose bind was never seen: framed, not
+	 * reported (no interface to name). */
+	call_pdu(&o, true, 0, 3, 10, 7, 4, &s, 0, 0);
+	dcerpc_tcp(p, f, 0, (uint32_t)(5300 + bind_len_of(drs)), o.b, o.n,
+	    &sink);
+	is_int(nreq, 0, "request on an unseen context: not reported");
+	dcerpc_flow_destroy(f);
+	dcerpc_parser_destroy(p);
+}
+
+/* What dcerpc_find_pdu() accepts and refuses. */
+static void
+test_find_pdu(void)
+{
+	static const struct bctx epm[] = { { 0, EPM_UUID, 3, 0, NDR_UUID } };
+	struct w o, s;
+	uint8_t b[256], fives[4096];
+	size_t i;
+
+	s.n = 0;
+	s.le = true;
+	w_u32(&s, 0);
+	call_pdu(&o, true, 0, 3, 1, 0, 3, &s, 0, 0);
+	is_int(dcerpc_find_pdu(o.b, o.n, -1), 0, "a request at offset 0");
+	is_int(dcerpc_find_pdu(o.b, o.n, 0), 0, "... from the client");
+	is_int(dcerpc_find_pdu(o.b, o.n, 1), -1,
+	    "... but not from the server (the wrong direction)");
+	is_int(dcerpc_find_pdu(o.b, 15, -1), -1, "15 bytes: no header");
+	is_int(dcerpc_find_pdu(NULL, 100, -1), -1, "NULL: none");
+	call_pdu(&o, false, 2, 3, 1, 0, 0, &s, 0, 0);
+	is_int(dcerpc_find_pdu(o.b, o.n, -1), 0, "a big-endian response");
+	is_int(dcerpc_find_pdu(o.b, o.n, 0), -1,
+	    "... not from the client");
+	bind_pdu(&o, true, 11, epm, 1);
+	is_int(dcerpc_find_pdu(o.b, o.n, -1), 0, "a bind");
+	/* A header needs only itself: the body may be in later segments. */
+	is_int(dcerpc_find_pdu(o.b, 16, -1), 0, "a bind's bare header");
+	memcpy(b, o.b, 16);
+	b[2] = 1;			/* ping: connectionless only */
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "a connectionless ptype refused");
+	b[2] = 20;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "ptype 20 refused");
+	memcpy(b, o.b, 16);
+	b[6] = 1;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "drep reserved byte set: refused");
+	memcpy(b, o.b, 16);
+	b[1] = 2;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "version 5.2 refused");
+	memcpy(b, o.b, 16);
+	b[4] = 0x20;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "unknown integer format refused");
+	/* frag_length below the header, or below a request's fixed part. */
+	memcpy(b, o.b, 16);
+	b[8] = 15;
+	b[9] = 0;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "frag_length 15 refused");
+	call_pdu(&o, true, 0, 3, 1, 0, 3, &s, 0, 0);
+	memcpy(b, o.b, 16);
+	b[8] = 20;
+	b[9] = 0;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1, "a 20-byte request refused");
+	/* auth_length that cannot fit the fragment. */
+	memcpy(b, o.b, 16);
+	b[10] = 0xff;
+	b[11] = 0xff;
+	is_int(dcerpc_find_pdu(b, 16, -1), -1,
+	    "auth_length past frag_length refused");
+	/* Hostile: every byte the version byte, every length the largest. */
+	memset(fives, 5, sizeof(fives));
+	is_int(dcerpc_find_pdu(fives, sizeof(fives), -1), -1,
+	    "4 KiB of 0x05: no header");
+	memset(fives, 0, sizeof(fives));
+	for (i = 0; i + 16 <= sizeof(fives); i += 16)
+		fives[i] = 5;
+	is_int(dcerpc_find_pdu(fives, sizeof(fives), -1), -1,
+	    "05 00 00 00 ... (frag_length 0): no header");
+	/* The header as the last 16 bytes of a segment is found. */
+	memset(b, 0x41, sizeof(b));
+	memcpy(b + sizeof(b) - 16, o.b, 16);
+	is_int(dcerpc_find_pdu(b, sizeof(b), -1), (long)sizeof(b) - 16,
+	    "a header in the last 16 bytes");
+	is_int(dcerpc_find_pdu(b, sizeof(b) - 1, -1), -1,
+	    "cut one byte short: not found");
+}
+
 int
 main(void)
 {
@@ -1193,6 +1333,8 @@ main(void)
 	    "source names");
 	ok(dcerpc_flow_size() > 0, "flow size reported");
 	test_split_segments();
+	test_midstream_resync();
+	test_find_pdu();
 	test_two_pdus_one_segment();
 	test_big_endian();
 	test_fragmented();

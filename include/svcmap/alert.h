@@ -45,6 +45,8 @@ enum alert_kind {
 /* Most hosts known to serve as domain controllers; storm counters. */
 #define ALERT_DC_SIZE		4096
 #define ALERT_STORM_SIZE	4096
+/* Most unmapped_dynamic_port alerts held in their grace period at once. */
+#define ALERT_GRACE_SIZE	1024
 
 /* struct flow.alert_flags: the flow was looked at (once per flow). */
 #define ALERT_FLOW_DONE		0x01
@@ -152,6 +154,23 @@ void	alert_restore_start(struct alerts *a, uint64_t start_us);
  */
 void	alert_flow(struct alerts *a, struct flow *f,
 	    const struct alert_facts *facts, bool final);
+
+/**
+ * Evidence names the RPC server at (server, transport, port): an
+ * endpoint was announced there, or a flow to it bound an interface or
+ * was named through a learned endpoint.  An unmapped_dynamic_port alert
+ * held in its grace period there is dropped unpublished; an open one is
+ * resolved at now_us.
+ */
+void	alert_rpc_evidence(struct alerts *a, const struct addr *server,
+	    uint8_t transport, uint16_t port, uint64_t now_us);
+
+/**
+ * Publish the unmapped_dynamic_port alerts whose grace period
+ * (alert-grace) ended by packet time now_us; UINT64_MAX publishes all
+ * (end of input, stop).  Cheap when none is held.
+ */
+void	alert_tick(struct alerts *a, uint64_t now_us);
 
 /**
  * A client called an RPC operation on the flow's server (direct or

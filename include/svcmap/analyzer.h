@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct addr;
 struct classify_ctx;
 struct config;
 struct engine;
@@ -91,6 +92,22 @@ struct analyzer_host {
  */
 void	engine_rpc_request(struct engine *e, struct flow *f,
 	    const uint8_t uuid[16], uint16_t ver_major, uint16_t opnum);
+
+/**
+ * A reply announced an RPC endpoint at (ip, transport, port) (EPM, DCOM
+ * or a bind_ack's secondary address, already learned): evidence that
+ * settles the unmapped_dynamic_port alert of that port (held in its
+ * grace period: dropped; open: resolved).  The flows already running to
+ * it are re-attributed by the engine itself (classify_relearn()).
+ */
+void	engine_rpc_endpoint(struct engine *e, const struct addr *ip,
+	    uint8_t transport, uint16_t port);
+
+/**
+ * A bind or alter_context on flow f named its service
+ * (classify_bound()): the same evidence for f's server port.
+ */
+void	engine_rpc_bound(struct engine *e, struct flow *f);
 
 /* The packet an analyzer is fed. */
 struct analyzer_packet {

@@ -47,6 +47,17 @@ void	classify_flow(const struct classify_ctx *c, struct flow *f,
 	    uint64_t now_us);
 
 /**
+ * The learned-endpoint table changed since the flow was classified
+ * (struct flow.ep_gen): an undocumented flow that a learned endpoint now
+ * names is re-attributed to it (method epm), from its next drain on, so
+ * the counts not yet drained move with it.  Flows named otherwise keep
+ * their naming.  Records the generation seen.
+ * @return: true if the flow was re-attributed.
+ */
+bool	classify_relearn(const struct classify_ctx *c, struct flow *f,
+	    uint64_t now_us);
+
+/**
  * The flow bound an RPC interface.  If the catalog knows it, it names the
  * flow's service and interface, also over a learned endpoint's naming
  * (which keeps method epm; any other method becomes bind), and the flow

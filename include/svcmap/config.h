@@ -107,6 +107,7 @@ struct config {
 	uint32_t	alert_quiet_s;		/* re-raise after this quiet time */
 	uint32_t	alert_learning_s;	/* new_service/new_role learning */
 	uint32_t	role_capacity;		/* (host, role evidence) pairs */
+	uint32_t	alert_grace_s;		/* unmapped_dynamic_port held, packet s */
 	uint32_t	alert_rate_per_min;	/* per kind */
 	/* sensitive_operation: the watch list beyond (or instead of) the
 	 * catalog's sensitive operations, and the storm threshold. */

@@ -156,6 +156,22 @@ void	dcerpc_udp(struct dcerpc_parser *p, struct dcerpc_flow *f, int dir,
  */
 bool	dcerpc_looks_like_bind(const uint8_t *data, size_t len);
 
+/**
+ * Where, in one payload of a stream picked up mid-way, does a
+ * connection-oriented PDU header start that can be trusted: version 5.0
+ * or 5.1, a connection PDU type, a known data representation with its
+ * reserved bytes zero, frag_length from the fixed part of its type up to
+ * 65535 and an auth trailer that fits.  Requests, responses, faults,
+ * alter_context and the rest count, not only binds: a flow on a dynamic
+ * or learned RPC port gets a parser from there.
+ * @param dir: 0 client -> server (request, bind, alter_context, auth3,
+ *   cancel, orphaned), 1 server -> client (response, fault, bind_ack,
+ *   bind_nak, alter_context_resp, shutdown), -1 either.
+ * @return: the offset of the first such header, or -1 (none, or fewer
+ *   than 16 bytes).
+ */
+long	dcerpc_find_pdu(const uint8_t *data, size_t len, int dir);
+
 /** Bytes of per-flow state without buffers, for the benchmark report. */
 size_t	dcerpc_flow_size(void);
 

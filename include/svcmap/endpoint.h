@@ -70,6 +70,32 @@ size_t	endpoint_lookup(struct endpoint_table *t, const struct addr *ip,
 	    uint8_t transport, uint16_t port, uint64_t now_us, bool use,
 	    struct endpoint_entry *out, size_t max);
 
+/**
+ * A number that changes whenever an endpoint is learned at a new (ip,
+ * transport, port) or an interface moves to a new port: a flow
+ * classified under one generation needs no new lookup until it changes.
+ * Lock-free (an atomic load); any thread.
+ */
+uint32_t endpoint_generation(const struct endpoint_table *t);
+
+/* Dynamic port range classes (endpoint_host_range()). */
+#define ENDPOINT_RANGE_LEGACY	0x01	/* 1025-5000: Windows 2000/2003 */
+#define ENDPOINT_RANGE_MIDDLE	0x02	/* 5001-49151: a configured range */
+#define ENDPOINT_RANGE_MODERN	0x04	/* 49152-65535: Windows 2008 and later */
+
+/**
+ * Is a TCP port inside the dynamic range ip was seen to use?  Each host's
+ * range is learned from its own evidence: the range classes of the TCP
+ * ports its endpoint mapper (ept_map, ept_lookup) and DCOM replies handed
+ * out, learned or restored (a bind_ack's port, which a flow chose, does
+ * not count).  A host whose announced ports are all in 49152-65535 does
+ * not use 1025-5000 or 5001-49151.  Ports up to 1024 are in no class.
+ * @return: 1 inside, 0 outside, -1 when the host showed nothing (or the
+ *   transport is not TCP): the configured (catalog) ranges apply.
+ */
+int	endpoint_host_range(struct endpoint_table *t, const struct addr *ip,
+	    uint8_t transport, uint16_t port);
+
 /** Is anything learned at (ip, transport, port)?  Cheap, no copy. */
 bool	endpoint_exists(struct endpoint_table *t, const struct addr *ip,
 	    uint8_t transport, uint16_t port);

@@ -68,6 +68,10 @@ const char *flow_class_name(enum flow_class c);
 #define FLOW_TCP_DATA_C		0x40
 #define FLOW_TCP_DATA_S		0x80
 
+/* struct flow.rpc */
+#define FLOW_RPC_SEEN	0x01	/* the DCE/RPC parser framed a PDU */
+#define FLOW_RPC_NOT	0x02	/* the first payloads hold no DCE/RPC header */
+
 /* Analyzer state slots per flow: rows of the engine's analyzer table. */
 #define FLOW_ANALYZERS		4
 
@@ -133,6 +137,23 @@ struct flow {
 	uint64_t	 held_pkts;
 	uint64_t	 held_bytes;
 	uint32_t	 alert_flags;	/* alert.h: what was raised for this flow */
+	/*
+	 * DCE/RPC payload (FLOW_RPC_* bits): whether the flow's own bytes
+	 * showed it is or is not RPC, whatever its port suggests.
+	 */
+	uint8_t		 rpc;
+	/*
+	 * The flow's own record now names another service than the row it
+	 * was last drained into (a learned endpoint re-attributed it): its
+	 * next drain counts it as a flow of the new row too.
+	 */
+	bool		 moved;
+	/*
+	 * The learned-endpoint generation (endpoint_generation()) its
+	 * classification saw: an undocumented flow looks again when the
+	 * table learned something since.
+	 */
+	uint32_t	 ep_gen;
 	/*
 	 * The application protocol an analyzer named (nDPI's verdict:
 	 * "SMBv23", "Kerberos"), a string its module owns; NULL: unknown.

@@ -11,6 +11,7 @@
  *             entry point SMB pipes use) on a second flow; with bit 3 of
  *             h1 set, a gap in that stream (dcerpc_stream_gap()) first
  *   h1:       payload length (whatever is left if shorter)
+ * TCP chunks also go through dcerpc_find_pdu() (the mid-stream probe).
  * One parser sees every chunk; one flow takes the TCP and UDP chunks and
  * another the stream chunks, so state carries across segments the way it
  * does on a real connection or pipe.
@@ -67,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t seq[2] = { 0, 0x7ffffff0 };
 	size_t n, sum = 0;
 	uint8_t h0, h1;
+	long off;
 	int dir;
 
 	if ((p = dcerpc_parser_create(&cfg)) == NULL)
@@ -104,6 +106,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					seq[dir] += (uint32_t)(h0 >> 3);
 			}
 			(void)dcerpc_looks_like_bind(data, n);
+			/* The mid-stream probe's scan: its offset is read. */
+			if ((off = dcerpc_find_pdu(data, n, dir)) >= 0)
+				sum += data[off];
 			dcerpc_tcp(p, f, dir, seq[dir], data, n, &sink);
 			seq[dir] += (uint32_t)n;
 		}
