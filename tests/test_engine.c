@@ -133,6 +133,7 @@ test_attach(struct engine *e)
 	static const uint8_t junk[16] = "not a dce/rpc!!";
 	unsigned rpc = 1u << row_index();
 	struct flow *f;
+	int i;
 
 	send_pkt(e, TRANSPORT_TCP, 1, 50001, 2, 135, TCP_SYN, 1, NULL, 0);
 	f = find_flow(e, 135);
@@ -156,9 +157,21 @@ test_attach(struct engine *e)
 	send_pkt(e, TRANSPORT_TCP, 1, 50005, 2, 49701, TCP_ACK, 2, junk, 16);
 	send_pkt(e, TRANSPORT_TCP, 2, 49701, 1, 50005, TCP_ACK, 9, junk, 16);
 	ok(f->an_probe & rpc, "two payloads without a bind: still probing");
-	send_pkt(e, TRANSPORT_TCP, 1, 50005, 2, 49701, TCP_ACK, 18, junk, 16);
-	ok(!(f->an_probe & rpc) && !(f->an_active & rpc),
-	    "a third payload without a bind: probing stops");
+	/*
+	 * A dynamic RPC port is probed for a PDU header in its first eight
+	 * payloads (issue 14 item 1: a stream picked up mid-way); none in
+	 * them: not DCE/RPC (item 6), and probing stops at the ninth.
+	 */
+	for (i = 3; i <= 8; i++)
+		send_pkt(e, TRANSPORT_TCP, 1, 50005, 2, 49701, TCP_ACK,
+		    18 + 16 * (i - 3), junk, 16);
+	ok((f->an_probe & rpc) && !(f->rpc & FLOW_RPC_NOT),
+	    "eight payloads without a PDU header: still probing");
+	send_pkt(e, TRANSPORT_TCP, 1, 50005, 2, 49701, TCP_ACK, 18 + 16 * 6,
+	    junk, 16);
+	ok(!(f->an_probe & rpc) && !(f->an_active & rpc) &&
+	    (f->rpc & FLOW_RPC_NOT),
+	    "a ninth without one: probing stops, the flow is not DCE/RPC");
 }
 
 /* A session of 445 carrying one pipe service: two rows, one count each. */
