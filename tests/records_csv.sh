@@ -79,7 +79,7 @@ is "$("$SVCMAPCTL" -d "$db" services --all --csv | wc -l | tr -d ' ')" \
 is "$("$SVCMAPCTL" -q -d "$db" services --all --csv | wc -l | tr -d ' ')" \
     "$n" "-q drops the CSV header row"
 is "$("$SVCMAPCTL" -d "$db" hosts --csv | head -1)" \
-    "sensor,ip,first_seen,last_seen,services,flows,packets,bytes,name,names" \
+    "sensor,ip,first_seen,last_seen,services,flows,packets,bytes,name,names,roles" \
     "hosts --csv header: the JSON keys"
 "$SVCMAPCTL" -d "$db" services --json --csv >/dev/null 2>"$SCRATCH/err"
 is "$?" 2 "--json with --csv: usage error"

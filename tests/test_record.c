@@ -31,7 +31,7 @@ static const char *const service_keys[] = { "sensor", "service", "name",
 	"bytes_c2s", "bytes_s2c", "clients", "first_seen", "last_seen", NULL };
 static const char *const host_keys[] = { "sensor", "ip", "first_seen",
 	"last_seen",
-	"services", "flows", "packets", "bytes", "name", "names", NULL };
+	"services", "flows", "packets", "bytes", "name", "names", "roles", NULL };
 static const char *const endpoint_keys[] = { "sensor", "server_ip", "port",
 	"transport", "uuid", "version", "interface", "service", "source",
 	"clsid", "learned_at", "refreshed_at", "last_used", "moved_from",
@@ -334,17 +334,20 @@ test_hosts_endpoints(void)
 	    "hosts JSON: names an array of objects, [] when none");
 	free(s);
 	s = render(RECORD_CSV, &record_hosts, h, sizeof(h[0]), 2, true);
+	/* Roles (issue 15) follow names; none here: "". */
 	is_str(s, "sensor,ip,first_seen,last_seen,services,flows,packets,"
-	    "bytes,name,names\n"
+	    "bytes,name,names,roles\n"
 	    "s1,10.0.0.1,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,kdc netlogon,"
-	    "0,0,0,dc1.example.test,dc1.example.test DC1\n"
+	    "0,0,0,dc1.example.test,dc1.example.test DC1,\"\"\n"
 	    "s1,10.0.0.2,2024-01-15T09:00:00Z,2024-01-15T09:00:00Z,\"\",0,0,"
-	    "0,,\"\"\n",
+	    "0,,\"\",\"\"\n",
 	    "hosts CSV: a list joined by spaces, an empty one \"\"");
 	free(s);
 	s = render(RECORD_TEXT, &record_hosts, h, sizeof(h[0]), 2, false);
-	ok(s != NULL && strstr(s, "  kdc,netlogon\n") != NULL &&
-	    strstr(s, "  -\n") != NULL && strncmp(s, "10.0.0.1", 8) == 0,
+	/* The ROLES column (issue 15) is last: "-" for none. */
+	ok(s != NULL && strstr(s, "  kdc,netlogon  -\n") != NULL &&
+	    strstr(s, "  -             -\n") != NULL &&
+	    strncmp(s, "10.0.0.1", 8) == 0,
 	    "hosts text: a list joined by commas, - when empty, no header");
 	free(s);
 

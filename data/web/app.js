@@ -759,9 +759,8 @@ async function hostView(v, ip, fresh) {
 			{ label: 'role', get: r => roleText(r) },
 			{ label: 'confidence', get: r => r.confidence ?? '–' },
 			{ label: 'evidence', get: r => Array.isArray(r.evidence) ?
-				r.evidence.join('; ') : typeof r.evidence === 'object' &&
-				r.evidence !== null ? JSON.stringify(r.evidence) :
-					r.evidence ?? '–' },
+				r.evidence.map(e => e && typeof e === 'object' ?
+					e.item : e).join(', ') : r.evidence ?? '–' },
 			{ label: 'since', get: r => fmtTime(r.since) }
 		], roles));
 	}
