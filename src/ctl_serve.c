@@ -34,7 +34,8 @@
 /* Beside the daemon's 8135, so both can run on one host. */
 #define SERVE_LISTEN	"127.0.0.1:8136"
 
-static const char serve_usage[] = "serve [--listen IPv4:PORT|[IPv6]:PORT]";
+static const char serve_usage[] =
+    "serve [-d DB] [--listen IPv4:PORT|[IPv6]:PORT]";
 
 /* Whether ss is a loopback address (127/8, ::1, ::ffff:127/104). */
 static bool
@@ -67,7 +68,7 @@ ctl_serve(int argc, char **argv, const struct ctl_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int sigs[] = { SIGINT, SIGTERM };
-	const char *listen = SERVE_LISTEN;
+	const char *listen = SERVE_LISTEN, *db = o->db_path;
 	struct event *sig_ev[2] = { NULL, NULL };
 	struct sockaddr_storage ss;
 	struct event_base *base = NULL;
@@ -80,8 +81,14 @@ ctl_serve(int argc, char **argv, const struct ctl_opts *o)
 	int ch, len, ret = CTL_ERROR;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	/* -d after the command too: "svcmapctl serve -d DB" (issue 16). */
+	while ((ch = getopt_long(argc, argv, "d:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'd':
+			if (ctl_once(&seen, 2, "d", serve_usage) == -1)
+				return CTL_USAGE;
+			db = optarg;
+			break;
 		case 'l':
 			if (ctl_once(&seen, 1, "listen", serve_usage) == -1)
 				return CTL_USAGE;
@@ -101,13 +108,13 @@ ctl_serve(int argc, char **argv, const struct ctl_opts *o)
 		    "or [IPv6]:PORT (numeric, port 0..65535)\n", listen);
 		return CTL_USAGE;
 	}
-	if (o->db_path == NULL || o->db_path[0] == '\0') {
+	if (db == NULL || db[0] == '\0') {
 		fprintf(stderr, "svcmapctl: no database: use -d or set db_path "
 		    "in the configuration\n");
 		return CTL_ERROR;
 	}
 	/* A database that cannot be read is an error now, not a 503 later. */
-	if ((rd = reader_open(o->db_path, err, sizeof(err))) == NULL) {
+	if ((rd = reader_open(db, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "svcmapctl: %s\n", err);
 		return CTL_ERROR;
 	}
@@ -132,7 +139,7 @@ ctl_serve(int argc, char **argv, const struct ctl_opts *o)
 	}
 	api_config_defaults(&ac);
 	ac.web_dir = web;
-	if ((api = api_start_config(base, listen, o->db_path, cat, &ac, NULL,
+	if ((api = api_start_config(base, listen, db, cat, &ac, NULL,
 	    NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "svcmapctl: %s\n", err);
 		goto out;
@@ -157,7 +164,7 @@ ctl_serve(int argc, char **argv, const struct ctl_opts *o)
 	} else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
 		    host, sizeof(host));
-	printf("serving %s read-only at http://%s:%u/\n", o->db_path, host,
+	printf("serving %s read-only at http://%s:%u/\n", db, host,
 	    (unsigned)api_port(api));
 	fflush(stdout);
 

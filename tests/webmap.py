@@ -318,7 +318,8 @@ class Server:
 
     def __init__(self, db, log):
         self.log = open(log, "w")
-        self.p = subprocess.Popen([CTL, "-d", db, "serve", "--listen",
+        # The spelling: -d after the command.
+        self.p = subprocess.Popen([CTL, "serve", "-d", db, "--listen",
                                    "127.0.0.1:0"], stdout=subprocess.PIPE,
                                   stderr=self.log)
         line = self.p.stdout.readline().decode()
