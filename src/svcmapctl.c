@@ -65,7 +65,8 @@ static const struct ctl_command commands[] = {
 	    "undocumented services, protocol mismatches, new services" },
 	{ "migrate", ctl_migrate, true, "",
 	    "bring the database to this svcmap's schema (svcmapd does too)" },
-	{ "serve", ctl_serve, true, "[-d DB] [--listen IPv4:PORT|[IPv6]:PORT]",
+	{ "serve", ctl_serve, true,
+	    "[-d DB] [--listen IPv4:PORT|[IPv6]:PORT]",
 	    "the API and the web map over the database, read-only "
 	    "(127.0.0.1:8136)" },
 	{ "status", ctl_status, false, "",
